@@ -1,0 +1,185 @@
+/**
+ * The contract between nugrad's core and its backends.
+ *
+ * A backend knows nothing of autodiff: it allocates, uploads, reads back and
+ * releases buffers, and runs one primitive at a time on buffers it owns. The
+ * core checks every shape and dtype before it calls {@linkcode Backend.run},
+ * so a backend may trust the operands it is given.
+ *
+ * @module
+ */
+
+/** Element types. `f64` exists on the CPU backend only (for gradient checks). */
+export type DType = "f32" | "f64" | "i32" | "bool";
+
+/** A tensor shape: one non-negative integer per axis. */
+export type Shape = readonly number[];
+
+/** The typed array each dtype reads back as. */
+export type TypedArrayFor<D extends DType> = D extends "f32" ? Float32Array
+  : D extends "f64" ? Float64Array
+  : D extends "i32" ? Int32Array
+  : Uint8Array;
+
+/** Any typed array a tensor can be read back as. */
+export type DataArray = Float32Array | Float64Array | Int32Array | Uint8Array;
+
+/** Bytes per element as stored on the CPU backend. */
+export const BYTES_PER_ELEMENT: Record<DType, number> = {
+  f32: 4,
+  f64: 8,
+  i32: 4,
+  bool: 1,
+};
+
+/** An opaque buffer handle owned by one backend. */
+export interface BackendBuffer {
+  /** The name of the backend that owns this buffer. */
+  readonly backend: string;
+}
+
+/** A buffer together with the shape and dtype the core gives it. */
+export interface Operand {
+  /** The buffer holding the elements, row-major, contiguous. */
+  readonly buffer: BackendBuffer;
+  /** The logical shape. */
+  readonly shape: Shape;
+  /** The element type. */
+  readonly dtype: DType;
+}
+
+/** Elementwise functions of one argument. */
+export type UnaryOp =
+  | "neg"
+  | "exp"
+  | "log"
+  | "sqrt"
+  | "rsqrt"
+  | "abs"
+  | "sign"
+  | "tanh"
+  | "sin"
+  | "cos"
+  | "sigmoid";
+
+/** Elementwise functions of two arguments (NumPy broadcasting). */
+export type BinaryOp = "add" | "sub" | "mul" | "div" | "pow" | "max" | "min";
+
+/** Elementwise comparisons (NumPy broadcasting); they produce `bool`. */
+export type CompareOp = "lt" | "le" | "gt" | "ge" | "eq" | "ne";
+
+/**
+ * Every primitive a backend runs, with its parameters.
+ *
+ * Shapes of inputs and output are passed separately (as {@linkcode Operand}s
+ * and the `out` spec), so parameters hold only what shapes cannot say.
+ *
+ * - `unary`: one input, same shape and dtype out.
+ * - `binary`: two inputs of one dtype, broadcast to `out.shape`.
+ * - `compare`: two inputs of one dtype, broadcast; output dtype `bool`.
+ * - `where`: `(cond: bool, a, b)`, all broadcast to `out.shape`.
+ * - `reduceSum` / `reduceMax`: reduce over `axes` (sorted, unique); the output
+ *   keeps those axes with size 1 (`out.shape` has the input's rank).
+ * - `matmul`: `a [...batchA, m, k]` times `b [...batchB, k, n]` (after the
+ *   transposes that `transA`/`transB` ask for, which the kernel folds into its
+ *   indexing); batch dims broadcast; both inputs have rank >= 2.
+ * - `transpose`: permute axes by `perm`.
+ * - `broadcast`: expand an input of the same rank (size-1 axes) to `out.shape`.
+ * - `slice`: take `out.shape[i]` elements from `starts[i]` on each axis.
+ * - `pad`: zero-pad by `before[i]` on each axis up to `out.shape`.
+ * - `concat`: join inputs along `axis`.
+ * - `gather`: `x` indexed along `axis` by `i32` indices `idx`; output shape is
+ *   `x.shape[:axis] + idx.shape + x.shape[axis+1:]` (NumPy `take`).
+ * - `scatterAdd`: the transpose of `gather`: `(g, idx)` summed into zeros of
+ *   `out.shape` along `axis`.
+ * - `cast`: convert to `out.dtype` (bool -> 0/1; float -> i32 truncates).
+ * - `logSoftmax`: fused, along the last axis.
+ */
+export interface PrimParams {
+  unary: { op: UnaryOp };
+  binary: { op: BinaryOp };
+  compare: { op: CompareOp };
+  where: Record<string, never>;
+  reduceSum: { axes: readonly number[] };
+  reduceMax: { axes: readonly number[] };
+  matmul: { transA: boolean; transB: boolean };
+  transpose: { perm: readonly number[] };
+  broadcast: Record<string, never>;
+  slice: { starts: readonly number[] };
+  pad: { before: readonly number[] };
+  concat: { axis: number };
+  gather: { axis: number };
+  scatterAdd: { axis: number };
+  cast: Record<string, never>;
+  logSoftmax: Record<string, never>;
+}
+
+/** The name of a primitive. */
+export type Prim = keyof PrimParams;
+
+/** Output spec of a primitive: its shape and dtype. */
+export interface OutSpec {
+  /** Output shape. */
+  readonly shape: Shape;
+  /** Output dtype. */
+  readonly dtype: DType;
+}
+
+/** What {@linkcode Backend.memory} reports. */
+export interface BackendMemory {
+  /** Live (not released) buffers, pooled ones excluded. */
+  buffers: number;
+  /** Bytes held by live buffers. */
+  bytes: number;
+  /** Buffers kept in the reuse pool (not live). */
+  pooledBuffers: number;
+  /** Bytes kept in the reuse pool. */
+  pooledBytes: number;
+}
+
+/** A place where tensors live and primitives run. */
+export interface Backend {
+  /** Short name: `cpu` or `webgpu`. */
+  readonly name: string;
+  /** Dtypes this backend can hold. */
+  readonly dtypes: readonly DType[];
+  /** Copy host data into a new buffer of `dtype`. `data.length` elements. */
+  upload(data: DataArray, dtype: DType): BackendBuffer;
+  /** Read `size` elements of `dtype` back to the host. */
+  read(buffer: BackendBuffer, dtype: DType, size: number): Promise<DataArray>;
+  /** Synchronous read, offered only where it is free (the CPU backend). */
+  readSync?(buffer: BackendBuffer, dtype: DType, size: number): DataArray;
+  /** Give a buffer back; the handle must not be used again. */
+  release(buffer: BackendBuffer): void;
+  /** Run primitive `prim` on `inputs`, producing a new buffer of spec `out`. */
+  run<P extends Prim>(
+    prim: P,
+    inputs: readonly Operand[],
+    params: PrimParams[P],
+    out: OutSpec,
+  ): BackendBuffer;
+  /** Live and pooled buffers and bytes. */
+  memory(): BackendMemory;
+  /** Wait until all queued work is done (a no-op on the CPU). */
+  flush(): Promise<void>;
+  /** A one-line description (adapter, BLAS library, ...). */
+  info(): string;
+}
+
+/** Number of elements in a shape. */
+export function sizeOf(shape: Shape): number {
+  let n = 1;
+  for (const d of shape) n *= d;
+  return n;
+}
+
+/** Row-major strides of a shape, in elements. */
+export function stridesOf(shape: Shape): number[] {
+  const s = new Array<number>(shape.length);
+  let acc = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    s[i] = acc;
+    acc *= shape[i];
+  }
+  return s;
+}
