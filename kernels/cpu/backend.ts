@@ -1,0 +1,183 @@
+/**
+ * nugrad's CPU backend: plain TypeScript over typed arrays, with matmul
+ * through BLAS (OpenBLAS, Accelerate, ...) via Deno's FFI when it can be
+ * opened. It is the reference the WebGPU backend is tested against and the
+ * fallback when no adapter exists; it also holds f64 for gradient checks.
+ *
+ * @example
+ * ```ts
+ * import { createCpuBackend } from "./backend.ts";
+ * const cpu = createCpuBackend({ blas: false });
+ * const x = cpu.upload(new Float32Array([1, 2, 3]), "f32");
+ * const y = cpu.run("unary", [{ buffer: x, shape: [3], dtype: "f32" }], { op: "neg" }, {
+ *   shape: [3],
+ *   dtype: "f32",
+ * });
+ * cpu.readSync(y, "f32", 3); // Float32Array [-1, -2, -3]
+ * cpu.release(x);
+ * cpu.release(y);
+ * ```
+ *
+ * @module
+ */
+import type {
+  Backend,
+  BackendBuffer,
+  BackendMemory,
+  DataArray,
+  DType,
+  Operand,
+  OutSpec,
+  Prim,
+  PrimParams,
+} from "../backend.ts";
+import { type Blas, openBlas } from "./blas.ts";
+import { copyAs, CpuBuffer } from "./buffer.ts";
+import { binaryKernel, compareKernel, whereKernel } from "./binary.ts";
+import { gatherKernel, scatterAddKernel } from "./gather.ts";
+import type { CpuKernel, CpuKernelTable, CpuOperand } from "./kernel.ts";
+import {
+  broadcastKernel,
+  concatKernel,
+  padKernel,
+  sliceKernel,
+  transposeKernel,
+} from "./layout.ts";
+import { matmulKernel } from "./matmul.ts";
+import { logSoftmaxKernel, reduceMaxKernel, reduceSumKernel } from "./reduce.ts";
+import { castKernel, unaryKernel } from "./unary.ts";
+
+export { CpuBuffer } from "./buffer.ts";
+
+/** Options of {@linkcode createCpuBackend}. */
+export interface CpuBackendOptions {
+  /**
+   * `false`: TypeScript matmul only. A string: the BLAS library to open.
+   * `true` or absent: `NUGRAD_BLAS` if set, else the usual OpenBLAS/BLAS names.
+   */
+  blas?: boolean | string;
+}
+
+/** The dispatch table for everything but matmul, which needs the BLAS handle. */
+function kernelTable(blas: Blas | null): CpuKernelTable {
+  return {
+    unary: unaryKernel,
+    binary: binaryKernel,
+    compare: compareKernel,
+    where: whereKernel,
+    reduceSum: reduceSumKernel,
+    reduceMax: reduceMaxKernel,
+    matmul: (inputs, params, out) => matmulKernel(blas, inputs, params, out),
+    transpose: transposeKernel,
+    broadcast: broadcastKernel,
+    slice: sliceKernel,
+    pad: padKernel,
+    concat: concatKernel,
+    gather: gatherKernel,
+    scatterAdd: scatterAddKernel,
+    cast: castKernel,
+    logSoftmax: logSoftmaxKernel,
+  };
+}
+
+/** The CPU backend. Create it with {@linkcode createCpuBackend}. */
+export class CpuBackend implements Backend {
+  /** Always `"cpu"`. */
+  readonly name = "cpu";
+  /** f32, f64, i32 and bool. */
+  readonly dtypes: readonly DType[] = ["f32", "f64", "i32", "bool"];
+  /** The BLAS library matmul calls, or `null` when it uses the TypeScript loop. */
+  readonly blasLibrary: string | null;
+  readonly #kernels: CpuKernelTable;
+  #buffers = 0;
+  #bytes = 0;
+
+  /** Prefer {@linkcode createCpuBackend}. */
+  constructor(blas: Blas | null) {
+    this.blasLibrary = blas?.library ?? null;
+    this.#kernels = kernelTable(blas);
+  }
+
+  #own(buffer: BackendBuffer, op: string): CpuBuffer {
+    if (!(buffer instanceof CpuBuffer)) {
+      throw new Error(`cpu: ${op}: buffer belongs to backend "${buffer.backend}", not "cpu"`);
+    }
+    return buffer;
+  }
+
+  #track(data: DataArray, dtype: DType): CpuBuffer {
+    this.#buffers++;
+    this.#bytes += data.byteLength;
+    return new CpuBuffer(data, dtype);
+  }
+
+  /** Copy `data` into a new buffer stored as `dtype`. */
+  upload(data: DataArray, dtype: DType): CpuBuffer {
+    return this.#track(copyAs(data, dtype), dtype);
+  }
+
+  /** A copy of the first `size` elements, as `dtype`'s typed array. */
+  read(buffer: BackendBuffer, dtype: DType, size: number): Promise<DataArray> {
+    return Promise.resolve().then(() => this.readSync(buffer, dtype, size));
+  }
+
+  /** A copy of the first `size` elements, as `dtype`'s typed array. */
+  readSync(buffer: BackendBuffer, dtype: DType, size: number): DataArray {
+    return copyAs(this.#own(buffer, "read").data, dtype, size);
+  }
+
+  /** Drop the buffer's data; releasing it twice throws. */
+  release(buffer: BackendBuffer): void {
+    const bytes = this.#own(buffer, "release").markReleased();
+    this.#buffers--;
+    this.#bytes -= bytes;
+  }
+
+  /** Run `prim` on `inputs` into a new buffer of spec `out`. */
+  run<P extends Prim>(
+    prim: P,
+    inputs: readonly Operand[],
+    params: PrimParams[P],
+    out: OutSpec,
+  ): CpuBuffer {
+    const kernel = this.#kernels[prim] as CpuKernel<P> | undefined;
+    if (kernel === undefined) throw new Error(`cpu: run: unknown primitive ${prim}`);
+    const ops: CpuOperand[] = inputs.map((x) => ({
+      data: this.#own(x.buffer, prim).data,
+      shape: x.shape,
+      dtype: x.dtype,
+    }));
+    return this.#track(kernel(ops, params, out), out.dtype);
+  }
+
+  /** Live buffers and their bytes (the CPU has no pool). */
+  memory(): BackendMemory {
+    return { buffers: this.#buffers, bytes: this.#bytes, pooledBuffers: 0, pooledBytes: 0 };
+  }
+
+  /** Nothing is queued on the CPU. */
+  flush(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  /** E.g. `cpu (BLAS: libopenblas.so.0)`. */
+  info(): string {
+    return `cpu (BLAS: ${this.blasLibrary ?? "none, TypeScript matmul"})`;
+  }
+}
+
+/**
+ * Create a CPU backend. BLAS is opened as {@linkcode CpuBackendOptions.blas}
+ * says; when none opens, one line goes to stderr (once per process) and
+ * matmul uses the TypeScript loop.
+ *
+ * @example
+ * ```ts
+ * import { createCpuBackend } from "./backend.ts";
+ * const cpu = createCpuBackend({ blas: false });
+ * cpu.info(); // "cpu (BLAS: none, TypeScript matmul)"
+ * ```
+ */
+export function createCpuBackend(opts: CpuBackendOptions = {}): CpuBackend {
+  return new CpuBackend(openBlas(opts.blas));
+}

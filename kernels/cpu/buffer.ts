@@ -1,0 +1,99 @@
+/**
+ * CPU buffers: a typed array plus its dtype, and the helpers to allocate
+ * and convert them.
+ *
+ * @module
+ */
+import type { BackendBuffer, DataArray, DType } from "../backend.ts";
+
+/**
+ * A CPU backend buffer: a row-major typed array (`bool` is a `Uint8Array`
+ * of 0/1). After {@linkcode CpuBuffer.markReleased} its data is gone.
+ *
+ * @example
+ * ```ts
+ * import { CpuBuffer } from "./buffer.ts";
+ * const b = new CpuBuffer(new Float32Array([1, 2]), "f32");
+ * b.data.length; // 2
+ * ```
+ */
+export class CpuBuffer implements BackendBuffer {
+  /** Always `"cpu"`. */
+  readonly backend = "cpu" as const;
+  #data: DataArray | null;
+  /** The dtype the data is stored as. */
+  readonly dtype: DType;
+
+  /** Wrap `data` (not copied) as a buffer of `dtype`. */
+  constructor(data: DataArray, dtype: DType) {
+    this.#data = data;
+    this.dtype = dtype;
+  }
+
+  /** The elements; throws once the buffer has been released. */
+  get data(): DataArray {
+    if (this.#data === null) {
+      throw new Error(`cpu: buffer of ${this.dtype} used after release`);
+    }
+    return this.#data;
+  }
+
+  /** Whether {@linkcode CpuBuffer.markReleased} has been called. */
+  get released(): boolean {
+    return this.#data === null;
+  }
+
+  /** Drop the data; returns its size in bytes. Throws if already released. */
+  markReleased(): number {
+    if (this.#data === null) {
+      throw new Error(`cpu: release: buffer of ${this.dtype} was already released`);
+    }
+    const bytes = this.#data.byteLength;
+    this.#data = null;
+    return bytes;
+  }
+}
+
+/**
+ * A new zero-filled typed array of `size` elements for `dtype`.
+ *
+ * @example
+ * ```ts
+ * import { allocFor } from "./buffer.ts";
+ * allocFor("bool", 3); // Uint8Array [0, 0, 0]
+ * ```
+ */
+export function allocFor(dtype: DType, size: number): DataArray {
+  switch (dtype) {
+    case "f32":
+      return new Float32Array(size);
+    case "f64":
+      return new Float64Array(size);
+    case "i32":
+      return new Int32Array(size);
+    case "bool":
+      return new Uint8Array(size);
+  }
+}
+
+/**
+ * A copy of `data` converted to `dtype`'s storage (`bool`: nonzero -> 1).
+ *
+ * @example
+ * ```ts
+ * import { copyAs } from "./buffer.ts";
+ * copyAs(new Float64Array([0, 2.5]), "bool"); // Uint8Array [0, 1]
+ * ```
+ */
+export function copyAs(data: DataArray, dtype: DType, size = data.length): DataArray {
+  const out = allocFor(dtype, size);
+  const n = Math.min(size, data.length);
+  if (dtype === "bool") {
+    for (let i = 0; i < n; i++) out[i] = data[i] !== 0 ? 1 : 0;
+  } else if (out.constructor === data.constructor) {
+    out.set(data.subarray(0, n) as typeof out);
+  } else {
+    for (let i = 0; i < n; i++) out[i] = data[i];
+  }
+  return out;
+}

@@ -1,0 +1,96 @@
+/**
+ * `gather` (NumPy `take` along an axis with i32 indices) and its transpose
+ * `scatterAdd`. An index outside `[0, size)` of the axis (negative ones
+ * included) reads 0 in `gather` and is skipped by `scatterAdd`; neither
+ * ever reads or writes out of bounds.
+ *
+ * @module
+ */
+import type { DataArray, OutSpec, PrimParams, Shape } from "../backend.ts";
+import { sizeOf } from "../backend.ts";
+import { allocFor } from "./buffer.ts";
+import type { CpuOperand } from "./kernel.ts";
+
+/** `[outer, axisSize, inner]` of a shape split around `axis`. */
+function splitAt(shape: Shape, axis: number) {
+  return {
+    outer: sizeOf(shape.slice(0, axis)),
+    axisSize: shape[axis],
+    inner: sizeOf(shape.slice(axis + 1)),
+  };
+}
+
+/**
+ * `out[pre, t, post] = x[pre, idx[t], post]`; the output shape is
+ * `x.shape[:axis] + idx.shape + x.shape[axis+1:]`.
+ *
+ * @example
+ * ```ts
+ * import { gatherKernel } from "./gather.ts";
+ * const x = { data: new Float32Array([10, 20, 30]), shape: [3], dtype: "f32" as const };
+ * const idx = { data: new Int32Array([2, 0, 7]), shape: [3], dtype: "i32" as const };
+ * gatherKernel([x, idx], { axis: 0 }, { shape: [3], dtype: "f32" }); // [30, 10, 0]
+ * ```
+ */
+export function gatherKernel(
+  inputs: readonly CpuOperand[],
+  params: PrimParams["gather"],
+  out: OutSpec,
+): DataArray {
+  const [x, idx] = inputs;
+  const { outer, axisSize, inner } = splitAt(x.shape, params.axis);
+  const ids = idx.data;
+  const nIdx = ids.length;
+  const src = x.data;
+  const o = allocFor(out.dtype, sizeOf(out.shape));
+  const sameType = src.constructor === o.constructor;
+  for (let q = 0; q < outer; q++) {
+    for (let t = 0; t < nIdx; t++) {
+      const id = ids[t];
+      if (!(id >= 0 && id < axisSize)) continue; // stays 0
+      const from = (q * axisSize + id) * inner;
+      const to = (q * nIdx + t) * inner;
+      if (inner >= 32 && sameType) o.set(src.subarray(from, from + inner) as typeof o, to);
+      else for (let r = 0; r < inner; r++) o[to + r] = src[from + r];
+    }
+  }
+  return o;
+}
+
+/**
+ * The transpose of {@linkcode gatherKernel}: inputs `(g, idx)`;
+ * `out[pre, idx[t], post] += g[pre, t, post]` into zeros of `out.shape`
+ * (accumulated in f64 for f32).
+ *
+ * @example
+ * ```ts
+ * import { scatterAddKernel } from "./gather.ts";
+ * const g = { data: new Float32Array([1, 2, 3]), shape: [3], dtype: "f32" as const };
+ * const idx = { data: new Int32Array([1, 1, 0]), shape: [3], dtype: "i32" as const };
+ * scatterAddKernel([g, idx], { axis: 0 }, { shape: [2], dtype: "f32" }); // [3, 3]
+ * ```
+ */
+export function scatterAddKernel(
+  inputs: readonly CpuOperand[],
+  params: PrimParams["scatterAdd"],
+  out: OutSpec,
+): DataArray {
+  const [g, idx] = inputs;
+  const { outer, axisSize, inner } = splitAt(out.shape, params.axis);
+  const ids = idx.data;
+  const nIdx = ids.length;
+  const src = g.data;
+  const o = allocFor(out.dtype, sizeOf(out.shape));
+  const acc = out.dtype === "f32" ? new Float64Array(o.length) : o;
+  for (let q = 0; q < outer; q++) {
+    for (let t = 0; t < nIdx; t++) {
+      const id = ids[t];
+      if (!(id >= 0 && id < axisSize)) continue;
+      const to = (q * axisSize + id) * inner;
+      const from = (q * nIdx + t) * inner;
+      for (let r = 0; r < inner; r++) acc[to + r] += src[from + r];
+    }
+  }
+  if (acc !== o) { for (let i = 0; i < o.length; i++) o[i] = acc[i]; }
+  return o;
+}
