@@ -1,0 +1,74 @@
+/**
+ * `param`: parameterizations (nGPT, μP-style, νGPT) as composable pure functions of a
+ * parameter's role and the model's dimensions. No tensors here: plain arithmetic.
+ *
+ * @example
+ * ```ts
+ * import { assertTrue } from "../testing/assert.ts";
+ * import { compose, depthMup, describe, formatDescription, nugpt, settingsFor } from "./mod.ts";
+ * const dims = { width: 256, depth: 8, steps: 2000, baseWidth: 64, baseDepth: 4, baseSteps: 1000 };
+ * const p = compose("nugpt+depthMup", nugpt(), depthMup);
+ * assertTrue(settingsFor(p, "blocks.0.attn.q", dims).lr > 0);
+ * console.log(formatDescription(describe(p, dims)));
+ * ```
+ *
+ * @module
+ */
+export {
+  canonicalNames,
+  isRescaler,
+  isRole,
+  KNOWN_PATTERNS,
+  RESCALER_ROLES,
+  type RescalerRole,
+  type Role,
+  roleOf,
+  ROLES,
+} from "./roles.ts";
+export {
+  baseDims,
+  type Dims,
+  type Multipliers,
+  multipliers,
+  scaled,
+  validateDims,
+} from "./dims.ts";
+export {
+  checkSettings,
+  compose,
+  identityRule,
+  type Parameterization,
+  parameterization,
+  plain,
+  type Query,
+  type Rule,
+  type Settings,
+} from "./parameterization.ts";
+export {
+  alphaInitDepth,
+  chainRules,
+  depthExponent,
+  depthMup,
+  type DimsValue,
+  horizonExponent,
+  initDepthExponent,
+  initWidthExponent,
+  lrMultiplier,
+  override,
+  rescalerInit,
+  rescalerScale,
+  type Roles,
+  setSettings,
+  type SettingsOverride,
+  widthExponent,
+} from "./rules.ts";
+export { mup, ngpt, nugpt, type NugptOptions, nugptPaper } from "./presets.ts";
+export {
+  describe,
+  type DescriptionRow,
+  formatDescription,
+  type RescalerConstants,
+  type RescalerMetadata,
+  rescalerMetadata,
+  settingsFor,
+} from "./describe.ts";
