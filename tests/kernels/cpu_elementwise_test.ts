@@ -1,0 +1,202 @@
+/** Properties of the CPU elementwise kernels against index-by-index references. */
+import type { BinaryOp, CompareOp, DType, UnaryOp } from "../../kernels/backend.ts";
+import { createCpuBackend } from "../../kernels/cpu/backend.ts";
+import { assertEquals, assertThrows } from "../../testing/assert.ts";
+import { fc } from "../../testing/fc.ts";
+import {
+  assertAllClose,
+  broadcastableArb,
+  broadcastIndex,
+  FLOAT_DTYPES,
+  type Host,
+  numel,
+  ravel,
+  runPrim,
+  shapeArb,
+  store,
+  tensorArb,
+  unravel,
+} from "./cpu_naive.ts";
+
+const cpu = createCpuBackend({ blas: false });
+
+const UNARY: Record<UnaryOp, (x: number) => number> = {
+  neg: (x) => -x,
+  exp: Math.exp,
+  log: Math.log,
+  sqrt: Math.sqrt,
+  rsqrt: (x) => 1 / Math.sqrt(x),
+  abs: Math.abs,
+  sign: Math.sign,
+  tanh: Math.tanh,
+  sin: Math.sin,
+  cos: Math.cos,
+  sigmoid: (x) => 1 / (1 + Math.exp(-x)),
+};
+
+const BINARY: Record<BinaryOp, (a: number, b: number) => number> = {
+  add: (a, b) => a + b,
+  sub: (a, b) => a - b,
+  mul: (a, b) => a * b,
+  div: (a, b) => a / b,
+  pow: Math.pow,
+  max: Math.max,
+  min: Math.min,
+};
+
+const INT_BINARY: Record<BinaryOp, (a: number, b: number) => number> = {
+  ...BINARY,
+  div: (a, b) => (b === 0 ? 0 : Math.trunc(a / b)),
+  pow: (a, b) => Math.trunc(Math.pow(a, b)),
+};
+
+const COMPARE: Record<CompareOp, (a: number, b: number) => boolean> = {
+  lt: (a, b) => a < b,
+  le: (a, b) => a <= b,
+  gt: (a, b) => a > b,
+  ge: (a, b) => a >= b,
+  eq: (a, b) => a === b,
+  ne: (a, b) => a !== b,
+};
+
+/** Output shape plus inputs broadcastable to it (ranks may be lower). */
+function broadcastCase(dtype: DType, nInputs: number, range = 10) {
+  return shapeArb().chain((out) =>
+    fc.array(broadcastableArb(out), { minLength: nInputs, maxLength: nInputs })
+      .chain((shapes) => fc.tuple(...shapes.map((s) => tensorArb(s, dtype, range))))
+      .map((inputs) => ({ out, inputs: inputs as Host[] }))
+  );
+}
+
+/** Naive broadcast elementwise reference over `out`. */
+function naiveMap(out: number[], inputs: Host[], f: (...v: number[]) => number): number[] {
+  const res: number[] = [];
+  for (let flat = 0; flat < numel(out); flat++) {
+    const idx = unravel(flat, out);
+    res.push(f(...inputs.map((x) => x.data[ravel(broadcastIndex(idx, x.shape), x.shape)])));
+  }
+  return res;
+}
+
+Deno.test("unary: every float op matches Math on f32 and f64", () => {
+  for (const dtype of FLOAT_DTYPES) {
+    for (const op of Object.keys(UNARY) as UnaryOp[]) {
+      fc.assert(
+        fc.property(shapeArb().chain((s) => tensorArb(s, dtype)), (x) => {
+          const got = runPrim(cpu, "unary", [x], { op }, { shape: x.shape, dtype });
+          const want = x.data.map((v) => store(UNARY[op](v), dtype));
+          // sigmoid's two-branch form may differ from the naive one in the last bit.
+          assertAllClose(got, want, op === "sigmoid" ? { rtol: 1e-6 } : {});
+        }),
+      );
+    }
+  }
+});
+
+Deno.test("unary: i32 supports neg, abs, sign and rejects float ops", () => {
+  for (const op of ["neg", "abs", "sign"] as const) {
+    fc.assert(fc.property(shapeArb().chain((s) => tensorArb(s, "i32", 1000)), (x) => {
+      const got = runPrim(cpu, "unary", [x], { op }, { shape: x.shape, dtype: "i32" });
+      assertEquals(got, x.data.map((v) => store(UNARY[op](v), "i32")));
+    }));
+  }
+  const x: Host = { data: [1], shape: [1], dtype: "i32" };
+  assertThrows(() => runPrim(cpu, "unary", [x], { op: "exp" }, x), "unary: op exp");
+});
+
+Deno.test("binary: broadcast (lower-rank inputs too) matches the reference, f32/f64", () => {
+  for (const dtype of FLOAT_DTYPES) {
+    for (const op of Object.keys(BINARY) as BinaryOp[]) {
+      fc.assert(
+        fc.property(broadcastCase(dtype, 2), ({ out, inputs }) => {
+          const got = runPrim(cpu, "binary", inputs, { op }, { shape: out, dtype });
+          const want = naiveMap(out, inputs, (a, b) => store(BINARY[op](a, b), dtype));
+          assertAllClose(got, want);
+        }),
+      );
+    }
+  }
+});
+
+Deno.test("binary: i32 arithmetic, div truncates toward zero", () => {
+  for (const op of Object.keys(INT_BINARY) as BinaryOp[]) {
+    const range = op === "pow" ? 5 : 1000;
+    fc.assert(
+      fc.property(broadcastCase("i32", 2, range), ({ out, inputs }) => {
+        if (op === "pow") { for (const v of inputs[1].data) if (v < 0) return; // integer pow only
+         }
+        const got = runPrim(cpu, "binary", inputs, { op }, { shape: out, dtype: "i32" });
+        assertEquals(got, naiveMap(out, inputs, (a, b) => store(INT_BINARY[op](a, b), "i32")));
+      }),
+    );
+  }
+  const a: Host = { data: [7, -7, 7, 5], shape: [4], dtype: "i32" };
+  const b: Host = { data: [2, 2, -2, 0], shape: [4], dtype: "i32" };
+  assertEquals(runPrim(cpu, "binary", [a, b], { op: "div" }, a), [3, -3, -3, 0]);
+});
+
+Deno.test("binary: large same-shape and scalar-broadcast fast paths", () => {
+  for (const dtype of FLOAT_DTYPES) {
+    const n = 5000;
+    const a: Host = { data: Array.from({ length: n }, (_, i) => i * 0.5), shape: [n], dtype };
+    const s: Host = { data: [3], shape: [], dtype };
+    assertEquals(
+      runPrim(cpu, "binary", [a, a], { op: "add" }, { shape: [n], dtype }),
+      a.data.map((v) => v + v),
+    );
+    assertEquals(
+      runPrim(cpu, "binary", [s, a], { op: "sub" }, { shape: [n], dtype }),
+      a.data.map((v) => 3 - v),
+    );
+  }
+});
+
+Deno.test("compare: every op gives 0/1 bools with broadcasting", () => {
+  for (const dtype of ["f32", "f64", "i32"] as const) {
+    for (const op of Object.keys(COMPARE) as CompareOp[]) {
+      // A small integer range makes ties (eq, le, ge) common.
+      fc.assert(
+        fc.property(broadcastCase(dtype, 2, 2), ({ out, inputs }) => {
+          const got = runPrim(cpu, "compare", inputs, { op }, { shape: out, dtype: "bool" });
+          assertEquals(got, naiveMap(out, inputs, (a, b) => (COMPARE[op](a, b) ? 1 : 0)));
+        }),
+      );
+    }
+  }
+});
+
+Deno.test("where: picks a or b by cond, all three broadcast", () => {
+  for (const dtype of ["f32", "f64", "i32"] as const) {
+    fc.assert(
+      fc.property(
+        shapeArb().chain((out) =>
+          fc.tuple(broadcastableArb(out), broadcastableArb(out), broadcastableArb(out))
+            .chain(([c, a, b]) =>
+              fc.tuple(tensorArb(c, "bool"), tensorArb(a, dtype), tensorArb(b, dtype))
+            )
+            .map((inputs) => ({ out, inputs }))
+        ),
+        ({ out, inputs }) => {
+          const got = runPrim(cpu, "where", inputs, {}, { shape: out, dtype });
+          assertEquals(got, naiveMap(out, inputs, (c, a, b) => (c !== 0 ? a : b)));
+        },
+      ),
+    );
+  }
+});
+
+Deno.test("cast: between all dtypes (truncation, x != 0 for bool)", () => {
+  const dtypes: DType[] = ["f32", "f64", "i32", "bool"];
+  const convert = (v: number, to: DType) =>
+    to === "bool" ? (v !== 0 ? 1 : 0) : to === "i32" ? store(Math.trunc(v), "i32") : store(v, to);
+  for (const from of dtypes) {
+    for (const to of dtypes) {
+      fc.assert(
+        fc.property(shapeArb().chain((s) => tensorArb(s, from, 5)), (x) => {
+          const got = runPrim(cpu, "cast", [x], { to }, { shape: x.shape, dtype: to });
+          assertEquals(got, x.data.map((v) => convert(store(v, from), to)));
+        }),
+      );
+    }
+  }
+});
