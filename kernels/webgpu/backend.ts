@@ -1,0 +1,271 @@
+/**
+ * nugrad's WebGPU backend: WGSL compute kernels through `navigator.gpu`.
+ *
+ * Dtypes f32, i32 and bool (stored as u32 0/1, read back as Uint8Array).
+ * Work is recorded into one command encoder and submitted in batches; only
+ * reads (and `flush`) wait.
+ *
+ * @module
+ */
+import type {
+  Backend,
+  BackendBuffer,
+  BackendMemory,
+  DataArray,
+  DType,
+  Operand,
+  OutSpec,
+  Prim,
+  PrimParams,
+} from "../backend.ts";
+import { sizeOf } from "../backend.ts";
+import { BufferPool, STAGING_USAGE } from "./buffers.ts";
+import { type AdapterProbe, type GpuContext, openDevice, probeAdapter } from "./device.ts";
+import { Dispatcher } from "./dispatch.ts";
+import { runBinary, runCast, runCompare, runUnary, runWhere } from "./elementwise.ts";
+import { runGather, runScatterAdd } from "./gather.ts";
+import { runBroadcast, runConcat, runPad, runSlice, runTranspose } from "./layout.ts";
+import { runMatmul } from "./matmul.ts";
+import { PipelineCache } from "./pipelines.ts";
+import { runReduceMax, runReduceSum } from "./reduce.ts";
+import { runLogSoftmax } from "./softmax.ts";
+import type { GpuOperand, KernelHost } from "./wgsl.ts";
+
+export { probeAdapter };
+export type { AdapterProbe };
+
+/** One kernel family's entry: records the dispatches that compute `out` into `dst`. */
+type PrimKernel<P extends Prim> = (
+  host: KernelHost,
+  inputs: readonly GpuOperand[],
+  params: PrimParams[P],
+  out: OutSpec,
+  dst: GPUBuffer,
+) => void;
+
+/** The dispatch table: a primitive without a kernel fails `deno check`. */
+const KERNELS: { [P in Prim]: PrimKernel<P> } = {
+  unary: runUnary,
+  binary: runBinary,
+  compare: runCompare,
+  where: runWhere,
+  reduceSum: runReduceSum,
+  reduceMax: runReduceMax,
+  matmul: runMatmul,
+  transpose: runTranspose,
+  broadcast: runBroadcast,
+  slice: runSlice,
+  pad: runPad,
+  concat: runConcat,
+  gather: runGather,
+  scatterAdd: runScatterAdd,
+  cast: runCast,
+  logSoftmax: runLogSoftmax,
+};
+
+const DTYPES: readonly DType[] = ["f32", "i32", "bool"];
+
+/** A buffer of the webgpu backend. */
+class WebGpuBuffer implements BackendBuffer {
+  readonly backend = "webgpu";
+  released = false;
+  constructor(readonly gpu: GPUBuffer, readonly bytes: number) {}
+}
+
+/** Options of {@linkcode createWebGpuBackend}. */
+export interface WebGpuBackendOptions {
+  /** Use this adapter instead of asking `navigator.gpu`. */
+  adapter?: GPUAdapter;
+  /** Passed to `requestAdapter` when no adapter is given. */
+  powerPreference?: GPUPowerPreference;
+  /** Submit after this many recorded dispatches (default 256). */
+  maxBatch?: number;
+  /** Destroy released buffers once the pool holds this many bytes (default 256 MiB). */
+  maxPooledBytes?: number;
+}
+
+/** The WebGPU backend, with a few extras for tests and benchmarks. */
+export interface WebGpuBackend extends Backend {
+  /** The open device, its limits and features. */
+  readonly context: GpuContext;
+  /** Counters: pipelines compiled, dispatches recorded, submissions, buffers created/destroyed. */
+  stats(): {
+    pipelines: number;
+    dispatches: number;
+    submissions: number;
+    created: number;
+    destroyed: number;
+  };
+  /** Destroy every pooled buffer. */
+  trim(): void;
+  /** Destroy the device; later calls throw `webgpu: device lost (...)`. */
+  destroy(): void;
+}
+
+function bytesOf(dtype: DType, n: number): number {
+  return n * 4;
+}
+
+/**
+ * Open a WebGPU device and return a backend on it. Throws when no adapter exists.
+ *
+ * @example
+ * ```ts
+ * import { createWebGpuBackend, probeAdapter } from "./backend.ts";
+ * if (await probeAdapter()) {
+ *   const gpu = await createWebGpuBackend();
+ *   const a = gpu.upload(new Float32Array([1, 2, 3]), "f32");
+ *   const y = gpu.run("unary", [{ buffer: a, shape: [3], dtype: "f32" }], { op: "neg" }, {
+ *     shape: [3],
+ *     dtype: "f32",
+ *   });
+ *   console.log(await gpu.read(y, "f32", 3)); // Float32Array [-1, -2, -3]
+ * }
+ * ```
+ */
+export async function createWebGpuBackend(
+  opts: WebGpuBackendOptions = {},
+): Promise<WebGpuBackend> {
+  let adapter = opts.adapter;
+  if (!adapter) {
+    const found = await probeAdapter({ powerPreference: opts.powerPreference });
+    if (!found) throw new Error("webgpu: no WebGPU adapter found (navigator.gpu)");
+    adapter = found.adapter;
+  }
+  const ctx = await openDevice(adapter);
+  const { device, limits } = ctx;
+  const poolOpts = {
+    maxBufferSize: limits.maxBufferSize,
+    maxBindingSize: limits.maxStorageBufferBindingSize,
+  };
+  const tensors = new BufferPool(device, { ...poolOpts, maxPooledBytes: opts.maxPooledBytes });
+  const staging = new BufferPool(device, { ...poolOpts, maxPooledBytes: 64 * 1024 * 1024 });
+  const pipelines = new PipelineCache(device);
+  const dispatcher = new Dispatcher(ctx, { tensors, staging }, { maxBatch: opts.maxBatch });
+  const host: KernelHost = {
+    kernel: (key, make, inputs) => pipelines.get(key, make, inputs),
+    dispatch: (k, params, buffers, grid) => dispatcher.dispatch(k, params, buffers, grid),
+    maxWorkgroupsPerDim: limits.maxComputeWorkgroupsPerDimension,
+  };
+
+  function own(buffer: BackendBuffer, op: string): WebGpuBuffer {
+    if (!(buffer instanceof WebGpuBuffer)) {
+      throw new Error(`webgpu: ${op}: buffer belongs to backend ${buffer.backend}, not webgpu`);
+    }
+    if (buffer.released) throw new Error(`webgpu: ${op}: buffer used after release`);
+    return buffer;
+  }
+
+  function checkDtype(dtype: DType, op: string): void {
+    if (!DTYPES.includes(dtype)) {
+      throw new Error(
+        `webgpu: ${op}: dtype ${dtype} is not supported by the webgpu backend ` +
+          `(supported: ${DTYPES.join(", ")})`,
+      );
+    }
+  }
+
+  return {
+    name: "webgpu",
+    dtypes: DTYPES,
+    context: ctx,
+    upload(data: DataArray, dtype: DType): BackendBuffer {
+      ctx.check("upload");
+      checkDtype(dtype, "upload");
+      const n = data.length;
+      const bytes = bytesOf(dtype, n);
+      const gpu = tensors.acquire(bytes, { op: "upload", shape: [n] });
+      // Queue writes run before any unsubmitted dispatch: submit those first,
+      // since a pooled buffer may still be read by one of them.
+      dispatcher.submit();
+      if (n > 0) {
+        let src: Float32Array | Int32Array | Uint32Array;
+        if (dtype === "f32") src = data instanceof Float32Array ? data : Float32Array.from(data);
+        else if (dtype === "i32") src = data instanceof Int32Array ? data : Int32Array.from(data);
+        else src = Uint32Array.from(data as ArrayLike<number>, (v) => (v ? 1 : 0));
+        device.queue.writeBuffer(gpu, 0, src.buffer as ArrayBuffer, src.byteOffset, src.byteLength);
+      }
+      return new WebGpuBuffer(gpu, bytes);
+    },
+    async read(buffer: BackendBuffer, dtype: DType, size: number): Promise<DataArray> {
+      ctx.check("read");
+      checkDtype(dtype, "read");
+      const b = own(buffer, "read");
+      if (size === 0) return dtype === "f32" ? new Float32Array(0) : new Uint8Array(0);
+      const raw = await dispatcher.read(b.gpu, bytesOf(dtype, size));
+      ctx.check("read");
+      if (dtype === "f32") return new Float32Array(raw);
+      if (dtype === "i32") return new Int32Array(raw);
+      return Uint8Array.from(new Uint32Array(raw), (v) => (v ? 1 : 0));
+    },
+    release(buffer: BackendBuffer): void {
+      const b = own(buffer, "release");
+      b.released = true;
+      tensors.release(b.gpu);
+    },
+    run<P extends Prim>(
+      prim: P,
+      inputs: readonly Operand[],
+      params: PrimParams[P],
+      out: OutSpec,
+    ): BackendBuffer {
+      ctx.check(prim);
+      checkDtype(out.dtype, prim);
+      const ops: GpuOperand[] = inputs.map((x) => {
+        checkDtype(x.dtype, prim);
+        return { buffer: own(x.buffer, prim).gpu, shape: x.shape, dtype: x.dtype };
+      });
+      const bytes = bytesOf(out.dtype, sizeOf(out.shape));
+      const dst = tensors.acquire(bytes, { op: prim, shape: out.shape });
+      try {
+        (KERNELS[prim] as PrimKernel<P>)(host, ops, params, out, dst);
+      } catch (e) {
+        tensors.release(dst);
+        throw e;
+      }
+      return new WebGpuBuffer(dst, bytes);
+    },
+    memory(): BackendMemory {
+      const t = tensors.stats();
+      const s = staging.stats();
+      return {
+        buffers: t.liveBuffers,
+        bytes: t.liveBytes,
+        pooledBuffers: t.pooledBuffers + s.pooledBuffers,
+        pooledBytes: t.pooledBytes + s.pooledBytes,
+      };
+    },
+    async flush(): Promise<void> {
+      ctx.check("flush");
+      await dispatcher.flush();
+      ctx.check("flush");
+    },
+    info(): string {
+      return ctx.info;
+    },
+    stats() {
+      const t = tensors.stats();
+      return {
+        pipelines: pipelines.compiled,
+        dispatches: dispatcher.dispatches,
+        submissions: dispatcher.submissions,
+        created: t.created,
+        destroyed: t.destroyed,
+      };
+    },
+    trim(): void {
+      dispatcher.submit();
+      tensors.trim();
+      staging.trim();
+      tensors.destroyDoomed();
+      staging.destroyDoomed();
+    },
+    destroy(): void {
+      dispatcher.submit();
+      device.destroy();
+    },
+  };
+}
+
+/** Usage flags of staging buffers (re-exported for tests). */
+export { STAGING_USAGE };

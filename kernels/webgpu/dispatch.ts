@@ -1,0 +1,175 @@
+/**
+ * Recording dispatches into one command encoder and compute pass, submitting
+ * them in batches, and reading buffers back through staging buffers.
+ *
+ * @module
+ */
+import type { BufferPool } from "./buffers.ts";
+import { STAGING_USAGE } from "./buffers.ts";
+import type { GpuContext } from "./device.ts";
+import { type Kernel, PARAM_BYTES, PARAM_WORDS } from "./pipelines.ts";
+
+/** Workgroup counts `[x, y, z]`. */
+export type Grid = readonly [number, number, number];
+
+/**
+ * Spread `count` workgroups over x and y so that neither exceeds `maxPerDim`.
+ *
+ * @example
+ * ```ts
+ * import { grid2d } from "./dispatch.ts";
+ * console.log(grid2d(100_000, 65535)); // [50000, 2, 1]
+ * ```
+ */
+export function grid2d(count: number, maxPerDim: number): Grid {
+  if (count <= maxPerDim) return [count, 1, 1];
+  const y = Math.ceil(count / maxPerDim);
+  if (y > maxPerDim) {
+    throw new Error(`webgpu: dispatch of ${count} workgroups exceeds ${maxPerDim}^2`);
+  }
+  return [Math.ceil(count / y), y, 1];
+}
+
+/**
+ * The recorder. `dispatch` appends to the open compute pass; `submit` sends the
+ * batch (writing all parameter blocks first); `read` copies to a mappable buffer.
+ *
+ * @example
+ * ```ts
+ * // Made by createWebGpuBackend; see backend.ts.
+ * import { Dispatcher } from "./dispatch.ts";
+ * console.log(typeof Dispatcher);
+ * ```
+ */
+export class Dispatcher {
+  readonly #ctx: GpuContext;
+  readonly #pools: BufferPool[];
+  readonly #staging: BufferPool;
+  readonly #maxBatch: number;
+  readonly #params: Uint32Array<ArrayBuffer>;
+  readonly #paramBuffer: GPUBuffer;
+  #encoder: GPUCommandEncoder | null = null;
+  #pass: GPUComputePassEncoder | null = null;
+  #count = 0;
+  readonly #ids = new WeakMap<GPUBuffer, number>();
+  #nextId = 1;
+  readonly #bindGroups = new Map<string, GPUBindGroup>();
+  /** Dispatches recorded so far. */
+  dispatches = 0;
+  /** Submissions so far. */
+  submissions = 0;
+
+  constructor(
+    ctx: GpuContext,
+    pools: { tensors: BufferPool; staging: BufferPool },
+    opts: { maxBatch?: number } = {},
+  ) {
+    this.#ctx = ctx;
+    this.#pools = [pools.tensors, pools.staging];
+    this.#staging = pools.staging;
+    this.#maxBatch = opts.maxBatch ?? 256;
+    this.#params = new Uint32Array(this.#maxBatch * PARAM_WORDS);
+    this.#paramBuffer = ctx.device.createBuffer({
+      size: this.#maxBatch * PARAM_BYTES,
+      usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
+    });
+  }
+
+  /** Whether recorded work waits for submission. */
+  get pending(): boolean {
+    return this.#count > 0;
+  }
+
+  /** Record one dispatch of `kernel` over `grid` with `params` and `buffers` (inputs, then output). */
+  dispatch(
+    kernel: Kernel,
+    params: readonly number[],
+    buffers: readonly GPUBuffer[],
+    grid: Grid,
+  ): void {
+    if (grid[0] === 0 || grid[1] === 0 || grid[2] === 0) return;
+    if (params.length > PARAM_WORDS) {
+      throw new Error(`webgpu: a kernel needs ${params.length} parameters, over ${PARAM_WORDS}`);
+    }
+    const slot = this.#count;
+    this.#params.fill(0, slot * PARAM_WORDS, (slot + 1) * PARAM_WORDS);
+    for (let i = 0; i < params.length; i++) this.#params[slot * PARAM_WORDS + i] = params[i];
+    if (!this.#pass) {
+      this.#encoder = this.#ctx.device.createCommandEncoder();
+      this.#pass = this.#encoder.beginComputePass();
+    }
+    const pass = this.#pass;
+    pass.setPipeline(kernel.pipeline);
+    pass.setBindGroup(0, this.#bindGroup(kernel, buffers), [slot * PARAM_BYTES]);
+    pass.dispatchWorkgroups(grid[0], grid[1], grid[2]);
+    this.#count++;
+    this.dispatches++;
+    if (this.#count >= this.#maxBatch) this.submit();
+  }
+
+  /** Submit everything recorded so far. */
+  submit(): void {
+    if (this.#pass && this.#encoder) {
+      this.#pass.end();
+      const cmd = this.#encoder.finish();
+      const q = this.#ctx.device.queue;
+      q.writeBuffer(this.#paramBuffer, 0, this.#params, 0, this.#count * PARAM_WORDS);
+      q.submit([cmd]);
+      this.submissions++;
+    }
+    this.#pass = null;
+    this.#encoder = null;
+    this.#count = 0;
+    for (const p of this.#pools) p.destroyDoomed();
+  }
+
+  /** Copy `bytes` bytes of `src` to the host (submits pending work first). */
+  async read(src: GPUBuffer, bytes: number): Promise<ArrayBuffer> {
+    this.submit();
+    const staging = this.#staging.acquire(bytes, {
+      op: "read",
+      shape: [bytes / 4],
+      usage: STAGING_USAGE,
+    });
+    try {
+      const enc = this.#ctx.device.createCommandEncoder();
+      enc.copyBufferToBuffer(src, 0, staging, 0, bytes);
+      this.#ctx.device.queue.submit([enc.finish()]);
+      this.submissions++;
+      await staging.mapAsync(GPUMapMode.READ, 0, bytes);
+      const out = staging.getMappedRange(0, bytes).slice(0);
+      staging.unmap();
+      return out;
+    } finally {
+      this.#staging.release(staging);
+    }
+  }
+
+  /** Submit and wait until the queue is idle. */
+  async flush(): Promise<void> {
+    this.submit();
+    await this.#ctx.device.queue.onSubmittedWorkDone();
+  }
+
+  #id(b: GPUBuffer): number {
+    let id = this.#ids.get(b);
+    if (id === undefined) this.#ids.set(b, id = this.#nextId++);
+    return id;
+  }
+
+  #bindGroup(kernel: Kernel, buffers: readonly GPUBuffer[]): GPUBindGroup {
+    let key = `${kernel.inputs}`;
+    for (const b of buffers) key += `,${this.#id(b)}`;
+    let bg = this.#bindGroups.get(key);
+    if (bg) return bg;
+    if (this.#bindGroups.size >= 4096) this.#bindGroups.clear();
+    const entries: GPUBindGroupEntry[] = [{
+      binding: 0,
+      resource: { buffer: this.#paramBuffer, size: PARAM_BYTES },
+    }];
+    buffers.forEach((b, i) => entries.push({ binding: i + 1, resource: { buffer: b } }));
+    bg = this.#ctx.device.createBindGroup({ layout: kernel.layout, entries });
+    this.#bindGroups.set(key, bg);
+    return bg;
+  }
+}

@@ -1,0 +1,98 @@
+/**
+ * `gather` (NumPy `take` along an axis; out-of-range indices give 0) and its
+ * transpose `scatterAdd`, written as a gather over the output: each output
+ * element loops over the indices and sums the matching rows, so the result is
+ * deterministic (no atomics).
+ *
+ * @module
+ */
+import type { OutSpec } from "../backend.ts";
+import { sizeOf } from "../backend.ts";
+import { PARAMS_WGSL, storageDecls } from "./pipelines.ts";
+import { flatGrid, flatMain, type GpuOperand, type KernelHost, wgslType, zeroOf } from "./wgsl.ts";
+
+/**
+ * `x` indexed along `axis` by i32 `idx`; out = x.shape[:axis] + idx.shape + x.shape[axis+1:].
+ *
+ * @example
+ * ```ts
+ * import { runGather } from "./gather.ts";
+ * console.log(typeof runGather);
+ * ```
+ */
+export function runGather(
+  host: KernelHost,
+  inputs: readonly GpuOperand[],
+  params: { axis: number },
+  out: OutSpec,
+  dst: GPUBuffer,
+): void {
+  const [x, idx] = inputs;
+  const total = sizeOf(out.shape);
+  if (total === 0) return;
+  const len = x.shape[params.axis];
+  const post = sizeOf(x.shape.slice(params.axis + 1));
+  const nIdx = sizeOf(idx.shape);
+  const t = wgslType(x.dtype);
+  const k = host.kernel(`gather|${t}`, () =>
+    PARAMS_WGSL + storageDecls([t, "i32"], t) + flatMain(`
+  let nIdx = P(1u); let post = P(2u); let len = P(3u);
+  let q = i % post;
+  let j = (i / post) % nIdx;
+  let p = i / (post * nIdx);
+  let ix = in1[j];
+  if (ix < 0i || u32(ix) >= len) { dst[i] = ${zeroOf(x.dtype)}; }
+  else { dst[i] = in0[(p * len + u32(ix)) * post + q]; }`), 2);
+  host.dispatch(
+    k,
+    [total, nIdx, post, len],
+    [x.buffer, idx.buffer, dst],
+    flatGrid(total, host.maxWorkgroupsPerDim),
+  );
+}
+
+/**
+ * Sum `g` (shaped like a gather's output) into zeros of `out.shape` at `idx` along `axis`.
+ *
+ * @example
+ * ```ts
+ * import { runScatterAdd } from "./gather.ts";
+ * console.log(typeof runScatterAdd);
+ * ```
+ */
+export function runScatterAdd(
+  host: KernelHost,
+  inputs: readonly GpuOperand[],
+  params: { axis: number },
+  out: OutSpec,
+  dst: GPUBuffer,
+): void {
+  const [g, idx] = inputs;
+  const total = sizeOf(out.shape);
+  if (total === 0) return;
+  const len = out.shape[params.axis];
+  const post = sizeOf(out.shape.slice(params.axis + 1));
+  const nIdx = sizeOf(idx.shape);
+  const t = wgslType(out.dtype);
+  const k = host.kernel(
+    `scatterAdd|${t}`,
+    () =>
+      PARAMS_WGSL + storageDecls([t, "i32"], t) + flatMain(`
+  let nIdx = P(1u); let post = P(2u); let len = P(3u);
+  let q = i % post;
+  let a = i32((i / post) % len);
+  let p = i / (post * len);
+  var acc = ${zeroOf(out.dtype)};
+  for (var j = 0u; j < nIdx; j++) {
+    if (in1[j] == a) { acc += in0[(p * nIdx + j) * post + q]; }
+  }
+  dst[i] = acc;`),
+    2,
+  );
+  host.dispatch(
+    k,
+    [total, nIdx, post, len],
+    [g.buffer, idx.buffer, dst],
+    flatGrid(total, host.maxWorkgroupsPerDim),
+  );
+}

@@ -1,0 +1,117 @@
+/**
+ * Compute pipelines compiled once, cached by variant key and by WGSL text,
+ * with bind group layouts shared by binding signature.
+ *
+ * Every kernel binds its parameters as binding 0 (a 256-byte slice of a
+ * uniform buffer, dynamic offset), then its storage buffers: the inputs
+ * (read-only) and last the output (read-write).
+ *
+ * @module
+ */
+
+/** Bytes of parameters each dispatch may pass (64 u32 values). */
+export const PARAM_BYTES = 256;
+/** Number of u32 parameters each dispatch may pass. */
+export const PARAM_WORDS = PARAM_BYTES / 4;
+
+/** A compiled kernel. */
+export interface Kernel {
+  /** The pipeline. */
+  readonly pipeline: GPUComputePipeline;
+  /** Its bind group layout (shared by kernels of the same signature). */
+  readonly layout: GPUBindGroupLayout;
+  /** The layout signature: number of read-only inputs. */
+  readonly inputs: number;
+}
+
+/** WGSL prelude every kernel starts with: the parameter block and `P(i)`. */
+export const PARAMS_WGSL = `
+@group(0) @binding(0) var<uniform> prm: array<vec4<u32>, ${PARAM_WORDS / 4}>;
+fn P(i: u32) -> u32 { return prm[i >> 2u][i & 3u]; }
+`;
+
+/**
+ * WGSL declarations of `inputs` read-only storage arrays `in0..` of the given
+ * element types and one output array `dst`.
+ *
+ * @example
+ * ```ts
+ * import { storageDecls } from "./pipelines.ts";
+ * console.log(storageDecls(["f32", "f32"], "f32"));
+ * ```
+ */
+export function storageDecls(inputTypes: readonly string[], outType: string): string {
+  const lines = inputTypes.map((t, i) =>
+    `@group(0) @binding(${i + 1}) var<storage, read> in${i}: array<${t}>;`
+  );
+  lines.push(
+    `@group(0) @binding(${inputTypes.length + 1}) var<storage, read_write> dst: array<${outType}>;`,
+  );
+  return lines.join("\n");
+}
+
+/**
+ * The cache. `get(key, make, inputs)` compiles `make()` once per key (and once
+ * per distinct WGSL text).
+ *
+ * @example
+ * ```ts
+ * import { PipelineCache } from "./pipelines.ts";
+ * const dev = await (await navigator.gpu?.requestAdapter())?.requestDevice();
+ * if (dev) new PipelineCache(dev);
+ * ```
+ */
+export class PipelineCache {
+  readonly #device: GPUDevice;
+  readonly #byKey = new Map<string, Kernel>();
+  readonly #byText = new Map<string, Kernel>();
+  readonly #layouts = new Map<number, GPUBindGroupLayout>();
+  /** Number of pipelines compiled so far. */
+  compiled = 0;
+
+  constructor(device: GPUDevice) {
+    this.#device = device;
+  }
+
+  /** The kernel for variant `key`, compiling `make()` on first use. */
+  get(key: string, make: () => string, inputs: number): Kernel {
+    const hit = this.#byKey.get(key);
+    if (hit) return hit;
+    const text = make();
+    let kernel = this.#byText.get(text);
+    if (!kernel) {
+      const layout = this.#layout(inputs);
+      const module = this.#device.createShaderModule({ code: text, label: key });
+      const pipeline = this.#device.createComputePipeline({
+        label: key,
+        layout: this.#device.createPipelineLayout({ bindGroupLayouts: [layout] }),
+        compute: { module, entryPoint: "main" },
+      });
+      this.compiled++;
+      kernel = { pipeline, layout, inputs };
+      this.#byText.set(text, kernel);
+    }
+    this.#byKey.set(key, kernel);
+    return kernel;
+  }
+
+  #layout(inputs: number): GPUBindGroupLayout {
+    let layout = this.#layouts.get(inputs);
+    if (layout) return layout;
+    const entries: GPUBindGroupLayoutEntry[] = [{
+      binding: 0,
+      visibility: GPUShaderStage.COMPUTE,
+      buffer: { type: "uniform", hasDynamicOffset: true, minBindingSize: PARAM_BYTES },
+    }];
+    for (let i = 0; i <= inputs; i++) {
+      entries.push({
+        binding: i + 1,
+        visibility: GPUShaderStage.COMPUTE,
+        buffer: { type: i < inputs ? "read-only-storage" : "storage" },
+      });
+    }
+    layout = this.#device.createBindGroupLayout({ entries });
+    this.#layouts.set(inputs, layout);
+    return layout;
+  }
+}

@@ -1,0 +1,175 @@
+/**
+ * Shared pieces of WGSL code generation and the interface kernels dispatch through.
+ *
+ * @module
+ */
+import type { DType, Shape } from "../backend.ts";
+import type { Grid } from "./dispatch.ts";
+import { grid2d } from "./dispatch.ts";
+import type { Kernel } from "./pipelines.ts";
+
+/** A GPU buffer with the shape and dtype the core gives it. */
+export interface GpuOperand {
+  /** The buffer. */
+  readonly buffer: GPUBuffer;
+  /** Logical shape. */
+  readonly shape: Shape;
+  /** Element type. */
+  readonly dtype: DType;
+}
+
+/** What kernel families need from the backend. */
+export interface KernelHost {
+  /** The cached kernel for `key`, compiled from `make()` on first use. */
+  kernel(key: string, make: () => string, inputs: number): Kernel;
+  /** Record one dispatch. */
+  dispatch(
+    kernel: Kernel,
+    params: readonly number[],
+    buffers: readonly GPUBuffer[],
+    grid: Grid,
+  ): void;
+  /** The device's maxComputeWorkgroupsPerDimension. */
+  readonly maxWorkgroupsPerDim: number;
+}
+
+/** Invocations per workgroup of the flat (one element per invocation) kernels. */
+export const FLAT_WG = 256;
+
+/**
+ * The WGSL storage type of a dtype (bool is stored as u32 0/1).
+ *
+ * @example
+ * ```ts
+ * import { wgslType } from "./wgsl.ts";
+ * console.log(wgslType("bool")); // u32
+ * ```
+ */
+export function wgslType(dtype: DType): string {
+  if (dtype === "f32") return "f32";
+  if (dtype === "i32") return "i32";
+  if (dtype === "bool") return "u32";
+  throw new Error(`webgpu: dtype ${dtype} is not supported by the webgpu backend`);
+}
+
+/**
+ * WGSL expression converting `expr` of dtype `from` to dtype `to` (bool -> 0/1,
+ * float -> i32 truncates, anything -> bool is `!= 0`).
+ *
+ * @example
+ * ```ts
+ * import { convertExpr } from "./wgsl.ts";
+ * console.log(convertExpr("x", "f32", "bool")); // select(0u, 1u, x != 0.0)
+ * ```
+ */
+export function convertExpr(expr: string, from: DType, to: DType): string {
+  if (from === to) return expr;
+  if (to === "bool") return `select(0u, 1u, ${expr} != ${zeroOf(from)})`;
+  return `${wgslType(to)}(${expr})`;
+}
+
+/** The WGSL zero literal of a dtype's storage type. */
+export function zeroOf(dtype: DType): string {
+  return dtype === "f32" ? "0.0" : dtype === "i32" ? "0i" : "0u";
+}
+
+/**
+ * Entry point of a flat kernel: invocation `i` handles element `i < P(0)`.
+ *
+ * @example
+ * ```ts
+ * import { flatMain } from "./wgsl.ts";
+ * console.log(flatMain("dst[i] = 1.0;"));
+ * ```
+ */
+export function flatMain(body: string): string {
+  return `
+@compute @workgroup_size(${FLAT_WG})
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+        @builtin(local_invocation_index) lid: u32) {
+  let i = (wid.y * nwg.x + wid.x) * ${FLAT_WG}u + lid;
+  if (i >= P(0u)) { return; }
+${body}
+}`;
+}
+
+/**
+ * WGSL that splits flat index `i` over a shape of rank `rank` stored at
+ * `P(shapeAt..)` and accumulates offsets `o<j>` with strides at `P(strideAt[j]..)`.
+ *
+ * @example
+ * ```ts
+ * import { offsetsCode } from "./wgsl.ts";
+ * console.log(offsetsCode(2, 1, [3, 5]));
+ * ```
+ */
+export function offsetsCode(rank: number, shapeAt: number, strideAt: readonly number[]): string {
+  const decl = strideAt.map((_, j) => `var o${j} = 0u;`).join(" ");
+  if (rank === 0) return decl;
+  const acc = strideAt.map((s, j) => `o${j} += c * P(${s}u + d);`).join(" ");
+  return `${decl}
+  var rem = i;
+  for (var k = 0u; k < ${rank}u; k++) {
+    let d = ${rank - 1}u - k;
+    let s = P(${shapeAt}u + d);
+    let c = rem % s;
+    rem = rem / s;
+    ${acc}
+  }`;
+}
+
+/**
+ * Strides (in elements) to read an input of shape `inShape` broadcast to
+ * `outShape` (right-aligned; 0 on missing or size-1 axes).
+ *
+ * @example
+ * ```ts
+ * import { broadcastStrides } from "./wgsl.ts";
+ * console.log(broadcastStrides([3, 1], [2, 3, 4])); // [0, 1, 0]
+ * ```
+ */
+export function broadcastStrides(inShape: Shape, outShape: Shape): number[] {
+  const r = outShape.length;
+  const off = r - inShape.length;
+  const out = new Array<number>(r).fill(0);
+  let acc = 1;
+  for (let d = inShape.length - 1; d >= 0; d--) {
+    out[d + off] = inShape[d] === 1 ? 0 : acc;
+    acc *= inShape[d];
+  }
+  return out;
+}
+
+/**
+ * Workgroup grid for `n` flat invocations.
+ *
+ * @example
+ * ```ts
+ * import { flatGrid } from "./wgsl.ts";
+ * console.log(flatGrid(1000, 65535)); // [4, 1, 1]
+ * ```
+ */
+export function flatGrid(n: number, maxPerDim: number, perGroup = FLAT_WG): Grid {
+  return grid2d(Math.ceil(n / perGroup), maxPerDim);
+}
+
+/** The negative-infinity literal (as a bit pattern) of f32, or the i32 minimum. */
+export function lowestOf(dtype: DType): string {
+  if (dtype === "f32") return "bitcast<f32>(0xff800000u)";
+  if (dtype === "i32") return "i32(-2147483647 - 1)";
+  return "0u";
+}
+
+/**
+ * Workgroup grid for one workgroup per row; the kernel computes
+ * `row = wid.y * nwg.x + wid.x` and returns when `row >= rows`.
+ *
+ * @example
+ * ```ts
+ * import { grid2dRows } from "./wgsl.ts";
+ * console.log(grid2dRows(10, 65535)); // [10, 1, 1]
+ * ```
+ */
+export function grid2dRows(rows: number, maxPerDim: number): Grid {
+  return grid2d(rows, maxPerDim);
+}
