@@ -67,7 +67,7 @@ export function gatherKernel(
  * import { scatterAddKernel } from "./gather.ts";
  * const g = { data: new Float32Array([1, 2, 3]), shape: [3], dtype: "f32" as const };
  * const idx = { data: new Int32Array([1, 1, 0]), shape: [3], dtype: "i32" as const };
- * scatterAddKernel([g, idx], { axis: 0 }, { shape: [2], dtype: "f32" }); // [3, 3]
+ * scatterAddKernel([g, idx], { axis: 0, size: 2 }, { shape: [2], dtype: "f32" }); // [3, 3]
  * ```
  */
 export function scatterAddKernel(

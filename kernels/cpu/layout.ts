@@ -44,7 +44,7 @@ export function transposeKernel(
  * ```ts
  * import { broadcastKernel } from "./layout.ts";
  * const x = { data: new Float32Array([1, 2]), shape: [2, 1], dtype: "f32" as const };
- * broadcastKernel([x], {}, { shape: [2, 3], dtype: "f32" }); // [1, 1, 1, 2, 2, 2]
+ * broadcastKernel([x], { shape: [2, 3] }, { shape: [2, 3], dtype: "f32" }); // [1, 1, 1, 2, 2, 2]
  * ```
  */
 export function broadcastKernel(
@@ -69,7 +69,7 @@ export function broadcastKernel(
  * ```ts
  * import { sliceKernel } from "./layout.ts";
  * const x = { data: new Float32Array([1, 2, 3, 4]), shape: [4], dtype: "f32" as const };
- * sliceKernel([x], { starts: [1] }, { shape: [2], dtype: "f32" }); // [2, 3]
+ * sliceKernel([x], { starts: [1], sizes: [2] }, { shape: [2], dtype: "f32" }); // [2, 3]
  * ```
  */
 export function sliceKernel(
@@ -98,7 +98,7 @@ export function sliceKernel(
  * ```ts
  * import { padKernel } from "./layout.ts";
  * const x = { data: new Float32Array([1, 2]), shape: [2], dtype: "f32" as const };
- * padKernel([x], { before: [1] }, { shape: [4], dtype: "f32" }); // [0, 1, 2, 0]
+ * padKernel([x], { before: [1], after: [1] }, { shape: [4], dtype: "f32" }); // [0, 1, 2, 0]
  * ```
  */
 export function padKernel(
