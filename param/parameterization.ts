@@ -109,6 +109,17 @@ function checkQuery(query: Query, op: string): void {
   validateDims(query.dims, op);
 }
 
+/** A frozen copy of a query (dims and shape copied too), so rules cannot touch the caller's. */
+function frozenCopy(query: Query): Query {
+  const { role, dims, shape, path } = query;
+  return Object.freeze({
+    role,
+    dims: Object.freeze({ ...dims }),
+    ...(shape === undefined ? {} : { shape: Object.freeze([...shape]) }),
+    ...(path === undefined ? {} : { path }),
+  });
+}
+
 /**
  * Makes a {@linkcode Parameterization} from a name and a function: the result checks each
  * query, freezes and checks each answer, and is itself frozen.
@@ -133,7 +144,7 @@ export function parameterization(
   }
   const p = (query: Query): Settings => {
     checkQuery(query, name);
-    return checkSettings(settingsOf(Object.freeze({ ...query })), query.role, name);
+    return checkSettings(settingsOf(frozenCopy(query)), query.role, name);
   };
   Object.defineProperty(p, "name", { value: name });
   return Object.freeze(p) as Parameterization;
