@@ -139,4 +139,4 @@ export function assertAllClose(
 }
 
 /** The floating dtypes every property runs for. */
-export const FLOAT_DTYPES: readonly DType[] = ["f32", "f64"];
+export const FLOAT_DTYPES: readonly ("f32" | "f64")[] = ["f32", "f64"];
