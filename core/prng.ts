@@ -173,7 +173,7 @@ export function uniformFloats(k: Key, n: number): Float64Array {
 }
 
 /**
- * `n` integers uniform in [low, high) (host numbers), without modulo bias.
+ * `n` integers uniform in [low, high) (host numbers), from 53-bit uniform floats.
  *
  * @example
  * ```ts

@@ -84,15 +84,16 @@ export type CompareOp = "lt" | "le" | "gt" | "ge" | "eq" | "ne";
  *   transposes that `transA`/`transB` ask for, which the kernel folds into its
  *   indexing); batch dims broadcast; both inputs have rank >= 2.
  * - `transpose`: permute axes by `perm`.
- * - `broadcast`: expand an input of the same rank (size-1 axes) to `out.shape`.
- * - `slice`: take `out.shape[i]` elements from `starts[i]` on each axis.
- * - `pad`: zero-pad by `before[i]` on each axis up to `out.shape`.
+ * - `broadcast`: expand an input of the same rank (size-1 axes) to `shape` (= `out.shape`).
+ * - `slice`: take `sizes[i]` (= `out.shape[i]`) elements from `starts[i]` on each axis.
+ * - `pad`: zero-pad by `before[i]` and `after[i]` on each axis (giving `out.shape`).
  * - `concat`: join inputs along `axis`.
  * - `gather`: `x` indexed along `axis` by `i32` indices `idx`; output shape is
  *   `x.shape[:axis] + idx.shape + x.shape[axis+1:]` (NumPy `take`).
  * - `scatterAdd`: the transpose of `gather`: `(g, idx)` summed into zeros of
- *   `out.shape` along `axis`.
- * - `cast`: convert to `out.dtype` (bool -> 0/1; float -> i32 truncates).
+ *   `out.shape` along `axis` (`size` = `out.shape[axis]`).
+ * - `cast`: convert to `params.to` (= `out.dtype`; bool -> 0/1; float -> i32 truncates;
+ *   anything -> bool is `x != 0`).
  * - `logSoftmax`: fused, along the last axis.
  */
 export interface PrimParams {
@@ -104,13 +105,13 @@ export interface PrimParams {
   reduceMax: { axes: readonly number[] };
   matmul: { transA: boolean; transB: boolean };
   transpose: { perm: readonly number[] };
-  broadcast: Record<string, never>;
-  slice: { starts: readonly number[] };
-  pad: { before: readonly number[] };
+  broadcast: { shape: Shape };
+  slice: { starts: readonly number[]; sizes: readonly number[] };
+  pad: { before: readonly number[]; after: readonly number[] };
   concat: { axis: number };
   gather: { axis: number };
-  scatterAdd: { axis: number };
-  cast: Record<string, never>;
+  scatterAdd: { axis: number; size: number };
+  cast: { to: DType };
   logSoftmax: Record<string, never>;
 }
 

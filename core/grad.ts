@@ -1,0 +1,355 @@
+/**
+ * Reverse-mode autodiff as function transforms, JAX-style: {@linkcode vjp},
+ * {@linkcode grad}, {@linkcode valueAndGrad} over trees, and
+ * {@linkcode customVjp} for user rules. The tape is hidden inside; tensors
+ * carry no `.grad`. Transforms nest: `grad(grad(f))` works because every VJP
+ * rule is written with differentiable ops.
+ *
+ * @module
+ */
+import { alias } from "./ops/shape.ts";
+import { add } from "./ops/elementwise.ts";
+import { onesLike, zerosLike } from "./ops/create.ts";
+import { isTracked, openTape, record, type Tape, withoutRecording } from "./tape.ts";
+import { duringBackward, fmtShape, scope, Tensor } from "./tensor.ts";
+import { treeFlatten, treeUnflatten } from "./tree.ts";
+
+/** Options of {@linkcode grad} and {@linkcode valueAndGrad}. */
+export interface GradOptions {
+  /** Which positional arguments to differentiate (default 0). An array gives an array of gradients. */
+  argnums?: number | readonly number[];
+  /** `f` returns `[value, aux]`; aux is passed through undifferentiated. */
+  hasAux?: boolean;
+}
+
+interface Traced {
+  out: unknown;
+  tape: Tape;
+  /** Per differentiated argument: its structure and its leaves (tracers, or null for non-tensor leaves). */
+  argLeaves: {
+    def: ReturnType<typeof treeFlatten>["def"];
+    tracers: (Tensor | null)[];
+    raw: unknown[];
+  }[];
+}
+
+function trace(
+  op: string,
+  f: (...args: never[]) => unknown,
+  args: readonly unknown[],
+  argnums: readonly number[],
+): Traced {
+  if (typeof f !== "function") throw new Error(`${op}: expected a function, got ${typeof f}`);
+  const tape = openTape();
+  try {
+    const newArgs = [...args];
+    const argLeaves = argnums.map((i) => {
+      if (i < 0 || i >= args.length || !Number.isInteger(i)) {
+        throw new Error(`${op}: argnums ${i} is out of range for ${args.length} argument(s)`);
+      }
+      const { leaves, def } = treeFlatten(args[i]);
+      const tracers = leaves.map((leaf, j) => {
+        if (!(leaf instanceof Tensor)) return null;
+        if (leaf.dtype !== "f32" && leaf.dtype !== "f64") {
+          throw new Error(
+            `${op}: cannot differentiate with respect to a ${leaf.dtype} tensor (argument ${i}, leaf ${j}, shape ${
+              fmtShape(leaf.shape)
+            }); pass it as another argument or exclude it with argnums`,
+          );
+        }
+        const t = alias(leaf);
+        tape.watch(t);
+        return t;
+      });
+      newArgs[i] = treeUnflatten(def, leaves.map((l, j) => tracers[j] ?? l));
+      return { def, tracers, raw: leaves };
+    });
+    const out = (f as (...a: unknown[]) => unknown)(...newArgs);
+    if (out instanceof Promise) {
+      throw new Error(`${op}: the function returned a Promise; it must be synchronous`);
+    }
+    tape.stop();
+    return { out, tape, argLeaves };
+  } catch (e) {
+    tape.release();
+    throw e;
+  }
+}
+
+/** Run the backward pass of `tape` from `outputs` with `cotangents`; returns cotangents by tensor id. */
+function backward(
+  tape: Tape,
+  outputs: readonly Tensor[],
+  cotangents: readonly Tensor[],
+): Map<number, Tensor> {
+  return duringBackward(() => backwardPass(tape, outputs, cotangents));
+}
+
+function backwardPass(
+  tape: Tape,
+  outputs: readonly Tensor[],
+  cotangents: readonly Tensor[],
+): Map<number, Tensor> {
+  const cts = new Map<number, Tensor>();
+  const accumulate = (id: number, g: Tensor) => {
+    const prev = cts.get(id);
+    cts.set(id, prev ? add(prev, g) : g);
+  };
+  outputs.forEach((o, i) => {
+    if (tape.tracked.has(o.id)) accumulate(o.id, cotangents[i]);
+  });
+  for (let n = tape.nodes.length - 1; n >= 0; n--) {
+    const node = tape.nodes[n];
+    const g = cts.get(node.output.id);
+    if (!g || !node.vjp) continue;
+    const inputCts = node.vjp(g);
+    node.inputs.forEach((input, j) => {
+      const ct = inputCts[j];
+      if (ct && tape.tracked.has(input.id)) accumulate(input.id, ct);
+    });
+  }
+  return cts;
+}
+
+function gradsFor(traced: Traced, cts: Map<number, Tensor>): unknown[] {
+  return traced.argLeaves.map(({ def, tracers, raw }) =>
+    treeUnflatten(
+      def,
+      tracers.map((t, j) => (t === null ? raw[j] : cts.get(t.id) ?? zerosLike(t))),
+    )
+  );
+}
+
+function checkScalar(op: string, value: unknown): Tensor {
+  if (!(value instanceof Tensor)) {
+    throw new Error(
+      `${op}: the function must return a scalar Tensor, got ${
+        value === null ? "null" : typeof value
+      }` +
+        (Array.isArray(value) ? " (an array: did you mean hasAux: true?)" : ""),
+    );
+  }
+  if (value.size !== 1) {
+    throw new Error(
+      `${op}: the function must return a scalar, got shape ${
+        fmtShape(value.shape)
+      }; reduce it (sum, mean) first`,
+    );
+  }
+  if (value.dtype !== "f32" && value.dtype !== "f64") {
+    throw new Error(`${op}: the function must return a float scalar, got ${value.dtype}`);
+  }
+  return value;
+}
+
+/**
+ * `f` transformed to return `[value, gradients]` (with `hasAux`:
+ * `[[value, aux], gradients]`). Gradients have the structure of the
+ * differentiated argument(s); non-tensor leaves pass through unchanged.
+ *
+ * @example
+ * ```ts
+ * import { mul, sum, tensor, valueAndGrad } from "../mod.ts";
+ * const f = (p: { w: any }) => sum(mul(p.w, p.w));
+ * const [value, grads] = valueAndGrad(f)({ w: tensor([1, 2]) });
+ * console.log(await value.item(), await grads.w.toArray()); // 5 [2, 4]
+ * ```
+ */
+// deno-lint-ignore no-explicit-any
+export function valueAndGrad<F extends (...args: any[]) => any>(
+  f: F,
+  opts: GradOptions = {},
+  // deno-lint-ignore no-explicit-any
+): (...args: Parameters<F>) => [any, any] {
+  const multiple = Array.isArray(opts.argnums);
+  const argnums = opts.argnums === undefined
+    ? [0]
+    : multiple
+    ? [...opts.argnums as number[]]
+    : [opts.argnums as number];
+  const op = "valueAndGrad";
+  return (...args) => {
+    const s = scope();
+    let traced: Traced | null = null;
+    try {
+      traced = trace(op, f, args, argnums);
+      let value: unknown = traced.out, aux: unknown;
+      if (opts.hasAux) {
+        if (!Array.isArray(traced.out) || traced.out.length !== 2) {
+          throw new Error(`${op}: with hasAux the function must return [value, aux]`);
+        }
+        [value, aux] = traced.out;
+      }
+      const y = checkScalar(op, value);
+      const cts = backward(traced.tape, [y], [onesLike(y)]);
+      const grads = gradsFor(traced, cts);
+      const result = [opts.hasAux ? [y, aux] : y, multiple ? grads : grads[0]] as [
+        unknown,
+        unknown,
+      ];
+      return s.keep(result);
+    } finally {
+      s.close();
+      traced?.tape.release();
+    }
+  };
+}
+
+/**
+ * `f` transformed to return the gradient of its scalar output (with
+ * `hasAux`: `[gradients, aux]`).
+ *
+ * @example
+ * ```ts
+ * import { grad, sin, sum, tensor } from "../mod.ts";
+ * const df = grad((x) => sum(sin(x)));
+ * console.log(await df(tensor([0])).toArray()); // [1]  (cos 0)
+ * const d2f = grad((x) => sum(df(x)));          // grad of grad: -sin
+ * ```
+ */
+// deno-lint-ignore no-explicit-any
+export function grad<F extends (...args: any[]) => any>(
+  f: F,
+  opts: GradOptions = {},
+  // deno-lint-ignore no-explicit-any
+): (...args: Parameters<F>) => any {
+  const vg = valueAndGrad(f, opts);
+  return (...args) => {
+    const [value, grads] = vg(...args);
+    if (opts.hasAux) {
+      (value as [Tensor, unknown])[0].dispose();
+      return [grads, (value as [Tensor, unknown])[1]];
+    }
+    (value as Tensor).dispose();
+    return grads;
+  };
+}
+
+/** The pullback that {@linkcode vjp} returns: callable many times, then disposed. */
+export interface VjpFunction {
+  /** Cotangents for each primal argument, given a cotangent tree shaped like the output. */
+  (cotangent: unknown): unknown[];
+  /** Release the tape (and the tensors it kept alive). */
+  dispose(): void;
+  /** `using pullback = ...` releases the tape at the end of the block. */
+  [Symbol.dispose](): void;
+}
+
+/**
+ * The output of `f(...primals)` and its pullback: a function from an output
+ * cotangent (a tree shaped like the output) to one cotangent tree per primal.
+ * Call `pullback.dispose()` when done with it.
+ *
+ * @example
+ * ```ts
+ * import { mul, tensor, vjp } from "../mod.ts";
+ * const [y, pullback] = vjp((x) => mul(x, 3), tensor([1, 2]));
+ * const [gx] = pullback(tensor([1, 10]));   // [3, 30]
+ * pullback.dispose();
+ * ```
+ */
+export function vjp(
+  f: (...args: never[]) => unknown,
+  ...primals: unknown[]
+): [unknown, VjpFunction] {
+  const s = scope();
+  let traced: Traced;
+  try {
+    traced = trace("vjp", f, primals, primals.map((_, i) => i));
+    s.keep(traced.out);
+  } finally {
+    s.close();
+  }
+  const { leaves: outLeaves, def: outDef } = treeFlatten(traced.out);
+  let released = false;
+  const pullback = ((cotangent: unknown) => {
+    if (released) throw new Error("vjp: the pullback was disposed");
+    const { leaves, def } = treeFlatten(cotangent);
+    if (leaves.length !== outLeaves.length) {
+      throw new Error(
+        `vjp: the cotangent has ${leaves.length} leaves, the output ${outLeaves.length}`,
+      );
+    }
+    const outs: Tensor[] = [], cts: Tensor[] = [];
+    outLeaves.forEach((o, i) => {
+      if (!(o instanceof Tensor)) return;
+      const c = leaves[i];
+      if (!(c instanceof Tensor) || c.shape.join() !== o.shape.join()) {
+        throw new Error(
+          `vjp: cotangent leaf ${i} must be a tensor of shape ${fmtShape(o.shape)}, got ${
+            c instanceof Tensor ? fmtShape(c.shape) : typeof c
+          }`,
+        );
+      }
+      outs.push(o);
+      cts.push(c);
+    });
+    void def;
+    void outDef;
+    const inner = scope();
+    try {
+      return inner.keep(gradsFor(traced, backward(traced.tape, outs, cts)));
+    } finally {
+      inner.close();
+    }
+  }) as VjpFunction;
+  pullback.dispose = () => {
+    released = true;
+    traced.tape.release();
+  };
+  pullback[Symbol.dispose] = pullback.dispose;
+  return [traced.out, pullback];
+}
+
+/**
+ * A function with a user-supplied derivative. `fwd(...args)` returns
+ * `[output, residuals]` (residuals: tensors the rule needs); `bwd(residuals,
+ * cotangent)` returns one cotangent (or null) per argument. `bwd` should use
+ * nugrad ops so that it can be differentiated again.
+ *
+ * @example
+ * ```ts
+ * import { customVjp, exp, grad, mul, sum, tensor } from "../mod.ts";
+ * // exp with its derivative written by hand
+ * const myExp = customVjp(
+ *   (x) => { const y = exp(x); return [y, [y]]; },
+ *   ([y], g) => [mul(g, y)],
+ * );
+ * await grad((x) => sum(myExp(x)))(tensor([0])).toArray(); // [1]
+ * ```
+ */
+export function customVjp(
+  fwd: (...args: Tensor[]) => [Tensor, Tensor[]],
+  bwd: (residuals: Tensor[], cotangent: Tensor) => (Tensor | null)[],
+  opts: { name?: string } = {},
+): (...args: Tensor[]) => Tensor {
+  const name = opts.name ?? "customVjp";
+  return (...args) => {
+    for (const a of args) {
+      if (!(a instanceof Tensor)) {
+        throw new Error(`${name}: arguments must be tensors, got ${typeof a}`);
+      }
+    }
+    let [out, residuals] = withoutRecording(() => fwd(...args));
+    if (!(out instanceof Tensor)) throw new Error(`${name}: fwd must return [Tensor, residuals]`);
+    if (args.includes(out)) out = withoutRecording(() => alias(out));
+    if (isTracked(args)) {
+      record({
+        name,
+        inputs: args,
+        output: out,
+        residuals,
+        vjp: (g) => {
+          const cts = bwd(residuals, g);
+          if (!Array.isArray(cts) || cts.length !== args.length) {
+            throw new Error(
+              `${name}: bwd must return one cotangent (or null) per argument (${args.length})`,
+            );
+          }
+          return cts;
+        },
+      });
+    }
+    return out;
+  };
+}

@@ -1,0 +1,112 @@
+/**
+ * nugrad's core: tensors, ops, autodiff, trees, randomness, memory.
+ *
+ * @module
+ */
+export { fmtShape, keep, type NestedArray, Scope, scope, Tensor, tidy } from "./tensor.ts";
+export {
+  autoBackend,
+  backendInfo,
+  type BackendName,
+  cpuBackend,
+  getBackend,
+  useBackend,
+} from "./backends.ts";
+export {
+  arange,
+  type CreateOptions,
+  fromData,
+  full,
+  ones,
+  onesLike,
+  tensor,
+  toBackend,
+  zeros,
+  zerosLike,
+} from "./ops/create.ts";
+export {
+  abs,
+  add,
+  cast,
+  cos,
+  div,
+  eq,
+  exp,
+  ge,
+  gt,
+  le,
+  log,
+  lt,
+  maximum,
+  minimum,
+  mul,
+  ne,
+  neg,
+  pow,
+  reciprocal,
+  relu,
+  rsqrt,
+  sigmoid,
+  sign,
+  silu,
+  sin,
+  sqrt,
+  square,
+  sub,
+  tanh,
+  unbroadcast,
+  where,
+} from "./ops/elementwise.ts";
+export {
+  logSoftmax,
+  logsumexp,
+  max,
+  mean,
+  min,
+  type ReduceOptions,
+  softmax,
+  sum,
+} from "./ops/reduce.ts";
+export { matmul, type MatmulOptions } from "./ops/matmul.ts";
+export {
+  broadcastTo,
+  expandDims,
+  isTensor,
+  reshape,
+  squeeze,
+  stopGradient,
+  swapAxes,
+  transpose,
+} from "./ops/shape.ts";
+export { concat, pad, slice, sliceAxis } from "./ops/slice.ts";
+export { gather, oneHot, scatterAdd, takeAlongLastAxis } from "./ops/indexing.ts";
+export { l2Normalize } from "./ops/normalize.ts";
+export { crossEntropy } from "./ops/losses.ts";
+export { customVjp, grad, type GradOptions, valueAndGrad, vjp, type VjpFunction } from "./grad.ts";
+export {
+  fromPaths,
+  getPath,
+  sameStructure,
+  type Tree,
+  type TreeDef,
+  treeFlatten,
+  treeLeaves,
+  treeMap,
+  treeMapWithPath,
+  treePaths,
+  treeUnflatten,
+} from "./tree.ts";
+export {
+  bits,
+  categorical,
+  foldIn,
+  isKey,
+  type Key,
+  key,
+  normal,
+  randint,
+  split,
+  uniform,
+} from "./random.ts";
+export { memory, type MemoryInfo } from "./memory.ts";
+export type { Backend, DataArray, DType, Shape } from "../kernels/backend.ts";

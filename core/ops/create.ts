@@ -1,0 +1,247 @@
+/**
+ * Creating tensors: from data, filled, ranges; moving between backends.
+ *
+ * @module
+ */
+import type { Backend, DataArray, DType, Shape } from "../../kernels/backend.ts";
+import { sizeOf } from "../../kernels/backend.ts";
+import { getBackend } from "../backends.ts";
+import { checkShape } from "../shape.ts";
+import { fmtShape, type NestedArray, type Tensor, wrapBuffer } from "../tensor.ts";
+
+/** Options for creation functions. */
+export interface CreateOptions {
+  /** Element type (default: f32 for numbers, bool for booleans, the typed array's own type). */
+  dtype?: DType;
+  /** Backend (default: the current one, see `useBackend`). */
+  backend?: Backend;
+}
+
+const DTYPES: readonly DType[] = ["f32", "f64", "i32", "bool"];
+
+/** Check a dtype name. */
+export function checkDtype(op: string, dtype: unknown): DType {
+  if (!DTYPES.includes(dtype as DType)) {
+    throw new Error(
+      `${op}: unknown dtype ${JSON.stringify(dtype)}; expected one of ${DTYPES.join(", ")}`,
+    );
+  }
+  return dtype as DType;
+}
+
+/** A typed array of `dtype` holding `n` elements. */
+export function allocHost(dtype: DType, n: number): DataArray {
+  switch (dtype) {
+    case "f32":
+      return new Float32Array(n);
+    case "f64":
+      return new Float64Array(n);
+    case "i32":
+      return new Int32Array(n);
+    case "bool":
+      return new Uint8Array(n);
+  }
+}
+
+/**
+ * Upload host data of a known shape (the data is copied).
+ *
+ * @example
+ * ```ts
+ * import { fromData } from "../../mod.ts";
+ * const t = fromData(new Float32Array([1, 2, 3, 4]), [2, 2]);
+ * ```
+ */
+export function fromData(
+  data: DataArray | readonly number[],
+  shape: Shape,
+  opts: CreateOptions = {},
+): Tensor {
+  checkShape("fromData", shape);
+  const dtype = checkDtype("fromData", opts.dtype ?? dtypeOfArray(data));
+  const n = sizeOf(shape);
+  if (data.length !== n) {
+    throw new Error(
+      `fromData: ${data.length} values do not fill shape ${fmtShape(shape)} (${n} elements)`,
+    );
+  }
+  const backend = opts.backend ?? getBackend();
+  if (!backend.dtypes.includes(dtype)) {
+    throw new Error(
+      `fromData: the ${backend.name} backend has no ${dtype} (it has ${backend.dtypes.join(", ")})`,
+    );
+  }
+  let host = data as DataArray;
+  if (!(host instanceof allocHost(dtype, 0).constructor)) {
+    host = allocHost(dtype, n);
+    for (let i = 0; i < n; i++) host[i] = dtype === "bool" ? (data[i] ? 1 : 0) : Number(data[i]);
+  }
+  return wrapBuffer(backend, backend.upload(host, dtype), shape, dtype);
+}
+
+function dtypeOfArray(data: DataArray | readonly number[]): DType {
+  if (data instanceof Float64Array) return "f64";
+  if (data instanceof Int32Array) return "i32";
+  if (data instanceof Uint8Array) return "bool";
+  return "f32";
+}
+
+/**
+ * A tensor from nested arrays, a number, a boolean or a typed array.
+ *
+ * @example
+ * ```ts
+ * import { tensor } from "../../mod.ts";
+ * const a = tensor([[1, 2, 3], [4, 5, 6]]);          // f32 [2,3]
+ * const b = tensor([0, 2, 1], { dtype: "i32" });      // i32 [3]
+ * const c = tensor(new Float64Array([1, 2]));         // f64 [2]
+ * ```
+ */
+export function tensor(data: NestedArray | DataArray, opts: CreateOptions = {}): Tensor {
+  if (ArrayBuffer.isView(data)) {
+    return fromData(data as DataArray, [(data as DataArray).length], opts);
+  }
+  const shape: number[] = [];
+  let probe: NestedArray = data;
+  while (Array.isArray(probe)) {
+    shape.push(probe.length);
+    probe = probe[0];
+  }
+  const flat: number[] = [];
+  let sawBool = false;
+  const walk = (x: NestedArray, axis: number, path: number[]) => {
+    if (axis === shape.length) {
+      if (Array.isArray(x)) throw ragged(path);
+      if (typeof x === "boolean") sawBool = true;
+      else if (typeof x !== "number") {
+        throw new Error(
+          `tensor: element at [${path.join(",")}] is ${typeof x}, expected a number or boolean`,
+        );
+      }
+      flat.push(Number(x));
+      return;
+    }
+    if (!Array.isArray(x) || x.length !== shape[axis]) throw ragged(path);
+    x.forEach((v, i) => walk(v, axis + 1, [...path, i]));
+  };
+  const ragged = (path: number[]) =>
+    new Error(
+      `tensor: ragged nested array at [${path.join(",")}]; expected shape ${fmtShape(shape)}`,
+    );
+  walk(data, 0, []);
+  const dtype = opts.dtype ?? (sawBool ? "bool" : "f32");
+  return fromData(flat, shape, { ...opts, dtype });
+}
+
+/**
+ * A tensor of `shape` filled with `value`.
+ *
+ * @example
+ * ```ts
+ * import { full } from "../../mod.ts";
+ * const t = full([2, 2], 7, { dtype: "i32" });
+ * ```
+ */
+export function full(shape: Shape, value: number | boolean, opts: CreateOptions = {}): Tensor {
+  checkShape("full", shape);
+  const dtype = checkDtype("full", opts.dtype ?? (typeof value === "boolean" ? "bool" : "f32"));
+  const host = allocHost(dtype, sizeOf(shape));
+  host.fill(Number(value));
+  return fromData(host, shape, { ...opts, dtype });
+}
+
+/**
+ * A tensor of zeros.
+ *
+ * @example
+ * ```ts
+ * import { zeros } from "../../mod.ts";
+ * const z = zeros([3, 4]);
+ * ```
+ */
+export function zeros(shape: Shape, opts: CreateOptions = {}): Tensor {
+  return full(shape, 0, opts);
+}
+
+/**
+ * A tensor of ones.
+ *
+ * @example
+ * ```ts
+ * import { ones } from "../../mod.ts";
+ * const o = ones([3], { dtype: "f64" });
+ * ```
+ */
+export function ones(shape: Shape, opts: CreateOptions = {}): Tensor {
+  return full(shape, 1, opts);
+}
+
+/**
+ * Zeros with the shape, dtype and backend of `t`.
+ *
+ * @example
+ * ```ts
+ * import { ones, zerosLike } from "../../mod.ts";
+ * const z = zerosLike(ones([2, 2]));
+ * ```
+ */
+export function zerosLike(t: Tensor): Tensor {
+  return full(t.shape, 0, { dtype: t.dtype, backend: t.backend });
+}
+
+/**
+ * Ones with the shape, dtype and backend of `t`.
+ *
+ * @example
+ * ```ts
+ * import { onesLike, zeros } from "../../mod.ts";
+ * const o = onesLike(zeros([2]));
+ * ```
+ */
+export function onesLike(t: Tensor): Tensor {
+  return full(t.shape, 1, { dtype: t.dtype, backend: t.backend });
+}
+
+/**
+ * `[start, start+step, ...)` below `stop`; with one argument, `[0, n)`.
+ * Default dtype i32 when all arguments are integers, else f32.
+ *
+ * @example
+ * ```ts
+ * import { arange } from "../../mod.ts";
+ * const a = arange(5);            // [0,1,2,3,4] i32
+ * const b = arange(0, 1, 0.25);   // [0,0.25,0.5,0.75] f32
+ * ```
+ */
+export function arange(
+  start: number,
+  stop?: number,
+  step = 1,
+  opts: CreateOptions = {},
+): Tensor {
+  if (stop === undefined) [start, stop] = [0, start];
+  if (!Number.isFinite(start) || !Number.isFinite(stop) || !Number.isFinite(step) || step === 0) {
+    throw new Error(
+      `arange: need finite start, stop and a non-zero step, got (${start}, ${stop}, ${step})`,
+    );
+  }
+  const n = Math.max(0, Math.ceil((stop - start) / step));
+  const ints = [start, stop, step].every(Number.isInteger);
+  const dtype = opts.dtype ?? (ints ? "i32" : "f32");
+  const host = allocHost(dtype, n);
+  for (let i = 0; i < n; i++) host[i] = start + i * step;
+  return fromData(host, [n], { ...opts, dtype });
+}
+
+/**
+ * A copy of `t` on another backend (reads back and uploads).
+ *
+ * @example
+ * ```ts
+ * import { cpuBackend, ones, toBackend } from "../../mod.ts";
+ * const t = await toBackend(ones([2]), cpuBackend());
+ * ```
+ */
+export async function toBackend(t: Tensor, backend: Backend): Promise<Tensor> {
+  return fromData(await t.data(), t.shape, { dtype: t.dtype, backend });
+}

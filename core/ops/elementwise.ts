@@ -1,0 +1,463 @@
+/**
+ * Elementwise primitives and ops: unary functions, binary arithmetic with
+ * NumPy broadcasting, comparisons, `where` and `cast` — each primitive's shape
+ * rule and VJP beside it.
+ *
+ * @module
+ */
+import type { BinaryOp, CompareOp, DType, UnaryOp } from "../../kernels/backend.ts";
+import { bind, type Rule } from "../bind.ts";
+import { broadcastShapes, sameShape } from "../shape.ts";
+import { fmtShape, Tensor } from "../tensor.ts";
+import { fromData } from "./create.ts";
+import { reshape } from "./shape.ts";
+import { sum } from "./reduce.ts";
+
+const FLOAT: readonly DType[] = ["f32", "f64"];
+
+/** True for f32 and f64. */
+export function isFloat(dtype: DType): boolean {
+  return FLOAT.includes(dtype);
+}
+
+// ------------------------------------------------------------------ helpers
+
+/** A number or a tensor, as a tensor like `like` (same dtype and backend). */
+function asTensor(x: Tensor | number, like: Tensor): Tensor {
+  if (x instanceof Tensor) return x;
+  if (typeof x !== "number") {
+    throw new Error(`expected a Tensor or a number, got ${x === null ? "null" : typeof x}`);
+  }
+  return fromData([x], [], { dtype: like.dtype, backend: like.backend });
+}
+
+/** Apply a binary-shaped primitive to tensors or numbers, disposing numbers' temporary tensors. */
+function withOperands(
+  op: string,
+  a: Tensor | number,
+  b: Tensor | number,
+  run: (a: Tensor, b: Tensor) => Tensor,
+): Tensor {
+  if (!(a instanceof Tensor) && !(b instanceof Tensor)) {
+    throw new Error(`${op}: at least one argument must be a Tensor, got ${a} and ${b}`);
+  }
+  const like = a instanceof Tensor ? a : b as Tensor;
+  like.assertLive(op);
+  const ta = asTensor(a, like);
+  const tb = asTensor(b, like);
+  if (ta.dtype !== tb.dtype) {
+    throw new Error(
+      `${op}: dtypes differ: ${ta.dtype} ${fmtShape(ta.shape)} and ${tb.dtype} ${
+        fmtShape(tb.shape)
+      }; cast one first`,
+    );
+  }
+  try {
+    return run(ta, tb);
+  } finally {
+    if (ta !== a) ta.dispose();
+    if (tb !== b) tb.dispose();
+  }
+}
+
+/**
+ * Sum `g` down to `shape` (the VJP of broadcasting): over leading axes and
+ * over axes where `shape` has size 1.
+ *
+ * @example
+ * ```ts
+ * import { ones, unbroadcast } from "../../mod.ts";
+ * const g = unbroadcast(ones([4, 3]), [1, 3]); // [[4, 4, 4]]
+ * ```
+ */
+export function unbroadcast(g: Tensor, shape: readonly number[]): Tensor {
+  if (sameShape(g.shape, shape)) return g;
+  const lead = g.rank - shape.length;
+  const axes: number[] = [];
+  for (let i = 0; i < g.rank; i++) {
+    if (i < lead || (shape[i - lead] === 1 && g.shape[i] !== 1)) axes.push(i);
+  }
+  return reshape(sum(g, { axis: axes, keepdims: true }), shape);
+}
+
+// ------------------------------------------------------------------- unary
+
+/** The unary primitive's rule. */
+export const unaryRule: Rule<"unary"> = {
+  outSpec: ([x]) => ({ shape: x.shape, dtype: x.dtype }),
+  vjp: (g, { inputs: [x], output: y, params: { op } }) => {
+    switch (op) {
+      case "neg":
+        return [neg(g)];
+      case "exp":
+        return [mul(g, y)];
+      case "log":
+        return [div(g, x)];
+      case "sqrt":
+        return [div(g, mul(y, 2))];
+      case "rsqrt":
+        return [mul(g, mul(div(y, x), -0.5))];
+      case "abs":
+        return [mul(g, sign(x))];
+      case "sign":
+        return [mul(g, 0)];
+      case "tanh":
+        return [mul(g, sub(1, mul(y, y)))];
+      case "sin":
+        return [mul(g, cos(x))];
+      case "cos":
+        return [neg(mul(g, sin(x)))];
+      case "sigmoid":
+        return [mul(g, mul(y, sub(1, y)))];
+    }
+  },
+};
+
+const INT_UNARY: readonly UnaryOp[] = ["neg", "abs", "sign"];
+
+function unary(op: UnaryOp, x: Tensor): Tensor {
+  if (!(x instanceof Tensor)) throw new Error(`${op}: expected a Tensor, got ${typeof x}`);
+  x.assertLive(op);
+  if (!isFloat(x.dtype) && !(x.dtype === "i32" && INT_UNARY.includes(op))) {
+    throw new Error(`${op}: needs a float tensor, got ${x.dtype} ${fmtShape(x.shape)}`);
+  }
+  return bind("unary", [x], { op });
+}
+
+/** `-x`. @example ```ts
+ * import { neg, tensor } from "../../mod.ts";
+ * neg(tensor([1, -2])); // [-1, 2]
+ * ``` */
+export function neg(x: Tensor): Tensor {
+  return unary("neg", x);
+}
+/** `e^x`. @example ```ts
+ * import { exp, tensor } from "../../mod.ts";
+ * exp(tensor([0, 1]));
+ * ``` */
+export function exp(x: Tensor): Tensor {
+  return unary("exp", x);
+}
+/** Natural logarithm. @example ```ts
+ * import { log, tensor } from "../../mod.ts";
+ * log(tensor([1, Math.E]));
+ * ``` */
+export function log(x: Tensor): Tensor {
+  return unary("log", x);
+}
+/** Square root. @example ```ts
+ * import { sqrt, tensor } from "../../mod.ts";
+ * sqrt(tensor([4, 9]));
+ * ``` */
+export function sqrt(x: Tensor): Tensor {
+  return unary("sqrt", x);
+}
+/** `1 / sqrt(x)`. @example ```ts
+ * import { rsqrt, tensor } from "../../mod.ts";
+ * rsqrt(tensor([4]));
+ * ``` */
+export function rsqrt(x: Tensor): Tensor {
+  return unary("rsqrt", x);
+}
+/** `|x|`. @example ```ts
+ * import { abs, tensor } from "../../mod.ts";
+ * abs(tensor([-1, 2]));
+ * ``` */
+export function abs(x: Tensor): Tensor {
+  return unary("abs", x);
+}
+/** Sign: -1, 0 or 1 (derivative zero). @example ```ts
+ * import { sign, tensor } from "../../mod.ts";
+ * sign(tensor([-3, 0, 2]));
+ * ``` */
+export function sign(x: Tensor): Tensor {
+  return unary("sign", x);
+}
+/** Hyperbolic tangent. @example ```ts
+ * import { tanh, tensor } from "../../mod.ts";
+ * tanh(tensor([0.5]));
+ * ``` */
+export function tanh(x: Tensor): Tensor {
+  return unary("tanh", x);
+}
+/** Sine. @example ```ts
+ * import { sin, tensor } from "../../mod.ts";
+ * sin(tensor([0.5]));
+ * ``` */
+export function sin(x: Tensor): Tensor {
+  return unary("sin", x);
+}
+/** Cosine. @example ```ts
+ * import { cos, tensor } from "../../mod.ts";
+ * cos(tensor([0.5]));
+ * ``` */
+export function cos(x: Tensor): Tensor {
+  return unary("cos", x);
+}
+/** Logistic sigmoid `1 / (1 + e^-x)`, one fused primitive. @example ```ts
+ * import { sigmoid, tensor } from "../../mod.ts";
+ * sigmoid(tensor([0])); // [0.5]
+ * ``` */
+export function sigmoid(x: Tensor): Tensor {
+  return unary("sigmoid", x);
+}
+/** SiLU (swish): `x · sigmoid(x)`. @example ```ts
+ * import { silu, tensor } from "../../mod.ts";
+ * silu(tensor([1]));
+ * ``` */
+export function silu(x: Tensor): Tensor {
+  return mul(x, sigmoid(x));
+}
+/** `x²`. @example ```ts
+ * import { square, tensor } from "../../mod.ts";
+ * square(tensor([3])); // [9]
+ * ``` */
+export function square(x: Tensor): Tensor {
+  return mul(x, x);
+}
+/** `1 / x`. @example ```ts
+ * import { reciprocal, tensor } from "../../mod.ts";
+ * reciprocal(tensor([4])); // [0.25]
+ * ``` */
+export function reciprocal(x: Tensor): Tensor {
+  return div(1, x);
+}
+/** `max(x, 0)`. @example ```ts
+ * import { relu, tensor } from "../../mod.ts";
+ * relu(tensor([-1, 2])); // [0, 2]
+ * ``` */
+export function relu(x: Tensor): Tensor {
+  return maximum(x, 0);
+}
+
+// ------------------------------------------------------------------ binary
+
+/** The binary primitive's rule. */
+export const binaryRule: Rule<"binary"> = {
+  outSpec: ([a, b]) => ({ shape: broadcastShapes("binary", a.shape, b.shape), dtype: a.dtype }),
+  vjp: (g, { inputs: [a, b], output: y, params: { op } }) => {
+    let ga: Tensor, gb: Tensor;
+    switch (op) {
+      case "add":
+        [ga, gb] = [g, g];
+        break;
+      case "sub":
+        [ga, gb] = [g, neg(g)];
+        break;
+      case "mul":
+        [ga, gb] = [mul(g, b), mul(g, a)];
+        break;
+      case "div":
+        [ga, gb] = [div(g, b), neg(mul(g, div(y, b)))];
+        break;
+      case "pow": {
+        ga = mul(g, mul(b, pow(a, sub(b, 1))));
+        // d/db a^b = a^b log a, taken as 0 where a <= 0 (b's gradient is undefined there).
+        const positive = gt(a, 0);
+        const safeLog = log(where(positive, a, 1));
+        gb = mul(g, where(positive, mul(y, safeLog), 0));
+        break;
+      }
+      case "max":
+      case "min": {
+        // Ties split the cotangent evenly, so that max(x, x) has derivative 1.
+        const wins = cast(op === "max" ? gt(a, b) : lt(a, b), a.dtype);
+        const ties = mul(cast(eq(a, b), a.dtype), 0.5);
+        const share = add(wins, ties);
+        [ga, gb] = [mul(g, share), mul(g, sub(1, share))];
+        break;
+      }
+    }
+    return [unbroadcast(ga, a.shape), unbroadcast(gb, b.shape)];
+  },
+};
+
+function binary(op: BinaryOp, a: Tensor | number, b: Tensor | number): Tensor {
+  return withOperands(op === "max" ? "maximum" : op === "min" ? "minimum" : op, a, b, (ta, tb) => {
+    if (ta.dtype === "bool") throw new Error(`${op}: needs numeric tensors, got bool; cast first`);
+    broadcastShapes(op, ta.shape, tb.shape);
+    return bind("binary", [ta, tb], { op });
+  });
+}
+
+/** `a + b` with broadcasting; either may be a number. @example ```ts
+ * import { add, tensor } from "../../mod.ts";
+ * add(tensor([[1], [2]]), tensor([10, 20])); // [[11, 21], [12, 22]]
+ * ``` */
+export function add(a: Tensor | number, b: Tensor | number): Tensor {
+  return binary("add", a, b);
+}
+/** `a - b` with broadcasting. @example ```ts
+ * import { sub, tensor } from "../../mod.ts";
+ * sub(tensor([3]), 1); // [2]
+ * ``` */
+export function sub(a: Tensor | number, b: Tensor | number): Tensor {
+  return binary("sub", a, b);
+}
+/** `a · b` elementwise with broadcasting. @example ```ts
+ * import { mul, tensor } from "../../mod.ts";
+ * mul(tensor([1, 2]), 3); // [3, 6]
+ * ``` */
+export function mul(a: Tensor | number, b: Tensor | number): Tensor {
+  return binary("mul", a, b);
+}
+/** `a / b` with broadcasting (i32 truncates). @example ```ts
+ * import { div, tensor } from "../../mod.ts";
+ * div(tensor([1, 2]), 4); // [0.25, 0.5]
+ * ``` */
+export function div(a: Tensor | number, b: Tensor | number): Tensor {
+  return binary("div", a, b);
+}
+/** `a ** b` with broadcasting. @example ```ts
+ * import { pow, tensor } from "../../mod.ts";
+ * pow(tensor([2, 3]), 2); // [4, 9]
+ * ``` */
+export function pow(a: Tensor | number, b: Tensor | number): Tensor {
+  return binary("pow", a, b);
+}
+/** Elementwise maximum (ties share the gradient). @example ```ts
+ * import { maximum, tensor } from "../../mod.ts";
+ * maximum(tensor([1, 5]), tensor([3, 2])); // [3, 5]
+ * ``` */
+export function maximum(a: Tensor | number, b: Tensor | number): Tensor {
+  return binary("max", a, b);
+}
+/** Elementwise minimum (ties share the gradient). @example ```ts
+ * import { minimum, tensor } from "../../mod.ts";
+ * minimum(tensor([1, 5]), 2); // [1, 2]
+ * ``` */
+export function minimum(a: Tensor | number, b: Tensor | number): Tensor {
+  return binary("min", a, b);
+}
+
+// ------------------------------------------------------------- comparisons
+
+/** The comparison primitive's rule (no derivative). */
+export const compareRule: Rule<"compare"> = {
+  outSpec: ([a, b]) => ({ shape: broadcastShapes("compare", a.shape, b.shape), dtype: "bool" }),
+  vjp: null,
+};
+
+function compare(op: CompareOp, a: Tensor | number, b: Tensor | number): Tensor {
+  return withOperands(op, a, b, (ta, tb) => {
+    broadcastShapes(op, ta.shape, tb.shape);
+    return bind("compare", [ta, tb], { op });
+  });
+}
+
+/** `a < b` (bool). @example ```ts
+ * import { lt, tensor } from "../../mod.ts";
+ * lt(tensor([1, 3]), 2); // [true, false]
+ * ``` */
+export function lt(a: Tensor | number, b: Tensor | number): Tensor {
+  return compare("lt", a, b);
+}
+/** `a <= b` (bool). @example ```ts
+ * import { le, tensor } from "../../mod.ts";
+ * le(tensor([1, 2]), 2); // [true, true]
+ * ``` */
+export function le(a: Tensor | number, b: Tensor | number): Tensor {
+  return compare("le", a, b);
+}
+/** `a > b` (bool). @example ```ts
+ * import { gt, tensor } from "../../mod.ts";
+ * gt(tensor([1, 3]), 2); // [false, true]
+ * ``` */
+export function gt(a: Tensor | number, b: Tensor | number): Tensor {
+  return compare("gt", a, b);
+}
+/** `a >= b` (bool). @example ```ts
+ * import { ge, tensor } from "../../mod.ts";
+ * ge(tensor([1, 2]), 2); // [false, true]
+ * ``` */
+export function ge(a: Tensor | number, b: Tensor | number): Tensor {
+  return compare("ge", a, b);
+}
+/** `a == b` (bool). @example ```ts
+ * import { eq, tensor } from "../../mod.ts";
+ * eq(tensor([1, 2]), 2); // [false, true]
+ * ``` */
+export function eq(a: Tensor | number, b: Tensor | number): Tensor {
+  return compare("eq", a, b);
+}
+/** `a != b` (bool). @example ```ts
+ * import { ne, tensor } from "../../mod.ts";
+ * ne(tensor([1, 2]), 2); // [true, false]
+ * ``` */
+export function ne(a: Tensor | number, b: Tensor | number): Tensor {
+  return compare("ne", a, b);
+}
+
+// ------------------------------------------------------------------- where
+
+/** The `where` primitive's rule. */
+export const whereRule: Rule<"where"> = {
+  outSpec: ([c, a, b]) => ({
+    shape: broadcastShapes("where", c.shape, broadcastShapes("where", a.shape, b.shape)),
+    dtype: a.dtype,
+  }),
+  vjp: (g, { inputs: [c, a, b] }) => [
+    null,
+    unbroadcast(where(c, g, 0), a.shape),
+    unbroadcast(where(c, 0, g), b.shape),
+  ],
+};
+
+/**
+ * `cond ? a : b` elementwise, all three broadcast together; `a` or `b` may be numbers.
+ *
+ * @example
+ * ```ts
+ * import { gt, tensor, where } from "../../mod.ts";
+ * const x = tensor([-1, 2]);
+ * where(gt(x, 0), x, 0); // [0, 2]
+ * ```
+ */
+export function where(cond: Tensor, a: Tensor | number, b: Tensor | number): Tensor {
+  if (!(cond instanceof Tensor) || cond.dtype !== "bool") {
+    throw new Error(
+      `where: condition must be a bool tensor, got ${
+        cond instanceof Tensor ? cond.dtype : typeof cond
+      }`,
+    );
+  }
+  cond.assertLive("where");
+  const like = a instanceof Tensor ? a : b instanceof Tensor ? b : null;
+  if (like === null) {
+    const ta = fromData([a as number], [], { backend: cond.backend });
+    try {
+      return where(cond, ta, b);
+    } finally {
+      ta.dispose();
+    }
+  }
+  return withOperands("where", a, b, (ta, tb) => {
+    broadcastShapes("where", cond.shape, broadcastShapes("where", ta.shape, tb.shape));
+    return bind("where", [cond, ta, tb], {});
+  });
+}
+
+// -------------------------------------------------------------------- cast
+
+/** The `cast` primitive's rule: float-to-float casts carry the cotangent back. */
+export const castRule: Rule<"cast"> = {
+  outSpec: ([x], { to }) => ({ shape: x.shape, dtype: to }),
+  vjp: (g, { inputs: [x] }) => [isFloat(x.dtype) && isFloat(g.dtype) ? cast(g, x.dtype) : null],
+};
+
+/**
+ * Convert to another dtype (bool to 0/1, float to i32 truncating, to bool as `x != 0`).
+ *
+ * @example
+ * ```ts
+ * import { cast, tensor } from "../../mod.ts";
+ * cast(tensor([1.7, -1.7]), "i32"); // [1, -1]
+ * ```
+ */
+export function cast(x: Tensor, dtype: DType): Tensor {
+  x.assertLive("cast");
+  if (!x.backend.dtypes.includes(dtype)) {
+    throw new Error(`cast: the ${x.backend.name} backend has no ${dtype}`);
+  }
+  return bind("cast", [x], { to: dtype });
+}

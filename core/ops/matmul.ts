@@ -1,0 +1,92 @@
+/**
+ * The batched `matmul` primitive: its shape rule, its VJP (transposes folded
+ * into the kernel's flags, so backward never materialises a transpose), and
+ * the `matmul` op (vectors, broadcast batch dimensions).
+ *
+ * @module
+ */
+import { bind, type Rule } from "../bind.ts";
+import { broadcastShapes } from "../shape.ts";
+import { fmtShape, type Tensor } from "../tensor.ts";
+import { isFloat, unbroadcast } from "./elementwise.ts";
+import { reshape } from "./shape.ts";
+import type { Shape } from "../../kernels/backend.ts";
+
+/** `[m, k]` and `[k, n]` as the operands look after their transpose flags. */
+function dims(a: Shape, b: Shape, transA: boolean, transB: boolean) {
+  const ra = a.length, rb = b.length;
+  const [m, ka] = transA ? [a[ra - 1], a[ra - 2]] : [a[ra - 2], a[ra - 1]];
+  const [kb, n] = transB ? [b[rb - 1], b[rb - 2]] : [b[rb - 2], b[rb - 1]];
+  return { m, ka, kb, n };
+}
+
+/** The `matmul` primitive's rule. */
+export const matmulRule: Rule<"matmul"> = {
+  outSpec: ([a, b], { transA, transB }) => {
+    const { m, n } = dims(a.shape, b.shape, transA, transB);
+    const batch = broadcastShapes("matmul", a.shape.slice(0, -2), b.shape.slice(0, -2));
+    return { shape: [...batch, m, n], dtype: a.dtype };
+  },
+  vjp: (g, { inputs: [a, b], params: { transA, transB } }) => {
+    // With A' = op(A), B' = op(B): dA' = g B'^T and dB' = A'^T g.
+    const ga = transA
+      ? bind("matmul", [b, g], { transA: transB, transB: true })
+      : bind("matmul", [g, b], { transA: false, transB: !transB });
+    const gb = transB
+      ? bind("matmul", [g, a], { transA: true, transB: transA })
+      : bind("matmul", [a, g], { transA: !transA, transB: false });
+    return [unbroadcast(ga, a.shape), unbroadcast(gb, b.shape)];
+  },
+};
+
+/** Options of {@linkcode matmul}. */
+export interface MatmulOptions {
+  /** Use the transpose of `a`'s last two axes. */
+  transA?: boolean;
+  /** Use the transpose of `b`'s last two axes. */
+  transB?: boolean;
+}
+
+/**
+ * Matrix product over the last two axes, batch axes broadcast (NumPy
+ * `matmul`); a 1-D operand is a vector. `transA`/`transB` transpose an
+ * operand's last two axes without copying it.
+ *
+ * @example
+ * ```ts
+ * import { matmul, ones } from "../../mod.ts";
+ * matmul(ones([8, 2, 3]), ones([3, 4])).shape;            // [8, 2, 4]
+ * matmul(ones([3, 2]), ones([3, 4]), { transA: true }).shape; // [2, 4]
+ * ```
+ */
+export function matmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
+  a.assertLive("matmul");
+  b.assertLive("matmul");
+  if (a.dtype !== b.dtype) throw new Error(`matmul: dtypes differ: ${a.dtype} and ${b.dtype}`);
+  if (!isFloat(a.dtype)) throw new Error(`matmul: needs float tensors, got ${a.dtype}`);
+  if (a.rank === 0 || b.rank === 0) {
+    throw new Error(
+      `matmul: operands must have rank >= 1, got ${fmtShape(a.shape)} x ${fmtShape(b.shape)}`,
+    );
+  }
+  const transA = opts.transA ?? false, transB = opts.transB ?? false;
+  const a2 = a.rank === 1 ? reshape(a, [1, a.shape[0]]) : a;
+  const b2 = b.rank === 1 ? reshape(b, [b.shape[0], 1]) : b;
+  const { ka, kb } = dims(a2.shape, b2.shape, transA && a.rank > 1, transB && b.rank > 1);
+  if (ka !== kb) {
+    throw new Error(
+      `matmul: inner dimensions differ: ${fmtShape(a.shape)} x ${fmtShape(b.shape)}` +
+        (transA || transB ? ` (transA=${transA}, transB=${transB})` : ""),
+    );
+  }
+  broadcastShapes("matmul", a2.shape.slice(0, -2), b2.shape.slice(0, -2));
+  const out = bind("matmul", [a2, b2], {
+    transA: transA && a.rank > 1,
+    transB: transB && b.rank > 1,
+  });
+  if (a.rank > 1 && b.rank > 1) return out;
+  const shape = [...out.shape];
+  if (b.rank === 1) shape.pop();
+  if (a.rank === 1) shape.splice(shape.length - (b.rank === 1 ? 1 : 2), 1);
+  return reshape(out, shape);
+}

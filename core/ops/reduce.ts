@@ -1,0 +1,182 @@
+/**
+ * Reductions (`sum`, `max` primitives; `mean`, `min`, `logsumexp`, `softmax`
+ * composed) and the fused `logSoftmax` primitive.
+ *
+ * @module
+ */
+import { bind, type Rule } from "../bind.ts";
+import { normalizeAxes, normalizeAxis } from "../shape.ts";
+import { fmtShape, type Tensor } from "../tensor.ts";
+import { add, cast, div, eq, exp, isFloat, log, mul, neg, sub } from "./elementwise.ts";
+import { broadcastTo, reshape, stopGradient } from "./shape.ts";
+
+/** Options of reductions. */
+export interface ReduceOptions {
+  /** Axis or axes to reduce (negative counts from the end); default all. */
+  axis?: number | readonly number[];
+  /** Keep reduced axes with size 1 (default false). */
+  keepdims?: boolean;
+}
+
+function keptShape(shape: readonly number[], axes: readonly number[]): number[] {
+  return shape.map((d, i) => (axes.includes(i) ? 1 : d));
+}
+
+/** The `reduceSum` primitive's rule (reduced axes kept as size 1). */
+export const reduceSumRule: Rule<"reduceSum"> = {
+  outSpec: ([x], { axes }) => ({ shape: keptShape(x.shape, axes), dtype: x.dtype }),
+  vjp: (g, { inputs: [x] }) => [broadcastTo(g, x.shape)],
+};
+
+/** The `reduceMax` primitive's rule: ties share the cotangent evenly. */
+export const reduceMaxRule: Rule<"reduceMax"> = {
+  outSpec: ([x], { axes }) => ({ shape: keptShape(x.shape, axes), dtype: x.dtype }),
+  vjp: (g, { inputs: [x], output: y, params: { axes } }) => {
+    const mask = cast(eq(x, y), x.dtype);
+    const count = bind("reduceSum", [mask], { axes });
+    return [mul(mask, div(g, count))];
+  },
+};
+
+function reduce(
+  op: "sum" | "max",
+  x: Tensor,
+  opts: ReduceOptions,
+): Tensor {
+  x.assertLive(op);
+  if (x.dtype === "bool") throw new Error(`${op}: needs a numeric tensor, got bool; cast first`);
+  const axes = normalizeAxes(op, opts.axis, x.rank);
+  if (op === "max") {
+    for (const a of axes) {
+      if (x.shape[a] === 0) {
+        throw new Error(`max: cannot reduce empty axis ${a} of ${fmtShape(x.shape)}`);
+      }
+    }
+  }
+  const kept = axes.length === 0
+    ? x
+    : bind(op === "sum" ? "reduceSum" : "reduceMax", [x], { axes });
+  if (opts.keepdims) return kept;
+  return reshape(kept, x.shape.filter((_, i) => !axes.includes(i)));
+}
+
+/**
+ * Sum over axes (all by default).
+ *
+ * @example
+ * ```ts
+ * import { sum, tensor } from "../../mod.ts";
+ * const x = tensor([[1, 2], [3, 4]]);
+ * sum(x);                                  // 10 (shape [])
+ * sum(x, { axis: 1, keepdims: true });     // [[3], [7]]
+ * ```
+ */
+export function sum(x: Tensor, opts: ReduceOptions = {}): Tensor {
+  return reduce("sum", x, opts);
+}
+
+/**
+ * Maximum over axes (all by default).
+ *
+ * @example
+ * ```ts
+ * import { max, tensor } from "../../mod.ts";
+ * max(tensor([[1, 5], [3, 4]]), { axis: 0 }); // [3, 5]
+ * ```
+ */
+export function max(x: Tensor, opts: ReduceOptions = {}): Tensor {
+  return reduce("max", x, opts);
+}
+
+/**
+ * Minimum over axes (all by default).
+ *
+ * @example
+ * ```ts
+ * import { min, tensor } from "../../mod.ts";
+ * min(tensor([3, 1, 2])); // 1
+ * ```
+ */
+export function min(x: Tensor, opts: ReduceOptions = {}): Tensor {
+  return neg(max(neg(x), opts));
+}
+
+/**
+ * Mean over axes (all by default).
+ *
+ * @example
+ * ```ts
+ * import { mean, tensor } from "../../mod.ts";
+ * mean(tensor([1, 2, 3, 4])); // 2.5
+ * ```
+ */
+export function mean(x: Tensor, opts: ReduceOptions = {}): Tensor {
+  if (!isFloat(x.dtype)) throw new Error(`mean: needs a float tensor, got ${x.dtype}`);
+  const axes = normalizeAxes("mean", opts.axis, x.rank);
+  let count = 1;
+  for (const a of axes) count *= x.shape[a];
+  return div(sum(x, opts), count);
+}
+
+/**
+ * `log(sum(exp(x)))` over axes, computed stably.
+ *
+ * @example
+ * ```ts
+ * import { logsumexp, tensor } from "../../mod.ts";
+ * logsumexp(tensor([0, 0])); // ln 2
+ * ```
+ */
+export function logsumexp(x: Tensor, opts: ReduceOptions = {}): Tensor {
+  const m = stopMax(x, opts.axis);
+  const s = log(sum(exp(sub(x, m)), { axis: opts.axis, keepdims: true }));
+  const out = add(s, m);
+  if (opts.keepdims) return out;
+  const axes = normalizeAxes("logsumexp", opts.axis, x.rank);
+  return reshape(out, x.shape.filter((_, i) => !axes.includes(i)));
+}
+
+/** The max over axes (kept), as a constant for stabilisation (no gradient flows through it). */
+function stopMax(x: Tensor, axis: ReduceOptions["axis"]): Tensor {
+  return stopGradient(max(x, { axis, keepdims: true }));
+}
+
+/** The fused `logSoftmax` primitive's rule (last axis). */
+export const logSoftmaxRule: Rule<"logSoftmax"> = {
+  outSpec: ([x]) => ({ shape: x.shape, dtype: x.dtype }),
+  vjp: (g, { output: y }) => [sub(g, mul(exp(y), sum(g, { axis: -1, keepdims: true })))],
+};
+
+/**
+ * `x - logsumexp(x)` along an axis (default the last), one fused primitive on
+ * the last axis.
+ *
+ * @example
+ * ```ts
+ * import { logSoftmax, tensor } from "../../mod.ts";
+ * logSoftmax(tensor([[1, 2, 3]]));
+ * ```
+ */
+export function logSoftmax(x: Tensor, opts: { axis?: number } = {}): Tensor {
+  x.assertLive("logSoftmax");
+  if (!isFloat(x.dtype)) throw new Error(`logSoftmax: needs a float tensor, got ${x.dtype}`);
+  if (x.rank === 0) throw new Error("logSoftmax: needs at least one axis, got a scalar");
+  const axis = normalizeAxis("logSoftmax", opts.axis ?? -1, x.rank);
+  if (axis !== x.rank - 1) {
+    return sub(x, logsumexp(x, { axis, keepdims: true }));
+  }
+  return bind("logSoftmax", [x], {});
+}
+
+/**
+ * Softmax along an axis (default the last): rows sum to one.
+ *
+ * @example
+ * ```ts
+ * import { softmax, tensor } from "../../mod.ts";
+ * softmax(tensor([[1, 1]])); // [[0.5, 0.5]]
+ * ```
+ */
+export function softmax(x: Tensor, opts: { axis?: number } = {}): Tensor {
+  return exp(logSoftmax(x, opts));
+}
