@@ -102,7 +102,7 @@ export interface WebGpuBackend extends Backend {
   destroy(): void;
 }
 
-function bytesOf(dtype: DType, n: number): number {
+function bytesOf(_dtype: DType, n: number): number {
   return n * 4;
 }
 

@@ -1,0 +1,171 @@
+/**
+ * Helpers for the WebGPU backend tests: one shared backend per test file,
+ * adapter detection (fail under `CI`, ignore with a notice elsewhere),
+ * arbitraries for shapes and values, and a runner comparing a primitive's
+ * WebGPU result with the CPU backend's.
+ *
+ * @module
+ */
+import type { DataArray, DType, Prim, PrimParams } from "../../kernels/backend.ts";
+import { createCpuBackend } from "../../kernels/cpu/backend.ts";
+import {
+  createWebGpuBackend,
+  probeAdapter,
+  type WebGpuBackend,
+} from "../../kernels/webgpu/backend.ts";
+import { fc } from "../../testing/fc.ts";
+
+const found = await probeAdapter();
+const inCI = Deno.env.get("CI") !== undefined;
+/** True when the WebGPU tests cannot run here and are skipped. */
+export const skipGpu = found === null && !inCI;
+if (skipGpu) {
+  console.warn(
+    "NOTICE: no WebGPU adapter found; the webgpu tests are ignored " +
+      "(try DENO_WEBGPU_BACKEND=vulkan with Mesa's lavapipe installed).",
+  );
+}
+
+let shared: Promise<WebGpuBackend> | null = null;
+
+/** The shared backend of this test file. */
+export function gpu(): Promise<WebGpuBackend> {
+  if (!found) {
+    throw new Error(
+      "webgpu tests: no WebGPU adapter found and CI is set, so the WebGPU tests fail " +
+        "(install Mesa's Vulkan lavapipe and set DENO_WEBGPU_BACKEND=vulkan)",
+    );
+  }
+  return shared ??= createWebGpuBackend();
+}
+
+/** A Deno test that needs the WebGPU backend. */
+export function gpuTest(name: string, fn: (g: WebGpuBackend) => Promise<void>): void {
+  Deno.test({
+    name,
+    ignore: skipGpu,
+    sanitizeOps: false,
+    sanitizeResources: false,
+    fn: async () => await fn(await gpu()),
+  });
+}
+
+/** The CPU oracle (plain TypeScript matmul, no BLAS). */
+export const cpu = createCpuBackend({ blas: false });
+
+/** A plain host tensor. */
+export interface HostTensor {
+  data: number[];
+  shape: number[];
+  dtype: DType;
+}
+
+/** Number of elements of a shape. */
+export function numel(shape: readonly number[]): number {
+  return shape.reduce((a, b) => a * b, 1);
+}
+
+/** Host data as the typed array of `dtype`. */
+export function typed(data: readonly number[], dtype: DType): DataArray {
+  if (dtype === "f32") return Float32Array.from(data);
+  if (dtype === "i32") return Int32Array.from(data);
+  if (dtype === "f64") return Float64Array.from(data);
+  return Uint8Array.from(data, (v) => (v !== 0 ? 1 : 0));
+}
+
+/** A shape of rank `minRank..maxRank` with dims `minDim..maxDim`. */
+export function shapeArb(
+  opts: { minRank?: number; maxRank?: number; minDim?: number; maxDim?: number } = {},
+): fc.Arbitrary<number[]> {
+  return fc.array(fc.integer({ min: opts.minDim ?? 1, max: opts.maxDim ?? 4 }), {
+    minLength: opts.minRank ?? 0,
+    maxLength: opts.maxRank ?? 4,
+  });
+}
+
+/** Values of `dtype` in `[min, max]` (f32 values rounded to f32). */
+export function valueArb(dtype: DType, min = -10, max = 10): fc.Arbitrary<number> {
+  if (dtype === "f32") {
+    return fc.double({ min, max, noNaN: true }).map((v) => Math.fround(v));
+  }
+  if (dtype === "bool") return fc.integer({ min: 0, max: 1 });
+  return fc.integer({ min: Math.ceil(min), max: Math.floor(max) });
+}
+
+/** A tensor of `shape` and `dtype`. */
+export function tensorArb(
+  shape: number[],
+  dtype: DType,
+  range: { min?: number; max?: number } = {},
+): fc.Arbitrary<HostTensor> {
+  const n = numel(shape);
+  return fc.array(valueArb(dtype, range.min, range.max), { minLength: n, maxLength: n })
+    .map((data) => ({ data, shape, dtype }));
+}
+
+/** A shape broadcastable to `out`: leading axes dropped, some dims set to 1. */
+export function broadcastableArb(out: readonly number[]): fc.Arbitrary<number[]> {
+  return fc.tuple(
+    fc.integer({ min: 0, max: out.length }),
+    fc.array(fc.boolean(), { minLength: out.length, maxLength: out.length }),
+  ).map(([drop, ones]) => out.slice(drop).map((d, i) => (ones[drop + i] ? 1 : d)));
+}
+
+/** Fails naming the index and values unless each element is within `atol + rtol*|e|`. */
+export function assertAllClose(
+  actual: ArrayLike<number>,
+  expected: ArrayLike<number>,
+  opts: { rtol?: number; atol?: number; what?: string } = {},
+): void {
+  const what = opts.what ? `${opts.what}: ` : "";
+  if (actual.length !== expected.length) {
+    throw new Error(`${what}length ${actual.length} !== expected ${expected.length}`);
+  }
+  const rtol = opts.rtol ?? 0, atol = opts.atol ?? 0;
+  for (let i = 0; i < actual.length; i++) {
+    const a = actual[i], e = expected[i];
+    if (Object.is(a, e) || a === e || (Number.isNaN(a) && Number.isNaN(e))) continue;
+    if (!(Math.abs(a - e) <= atol + rtol * Math.abs(e))) {
+      throw new Error(`${what}element ${i}: webgpu ${a}, cpu ${e} (rtol ${rtol}, atol ${atol})`);
+    }
+  }
+}
+
+/**
+ * Run `prim` on both backends and compare; releases every WebGPU buffer it made.
+ * Returns the WebGPU result.
+ */
+export async function compareWithCpu<P extends Prim>(
+  g: WebGpuBackend,
+  prim: P,
+  inputs: readonly HostTensor[],
+  params: PrimParams[P],
+  out: { shape: number[]; dtype: DType },
+  tol: { rtol?: number; atol?: number } = { rtol: 1e-5, atol: 1e-5 },
+): Promise<DataArray> {
+  const n = numel(out.shape);
+  const cpuBufs = inputs.map((x) => cpu.upload(typed(x.data, x.dtype), x.dtype));
+  const cpuOut = cpu.run(
+    prim,
+    inputs.map((x, i) => ({ buffer: cpuBufs[i], shape: x.shape, dtype: x.dtype })),
+    params,
+    out,
+  );
+  const want = cpu.readSync(cpuOut, out.dtype, n);
+  for (const b of [...cpuBufs, cpuOut]) cpu.release(b);
+  const gBufs = inputs.map((x) => g.upload(typed(x.data, x.dtype), x.dtype));
+  const gOut = g.run(
+    prim,
+    inputs.map((x, i) => ({ buffer: gBufs[i], shape: x.shape, dtype: x.dtype })),
+    params,
+    out,
+  );
+  for (const b of gBufs) g.release(b);
+  const got = await g.read(gOut, out.dtype, n);
+  g.release(gOut);
+  const what = `${prim} ${JSON.stringify(params)} ${
+    inputs.map((x) => `[${x.shape}]:${x.dtype}`).join(", ")
+  } -> [${out.shape}]`;
+  assertAllClose(got, want, { ...tol, what });
+  return got;
+}
