@@ -45,23 +45,22 @@ export {
   type Settings,
 } from "./parameterization.ts";
 export {
-  alphaInitDepth,
   chainRules,
   depthExponent,
   depthMup,
-  type DimsValue,
   horizonExponent,
-  initDepthExponent,
-  initWidthExponent,
   lrMultiplier,
-  override,
-  rescalerInit,
-  rescalerScale,
-  type Roles,
-  setSettings,
-  type SettingsOverride,
   widthExponent,
 } from "./rules.ts";
+export type { DimsValue, Roles } from "./rule_args.ts";
+export {
+  alphaInitDepth,
+  initDepthExponent,
+  initWidthExponent,
+  rescalerInit,
+  rescalerScale,
+} from "./rescaler_rules.ts";
+export { override, setSettings, type SettingsOverride } from "./override.ts";
 export { mup, ngpt, nugpt, type NugptOptions, nugptPaper } from "./presets.ts";
 export {
   describe,

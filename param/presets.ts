@@ -30,14 +30,11 @@
 import { compose, identityRule, type Parameterization, plain } from "./parameterization.ts";
 import {
   alphaInitDepth,
-  chainRules,
-  horizonExponent,
   initWidthExponent,
-  lrMultiplier,
   rescalerInit,
   rescalerScale,
-  widthExponent,
-} from "./rules.ts";
+} from "./rescaler_rules.ts";
+import { chainRules, horizonExponent, lrMultiplier, widthExponent } from "./rules.ts";
 
 /**
  * nGPT (Loshchilov et al.): every learning-rate multiplier 1; rescalers αA, αM, sqk, sz with

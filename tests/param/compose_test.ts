@@ -22,7 +22,7 @@ import {
   rescalerScale,
   setSettings,
   widthExponent,
-} from "../../param/rules.ts";
+} from "../../param/mod.ts";
 import { mup, ngpt, nugpt, nugptPaper } from "../../param/presets.ts";
 import { isRescaler, type Role, ROLES } from "../../param/roles.ts";
 import { arbDims, arbRole, closeRel } from "./arbitraries.ts";

@@ -8,7 +8,7 @@ import type { Dims } from "../../param/dims.ts";
 import type { Parameterization, Settings } from "../../param/parameterization.ts";
 import { mup, ngpt, nugpt, nugptPaper } from "../../param/presets.ts";
 import { compose } from "../../param/parameterization.ts";
-import { depthMup } from "../../param/rules.ts";
+import { depthMup } from "../../param/mod.ts";
 import { isRescaler, type Role, ROLES } from "../../param/roles.ts";
 import { arbBaseDims, arbDims, arbRole, arbSize, closeRel } from "./arbitraries.ts";
 
