@@ -68,7 +68,17 @@ export function gemmFallback(v: GemmView, c: Float64Array, cOff: number): void {
       for (let i = 0; i < m; i++) {
         const cRow = cOff + i * n;
         const aBase = aOff + i * aRow;
-        for (let p = p0; p < p1; p++) {
+        let p = p0;
+        // Four rows of B per pass: one load and store of C for four multiply-adds.
+        for (; p + 3 < p1; p += 4) {
+          const a0 = a[aBase + p * aCol], a1 = a[aBase + (p + 1) * aCol];
+          const a2 = a[aBase + (p + 2) * aCol], a3 = a[aBase + (p + 3) * aCol];
+          const r0 = bOff + p * n - cRow, r1 = r0 + n, r2 = r1 + n, r3 = r2 + n;
+          for (let j = cRow + j0, end = cRow + j1; j < end; j++) {
+            c[j] += a0 * b[r0 + j] + a1 * b[r1 + j] + a2 * b[r2 + j] + a3 * b[r3 + j];
+          }
+        }
+        for (; p < p1; p++) {
           const aip = a[aBase + p * aCol];
           const bRow = bOff + p * n - cRow;
           for (let j = cRow + j0, end = cRow + j1; j < end; j++) c[j] += aip * b[bRow + j];
