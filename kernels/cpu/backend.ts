@@ -118,7 +118,11 @@ export class CpuBackend implements Backend {
 
   /** A copy of the first `size` elements, as `dtype`'s typed array. */
   read(buffer: BackendBuffer, dtype: DType, size: number): Promise<DataArray> {
-    return Promise.resolve().then(() => this.readSync(buffer, dtype, size));
+    try {
+      return Promise.resolve(this.readSync(buffer, dtype, size));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /** A copy of the first `size` elements, as `dtype`'s typed array. */

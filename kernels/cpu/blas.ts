@@ -60,10 +60,15 @@ export interface GemmArgs<T extends Float32Array | Float64Array> {
   b: T;
   /** `C` viewed at the first element of the `[m,n]` output. */
   c: T;
+  /** Rows of the output. */
   m: number;
+  /** Columns of the output. */
   n: number;
+  /** The inner (summed) dimension. */
   k: number;
+  /** `A` is stored `[k, m]`. */
   transA: boolean;
+  /** `B` is stored `[n, k]`. */
   transB: boolean;
 }
 
