@@ -1,3 +1,4 @@
+// deno-lint-ignore-file no-explicit-any -- trees and transformed functions are dynamically shaped
 /**
  * Reverse-mode autodiff as function transforms, JAX-style: {@linkcode vjp},
  * {@linkcode grad}, {@linkcode valueAndGrad} over trees, and
@@ -155,11 +156,9 @@ function checkScalar(op: string, value: unknown): Tensor {
  * console.log(await value.item(), await grads.w.toArray()); // 5 [2, 4]
  * ```
  */
-// deno-lint-ignore no-explicit-any
 export function valueAndGrad<F extends (...args: any[]) => any>(
   f: F,
   opts: GradOptions = {},
-  // deno-lint-ignore no-explicit-any
 ): (...args: Parameters<F>) => [any, any] {
   const multiple = Array.isArray(opts.argnums);
   const argnums = opts.argnums === undefined
@@ -207,11 +206,9 @@ export function valueAndGrad<F extends (...args: any[]) => any>(
  * const d2f = grad((x) => sum(df(x)));          // grad of grad: -sin
  * ```
  */
-// deno-lint-ignore no-explicit-any
 export function grad<F extends (...args: any[]) => any>(
   f: F,
   opts: GradOptions = {},
-  // deno-lint-ignore no-explicit-any
 ): (...args: Parameters<F>) => any {
   const vg = valueAndGrad(f, opts);
   return (...args) => {

@@ -1,3 +1,4 @@
+// deno-lint-ignore-file no-explicit-any -- trees and transformed functions are dynamically shaped
 /**
  * Trees: nested plain objects and arrays whose leaves are tensors (or other
  * values). Parameters, gradients and optimizer state are all trees of the
@@ -112,7 +113,6 @@ export function sameStructure(a: TreeDef, b: TreeDef): boolean {
  * const doubled = treeMap((p) => add(p, p), params);
  * ```
  */
-// deno-lint-ignore no-explicit-any
 export function treeMap<R = any>(
   fn: (leaf: any, ...rest: any[]) => R,
   tree: unknown,
@@ -172,7 +172,6 @@ export function treePaths<L = unknown>(tree: unknown): [string, L][] {
  * treeMapWithPath((path, x) => path, { a: { b: 0 } }); // { a: { b: "a.b" } }
  * ```
  */
-// deno-lint-ignore no-explicit-any
 export function treeMapWithPath<R = any>(fn: (path: string, leaf: any) => R, tree: unknown): any {
   const { def } = treeFlatten(tree);
   return treeUnflatten(def, treePaths(tree).map(([p, l]) => fn(p, l)));
