@@ -1,0 +1,70 @@
+/**
+ * Writes a sweep folder's derived files from its results: `summary.json`, `report.md` and the
+ * SVG plots (`loss-vs-lr-<param>.svg`, `lr-star.svg`, `signature.svg`).
+ *
+ * @example
+ * ```ts
+ * import { writeOutputs } from "./outputs.ts";
+ * const files = await writeOutputs(await Deno.makeTempDir(), [], { signatureLog2Lr: -5 });
+ * ```
+ *
+ * @module
+ */
+import { lossCurvesSpec, lrStarSpec, renderSvg, signatureSpec } from "./plot.ts";
+import { renderReport } from "./report.ts";
+import { curves, summarize, type Summary } from "./summary.ts";
+import type { RunResult } from "./types.ts";
+
+/** Paths of the files written. */
+export interface OutputFiles {
+  summary: string;
+  report: string;
+  plots: string[];
+}
+
+/** A file-name-safe form of a parameterization name (`./my.ts#p` → `my.ts-p`). */
+export function safeName(name: string): string {
+  return name.replace(/^\.\//, "").replace(/[^A-Za-z0-9._-]+/g, "-");
+}
+
+/** Computes the summary and writes summary, report and plots into `dir`. */
+export async function writeOutputs(
+  dir: string,
+  results: readonly RunResult[],
+  options: { signatureLog2Lr: number | null },
+): Promise<OutputFiles & { data: Summary }> {
+  await Deno.mkdir(dir, { recursive: true });
+  const summary = summarize(results, options);
+  const plots: string[] = [];
+  const finite = results.filter((r) => r.status === "ok" && r.finalValLoss !== null)
+    .map((r) => r.finalValLoss!);
+  const yDomain: [number, number] | undefined = finite.length
+    ? [Math.min(...finite), Math.max(...finite)]
+    : undefined;
+  const params = [...new Set(curves(results).map((c) => c.parameterization))];
+  for (const parameterization of params) {
+    const name = `loss-vs-lr-${safeName(parameterization)}.svg`;
+    const spec = lossCurvesSpec(results, { parameterization, optima: summary.optima, yDomain });
+    await Deno.writeTextFile(`${dir}/${name}`, await renderSvg(spec));
+    plots.push(name);
+  }
+  if (summary.optima.some((o) => o.log2LrStar !== null)) {
+    await Deno.writeTextFile(`${dir}/lr-star.svg`, await renderSvg(lrStarSpec(summary.optima)));
+    plots.unshift("lr-star.svg");
+  }
+  if (summary.signature !== null) {
+    await Deno.writeTextFile(
+      `${dir}/signature.svg`,
+      await renderSvg(signatureSpec(summary.signature)),
+    );
+    plots.push("signature.svg");
+  }
+  await Deno.writeTextFile(`${dir}/summary.json`, JSON.stringify(summary, null, 2) + "\n");
+  await Deno.writeTextFile(`${dir}/report.md`, renderReport(summary, { plots }));
+  return {
+    summary: `${dir}/summary.json`,
+    report: `${dir}/report.md`,
+    plots: plots.map((p) => `${dir}/${p}`),
+    data: summary,
+  };
+}

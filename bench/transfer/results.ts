@@ -1,0 +1,171 @@
+/**
+ * `DIR/results.jsonl`: one JSON line per finished run, appended and fsynced as each run ends,
+ * so that a sweep killed at any moment loses at most the run in progress.
+ *
+ * Reading ignores a partial last line (a kill during a write) and any line that is not a run
+ * result; opening for append first cuts such a partial tail so the next line starts clean.
+ * `merge` combines several folders, one result per run id (a finished run wins over a failed
+ * one; otherwise the first folder named wins).
+ *
+ * @example
+ * ```ts
+ * import { readResults } from "./results.ts";
+ * const results = await readResults("out/transfer"); // [] when there is no file yet
+ * ```
+ *
+ * @module
+ */
+import type { RunResult } from "./types.ts";
+
+/** The file name inside a sweep folder. */
+export const RESULTS_FILE = "results.jsonl";
+
+/** The results file of a folder. */
+export function resultsPath(dir: string): string {
+  return `${dir.replace(/\/+$/, "")}/${RESULTS_FILE}`;
+}
+
+/** True for a run that needs no re-run on `--resume` (`ok` or `diverged`; `failed` is retried). */
+export function isFinished(r: RunResult): boolean {
+  return r.status === "ok" || r.status === "diverged";
+}
+
+function isRunResult(x: unknown): x is RunResult {
+  const r = x as RunResult;
+  return typeof r === "object" && r !== null && typeof r.spec?.id === "string" &&
+    (r.status === "ok" || r.status === "diverged" || r.status === "failed");
+}
+
+/**
+ * Parses the text of a results file: complete lines only (the text after the last newline is a
+ * partial write and ignored), skipping lines that are not run results.
+ *
+ * @example
+ * ```ts
+ * import { parseResults } from "./results.ts";
+ * parseResults('{"spec":{"id":"a"},"status":"ok"}\n{"spec":{"id":"b"},"sta'); // one result
+ * ```
+ */
+export function parseResults(text: string): RunResult[] {
+  const end = text.lastIndexOf("\n");
+  const out: RunResult[] = [];
+  for (const line of text.slice(0, end + 1).split("\n")) {
+    if (line.trim() === "") continue;
+    try {
+      const r = JSON.parse(line);
+      if (isRunResult(r)) out.push(r);
+    } catch {
+      // A corrupt line (e.g. a partial write followed by a restart without repair): skip it.
+    }
+  }
+  return out;
+}
+
+/** Reads a folder's results (empty when the file does not exist). */
+export async function readResults(dir: string): Promise<RunResult[]> {
+  try {
+    return parseResults(await Deno.readTextFile(resultsPath(dir)));
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return [];
+    throw e;
+  }
+}
+
+/**
+ * Latest result per run id, preferring finished runs over failed ones.
+ *
+ * @example
+ * ```ts
+ * import { latestById } from "./results.ts";
+ * // latestById(await readResults("out/transfer")).get(id)
+ * ```
+ */
+export function latestById(results: readonly RunResult[]): Map<string, RunResult> {
+  const byId = new Map<string, RunResult>();
+  for (const r of results) {
+    const old = byId.get(r.spec.id);
+    if (old === undefined || !isFinished(old)) byId.set(r.spec.id, r);
+  }
+  return byId;
+}
+
+/** An open results file: append one result at a time, each durable when the promise resolves. */
+export interface ResultsWriter {
+  append(result: RunResult): Promise<void>;
+  close(): void;
+}
+
+/**
+ * Opens `DIR/results.jsonl` for appending (creating DIR), after cutting a partial last line.
+ *
+ * @example
+ * ```ts
+ * import { openResults } from "./results.ts";
+ * const w = await openResults(await Deno.makeTempDir());
+ * w.close();
+ * ```
+ */
+export async function openResults(dir: string): Promise<ResultsWriter> {
+  await Deno.mkdir(dir, { recursive: true });
+  const path = resultsPath(dir);
+  const file = await Deno.open(path, { read: true, write: true, create: true });
+  const size = (await file.stat()).size;
+  if (size > 0) {
+    const bytes = await Deno.readFile(path);
+    const keep = bytes.lastIndexOf(10) + 1;
+    if (keep < size) {
+      await file.truncate(keep);
+      await file.syncData();
+    }
+  }
+  await file.seek(0, Deno.SeekMode.End);
+  const encoder = new TextEncoder();
+  return {
+    async append(result: RunResult) {
+      const bytes = encoder.encode(JSON.stringify(result) + "\n");
+      let written = 0;
+      while (written < bytes.length) written += await file.write(bytes.subarray(written));
+      await file.syncData();
+    },
+    close() {
+      file.close();
+    },
+  };
+}
+
+/**
+ * Results of several folders, one per run id (see {@linkcode latestById}), in first-seen order.
+ *
+ * @example
+ * ```ts
+ * import { mergeResults } from "./results.ts";
+ * // const all = await mergeResults(["out/s0", "out/s1"]);
+ * ```
+ */
+export async function mergeResults(dirs: readonly string[]): Promise<RunResult[]> {
+  const all: RunResult[] = [];
+  for (const dir of dirs) {
+    const results = await readResults(dir);
+    try {
+      await Deno.stat(resultsPath(dir));
+    } catch {
+      throw new Error(`merge: ${resultsPath(dir)} not found`);
+    }
+    all.push(...results);
+  }
+  return [...latestById(all).values()];
+}
+
+/**
+ * Writes results as a fresh `DIR/results.jsonl` (used by `merge`).
+ *
+ * @example
+ * ```ts
+ * import { writeResults } from "./results.ts";
+ * await writeResults(await Deno.makeTempDir(), []);
+ * ```
+ */
+export async function writeResults(dir: string, results: readonly RunResult[]): Promise<void> {
+  await Deno.mkdir(dir, { recursive: true });
+  await Deno.writeTextFile(resultsPath(dir), results.map((r) => JSON.stringify(r) + "\n").join(""));
+}

@@ -1,0 +1,114 @@
+/**
+ * The data types of the learning-rate-transfer sweep, and the one seam between the sweep tool
+ * and the training code: a {@linkcode Trainer} is a function from one run's settings and the
+ * data to that run's result. Everything else in `bench/transfer/` (planning, sharding, resume,
+ * fitting, reports, plots) works on these plain objects and never touches tensors.
+ *
+ * @example
+ * ```ts
+ * import type { Trainer } from "./types.ts";
+ * const fake: Trainer = (spec, _data, onProgress) => {
+ *   onProgress(spec.steps, 1.5);
+ *   return Promise.resolve({
+ *     spec, status: "ok", finalValLoss: 1.5, curves: [], wallSeconds: 0, msPerStep: 0,
+ *     backend: "none",
+ *   });
+ * };
+ * ```
+ *
+ * @module
+ */
+
+/** Which model dimension a sweep varies. */
+export type Axis = "width" | "depth" | "steps";
+
+/** The three axes, in the order the CLI lists them. */
+export const AXES: readonly Axis[] = ["width", "depth", "steps"];
+
+/** The base model: the sizes at which every multiplier (mw, mL, mT) is 1. */
+export interface BaseModel {
+  /** Base width d0. */
+  width: number;
+  /** Base depth L0. */
+  depth: number;
+  /** Base number of training steps T0. */
+  steps: number;
+}
+
+/**
+ * One training run. `width`, `depth` and `steps` are the run's actual dimensions; `size` is the
+ * one of them that the sweep varies (`axis`). `parameterization` is a built-in name (`ngpt`,
+ * `mup`, `nugpt`, `nugptPaper`) or a module reference `./file.ts#exportName` (see
+ * `paramRef.ts`). Everything that can change the result is in `id` (see `plan.ts`); `backend`
+ * and `evalEvery` are not.
+ */
+export interface RunSpec {
+  /** Deterministic id: readable prefix plus a hash of every result-changing setting. */
+  id: string;
+  parameterization: string;
+  axis: Axis;
+  size: number;
+  width: number;
+  depth: number;
+  steps: number;
+  headSize: number;
+  batch: number;
+  seq: number;
+  /** log2 of the base learning rate. */
+  log2Lr: number;
+  /** Seed of initialization and batch sampling. */
+  seed: number;
+  base: BaseModel;
+  /** Name of the dataset (`brown` or the `--data` path). */
+  dataset: string;
+  /** Backend the trainer should use (`webgpu`, `cpu`, ...), or "" for the trainer's default. */
+  backend: string;
+  /** Evaluate on the fixed validation windows every this many steps. */
+  evalEvery: number;
+}
+
+/** One point of a run's training curve. `valLoss` is present at evaluation steps. */
+export interface CurvePoint {
+  step: number;
+  trainLoss: number;
+  valLoss?: number;
+}
+
+/** The outcome of one run, as written (one JSON line) to `results.jsonl`. */
+export interface RunResult {
+  spec: RunSpec;
+  /** `diverged`: loss NaN/Inf or far above its start; `failed`: the trainer threw. */
+  status: "ok" | "diverged" | "failed";
+  /** Loss on the whole held-out set at the last step; null unless `ok`. */
+  finalValLoss: number | null;
+  curves: CurvePoint[];
+  wallSeconds: number;
+  /** Median training-step time, excluding evaluation. */
+  msPerStep: number;
+  backend: string;
+  /** The effective per-group multipliers the parameterization gave (free-form, for the record). */
+  multipliers?: unknown;
+  error?: string;
+  /** Set when this result was copied from a provably identical run instead of trained. */
+  reusedFrom?: string;
+}
+
+/** A byte-level dataset: training and held-out bytes (vocabulary 256). */
+export interface Dataset {
+  name: string;
+  train: Uint8Array;
+  val: Uint8Array;
+}
+
+/** Called by a trainer now and then (never forcing a per-step readback) with the latest loss. */
+export type ProgressCallback = (step: number, loss: number) => void;
+
+/**
+ * Trains one run. Must not throw for a diverged run (return `status: "diverged"`); a throw is
+ * recorded as `failed` and the sweep goes on.
+ */
+export type Trainer = (
+  spec: RunSpec,
+  data: Dataset,
+  onProgress: ProgressCallback,
+) => Promise<RunResult>;
