@@ -122,6 +122,7 @@ export function runPad(
   if (total === 0) return;
   const x = inputs[0];
   const r = out.shape.length;
+  if (r === 0) return stridedRead(host, x, dst, [], [], 0);
   const t = wgslType(x.dtype);
   const k = host.kernel(`pad|${t}|${r}`, () =>
     PARAMS_WGSL + storageDecls([t], t) + flatMain(`

@@ -1,0 +1,64 @@
+/** WebGPU reductions and the fused logSoftmax against the CPU backend. */
+import type { DType } from "../../kernels/backend.ts";
+import { assertTrue } from "../../testing/assert.ts";
+import { fc } from "../../testing/fc.ts";
+import { compareWithCpu, gpuTest, numel, shapeArb, tensorArb } from "./webgpu_helpers.ts";
+
+/** Small leading dims, and a last dim that is sometimes long (the workgroup-per-row path). */
+const reduceShape = fc.tuple(
+  shapeArb({ maxRank: 3 }),
+  fc.oneof(fc.integer({ min: 1, max: 5 }), fc.integer({ min: 60, max: 700 })),
+).map(([lead, last]) => [...lead, last]);
+
+const reduceCase = fc.tuple(reduceShape, fc.constantFrom<DType>("f32", "i32")).chain((
+  [shape, dtype],
+) =>
+  fc.tuple(
+    tensorArb(shape, dtype),
+    fc.oneof(
+      fc.subarray(shape.map((_, i) => i)),
+      // trailing axes: the shared-memory path
+      fc.integer({ min: 1, max: shape.length }).map((k) =>
+        shape.map((_, i) => i).slice(shape.length - k)
+      ),
+    ),
+  )
+);
+
+for (const prim of ["reduceSum", "reduceMax"] as const) {
+  gpuTest(`webgpu ${prim}: any axes, both paths, f32 and i32 match the CPU`, async (g) => {
+    await fc.assert(
+      fc.asyncProperty(reduceCase, async ([x, axes]) => {
+        const shape = x.shape.map((d, i) => (axes.includes(i) ? 1 : d));
+        await compareWithCpu(g, prim, [x], { axes }, { shape, dtype: x.dtype }, {
+          rtol: 1e-5,
+          atol: 1e-4,
+        });
+      }),
+    );
+  });
+}
+
+gpuTest("webgpu reduceSum: a zero-size axis gives zeros", async (g) => {
+  await compareWithCpu(g, "reduceSum", [{ data: [], shape: [3, 0], dtype: "f32" }], {
+    axes: [1],
+  }, { shape: [3, 1], dtype: "f32" });
+});
+
+gpuTest("webgpu logSoftmax: rows match the CPU and exp sums to one", async (g) => {
+  const arb = reduceShape.chain((shape) => tensorArb(shape, "f32", { min: -30, max: 30 }));
+  await fc.assert(
+    fc.asyncProperty(arb, async (x) => {
+      const got = await compareWithCpu(g, "logSoftmax", [x], {}, {
+        shape: x.shape,
+        dtype: "f32",
+      }, { rtol: 1e-5, atol: 1e-5 });
+      const n = x.shape[x.shape.length - 1];
+      for (let r = 0; r < numel(x.shape) / n; r++) {
+        let s = 0;
+        for (let j = 0; j < n; j++) s += Math.exp(got[r * n + j]);
+        assertTrue(Math.abs(s - 1) < 1e-4, `row ${r} sums to ${s}`);
+      }
+    }),
+  );
+});
