@@ -160,13 +160,20 @@ export function valueAndGrad<F extends (...args: any[]) => any>(
   f: F,
   opts: GradOptions = {},
 ): (...args: Parameters<F>) => [any, any] {
+  return transform("valueAndGrad", f, opts);
+}
+
+function transform<F extends (...args: any[]) => any>(
+  op: string,
+  f: F,
+  opts: GradOptions,
+): (...args: Parameters<F>) => [any, any] {
   const multiple = Array.isArray(opts.argnums);
   const argnums = opts.argnums === undefined
     ? [0]
     : multiple
     ? [...opts.argnums as number[]]
     : [opts.argnums as number];
-  const op = "valueAndGrad";
   return (...args) => {
     const s = scope();
     let traced: Traced | null = null;
@@ -210,7 +217,7 @@ export function grad<F extends (...args: any[]) => any>(
   f: F,
   opts: GradOptions = {},
 ): (...args: Parameters<F>) => any {
-  const vg = valueAndGrad(f, opts);
+  const vg = transform("grad", f, opts);
   return (...args) => {
     const [value, grads] = vg(...args);
     if (opts.hasAux) {

@@ -143,8 +143,12 @@ export function tensor(data: NestedArray | DataArray, opts: CreateOptions = {}):
  * ```
  */
 export function full(shape: Shape, value: number | boolean, opts: CreateOptions = {}): Tensor {
-  checkShape("full", shape);
-  const dtype = checkDtype("full", opts.dtype ?? (typeof value === "boolean" ? "bool" : "f32"));
+  return filled("full", shape, value, opts);
+}
+
+function filled(op: string, shape: Shape, value: number | boolean, opts: CreateOptions): Tensor {
+  checkShape(op, shape);
+  const dtype = checkDtype(op, opts.dtype ?? (typeof value === "boolean" ? "bool" : "f32"));
   const host = allocHost(dtype, sizeOf(shape));
   host.fill(Number(value));
   return fromData(host, shape, { ...opts, dtype });
@@ -160,7 +164,7 @@ export function full(shape: Shape, value: number | boolean, opts: CreateOptions 
  * ```
  */
 export function zeros(shape: Shape, opts: CreateOptions = {}): Tensor {
-  return full(shape, 0, opts);
+  return filled("zeros", shape, 0, opts);
 }
 
 /**
@@ -173,7 +177,7 @@ export function zeros(shape: Shape, opts: CreateOptions = {}): Tensor {
  * ```
  */
 export function ones(shape: Shape, opts: CreateOptions = {}): Tensor {
-  return full(shape, 1, opts);
+  return filled("ones", shape, 1, opts);
 }
 
 /**
