@@ -1,0 +1,42 @@
+/**
+ * `optim`: gradient transformations over trees, Optax-style, and the nGPT optimizer that a
+ * parameterization implies.
+ *
+ * @example
+ * ```ts
+ * import { tensor } from "../core/mod.ts";
+ * import { applyUpdates, chain, cosineDecay, scaleByAdam, scaleByLearningRate } from "./mod.ts";
+ * const params = { w: tensor([1, 2]) };
+ * const opt = chain(scaleByAdam(), scaleByLearningRate(cosineDecay({ peak: 0.1, steps: 10 })));
+ * const [updates, state] = opt.update({ w: tensor([1, -1]) }, opt.init(params), params);
+ * console.log(await applyUpdates(params, updates).w.toArray()); // about [0.9, 2.1]
+ * ```
+ *
+ * @module
+ */
+export {
+  applyUpdates,
+  chain,
+  disposeReplaced,
+  type GradientTransformation,
+  type Params,
+  tensorsOf,
+} from "./transform.ts";
+export { type AdamOptions, type AdamState, scaleByAdam } from "./adam.ts";
+export {
+  type LearningRateOptions,
+  scaleByLearningRate,
+  scaleByTree,
+  type ScheduleState,
+} from "./scale.ts";
+export { clipByGlobalNorm, globalNorm } from "./clip.ts";
+export { type ProjectOptions, projectToSphere, type SphereAxis } from "./sphere.ts";
+export {
+  constant,
+  cosineDecay,
+  type CosineDecayOptions,
+  type Schedule,
+  warmupCosine,
+} from "./schedules.ts";
+export { decodeState, type EncodedState, encodeState } from "./state.ts";
+export { type Optimizer, optimizerFor, type OptimizerForOptions } from "./optimizer_for.ts";

@@ -1,0 +1,126 @@
+/**
+ * The whole nGPT optimizer a parameterization implies (spec section 6): Adam, then each
+ * parameter's learning rate `lr_base(step) · multiplier(param)`, then the projection of the
+ * matrices back to the unit sphere.
+ *
+ * @module
+ */
+import { type Tensor, tidy, treeMapWithPath } from "../core/mod.ts";
+import { sphereAxisOf } from "../nn/layout.ts";
+import type { Dims, Parameterization } from "../param/mod.ts";
+import { settingsFor } from "../param/mod.ts";
+import { scaleByAdam } from "./adam.ts";
+import { clipByGlobalNorm } from "./clip.ts";
+import { scaleByLearningRate } from "./scale.ts";
+import { cosineDecay, type Schedule } from "./schedules.ts";
+import { projectToSphere } from "./sphere.ts";
+import { applyUpdates, chain, type GradientTransformation, type Params } from "./transform.ts";
+
+/** Options of {@linkcode optimizerFor}. */
+export interface OptimizerForOptions {
+  /** The parameters (canonical names): their paths and shapes give the multipliers. */
+  params: Params;
+  /** Peak base learning rate of the default cosine schedule (required without `schedule`). */
+  lr?: number;
+  /** Training steps of the default schedule (default `dims.steps`). */
+  steps?: number;
+  /** Base learning rate per step; replaces the default `cosineDecay({peak: lr, steps})`. */
+  schedule?: Schedule;
+  /** Adam's β1 (default 0.9). */
+  b1?: number;
+  /** Adam's β2 (default 0.95). */
+  b2?: number;
+  /** Adam's ε (default 1e-16). */
+  eps?: number;
+  /** Clip gradients to this global norm before Adam (default: no clipping). */
+  clip?: number;
+  /** Sphere axes per parameter (default: `sphereAxisOf(path)` from `nn/layout.ts`). */
+  axes?: Params;
+}
+
+/** What {@linkcode optimizerFor} returns. */
+export interface Optimizer {
+  /** The gradient transformation: `[clip,] scaleByAdam, scaleByLearningRate`, chained. */
+  readonly transform: GradientTransformation<unknown[]>;
+  /** Per-parameter learning-rate multipliers (a tree of numbers shaped like the parameters). */
+  readonly multipliers: Params;
+  /** Sphere axes per parameter (a tree of `-1 | 0 | null`). */
+  readonly axes: Params;
+  /** The base learning rate per step. */
+  readonly schedule: Schedule;
+  /** Renormalizes the matrices (apply once to fresh parameters if `init` did not). */
+  readonly project: (params: Params) => Params;
+  /** The first optimizer state (a tree of tensors and numbers; see `encodeState`). */
+  init(params: Params): unknown[];
+  /**
+   * One step, in one `tidy`: new parameters (projected) and the new state. The inputs are not
+   * disposed: dispose the old params, grads and state afterwards (`disposeReplaced`).
+   */
+  step(params: Params, grads: Params, state: unknown[]): [Params, unknown[]];
+  /** Each parameter's learning rate at `step`: `schedule(step) · multiplier`. */
+  learningRates(step: number): Params;
+}
+
+/**
+ * Build the optimizer that `parameterization` implies at `dims` for the parameter tree
+ * `options.params` (canonical names, spec section 5).
+ *
+ * @example
+ * ```ts
+ * import { ones, tensor } from "../core/mod.ts";
+ * import { ngpt } from "../param/mod.ts";
+ * import { optimizerFor } from "./optimizer_for.ts";
+ * const dims = { width: 2, depth: 1, steps: 10, baseWidth: 2, baseDepth: 1, baseSteps: 10 };
+ * const params = { embed: tensor([[1, 0], [0, 1]]), sz: ones([2]) };
+ * const opt = optimizerFor(ngpt, dims, { lr: 0.01, params });
+ * let state = opt.init(params);
+ * const grads = { embed: tensor([[0, 1], [1, 0]]), sz: ones([2]) };
+ * const [next, nextState] = opt.step(params, grads, state);
+ * console.log(await next.sz.toArray()); // about [0.99, 0.99]
+ * ```
+ */
+export function optimizerFor(
+  parameterization: Parameterization,
+  dims: Dims,
+  options: OptimizerForOptions,
+): Optimizer {
+  const op = "optimizerFor";
+  if (typeof options !== "object" || options === null || options.params === undefined) {
+    throw new Error(`${op}: options.params (the parameter tree) is required`);
+  }
+  const { params, lr, b1, b2, eps, clip } = options;
+  let schedule = options.schedule;
+  if (schedule === undefined) {
+    if (typeof lr !== "number") {
+      throw new Error(`${op}: give options.lr (a number) or options.schedule, got lr=${lr}`);
+    }
+    schedule = cosineDecay({ peak: lr, steps: options.steps ?? dims.steps });
+  }
+  const multipliers = treeMapWithPath(
+    (path: string, leaf: Tensor) => settingsFor(parameterization, path, dims, leaf.shape).lr,
+    params,
+  );
+  const axes = options.axes ?? treeMapWithPath((path: string) => sphereAxisOf(path), params);
+  const transforms = [
+    ...(clip === undefined ? [] : [clipByGlobalNorm(clip)]),
+    scaleByAdam({ b1, b2, eps }),
+    scaleByLearningRate(schedule, { multipliers }),
+  ] as GradientTransformation<unknown>[];
+  const transform = chain(...transforms);
+  const project = projectToSphere(axes);
+  const base = schedule;
+  return {
+    transform,
+    multipliers,
+    axes,
+    schedule,
+    project,
+    init: (p) => transform.init(p),
+    step: (p, grads, state) =>
+      tidy(() => {
+        const [updates, next] = transform.update(grads, state, p);
+        return [project(applyUpdates(p, updates)), next] as [Params, unknown[]];
+      }),
+    learningRates: (step) => treeMapWithPath((_: string, m: number) => base(step) * m, multipliers),
+  };
+}
