@@ -1,0 +1,41 @@
+/**
+ * `nn`: the normalized transformer (nGPT) as small pure functions over parameter trees.
+ *
+ * @example
+ * ```ts
+ * import { assertTrue } from "../testing/assert.ts";
+ * import { key, randint, valueAndGrad } from "../core/mod.ts";
+ * import { modelConfig, ngptModel } from "./mod.ts";
+ * const model = ngptModel(modelConfig({ vocab: 32, width: 32, depth: 1, seqLen: 8 }));
+ * const params = model.init(key(0));
+ * const batch = randint(key(1), [2, 9], 0, 32);
+ * const [value, grads] = valueAndGrad((p) => model.loss(p, batch))(params);
+ * assertTrue(Number.isFinite(await value.item()) && grads.embed.shape[0] === 32);
+ * ```
+ *
+ * @module
+ */
+export {
+  defaultMlpWidth,
+  type ModelConfig,
+  modelConfig,
+  type ModelConfigInput,
+  validateConfig,
+} from "./config.ts";
+export {
+  type AttentionParams,
+  type BlockParams,
+  type MlpParams,
+  type NgptParams,
+  parameterShapes,
+  projectParams,
+} from "./params.ts";
+export { defaultDims, type RescalerFactors, rescalerFactors, UNIT_FACTORS } from "./rescalers.ts";
+export { init, type InitOptions } from "./init.ts";
+export { applyRope, type RopeOptions, type RopeTables, ropeTables } from "./rope.ts";
+export { attention, type AttentionOptions, causalMask } from "./attention.ts";
+export { mlp, type MlpOptions } from "./mlp.ts";
+export { block, type BlockOptions, normLerp } from "./block.ts";
+export { apply, type ApplyOptions, type Batch, hiddenStates, loss, splitBatch } from "./model.ts";
+export { type NgptModel, ngptModel, type NgptModelOptions } from "./ngpt.ts";
+export { sphereAxisOf } from "./layout.ts";
