@@ -90,6 +90,9 @@ const OPTIONS = {
   synthetic: { type: "boolean" },
 } as const;
 
+/** Every long flag the sweep accepts (without the leading dashes). */
+export const FLAG_NAMES: readonly string[] = Object.keys(OPTIONS);
+
 /** The `--help` text: every flag, its default and an example. */
 export const HELP = `nugrad learning-rate-transfer sweep
 

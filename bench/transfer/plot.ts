@@ -17,7 +17,9 @@
  *
  * @module
  */
+// deno-lint-ignore no-import-prefix -- pinned here; deno.json has no import map for bench/
 import * as vega from "npm:vega@6.2.0";
+// deno-lint-ignore no-import-prefix -- pinned here; deno.json has no import map for bench/
 import * as vegaLite from "npm:vega-lite@6.4.1";
 import { seedMeanCurve } from "./fit.ts";
 import { curves, type Summary } from "./summary.ts";
