@@ -210,7 +210,15 @@ export function parseGrid(text: string, flag = "--lrs"): number[] {
   return values.sort((x, y) => x - y);
 }
 
-/** Rounds to 1e-9 so that grid arithmetic gives stable ids (-9.5, not -9.499999999). */
+/**
+ * Rounds to 1e-9 so that grid arithmetic gives stable ids (-9.5, not -9.499999999).
+ *
+ * @example
+ * ```ts
+ * import { roundGrid } from "./args.ts";
+ * roundGrid(-9.499999999999); // -9.5
+ * ```
+ */
 export function roundGrid(x: number): number {
   return Math.round(x * 1e9) / 1e9;
 }

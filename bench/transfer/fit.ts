@@ -42,7 +42,15 @@ export interface LrStarFit {
   used: number;
 }
 
-/** Fits `log2 lr*` (see the module doc for the rules). */
+/**
+ * Fits `log2 lr*` (see the module doc for the rules).
+ *
+ * @example
+ * ```ts
+ * import { fitLrStar } from "./fit.ts";
+ * fitLrStar([{ log2Lr: -9, loss: 2 }, { log2Lr: -8, loss: 1 }, { log2Lr: -7, loss: 2 }]).log2LrStar; // -8
+ * ```
+ */
 export function fitLrStar(
   points: readonly LossPoint[],
   options: { window?: number } = {},

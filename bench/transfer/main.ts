@@ -35,7 +35,17 @@ export interface MainOptions {
   progress?: boolean;
 }
 
-/** Loads `--data FILE`, or the Brown corpus; checks it holds a validation window. */
+/**
+ * Loads `--data FILE`, or the Brown corpus; checks it holds a validation window.
+ *
+ * @example
+ * ```ts
+ * import { loadData } from "./main.ts";
+ * import { parseCommand } from "./args.ts";
+ * const cmd = parseCommand([]);
+ * if (cmd.kind === "sweep") console.log((await loadData(cmd.config)).name); // "brown"
+ * ```
+ */
 export async function loadData(config: SweepConfig): Promise<Dataset> {
   const data = config.data !== null
     ? await loadTextFile(config.data, { seq: config.seq })
@@ -44,7 +54,15 @@ export async function loadData(config: SweepConfig): Promise<Dataset> {
   return data;
 }
 
-/** Runs the command line `argv`; returns the process exit code. Errors print one line. */
+/**
+ * Runs the command line `argv`; returns the process exit code. Errors print one line.
+ *
+ * @example
+ * ```ts
+ * import { main } from "./main.ts";
+ * const code = await main(["--lrs", "oops"]); // prints an error, returns 2
+ * ```
+ */
 export async function main(argv: readonly string[], options: MainOptions = {}): Promise<number> {
   const print = options.print ?? ((line: string) => console.log(line));
   let command: Command;

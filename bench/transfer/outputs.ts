@@ -22,12 +22,28 @@ export interface OutputFiles {
   plots: string[];
 }
 
-/** A file-name-safe form of a parameterization name (`./my.ts#p` → `my.ts-p`). */
+/**
+ * A file-name-safe form of a parameterization name (`./my.ts#p` → `my.ts-p`).
+ *
+ * @example
+ * ```ts
+ * import { safeName } from "./outputs.ts";
+ * safeName("./my_param.ts#mine"); // "my_param.ts-mine"
+ * ```
+ */
 export function safeName(name: string): string {
   return name.replace(/^\.\//, "").replace(/[^A-Za-z0-9._-]+/g, "-");
 }
 
-/** Computes the summary and writes summary, report and plots into `dir`. */
+/**
+ * Computes the summary and writes summary, report and plots into `dir`.
+ *
+ * @example
+ * ```ts
+ * import { writeOutputs } from "./outputs.ts";
+ * const files = await writeOutputs(await Deno.makeTempDir(), [], { signatureLog2Lr: -5 });
+ * ```
+ */
 export async function writeOutputs(
   dir: string,
   results: readonly RunResult[],

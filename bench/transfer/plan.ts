@@ -125,12 +125,35 @@ export function makeRunSpec(config: SweepConfig, point: RunPoint, dataset: strin
   return { id: runId(spec), ...spec };
 }
 
-/** The seeds of a sweep: `seed`, `seed + 1`, …, `seed + seeds - 1`. */
+/**
+ * The seeds of a sweep: `seed`, `seed + 1`, …, `seed + seeds - 1`.
+ *
+ * @example
+ * ```ts
+ * import { seedList } from "./plan.ts";
+ * import { parseCommand } from "./args.ts";
+ * const cmd = parseCommand(["--seed", "3", "--seeds", "2"]);
+ * if (cmd.kind === "sweep") seedList(cmd.config); // [3, 4]
+ * ```
+ */
 export function seedList(config: SweepConfig): number[] {
   return Array.from({ length: config.seeds }, (_, i) => config.seed + i);
 }
 
-/** True when the spec is the base model (every multiplier 1). */
+/**
+ * True when the spec is the base model (every multiplier 1).
+ *
+ * @example
+ * ```ts
+ * import { isBaseModel, makeRunSpec } from "./plan.ts";
+ * import { parseCommand } from "./args.ts";
+ * const cmd = parseCommand([]);
+ * if (cmd.kind === "sweep") {
+ *   const point = { parameterization: "ngpt", size: 32, log2Lr: -8, seed: 0 };
+ *   isBaseModel(makeRunSpec(cmd.config, point, "brown")); // true
+ * }
+ * ```
+ */
 export function isBaseModel(spec: RunSpec): boolean {
   return spec.width === spec.base.width && spec.depth === spec.base.depth &&
     spec.steps === spec.base.steps;
@@ -183,6 +206,12 @@ export function gridRuns(config: SweepConfig, dataset: string): RunSpec[] {
 /**
  * Which of `count` shards owns the unit at position `index` of a deterministic list of units:
  * round-robin, so that shards differ in size by at most one unit.
+ *
+ * @example
+ * ```ts
+ * import { shardOf } from "./plan.ts";
+ * shardOf(5, 4); // 1
+ * ```
  */
 export function shardOf(index: number, count: number): number {
   return index % count;

@@ -28,7 +28,15 @@ export interface ProgressOptions {
   columns?: number;
 }
 
-/** Formats seconds as `1h02m`, `3m05s` or `12s`. */
+/**
+ * Formats seconds as `1h02m`, `3m05s` or `12s`.
+ *
+ * @example
+ * ```ts
+ * import { formatDuration } from "./progress.ts";
+ * formatDuration(185); // "3m05s"
+ * ```
+ */
 export function formatDuration(seconds: number): string {
   const s = Math.max(0, Math.round(seconds));
   if (s >= 3600) {
@@ -40,7 +48,16 @@ export function formatDuration(seconds: number): string {
 
 const encoder = new TextEncoder();
 
-/** The progress display of one sweep (see the module doc). */
+/**
+ * The progress display of one sweep (see the module doc).
+ *
+ * @example
+ * ```ts
+ * import { Progress } from "./progress.ts";
+ * const p = new Progress({ total: 10, tty: false, write: () => {} });
+ * p.finish();
+ * ```
+ */
 export class Progress {
   #total: number;
   #done = 0;

@@ -15,7 +15,16 @@ import type { Summary } from "./summary.ts";
 
 const fmt = (x: number | null, digits = 3) => (x === null ? "—" : x.toFixed(digits));
 
-/** Renders the report; `plots` are file names (relative to the report) to embed. */
+/**
+ * Renders the report; `plots` are file names (relative to the report) to embed.
+ *
+ * @example
+ * ```ts
+ * import { renderReport } from "./report.ts";
+ * import { summarize } from "./summary.ts";
+ * const md = renderReport(summarize([], { signatureLog2Lr: -5 }), { plots: ["lr-star.svg"] });
+ * ```
+ */
 export function renderReport(
   summary: Summary,
   options: { plots: string[]; title?: string },

@@ -20,12 +20,28 @@ import type { RunResult } from "./types.ts";
 /** The file name inside a sweep folder. */
 export const RESULTS_FILE = "results.jsonl";
 
-/** The results file of a folder. */
+/**
+ * The results file of a folder.
+ *
+ * @example
+ * ```ts
+ * import { resultsPath } from "./results.ts";
+ * resultsPath("out/transfer/"); // "out/transfer/results.jsonl"
+ * ```
+ */
 export function resultsPath(dir: string): string {
   return `${dir.replace(/\/+$/, "")}/${RESULTS_FILE}`;
 }
 
-/** True for a run that needs no re-run on `--resume` (`ok` or `diverged`; `failed` is retried). */
+/**
+ * True for a run that needs no re-run on `--resume` (`ok` or `diverged`; `failed` is retried).
+ *
+ * @example
+ * ```ts
+ * import { isFinished, parseResults } from "./results.ts";
+ * parseResults('{"spec":{"id":"a"},"status":"failed"}\n').filter(isFinished); // []
+ * ```
+ */
 export function isFinished(r: RunResult): boolean {
   return r.status === "ok" || r.status === "diverged";
 }
@@ -61,7 +77,15 @@ export function parseResults(text: string): RunResult[] {
   return out;
 }
 
-/** Reads a folder's results (empty when the file does not exist). */
+/**
+ * Reads a folder's results (empty when the file does not exist).
+ *
+ * @example
+ * ```ts
+ * import { readResults } from "./results.ts";
+ * const results = await readResults(await Deno.makeTempDir()); // []
+ * ```
+ */
 export async function readResults(dir: string): Promise<RunResult[]> {
   try {
     return parseResults(await Deno.readTextFile(resultsPath(dir)));
@@ -72,7 +96,7 @@ export async function readResults(dir: string): Promise<RunResult[]> {
 }
 
 /**
- * Latest result per run id, preferring finished runs over failed ones.
+ * One result per run id: the first finished (`ok`/`diverged`) one, else the last failed one.
  *
  * @example
  * ```ts

@@ -50,7 +50,15 @@ export function chainsOfShard(
     : params.filter((_, i) => shardOf(i, shard.count) === shard.index);
 }
 
-/** Sizes in search order: the base size (or the nearest), then larger ones up, then smaller down. */
+/**
+ * Sizes in search order: the base size (or the nearest), then larger ones up, then smaller down.
+ *
+ * @example
+ * ```ts
+ * import { searchOrder } from "./search.ts";
+ * searchOrder([32, 64, 128, 256], 64); // [64, 128, 256, 32]
+ * ```
+ */
 export function searchOrder(sizes: readonly number[], baseSize: number): number[] {
   const sorted = [...sizes].sort((a, b) => a - b);
   let start = 0;
@@ -78,7 +86,22 @@ export function estimateRuns(config: SweepConfig, dataset: string): number {
   return chains * config.seeds * (first + later * (config.sizes.length - 1));
 }
 
-/** Runs the sweep's plan for this shard through `evaluate`. */
+/**
+ * Runs the sweep's plan for this shard through `evaluate`.
+ *
+ * @example
+ * ```ts
+ * import { runPlan } from "./search.ts";
+ * import { parseCommand } from "./args.ts";
+ * import { syntheticTrainer } from "./synthetic.ts";
+ * const data = { name: "none", train: new Uint8Array(0), val: new Uint8Array(0) };
+ * const cmd = parseCommand([]);
+ * if (cmd.kind === "sweep") {
+ *   await runPlan(cmd.config, "none", (specs) =>
+ *     Promise.all(specs.map((s) => syntheticTrainer(s, data, () => {}))));
+ * }
+ * ```
+ */
 export async function runPlan(
   config: SweepConfig,
   dataset: string,

@@ -113,7 +113,15 @@ export function curves(results: readonly RunResult[]): {
   );
 }
 
-/** Builds the summary (see the module doc). */
+/**
+ * Builds the summary (see the module doc).
+ *
+ * @example
+ * ```ts
+ * import { summarize } from "./summary.ts";
+ * const { optima, slopes } = summarize([], { signatureLog2Lr: null });
+ * ```
+ */
 export function summarize(
   results: readonly RunResult[],
   options: { signatureLog2Lr: number | null },

@@ -41,7 +41,19 @@ function normalize(spec: RunSpec, r: RunResult): RunResult {
   return { ...r, spec, status, finalValLoss: status === "ok" ? r.finalValLoss : null };
 }
 
-/** Runs the sweep described by `config` (see the module doc). */
+/**
+ * Runs the sweep described by `config` (see the module doc).
+ *
+ * @example
+ * ```ts
+ * import { runSweep } from "./sweep.ts";
+ * import { parseCommand } from "./args.ts";
+ * import { syntheticTrainer } from "./synthetic.ts";
+ * const cmd = parseCommand(["--out", await Deno.makeTempDir()]);
+ * const data = { name: "none", train: new Uint8Array(0), val: new Uint8Array(0) };
+ * if (cmd.kind === "sweep") await runSweep(cmd.config, { trainer: syntheticTrainer, data });
+ * ```
+ */
 export async function runSweep(
   config: SweepConfig,
   options: { trainer: Trainer; data: Dataset; progress?: Progress },

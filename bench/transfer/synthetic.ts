@@ -23,7 +23,15 @@ export const SYNTHETIC_DRIFT: Readonly<Record<string, number>> = {
   nugpt: -0.1,
 };
 
-/** The synthetic log2 lr* at log2 size multiplier `log2Multiplier`. */
+/**
+ * The synthetic log2 lr* at log2 size multiplier `log2Multiplier`.
+ *
+ * @example
+ * ```ts
+ * import { syntheticVertex } from "./synthetic.ts";
+ * syntheticVertex("nugpt", 2); // -8.2
+ * ```
+ */
 export function syntheticVertex(parameterization: string, log2Multiplier: number): number {
   return -8 + (SYNTHETIC_DRIFT[parameterization] ?? -0.3) * log2Multiplier;
 }

@@ -11,5 +11,13 @@
  */
 import type { Trainer } from "./types.ts";
 
-/** The real trainer (not wired yet: throws). */
+/**
+ * The real trainer (not wired yet: throws).
+ *
+ * @example
+ * ```ts
+ * import { trainer } from "./trainer.ts";
+ * // await trainer(spec, data, onProgress)
+ * ```
+ */
 export const trainer: Trainer = () => Promise.reject(new Error("trainer not wired yet"));
