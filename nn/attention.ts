@@ -102,10 +102,12 @@ export function attention(params: AttentionParams, h: Tensor, options: Attention
   return tidy(() => {
     const sqk = reshape(mul(params.sqk, options.sqkFactor), [heads, 1, headSize]);
     const project = (w: Tensor) => splitHeads(matmul(h, w, { transB: true }), heads);
-    const q = mul(l2Normalize(applyRope(project(params.q), options.rope)), sqk);
+    // sqrt(k) · q'ᵀk', with sqrt(k) folded into q's scale (a [.., T, k] product, not [.., T, T])
+    const qScale = mul(sqk, Math.sqrt(headSize));
+    const q = mul(l2Normalize(applyRope(project(params.q), options.rope)), qScale);
     const k = mul(l2Normalize(applyRope(project(params.k), options.rope)), sqk);
     const v = project(params.v);
-    const scores = mul(matmul(q, k, { transB: true }), Math.sqrt(headSize));
+    const scores = matmul(q, k, { transB: true });
     const masked = where(causalMask(T, h), scores, -1e9);
     const perHead = matmul(softmax(masked), v); // [B, H, T, k]
     const merged = reshape(transpose(perHead, [0, 2, 1, 3]), [B, T, d]);
