@@ -4,6 +4,7 @@
  * @module
  */
 import { add, div, mul, sqrt, square, type Tensor, treeMap, zerosLike } from "../core/mod.ts";
+import { scalarCache } from "./scalars.ts";
 import type { GradientTransformation, Params } from "./transform.ts";
 
 /** Options of {@linkcode scaleByAdam} (spec section 6 defaults). */
@@ -38,7 +39,8 @@ function checkRate(name: string, value: number): void {
  * rate or signed: chain {@linkcode scaleByLearningRate} after it.
  *
  * Per leaf and step this is 11 elementwise ops: both bias corrections are folded into one
- * scalar, `sqrt(v̂) + eps = (sqrt(v) + eps·sqrt(c2)) / sqrt(c2)` with `c2 = 1 − b2^t`.
+ * scalar, `sqrt(v̂) + eps = (sqrt(v) + eps·sqrt(c2)) / sqrt(c2)` with `c2 = 1 − b2^t`. The six
+ * scalar constants are uploaded once per update, not once per leaf. Call `update` in a `tidy`.
  *
  * @example
  * ```ts
@@ -67,18 +69,19 @@ export function scaleByAdam(options: AdamOptions = {}): GradientTransformation<A
       const count = state.count + 1;
       const c1 = 1 - b1 ** count;
       const rootC2 = Math.sqrt(1 - b2 ** count);
+      const c = scalarCache();
       const mu = treeMap(
-        (m: Tensor, g: Tensor) => add(mul(m, b1), mul(g, 1 - b1)),
+        (m: Tensor, g: Tensor) => add(mul(m, c(b1, m)), mul(g, c(1 - b1, m))),
         state.mu,
         grads,
       );
       const nu = treeMap(
-        (v: Tensor, g: Tensor) => add(mul(v, b2), mul(square(g), 1 - b2)),
+        (v: Tensor, g: Tensor) => add(mul(v, c(b2, v)), mul(square(g), c(1 - b2, v))),
         state.nu,
         grads,
       );
       const updates = treeMap(
-        (m: Tensor, v: Tensor) => mul(div(m, add(sqrt(v), eps * rootC2)), rootC2 / c1),
+        (m: Tensor, v: Tensor) => mul(div(m, add(sqrt(v), c(eps * rootC2, v))), c(rootC2 / c1, m)),
         mu,
         nu,
       );

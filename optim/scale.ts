@@ -4,6 +4,7 @@
  * @module
  */
 import { mul, type Tensor, treeLeaves, treeMap } from "../core/mod.ts";
+import { scalarCache } from "./scalars.ts";
 import { constant, type Schedule } from "./schedules.ts";
 import type { GradientTransformation, Params } from "./transform.ts";
 
@@ -63,9 +64,10 @@ export function scaleByLearningRate(
       if (typeof rate !== "number" || !Number.isFinite(rate)) {
         throw new Error(`scaleByLearningRate: schedule(${state.count}) gave ${rate}`);
       }
+      const c = scalarCache();
       const updates = multipliers === undefined
-        ? treeMap((g: Tensor) => mul(g, -rate), grads)
-        : treeMap((g: Tensor, m: number) => mul(g, -rate * m), grads, multipliers);
+        ? treeMap((g: Tensor) => mul(g, c(-rate, g)), grads)
+        : treeMap((g: Tensor, m: number) => mul(g, c(-rate * m, g)), grads, multipliers);
       return [updates, { count: state.count + 1 }];
     },
   };
@@ -91,7 +93,10 @@ export function scaleByTree(multipliers: Params): GradientTransformation<Record<
   return {
     init: () => ({}),
     update: (grads, state) => [
-      treeMap((g: Tensor, m: number) => (m === 1 ? g : mul(g, m)), grads, multipliers),
+      ((c) =>
+        treeMap((g: Tensor, m: number) => (m === 1 ? g : mul(g, c(m, g))), grads, multipliers))(
+          scalarCache(),
+        ),
       state,
     ],
   };
