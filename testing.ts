@@ -86,3 +86,8 @@ export {
   type AlignmentReport,
   type AlignmentValues,
 } from "./testing/alignment.ts";
+// Types the signatures above mention, so that the documentation can link them.
+export type { DataArray, NestedArray, Tensor } from "./core/mod.ts";
+export type { Backend, DType, Shape } from "./core/mod.ts";
+export type { Key } from "./core/mod.ts";
+export type { Dims, Parameterization, Query, Role, Settings } from "./param/mod.ts";
