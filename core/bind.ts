@@ -33,6 +33,8 @@ export interface NodeView<P extends CorePrim> {
   readonly output: Tensor;
   /** The primitive's parameters. */
   readonly params: CorePrimParams[P];
+  /** Which inputs need a cotangent (the rule may return null for the others). */
+  readonly wants: readonly boolean[];
 }
 
 /**
@@ -80,7 +82,7 @@ export function bind<P extends CorePrim>(
     name: prim,
     inputs,
     output: out,
-    vjp: vjp === null ? null : (g) => vjp(g, { inputs, output: out, params }),
+    vjp: vjp === null ? null : (g, wants) => vjp(g, { inputs, output: out, params, wants }),
   });
   return out;
 }

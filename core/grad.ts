@@ -103,7 +103,7 @@ function backwardPass(
     const node = tape.nodes[n];
     const g = cts.get(node.output.id);
     if (!g || !node.vjp) continue;
-    const inputCts = node.vjp(g);
+    const inputCts = node.vjp(g, node.inputs.map((input) => tape.tracked.has(input.id)));
     node.inputs.forEach((input, j) => {
       const ct = inputCts[j];
       if (ct && tape.tracked.has(input.id)) accumulate(input.id, ct);

@@ -12,6 +12,7 @@ import { matmulRule } from "./ops/matmul.ts";
 import { aliasRule, broadcastRule, reshapeRule, transposeRule } from "./ops/shape.ts";
 import { concatRule, padRule, sliceRule } from "./ops/slice.ts";
 import { gatherRule, scatterAddRule } from "./ops/indexing.ts";
+import { crossEntropyGradRule, crossEntropyRule } from "./ops/losses.ts";
 
 let table: RuleTable | null = null;
 
@@ -36,6 +37,8 @@ function build(): RuleTable {
     concat: concatRule,
     gather: gatherRule,
     scatterAdd: scatterAddRule,
+    crossEntropy: crossEntropyRule,
+    crossEntropyGrad: crossEntropyGradRule,
   };
 }
 

@@ -11,8 +11,11 @@
  */
 import type { Tensor } from "./tensor.ts";
 
-/** A cotangent rule for a recorded node: input cotangents from the output's. */
-export type VjpFn = (cotangent: Tensor) => readonly (Tensor | null)[];
+/**
+ * A cotangent rule for a recorded node: input cotangents from the output's.
+ * `wants[i]` says whether input `i` needs one (a rule may skip the others).
+ */
+export type VjpFn = (cotangent: Tensor, wants: readonly boolean[]) => readonly (Tensor | null)[];
 
 /** One recorded application of a primitive. */
 export interface Node {

@@ -95,6 +95,10 @@ export type CompareOp = "lt" | "le" | "gt" | "ge" | "eq" | "ne";
  * - `cast`: convert to `params.to` (= `out.dtype`; bool -> 0/1; float -> i32 truncates;
  *   anything -> bool is `x != 0`).
  * - `logSoftmax`: fused, along the last axis.
+ * - `crossEntropy`: `(logits [..., V], targets i32 [...])` -> `[...]`: per row
+ *   `logsumexp(logits) - logits[target]`; a target outside `[0, V)` gives NaN.
+ * - `crossEntropyGrad`: `(logits [..., V], targets [...], g [...])` ->
+ *   `[..., V]`: `(softmax(logits) - oneHot(target)) * g` per row.
  */
 export interface PrimParams {
   unary: { op: UnaryOp };
@@ -113,6 +117,8 @@ export interface PrimParams {
   scatterAdd: { axis: number; size: number };
   cast: { to: DType };
   logSoftmax: Record<string, never>;
+  crossEntropy: Record<string, never>;
+  crossEntropyGrad: Record<string, never>;
 }
 
 /** The name of a primitive. */

@@ -1,23 +1,126 @@
 /**
- * The trainer the sweep command uses. Placeholder until `nn`'s `train` exists: replace the body
- * with a call into it (see `types.ts` for the contract).
+ * The trainer the sweep command uses: one run of `nn`'s {@linkcode train} on the sweep's data,
+ * with the run's parameterization, dimensions and base learning rate.
+ *
+ * Evaluation: the fixed validation windows every `evalEvery` steps; at the end, up to
+ * {@linkcode FINAL_WINDOWS} non-overlapping windows spread evenly over the held-out set (all of
+ * it when it holds fewer), the value lr* is fitted on.
  *
  * @example
  * ```ts
  * import { trainer } from "./trainer.ts";
+ * // const result = await trainer(spec, data, (step, loss) => {});
  * ```
  *
  * @module
  */
-import type { Trainer } from "./types.ts";
+import { backendInfo, getBackend, key, split, useBackend } from "../../core/mod.ts";
+import { modelConfig, ngptModel } from "../../nn/mod.ts";
+import { train } from "../../nn/train.ts";
+import {
+  describe,
+  type Dims,
+  mup,
+  ngpt,
+  nugpt,
+  nugptPaper,
+  type Parameterization,
+} from "../../param/mod.ts";
+import { gatherWindows, sampleBatch, validationWindows } from "./data.ts";
+import { loadParameterization, parseParamRef } from "./paramRef.ts";
+import type { Dataset, RunResult, Trainer } from "./types.ts";
+
+/** The most held-out windows the final evaluation uses (they are spread over the whole set). */
+export const FINAL_WINDOWS = 1024;
+
+const BUILTINS: Record<string, Parameterization> = { ngpt, mup, nugpt: nugpt(), nugptPaper };
 
 /**
- * The real trainer (not wired yet: throws).
+ * The parameterization a run names: a built-in or `./file.ts#export`.
  *
  * @example
  * ```ts
- * import { trainer } from "./trainer.ts";
- * // await trainer(spec, data, onProgress)
+ * import { resolveParameterization } from "./trainer.ts";
+ * const p = await resolveParameterization("nugpt");
  * ```
  */
-export const trainer: Trainer = () => Promise.reject(new Error("trainer not wired yet"));
+export async function resolveParameterization(name: string): Promise<Parameterization> {
+  const ref = parseParamRef(name);
+  if (ref.kind === "builtin") return BUILTINS[name];
+  const p = await loadParameterization(name);
+  if (typeof p !== "function") {
+    throw new Error(
+      `--param ${name}: the export is not a parameterization (a function), got ${typeof p}`,
+    );
+  }
+  return p as Parameterization;
+}
+
+/**
+ * Up to `max` non-overlapping windows of `seq + 1` tokens spread evenly over `val`.
+ *
+ * @example
+ * ```ts
+ * import { finalWindows } from "./trainer.ts";
+ * const w = finalWindows(new Uint8Array(1000), 64, 8); // 8 windows of 65
+ * ```
+ */
+export function finalWindows(val: Uint8Array, seq: number, max = FINAL_WINDOWS): Int32Array {
+  const available = Math.floor((val.length - 1) / seq);
+  const count = Math.min(available, max);
+  const stride = Math.floor(available / count) * seq;
+  return gatherWindows(val, Array.from({ length: count }, (_, i) => i * stride), seq);
+}
+
+let chosenBackend = "";
+
+/** Train one run of the sweep (see `types.ts`). */
+export const trainer: Trainer = async (spec, data: Dataset, onProgress): Promise<RunResult> => {
+  if (spec.backend && spec.backend !== chosenBackend) {
+    await useBackend(spec.backend as "cpu" | "webgpu");
+    chosenBackend = spec.backend;
+  }
+  const parameterization = await resolveParameterization(spec.parameterization);
+  const config = modelConfig({
+    vocab: 256,
+    width: spec.width,
+    headSize: spec.headSize,
+    depth: spec.depth,
+    seqLen: spec.seq,
+  });
+  const dims: Dims = {
+    width: spec.width,
+    depth: spec.depth,
+    steps: spec.steps,
+    baseWidth: spec.base.width,
+    baseDepth: spec.base.depth,
+    baseSteps: spec.base.steps,
+  };
+  const model = ngptModel(config, { parameterization, dims });
+  const val = validationWindows(data.val, { seq: spec.seq });
+  const fin = finalWindows(data.val, spec.seq);
+  const rows = (w: Int32Array) => ({ data: w, count: w.length / (spec.seq + 1) });
+  const [initKey] = split(key(spec.seed));
+  const result = await train(model, {
+    lr: 2 ** spec.log2Lr,
+    steps: spec.steps,
+    key: initKey,
+    batch: (step) =>
+      rows(sampleBatch(data.train, { seed: spec.seed, step, batch: spec.batch, seq: spec.seq })),
+    evalWindows: rows(val),
+    finalWindows: rows(fin),
+    evalEvery: spec.evalEvery,
+    onProgress,
+    backend: getBackend(),
+  });
+  return {
+    spec,
+    status: result.status,
+    finalValLoss: result.finalValLoss,
+    curves: result.curves,
+    wallSeconds: result.wallSeconds,
+    msPerStep: result.msPerStep,
+    backend: backendInfo(),
+    multipliers: describe(parameterization, dims),
+  };
+};

@@ -235,27 +235,32 @@ export function relu(x: Tensor): Tensor {
 /** The binary primitive's rule. */
 export const binaryRule: Rule<"binary"> = {
   outSpec: ([a, b]) => ({ shape: broadcastShapes("binary", a.shape, b.shape), dtype: a.dtype }),
-  vjp: (g, { inputs: [a, b], output: y, params: { op } }) => {
-    let ga: Tensor, gb: Tensor;
+  vjp: (g, { inputs: [a, b], output: y, params: { op }, wants: [wantA, wantB] }) => {
+    let ga: Tensor | null = null, gb: Tensor | null = null;
     switch (op) {
       case "add":
         [ga, gb] = [g, g];
         break;
       case "sub":
-        [ga, gb] = [g, neg(g)];
+        ga = g;
+        if (wantB) gb = neg(g);
         break;
       case "mul":
-        [ga, gb] = [mul(g, b), mul(g, a)];
+        if (wantA) ga = mul(g, b);
+        if (wantB) gb = mul(g, a);
         break;
       case "div":
-        [ga, gb] = [div(g, b), neg(mul(g, div(y, b)))];
+        if (wantA) ga = div(g, b);
+        if (wantB) gb = neg(mul(g, div(y, b)));
         break;
       case "pow": {
-        ga = mul(g, mul(b, pow(a, sub(b, 1))));
-        // d/db a^b = a^b log a, taken as 0 where a <= 0 (b's gradient is undefined there).
-        const positive = gt(a, 0);
-        const safeLog = log(where(positive, a, 1));
-        gb = mul(g, where(positive, mul(y, safeLog), 0));
+        if (wantA) ga = mul(g, mul(b, pow(a, sub(b, 1))));
+        if (wantB) {
+          // d/db a^b = a^b log a, taken as 0 where a <= 0 (b's gradient is undefined there).
+          const positive = gt(a, 0);
+          const safeLog = log(where(positive, a, 1));
+          gb = mul(g, where(positive, mul(y, safeLog), 0));
+        }
         break;
       }
       case "max":
@@ -264,11 +269,15 @@ export const binaryRule: Rule<"binary"> = {
         const wins = cast(op === "max" ? gt(a, b) : lt(a, b), a.dtype);
         const ties = mul(cast(eq(a, b), a.dtype), 0.5);
         const share = add(wins, ties);
-        [ga, gb] = [mul(g, share), mul(g, sub(1, share))];
+        if (wantA) ga = mul(g, share);
+        if (wantB) gb = mul(g, sub(1, share));
         break;
       }
     }
-    return [unbroadcast(ga, a.shape), unbroadcast(gb, b.shape)];
+    return [
+      wantA && ga ? unbroadcast(ga, a.shape) : null,
+      wantB && gb ? unbroadcast(gb, b.shape) : null,
+    ];
   },
 };
 
@@ -396,10 +405,10 @@ export const whereRule: Rule<"where"> = {
     shape: broadcastShapes("where", c.shape, broadcastShapes("where", a.shape, b.shape)),
     dtype: a.dtype,
   }),
-  vjp: (g, { inputs: [c, a, b] }) => [
+  vjp: (g, { inputs: [c, a, b], wants: [, wantA, wantB] }) => [
     null,
-    unbroadcast(where(c, g, 0), a.shape),
-    unbroadcast(where(c, 0, g), b.shape),
+    wantA ? unbroadcast(where(c, g, 0), a.shape) : null,
+    wantB ? unbroadcast(where(c, 0, g), b.shape) : null,
   ],
 };
 

@@ -1,32 +1,87 @@
 /**
- * Losses composed from primitives.
+ * Softmax cross-entropy: two fused primitives (`crossEntropy` per row and its
+ * gradient `crossEntropyGrad`), each with its shape rule and VJP, and the
+ * `crossEntropy` op (the mean over rows).
  *
  * @module
  */
+import { bind, type Rule } from "../bind.ts";
 import { fmtShape, type Tensor, tidy } from "../tensor.ts";
-import { neg } from "./elementwise.ts";
-import { takeAlongLastAxis } from "./indexing.ts";
-import { logSoftmax, mean } from "./reduce.ts";
+import { isFloat, mul, sub } from "./elementwise.ts";
+import { oneHot } from "./indexing.ts";
+import { mean, softmax, sum } from "./reduce.ts";
+import { expandDims } from "./shape.ts";
+
+/** The `crossEntropy` primitive's rule: per-row loss; its VJP is the fused gradient. */
+export const crossEntropyRule: Rule<"crossEntropy"> = {
+  outSpec: ([x]) => ({ shape: x.shape.slice(0, -1), dtype: x.dtype }),
+  vjp: (g, { inputs: [x, t] }) => [bind("crossEntropyGrad", [x, t, g], {}), null],
+};
 
 /**
- * Mean cross-entropy of `logits [..., V]` against i32 `targets [...]`.
+ * The `crossEntropyGrad` primitive's rule. Its own VJP (needed only for
+ * higher derivatives) is composed: with `s = softmax(x)` and `c = ct · g`,
+ * `d/dx = s ⊙ (c − Σ c ⊙ s)` and `d/dg = Σ (s − oneHot(t)) ⊙ ct`.
+ */
+export const crossEntropyGradRule: Rule<"crossEntropyGrad"> = {
+  outSpec: ([x]) => ({ shape: x.shape, dtype: x.dtype }),
+  vjp: (ct, { inputs: [x, t, g], wants: [wantX, , wantG] }) => {
+    const s = softmax(x);
+    const gx = wantX
+      ? (() => {
+        const c = mul(ct, expandDims(g, -1));
+        return mul(s, sub(c, sum(mul(c, s), { axis: -1, keepdims: true })));
+      })()
+      : null;
+    const gg = wantG
+      ? sum(mul(sub(s, oneHot(t, x.shape[x.rank - 1], { dtype: x.dtype })), ct), { axis: -1 })
+      : null;
+    return [gx, null, gg];
+  },
+};
+
+/**
+ * Softmax cross-entropy of `logits [..., V]` against i32 `targets [...]`
+ * (one fused primitive per row): the mean over rows, or with
+ * `reduction: "none"` the per-row losses `[...]`. A target outside `[0, V)`
+ * makes its row's loss NaN.
  *
  * @example
  * ```ts
  * import { crossEntropy, tensor } from "../../mod.ts";
  * crossEntropy(tensor([[0, 0]]), tensor([1], { dtype: "i32" })); // ln 2
+ * crossEntropy(tensor([[0, 0]]), tensor([1], { dtype: "i32" }), { reduction: "none" }); // [ln 2]
  * ```
  */
-export function crossEntropy(logits: Tensor, targets: Tensor): Tensor {
+export function crossEntropy(
+  logits: Tensor,
+  targets: Tensor,
+  opts: { reduction?: "mean" | "none" } = {},
+): Tensor {
+  logits.assertLive("crossEntropy");
+  targets.assertLive("crossEntropy");
+  if (!isFloat(logits.dtype)) {
+    throw new Error(`crossEntropy: logits must be float, got ${logits.dtype}`);
+  }
   if (targets.dtype !== "i32") {
     throw new Error(`crossEntropy: targets must be i32, got ${targets.dtype}`);
   }
-  if (targets.rank !== logits.rank - 1 || targets.shape.some((d, i) => d !== logits.shape[i])) {
+  if (
+    logits.rank < 1 || targets.rank !== logits.rank - 1 ||
+    targets.shape.some((d, i) => d !== logits.shape[i])
+  ) {
     throw new Error(
       `crossEntropy: targets ${fmtShape(targets.shape)} must have the shape of logits ${
         fmtShape(logits.shape)
       } without the last axis`,
     );
   }
-  return tidy(() => neg(mean(takeAlongLastAxis(logSoftmax(logits), targets))));
+  const reduction = opts.reduction ?? "mean";
+  if (reduction === "none") return bind("crossEntropy", [logits, targets], {});
+  if (reduction !== "mean") {
+    throw new Error(
+      `crossEntropy: reduction must be "mean" or "none", got ${JSON.stringify(reduction)}`,
+    );
+  }
+  return tidy(() => mean(bind("crossEntropy", [logits, targets], {})));
 }

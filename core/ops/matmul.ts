@@ -27,15 +27,19 @@ export const matmulRule: Rule<"matmul"> = {
     const batch = broadcastShapes("matmul", a.shape.slice(0, -2), b.shape.slice(0, -2));
     return { shape: [...batch, m, n], dtype: a.dtype };
   },
-  vjp: (g, { inputs: [a, b], params: { transA, transB } }) => {
+  vjp: (g, { inputs: [a, b], params: { transA, transB }, wants: [wantA, wantB] }) => {
     // With A' = op(A), B' = op(B): dA' = g B'^T and dB' = A'^T g.
-    const ga = transA
+    const ga = !wantA
+      ? null
+      : transA
       ? bind("matmul", [b, g], { transA: transB, transB: true })
       : bind("matmul", [g, b], { transA: false, transB: !transB });
-    const gb = transB
+    const gb = !wantB
+      ? null
+      : transB
       ? bind("matmul", [g, a], { transA: true, transB: transA })
       : bind("matmul", [a, g], { transA: !transA, transB: false });
-    return [unbroadcast(ga, a.shape), unbroadcast(gb, b.shape)];
+    return [ga && unbroadcast(ga, a.shape), gb && unbroadcast(gb, b.shape)];
   },
 };
 

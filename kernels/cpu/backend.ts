@@ -44,6 +44,7 @@ import {
   transposeKernel,
 } from "./layout.ts";
 import { matmulKernel } from "./matmul.ts";
+import { crossEntropyGradKernel, crossEntropyKernel } from "./cross_entropy.ts";
 import { logSoftmaxKernel, reduceMaxKernel, reduceSumKernel } from "./reduce.ts";
 import { castKernel, unaryKernel } from "./unary.ts";
 
@@ -77,6 +78,8 @@ function kernelTable(blas: Blas | null): CpuKernelTable {
     scatterAdd: scatterAddKernel,
     cast: castKernel,
     logSoftmax: logSoftmaxKernel,
+    crossEntropy: crossEntropyKernel,
+    crossEntropyGrad: crossEntropyGradKernel,
   };
 }
 

@@ -29,6 +29,7 @@ import { runMatmul } from "./matmul.ts";
 import { PipelineCache } from "./pipelines.ts";
 import { runReduceMax, runReduceSum } from "./reduce.ts";
 import { runLogSoftmax } from "./softmax.ts";
+import { runCrossEntropy, runCrossEntropyGrad } from "./cross_entropy.ts";
 import type { GpuOperand, KernelHost } from "./wgsl.ts";
 
 export { probeAdapter };
@@ -61,6 +62,8 @@ const KERNELS: { [P in Prim]: PrimKernel<P> } = {
   scatterAdd: runScatterAdd,
   cast: runCast,
   logSoftmax: runLogSoftmax,
+  crossEntropy: runCrossEntropy,
+  crossEntropyGrad: runCrossEntropyGrad,
 };
 
 const DTYPES: readonly DType[] = ["f32", "i32", "bool"];

@@ -40,6 +40,18 @@ interface Case {
   atol?: number;
 }
 
+/** Logits `[...lead, V]`, in-range i32 targets `[...lead]` and, with `withCotangent`, a cotangent `[...lead]`. */
+function logitsAndTargets(withCotangent: boolean): fc.Arbitrary<CaseInput> {
+  return fc.record({ lead: shapeArb({ maxRank: 2, maxDim: 3 }), v: fc.integer({ min: 1, max: 5 }) })
+    .chain(({ lead, v }) =>
+      fc.tuple(
+        tensorArb([...lead, v], { dtype: "f64" }),
+        tensorArb(lead, { dtype: "i32", domain: { min: 0, max: v - 1 + 0.5 } }),
+        tensorArb(lead, { dtype: "f64" }),
+      ).map(([x, t, g]) => ({ xs: withCotangent ? [x, t, g] : [x, t], ints: [] }))
+    );
+}
+
 interface Row {
   /** Ops that reach this primitive. */
   cases: Case[];
@@ -146,6 +158,30 @@ const table: Record<CorePrim, Row> = {
       name: "logSoftmax(axis)",
       inputs: withAxis(),
       f: ([x], [a]) => nu.logSoftmax(x, { axis: a }),
+    }],
+  },
+  crossEntropy: {
+    cases: [{
+      name: "crossEntropy(logits, targets, {reduction: none})",
+      inputs: logitsAndTargets(false),
+      f: ([x, t]) => nu.crossEntropy(x, t, { reduction: "none" }),
+      argnums: [0],
+    }],
+  },
+  crossEntropyGrad: {
+    cases: [{
+      name: "the pullback of crossEntropy (grad of grad)",
+      inputs: logitsAndTargets(true),
+      f: ([x, t, g]) => {
+        const [, pullback] = nu.vjp(
+          (z: nu.Tensor) => nu.crossEntropy(z, t, { reduction: "none" }),
+          x,
+        );
+        const [gx] = pullback(g) as nu.Tensor[];
+        pullback.dispose();
+        return gx;
+      },
+      argnums: [0, 2],
     }],
   },
   matmul: {

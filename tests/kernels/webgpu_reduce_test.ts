@@ -62,3 +62,39 @@ gpuTest("webgpu logSoftmax: rows match the CPU and exp sums to one", async (g) =
     }),
   );
 });
+
+/** Logits `[...lead, V]` (V sometimes long: several rows per workgroup loop), targets in range, a cotangent. */
+const crossEntropyCase = fc.tuple(
+  shapeArb({ maxRank: 2 }),
+  fc.oneof(fc.integer({ min: 1, max: 5 }), fc.integer({ min: 60, max: 300 })),
+)
+  .chain(([lead, v]) =>
+    fc.tuple(
+      tensorArb([...lead, v], "f32", { min: -20, max: 20 }),
+      tensorArb(lead, "i32", { min: 0, max: v - 1 }),
+      tensorArb(lead, "f32"),
+    )
+  );
+
+gpuTest("webgpu crossEntropy and crossEntropyGrad: rows match the CPU", async (g) => {
+  await fc.assert(
+    fc.asyncProperty(crossEntropyCase, async ([x, t, ct]) => {
+      await compareWithCpu(g, "crossEntropy", [x, t], {}, { shape: t.shape, dtype: "f32" }, {
+        rtol: 1e-5,
+        atol: 1e-5,
+      });
+      await compareWithCpu(
+        g,
+        "crossEntropyGrad",
+        [x, t, ct],
+        {},
+        { shape: x.shape, dtype: "f32" },
+        {
+          rtol: 1e-5,
+          atol: 1e-5,
+        },
+      );
+    }),
+    { numRuns: 50 }, // each run compiles nothing new but costs two device round trips (~25 ms)
+  );
+});

@@ -1,0 +1,137 @@
+/**
+ * Fused softmax cross-entropy along the last axis: one workgroup per row
+ * finds the row maximum and the sum of exponentials in shared memory; the
+ * forward writes `logsumexp - x[target]`, the backward
+ * `(softmax(x) - oneHot(target)) * g`.
+ *
+ * @module
+ */
+import type { OutSpec } from "../backend.ts";
+import { sizeOf } from "../backend.ts";
+import { PARAMS_WGSL, storageDecls } from "./pipelines.ts";
+import { type GpuOperand, grid2dRows, type KernelHost, lowestOf } from "./wgsl.ts";
+
+const WG = 64;
+
+const REDUCE_WGSL = `
+var<workgroup> sm: array<f32, ${WG}>;
+fn reduceMax(lid: u32, v: f32) -> f32 {
+  sm[lid] = v;
+  workgroupBarrier();
+  for (var s = ${WG / 2}u; s > 0u; s = s >> 1u) {
+    if (lid < s) { sm[lid] = max(sm[lid], sm[lid + s]); }
+    workgroupBarrier();
+  }
+  let r = sm[0];
+  workgroupBarrier();
+  return r;
+}
+fn reduceSum(lid: u32, v: f32) -> f32 {
+  sm[lid] = v;
+  workgroupBarrier();
+  for (var s = ${WG / 2}u; s > 0u; s = s >> 1u) {
+    if (lid < s) { sm[lid] = sm[lid] + sm[lid + s]; }
+    workgroupBarrier();
+  }
+  let r = sm[0];
+  workgroupBarrier();
+  return r;
+}
+fn rowStats(lid: u32, base: u32, n: u32) -> vec2<f32> {
+  var m = ${lowestOf("f32")};
+  for (var j = lid; j < n; j += ${WG}u) { m = max(m, in0[base + j]); }
+  m = reduceMax(lid, m);
+  var s = 0.0;
+  for (var j = lid; j < n; j += ${WG}u) { s += exp(in0[base + j] - m); }
+  return vec2<f32>(m, reduceSum(lid, s));
+}`;
+
+const HEAD = `
+@compute @workgroup_size(${WG})
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+        @builtin(local_invocation_index) lid: u32) {
+  let row = wid.y * nwg.x + wid.x;
+  if (row >= P(0u)) { return; }
+  let n = P(1u);
+  let base = row * n;
+  let stats = rowStats(lid, base, n);
+  let t = in1[row];`;
+
+const FORWARD = PARAMS_WGSL + storageDecls(["f32", "i32"], "f32") + REDUCE_WGSL + HEAD + `
+  if (lid == 0u) {
+    if (t >= 0 && u32(t) < n) {
+      dst[row] = stats.x + log(stats.y) - in0[base + u32(t)];
+    } else {
+      dst[row] = bitcast<f32>(0x7fc00000u);
+    }
+  }
+}`;
+
+const BACKWARD = PARAMS_WGSL + storageDecls(["f32", "i32", "f32"], "f32") + REDUCE_WGSL + HEAD + `
+  let g = in2[row];
+  let scale = g / stats.y;
+  for (var j = lid; j < n; j += ${WG}u) {
+    var v = exp(in0[base + j] - stats.x) * scale;
+    if (t >= 0 && u32(t) == j) { v = v - g; }
+    dst[base + j] = v;
+  }
+}`;
+
+function rowsOf(logits: GpuOperand): [number, number] {
+  const n = logits.shape[logits.shape.length - 1];
+  return [n === 0 ? 0 : sizeOf(logits.shape) / n, n];
+}
+
+/**
+ * Per-row cross-entropy of logits against i32 targets.
+ *
+ * @example
+ * ```ts
+ * import { runCrossEntropy } from "./cross_entropy.ts";
+ * console.log(typeof runCrossEntropy);
+ * ```
+ */
+export function runCrossEntropy(
+  host: KernelHost,
+  inputs: readonly GpuOperand[],
+  _params: Record<string, never>,
+  _out: OutSpec,
+  dst: GPUBuffer,
+): void {
+  const [rows, n] = rowsOf(inputs[0]);
+  if (rows === 0) return;
+  const k = host.kernel("crossEntropy|f32", () => FORWARD, 2);
+  host.dispatch(
+    k,
+    [rows, n],
+    [inputs[0].buffer, inputs[1].buffer, dst],
+    grid2dRows(rows, host.maxWorkgroupsPerDim),
+  );
+}
+
+/**
+ * `(softmax(logits) - oneHot(targets)) * g` per row.
+ *
+ * @example
+ * ```ts
+ * import { runCrossEntropyGrad } from "./cross_entropy.ts";
+ * console.log(typeof runCrossEntropyGrad);
+ * ```
+ */
+export function runCrossEntropyGrad(
+  host: KernelHost,
+  inputs: readonly GpuOperand[],
+  _params: Record<string, never>,
+  _out: OutSpec,
+  dst: GPUBuffer,
+): void {
+  const [rows, n] = rowsOf(inputs[0]);
+  if (rows === 0) return;
+  const k = host.kernel("crossEntropyGrad|f32", () => BACKWARD, 3);
+  host.dispatch(
+    k,
+    [rows, n],
+    [inputs[0].buffer, inputs[1].buffer, inputs[2].buffer, dst],
+    grid2dRows(rows, host.maxWorkgroupsPerDim),
+  );
+}

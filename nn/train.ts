@@ -1,0 +1,279 @@
+/**
+ * Training an nGPT model for a fixed number of steps with the optimizer its
+ * parameterization implies, evaluating on fixed held-out windows every K
+ * steps and on the whole held-out set at the end.
+ *
+ * The loss is read back only at evaluation points (every readback waits for
+ * the device, ≥ 11 ms on WebGPU in Deno), never every step. A run whose loss
+ * becomes NaN/Inf or rises far above its start ends early as `diverged`.
+ *
+ * @module
+ */
+import {
+  add,
+  type Backend,
+  fromData,
+  getBackend,
+  type Key,
+  key as makeKey,
+  mul,
+  scope,
+  sliceAxis,
+  Tensor,
+  tidy,
+  treeLeaves,
+  valueAndGrad,
+} from "../core/mod.ts";
+import { optimizerFor } from "../optim/mod.ts";
+import type { NgptModel } from "./ngpt.ts";
+import type { NgptParams } from "./params.ts";
+
+/** Token windows: a tensor `[N, T+1]` (i32), or the same as host data. */
+export type Windows = Tensor | { data: Int32Array; count: number };
+
+/** Options of {@linkcode train}. */
+export interface TrainOptions {
+  /** Peak base learning rate (the cosine schedule decays it to 10 % at the last step). */
+  lr: number;
+  /** Training steps. */
+  steps: number;
+  /** Training batch for `step` (i32 `[B, T+1]`, or host data with its row count); `train` disposes it after the step. */
+  batch: (step: number) => Windows;
+  /** Fixed held-out windows evaluated every `evalEvery` steps. */
+  evalWindows?: Windows;
+  /** Windows for the final evaluation (default `evalWindows`). */
+  finalWindows?: Windows;
+  /** Evaluate (and read the training loss back) every this many steps (default 50). */
+  evalEvery?: number;
+  /** Rows per evaluation forward pass (default 64). */
+  evalBatch?: number;
+  /** Initialization key (default `key(0)`). */
+  key?: Key;
+  /** Start from these parameters instead of `model.init(key)` (not disposed by `train`). */
+  params?: NgptParams;
+  /** Backend for parameters and batches (default: the current one). */
+  backend?: Backend;
+  /** A run is diverged when a read loss exceeds its first read loss by this much (default 1.0 nats). */
+  divergenceMargin?: number;
+  /** Called at every read point. */
+  onProgress?: (step: number, trainLoss: number) => void;
+  /** Keep the final parameters (default false: they are disposed). */
+  returnParams?: boolean;
+  /** Extra optimizer options (Adam's b1, b2, eps; clip). */
+  optimizer?: { b1?: number; b2?: number; eps?: number; clip?: number };
+}
+
+/** One read point of a training curve. */
+export interface TrainPoint {
+  /** Steps taken. */
+  step: number;
+  /** Training loss of the last step's batch. */
+  trainLoss: number;
+  /** Loss on `evalWindows` (when given). */
+  valLoss?: number;
+}
+
+/** What {@linkcode train} returns. */
+export interface TrainResult {
+  /** `ok`, or `diverged` when the loss became non-finite or rose far above its start. */
+  status: "ok" | "diverged";
+  /** Steps actually taken. */
+  steps: number;
+  /** Read points. */
+  curves: TrainPoint[];
+  /** Loss on `finalWindows` after the last step (null when diverged or no windows given). */
+  finalValLoss: number | null;
+  /** Loss on the evaluation windows at initialization. */
+  initialValLoss: number | null;
+  /** Median training-step time in ms, evaluation excluded. */
+  msPerStep: number;
+  /** Wall time of the whole run in seconds. */
+  wallSeconds: number;
+  /** The final parameters, when `returnParams` is set. */
+  params?: NgptParams;
+}
+
+function toTensor(w: Windows, backend: Backend): { t: Tensor; owned: boolean } {
+  if (!(w instanceof Tensor)) {
+    const rows = w.count;
+    return {
+      t: fromData(w.data, [rows, w.data.length / rows], { dtype: "i32", backend }),
+      owned: true,
+    };
+  }
+  return { t: w as Tensor, owned: false };
+}
+
+/**
+ * Mean loss of `model` over all rows of `windows`, in chunks of `chunk` rows,
+ * read back once.
+ *
+ * @example
+ * ```ts
+ * import { key, randint } from "../core/mod.ts";
+ * import { modelConfig, ngptModel } from "./mod.ts";
+ * import { evaluate } from "./train.ts";
+ * const model = ngptModel(modelConfig({ vocab: 16, width: 32, depth: 1, seqLen: 8 }));
+ * const params = model.init(key(0));
+ * console.log(await evaluate(model, params, randint(key(1), [4, 9], 0, 16)));
+ * ```
+ */
+export async function evaluate(
+  model: NgptModel,
+  params: NgptParams,
+  windows: Windows,
+  opts: { chunk?: number; backend?: Backend } = {},
+): Promise<number> {
+  using _scope = scope();
+  const { t } = toTensor(windows, opts.backend ?? getBackend());
+  const rows = t.shape[0];
+  const chunk = opts.chunk ?? 64;
+  let total: Tensor | null = null;
+  for (let r = 0; r < rows; r += chunk) {
+    const n = Math.min(chunk, rows - r);
+    const part = tidy(() => {
+      const rowsPart = n === rows ? t : sliceAxis(t, 0, r, r + n);
+      return mul(model.loss(params, rowsPart), n);
+    });
+    total = total === null ? part : add(total, part);
+  }
+  return total === null ? NaN : (await total.item()) / rows;
+}
+
+/**
+ * Train `model` for `opts.steps` steps at base learning rate `opts.lr`.
+ *
+ * @example
+ * ```ts
+ * import { key, randint } from "../core/mod.ts";
+ * import { modelConfig, ngptModel } from "./mod.ts";
+ * import { train } from "./train.ts";
+ * const model = ngptModel(modelConfig({ vocab: 16, width: 32, depth: 1, seqLen: 8 }));
+ * const result = await train(model, {
+ *   lr: 2 ** -6,
+ *   steps: 20,
+ *   batch: (step) => randint(key(step), [4, 9], 0, 16),
+ *   evalWindows: randint(key(1000), [8, 9], 0, 16),
+ *   evalEvery: 10,
+ * });
+ * console.log(result.status, result.finalValLoss);
+ * ```
+ */
+export async function train(model: NgptModel, opts: TrainOptions): Promise<TrainResult> {
+  const started = performance.now();
+  const backend = opts.backend ?? getBackend();
+  if (!(opts.lr > 0) || !Number.isFinite(opts.lr)) {
+    throw new Error(`train: lr must be a positive number, got ${opts.lr}`);
+  }
+  if (!Number.isInteger(opts.steps) || opts.steps < 1) {
+    throw new Error(`train: steps must be a positive integer, got ${opts.steps}`);
+  }
+  const evalEvery = opts.evalEvery ?? 50;
+  if (!Number.isInteger(evalEvery) || evalEvery < 1) {
+    throw new Error(`train: evalEvery must be a positive integer, got ${evalEvery}`);
+  }
+  const margin = opts.divergenceMargin ?? 1.0;
+  const evalOpts = { chunk: opts.evalBatch ?? 64, backend };
+  const initial = opts.params ?? model.init(opts.key ?? makeKey(0), { backend });
+  const opt = optimizerFor(model.parameterization, model.dims, {
+    lr: opts.lr,
+    steps: opts.steps,
+    params: initial,
+    ...opts.optimizer,
+  });
+  let params = initial;
+  let state = opt.init(params);
+  const lossAndGrad = valueAndGrad((p: NgptParams, b: Tensor) => model.loss(p, b));
+  const curves: TrainPoint[] = [];
+  const segmentMs: number[] = [];
+  const initialValLoss = opts.evalWindows
+    ? await evaluate(model, params, opts.evalWindows, evalOpts)
+    : null;
+  let reference: number | null = null;
+  let status: "ok" | "diverged" = "ok";
+  let step = 0;
+  let segmentStart = performance.now(), segmentSteps = 0;
+  try {
+    while (step < opts.steps) {
+      const { t: batch } = toTensor(opts.batch(step), backend);
+      const [loss, grads] = lossAndGrad(params, batch);
+      const [nextParams, nextState] = opt.step(params, grads, state);
+      batch.dispose();
+      disposeReplaced(grads, []);
+      disposeReplaced(state, nextState);
+      if (params !== initial) disposeReplaced(params, nextParams);
+      params = nextParams;
+      state = nextState;
+      step++;
+      segmentSteps++;
+      const readNow = step % evalEvery === 0 || step === opts.steps;
+      if (!readNow) {
+        loss.dispose();
+        continue;
+      }
+      const trainLoss = await loss.item();
+      loss.dispose();
+      segmentMs.push((performance.now() - segmentStart) / segmentSteps);
+      const point: TrainPoint = { step, trainLoss };
+      if (opts.evalWindows && step < opts.steps) {
+        point.valLoss = await evaluate(model, params, opts.evalWindows, evalOpts);
+      }
+      curves.push(point);
+      opts.onProgress?.(step, trainLoss);
+      const ref: number = reference ??= initialValLoss ?? trainLoss;
+      if (!Number.isFinite(trainLoss) || trainLoss > ref + margin) {
+        status = "diverged";
+        break;
+      }
+      segmentStart = performance.now();
+      segmentSteps = 0;
+    }
+    let finalValLoss: number | null = null;
+    const finalWindows = opts.finalWindows ?? opts.evalWindows;
+    if (status === "ok" && finalWindows) {
+      finalValLoss = await evaluate(model, params, finalWindows, evalOpts);
+      const last = curves[curves.length - 1];
+      if (last && opts.evalWindows && finalWindows === opts.evalWindows) {
+        last.valLoss = finalValLoss;
+      } else if (last && opts.evalWindows) {
+        last.valLoss = await evaluate(model, params, opts.evalWindows, evalOpts);
+      }
+      if (
+        !Number.isFinite(finalValLoss) || (initialValLoss !== null && finalValLoss > initialValLoss)
+      ) {
+        status = "diverged";
+      }
+    }
+    return {
+      status,
+      steps: step,
+      curves,
+      finalValLoss: status === "ok" ? finalValLoss : null,
+      initialValLoss,
+      msPerStep: median(segmentMs),
+      wallSeconds: (performance.now() - started) / 1000,
+      ...(opts.returnParams ? { params } : {}),
+    };
+  } finally {
+    disposeReplaced(state, []);
+    if (!opts.returnParams && params !== initial) disposeReplaced(params, []);
+    if (!opts.params && params !== initial) disposeReplaced(initial, []);
+  }
+}
+
+/** Dispose the tensors of `old` that do not also appear in `next`. */
+function disposeReplaced(old: unknown, next: unknown): void {
+  const keep = new Set(treeLeaves(next));
+  for (const leaf of treeLeaves(old)) {
+    if (leaf !== null && typeof leaf === "object" && "dispose" in leaf && !keep.has(leaf)) {
+      (leaf as Tensor).dispose();
+    }
+  }
+}
+
+function median(xs: number[]): number {
+  if (xs.length === 0) return NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
