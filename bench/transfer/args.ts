@@ -52,6 +52,8 @@ export interface SweepConfig {
   signatureLog2Lr: number | null;
   /** Use the synthetic trainer (a parabola in log2 lr): checks the pipeline, trains nothing. */
   synthetic: boolean;
+  /** Run this many shards as parallel child processes, then merge (1: run in this process). */
+  jobs: number;
 }
 
 /** What the command line asks for. */
@@ -88,6 +90,7 @@ const OPTIONS = {
   "eval-every": { type: "string" },
   "signature-lr": { type: "string" },
   synthetic: { type: "boolean" },
+  jobs: { type: "string" },
 } as const;
 
 /** Every long flag the sweep accepts (without the leading dashes). */
@@ -133,6 +136,8 @@ Flags (defaults are the quick preset's unless noted):
   --backend NAME         backend for the trainer, e.g. webgpu or cpu (default: the trainer's)
   --shard i/n            run only shard i of n (0 <= i < n), e.g. a Slurm array task's index;
                          combine the n folders with merge
+  --jobs N               run N shards as parallel processes (one core each; OUT/shard-i/),
+                         then merge them into OUT (default: the preset's, quick 2, full 1)
   --resume               continue a sweep in OUT: skip finished runs, re-run failed ones
   --eval-every K         evaluate on the fixed validation windows every K steps (default 50)
   --signature-lr X       log2 lr of the high-learning-rate signature, or "off" (default -5)
@@ -365,6 +370,7 @@ export function parseCommand(argv: readonly string[]): Command {
       evalEvery: int(v["eval-every"], "--eval-every", p.evalEvery),
       signatureLog2Lr: parseSignature(v["signature-lr"], p.signatureLog2Lr),
       synthetic: v.synthetic ?? false,
+      jobs: v.shard !== undefined ? 1 : int(v.jobs, "--jobs", p.jobs),
     },
   };
 }

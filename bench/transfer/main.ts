@@ -20,6 +20,7 @@ import { loadTextFile, validationWindows } from "./data.ts";
 import { writeOutputs } from "./outputs.ts";
 import { loadParameterization, parseParamRef } from "./paramRef.ts";
 import { Progress } from "./progress.ts";
+import { runJobs } from "./jobs.ts";
 import { mergeResults, writeResults } from "./results.ts";
 import { estimateRuns } from "./search.ts";
 import { runSweep } from "./sweep.ts";
@@ -89,9 +90,21 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
     for (const p of config.params) {
       if (parseParamRef(p).kind === "module") await loadParameterization(p);
     }
+    const started = performance.now();
+    if (config.jobs > 1 && options.trainer === undefined && !config.synthetic) {
+      print(`running ${config.jobs} shards in parallel into ${config.out}/shard-*`);
+      const results = await runJobs(argv, config.jobs, config.out, print);
+      const files = await writeOutputs(config.out, results, config);
+      const failed = results.filter((r) => r.status === "failed").length;
+      print(
+        `${results.length} runs (${failed} failed) from ${config.jobs} shards; ` +
+          `${((performance.now() - started) / 1000).toFixed(1)} s`,
+      );
+      printFiles(print, files);
+      return 0;
+    }
     const data = await (options.loadData ?? loadData)(config);
     const trainer = options.trainer ?? (config.synthetic ? syntheticTrainer : realTrainer);
-    const started = performance.now();
     const progress = options.progress === false
       ? undefined
       : new Progress({ total: estimateRuns(config, data.name) });

@@ -37,6 +37,8 @@ export interface Preset {
   evalEvery: number;
   /** log2 lr of the high-learning-rate signature, evaluated at every size. */
   signatureLog2Lr: number;
+  /** Parallel shard processes (see `--jobs`). */
+  jobs: number;
 }
 
 /** Preset names. */
@@ -58,6 +60,7 @@ export const PRESETS: Record<PresetName, Preset> = {
     lrs: "-10:-4:1",
     evalEvery: 50,
     signatureLog2Lr: -5,
+    jobs: 2,
   },
   full: {
     search: "adaptive",
@@ -73,5 +76,6 @@ export const PRESETS: Record<PresetName, Preset> = {
     lrs: "-12:-3:1",
     evalEvery: 50,
     signatureLog2Lr: -5,
+    jobs: 1,
   },
 };

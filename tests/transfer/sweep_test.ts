@@ -152,7 +152,7 @@ for (const search of ["grid", "adaptive"]) {
   });
 }
 
-Deno.test("exit codes: help, CLI errors, the placeholder trainer", async () => {
+Deno.test("exit codes: help, CLI errors; the real trainer runs a tiny sweep end to end", async () => {
   const help = await run(["--help"]);
   assertEquals(help.code, 0);
   assertTrue(help.output.includes("--shard i/n"));
@@ -161,9 +161,77 @@ Deno.test("exit codes: help, CLI errors, the placeholder trainer", async () => {
   assertTrue(bad.output.startsWith("error: --lrs '-4:-12:1'"), bad.output);
   const { trainer } = await import("../../bench/transfer/trainer.ts");
   const dir = await Deno.makeTempDir();
-  const placeholder = await run(["--out", dir, "--sizes", "32,64", "--lrs=-8:-7:1"], trainer);
-  assertEquals(placeholder.code, 1);
-  assertTrue(placeholder.output.includes("trainer not wired yet"), placeholder.output);
+  const real = await run([...TINY, "--data", await tinyText(dir), "--out", `${dir}/o`], trainer);
+  assertEquals(real.code, 0, real.output);
+  const results = (await Deno.readTextFile(`${dir}/o/results.jsonl`)).trim().split("\n")
+    .map((l) => JSON.parse(l));
+  assertEquals(results.length, 4);
+  for (const r of results) {
+    assertEquals(r.status, "ok", JSON.stringify(r));
+    assertTrue(Number.isFinite(r.finalValLoss) && r.msPerStep > 0, JSON.stringify(r));
+  }
+});
+
+/** A tiny real sweep: two widths, two rates, a few steps of a small model. */
+const TINY = [
+  "--sizes",
+  "32,64",
+  "--lrs=-7:-6:1",
+  "--search",
+  "grid",
+  "--param",
+  "ngpt",
+  "--steps",
+  "4",
+  "--eval-every",
+  "2",
+  "--batch",
+  "2",
+  "--seq",
+  "8",
+  "--depth",
+  "1",
+  "--signature-lr",
+  "off",
+];
+
+async function tinyText(dir: string): Promise<string> {
+  const path = `${dir}/tiny.txt`;
+  await Deno.writeTextFile(path, "the quick brown fox jumps over the lazy dog. ".repeat(200));
+  return path;
+}
+
+Deno.test("--jobs 2 runs two shard processes and merges them into the sweep folder", async () => {
+  const dir = await Deno.makeTempDir();
+  const lines: string[] = [];
+  const code = await main([
+    ...TINY,
+    "--param",
+    "ngpt,nugpt",
+    "--data",
+    await tinyText(dir),
+    "--jobs",
+    "2",
+    "--out",
+    `${dir}/o`,
+  ], {
+    print: (l) => lines.push(l),
+    progress: false,
+  });
+  assertEquals(code, 0, lines.join("\n"));
+  assertTrue(
+    lines.some((l) => l.startsWith("[0/2]")) && lines.some((l) => l.startsWith("[1/2]")),
+    lines.join("\n"),
+  );
+  const merged = (await Deno.readTextFile(`${dir}/o/results.jsonl`)).trim().split("\n");
+  const shards = await Promise.all(
+    [0, 1].map(async (i) =>
+      (await Deno.readTextFile(`${dir}/o/shard-${i}/results.jsonl`)).trim().split("\n").length
+    ),
+  );
+  assertEquals(merged.length, shards[0] + shards[1]);
+  const summary = await readSummary(`${dir}/o`);
+  assertEquals(summary.slopes.map((s) => s.parameterization).sort(), ["ngpt", "nugpt"]);
 });
 
 Deno.test("--param accepts a module reference and checks its export", async () => {

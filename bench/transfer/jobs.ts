@@ -1,0 +1,106 @@
+/**
+ * `--jobs N`: a sweep split into N shards run as parallel child processes (one core each: BLAS
+ * is held to one thread per child), their lines relayed with a `[i/N]` prefix, then merged into
+ * the sweep's folder exactly as `merge` would.
+ *
+ * @example
+ * ```ts
+ * import { childArgs } from "./jobs.ts";
+ * childArgs(["--preset", "quick", "--jobs", "2", "--out", "o"], 0, 2, "o");
+ * // ["--preset", "quick", "--shard", "0/2", "--out", "o/shard-0"]
+ * ```
+ *
+ * @module
+ */
+import { mergeResults, writeResults } from "./results.ts";
+import type { RunResult } from "./types.ts";
+
+/**
+ * The command line of shard `index` of `count`: `argv` without `--jobs`/`--out`, plus the
+ * shard and its folder.
+ *
+ * @example
+ * ```ts
+ * import { childArgs } from "./jobs.ts";
+ * childArgs(["--jobs=2"], 1, 2, "out"); // ["--shard", "1/2", "--out", "out/shard-1"]
+ * ```
+ */
+export function childArgs(
+  argv: readonly string[],
+  index: number,
+  count: number,
+  out: string,
+): string[] {
+  const kept: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === "--jobs" || a === "--out") {
+      i++;
+      continue;
+    }
+    if (a.startsWith("--jobs=") || a.startsWith("--out=")) continue;
+    kept.push(a);
+  }
+  return [...kept, "--shard", `${index}/${count}`, "--out", `${out}/shard-${index}`];
+}
+
+async function relay(
+  stream: ReadableStream<Uint8Array>,
+  prefix: string,
+  print: (l: string) => void,
+) {
+  let pending = "";
+  for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
+    pending += chunk;
+    const lines = pending.split(/\r?\n|\r/);
+    pending = lines.pop() ?? "";
+    for (const line of lines) if (line.trim()) print(`${prefix} ${line}`);
+  }
+  if (pending.trim()) print(`${prefix} ${pending}`);
+}
+
+/**
+ * Run the sweep of `argv` as `count` parallel shard processes writing `out/shard-i/`, then merge
+ * their results into `out/results.jsonl`. Returns the merged results; throws naming the shard
+ * when a child fails (its finished runs are kept: rerun with `--resume`).
+ *
+ * @example
+ * ```ts
+ * import { runJobs } from "./jobs.ts";
+ * // const results = await runJobs(Deno.args, 2, "out/transfer", console.log);
+ * ```
+ */
+export async function runJobs(
+  argv: readonly string[],
+  count: number,
+  out: string,
+  print: (line: string) => void,
+): Promise<RunResult[]> {
+  const main = new URL("./main.ts", import.meta.url).pathname;
+  const children = Array.from({ length: count }, (_, i) => {
+    const child = new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", main, ...childArgs(argv, i, count, out)],
+      env: { OPENBLAS_NUM_THREADS: "1" },
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    const prefix = `[${i}/${count}]`;
+    return Promise.all([
+      relay(child.stdout, prefix, print),
+      relay(child.stderr, prefix, print),
+      child.status,
+    ]).then(([, , status]) => ({ i, status }));
+  });
+  const statuses = await Promise.all(children);
+  const bad = statuses.filter((s) => !s.status.success);
+  if (bad.length > 0) {
+    throw new Error(
+      `shard ${bad.map((b) => `${b.i}/${count} (exit ${b.status.code})`).join(", ")} failed; ` +
+        `finished runs are kept in ${out}/shard-*: rerun with --resume`,
+    );
+  }
+  const dirs = statuses.map(({ i }) => `${out}/shard-${i}`);
+  const results = await mergeResults(dirs);
+  await writeResults(out, results);
+  return results;
+}
