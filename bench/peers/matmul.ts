@@ -1,0 +1,374 @@
+/**
+ * Side-by-side benchmark of nugrad against the libraries a Deno user would
+ * try instead, in one process: matmul GFLOP/s (square and transformer shapes
+ * with their backward forms), elementwise GB/s, row softmax and per-dispatch
+ * overhead, with ratios against nugrad-cpu and the targets of issue 3.
+ *
+ * ```sh
+ * DENO_WEBGPU_BACKEND=vulkan deno run -A bench/peers/matmul.ts \
+ *   [--sizes 256,512,1024,2048] [--backends cpu,ts,webgpu,jax-wasm,jax-webgpu,tfjs-wasm] \
+ *   [--cases matmul,transformer,elementwise,softmax,overhead] [--gpu-max 1024] [--ts-max 512] \
+ *   [--target 0.25] [--samples 5] [--cell-timeout 120] [--jax-module path.js] [--out r.json]
+ * ```
+ *
+ * Every sample issues `reps` independent ops on inputs uploaded once and ends
+ * in ONE sync (a 4-byte readback, or jax-js's `blockUntilReady`), with `reps`
+ * grown until a sample lasts `--target` seconds, so that the sync (≥ 11 ms
+ * per readback on WebGPU under Deno) is amortised; the median over samples is
+ * reported.
+ *
+ * @example
+ * ```ts
+ * import { parseArgs } from "./matmul.ts";
+ * parseArgs(["--sizes", "256,512", "--backends", "cpu"]).sizes; // [256, 512]
+ * ```
+ *
+ * @module
+ */
+import { createCpuBackend } from "../../kernels/cpu/backend.ts";
+import { type BenchCase, caseInputs, caseWork, type Engine, matmulCase } from "./engine.ts";
+import { errorText, loadJax } from "./jax_engine.ts";
+import { nugradEngine } from "./nugrad_engine.ts";
+import { type CellResult, resultTable, skipNotes, targetChecks, targetSummary } from "./report.ts";
+import { loadTfjsWasm } from "./tfjs_engine.ts";
+import { measure, median } from "./timing.ts";
+
+/** Command-line options. */
+export interface PeerBenchArgs {
+  sizes: number[];
+  backends: string[];
+  cases: string[];
+  gpuMax: number;
+  tsMax: number;
+  target: number;
+  samples: number;
+  cellTimeout: number;
+  jaxModule?: string;
+  out?: string;
+}
+
+const ALL_BACKENDS = ["cpu", "ts", "webgpu", "jax-wasm", "jax-webgpu", "tfjs-wasm"];
+const ALL_CASES = ["matmul", "transformer", "elementwise", "softmax", "overhead"];
+
+function list(v: string): string[] {
+  return v.split(",").map((s) => s.trim()).filter((s) => s.length > 0);
+}
+
+/**
+ * Parse the command line (see the module doc); unknown flags throw.
+ *
+ * @example
+ * ```ts
+ * import { parseArgs } from "./matmul.ts";
+ * parseArgs([]).gpuMax; // 1024
+ * ```
+ */
+export function parseArgs(argv: readonly string[]): PeerBenchArgs {
+  const a: PeerBenchArgs = {
+    sizes: [256, 512, 1024, 2048],
+    backends: ALL_BACKENDS,
+    cases: ALL_CASES,
+    gpuMax: 1024,
+    tsMax: 512,
+    target: 0.25,
+    samples: 5,
+    cellTimeout: 120,
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i];
+    const value = argv[i + 1];
+    if (value === undefined) throw new Error(`peer bench: ${flag} needs a value`);
+    i++;
+    const num = (): number => {
+      const n = Number(value);
+      if (!Number.isFinite(n) || n <= 0) {
+        throw new Error(`peer bench: ${flag} needs a positive number, got ${value}`);
+      }
+      return n;
+    };
+    switch (flag) {
+      case "--sizes":
+        a.sizes = list(value).map(Number);
+        if (a.sizes.some((n) => !Number.isInteger(n) || n <= 0)) {
+          throw new Error(`peer bench: --sizes needs positive integers, got ${value}`);
+        }
+        break;
+      case "--backends":
+        a.backends = list(value);
+        for (const b of a.backends) {
+          if (!ALL_BACKENDS.includes(b)) {
+            throw new Error(`peer bench: unknown backend ${b} (known: ${ALL_BACKENDS.join(",")})`);
+          }
+        }
+        break;
+      case "--cases":
+        a.cases = list(value);
+        for (const c of a.cases) {
+          if (!ALL_CASES.includes(c)) {
+            throw new Error(`peer bench: unknown case ${c} (known: ${ALL_CASES.join(",")})`);
+          }
+        }
+        break;
+      case "--gpu-max":
+        a.gpuMax = num();
+        break;
+      case "--ts-max":
+        a.tsMax = num();
+        break;
+      case "--target":
+        a.target = num();
+        break;
+      case "--samples":
+        a.samples = num();
+        break;
+      case "--cell-timeout":
+        a.cellTimeout = num();
+        break;
+      case "--jax-module":
+        a.jaxModule = value;
+        break;
+      case "--out":
+        a.out = value;
+        break;
+      default:
+        throw new Error(`peer bench: unknown flag ${flag}`);
+    }
+  }
+  return a;
+}
+
+/**
+ * The cases the arguments ask for, in run order.
+ *
+ * @example
+ * ```ts
+ * import { buildCases, parseArgs } from "./matmul.ts";
+ * buildCases(parseArgs(["--sizes", "256", "--cases", "matmul"])).map((c) => c.label);
+ * // ["256^3"]
+ * ```
+ */
+export function buildCases(args: PeerBenchArgs): BenchCase[] {
+  const cases: BenchCase[] = [];
+  if (args.cases.includes("matmul")) {
+    for (const n of args.sizes) cases.push(matmulCase(n, n, n, { label: `${n}^3` }));
+  }
+  if (args.cases.includes("transformer")) {
+    cases.push(matmulCase(1024, 128, 512, { label: "fwd [1024x128]x[128x512]" }));
+    cases.push(matmulCase(1024, 512, 128, { transB: true, label: "gA [1024x512]x[128x512]^T" }));
+    cases.push(matmulCase(128, 1024, 512, { transA: true, label: "gB [1024x128]^Tx[1024x512]" }));
+  }
+  if (args.cases.includes("elementwise")) {
+    cases.push({ kind: "add", label: "add 1M f32", size: 1 << 20 });
+    cases.push({ kind: "exp", label: "exp 1M f32", size: 1 << 20 });
+  }
+  if (args.cases.includes("softmax")) {
+    cases.push({ kind: "softmax", label: "softmax [4096x256] rows", rows: 4096, cols: 256 });
+  }
+  if (args.cases.includes("overhead")) {
+    cases.push({ kind: "overhead", label: "tiny add [64], per op", size: 64 });
+  }
+  return cases;
+}
+
+async function loadEngines(args: PeerBenchArgs): Promise<{ engines: Engine[]; failed: string[] }> {
+  const engines: Engine[] = [];
+  const failed: string[] = [];
+  const want = (b: string) => args.backends.includes(b);
+  if (want("cpu")) {
+    const cpu = createCpuBackend({ blas: true });
+    engines.push(nugradEngine("nugrad-cpu", cpu, "cpu"));
+  }
+  if (want("ts")) {
+    engines.push(nugradEngine("nugrad-ts", createCpuBackend({ blas: false }), "cpu", {
+      matmulOnly: true,
+      maxMatmulFlops: 2 * args.tsMax ** 3,
+    }));
+  }
+  if (want("webgpu")) {
+    try {
+      const { createWebGpuBackend } = await import("../../kernels/webgpu/backend.ts");
+      const gpu = await createWebGpuBackend();
+      engines.push({ ...nugradEngine("nugrad-webgpu", gpu, "gpu"), close: () => gpu.destroy() });
+    } catch (e) {
+      failed.push(`nugrad-webgpu: ${errorText(e)}`);
+    }
+  }
+  const jaxDevices = (["wasm", "webgpu"] as const).filter((d) => want(`jax-${d}`));
+  if (jaxDevices.length > 0) {
+    for (const e of await loadJax(jaxDevices, args.jaxModule)) {
+      if (typeof e === "string") failed.push(e);
+      else engines.push(e);
+    }
+  }
+  if (want("tfjs-wasm")) {
+    const e = await loadTfjsWasm();
+    if (typeof e === "string") failed.push(e);
+    else engines.push(e);
+  }
+  return { engines, failed };
+}
+
+function withTimeout<T>(p: Promise<T>, seconds: number, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`${what}: timed out after ${seconds} s`)),
+      seconds * 1e3,
+    );
+  });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+}
+
+async function runCell(
+  engine: Engine,
+  c: BenchCase,
+  inputs: Float32Array[],
+  args: PeerBenchArgs,
+): Promise<CellResult> {
+  const { amount, unit } = caseWork(c);
+  const base: CellResult = { case: c.label, kind: c.kind, engine: engine.name, unit };
+  if (c.kind === "matmul" && engine.device === "gpu" && Math.max(c.m, c.k, c.n) > args.gpuMax) {
+    return { ...base, skipped: `larger than --gpu-max ${args.gpuMax}` };
+  }
+  let prepared;
+  try {
+    prepared = engine.prepare(c, inputs);
+  } catch (e) {
+    return { ...base, error: errorText(e) };
+  }
+  if (typeof prepared === "string") return { ...base, skipped: prepared };
+  const p = prepared;
+  try {
+    const m = await withTimeout(
+      measure(p, { targetSeconds: args.target, samples: args.samples }),
+      args.cellTimeout,
+      `${engine.name} ${c.label}`,
+    );
+    const s = m.medianSeconds;
+    const value = unit === "us/op" ? s * 1e6 : amount / s / 1e9;
+    const r: CellResult = {
+      ...base,
+      value,
+      secondsPerOp: s,
+      reps: m.reps,
+      samples: m.perOpSeconds,
+      firstRunSeconds: m.firstRunSeconds,
+    };
+    if (c.kind === "overhead") {
+      const lat: number[] = [];
+      for (let i = 0; i < 5; i++) {
+        const t0 = performance.now();
+        await p.run(1);
+        lat.push((performance.now() - t0) / 1000);
+      }
+      r.latencySeconds = median(lat);
+    }
+    return r;
+  } catch (e) {
+    return { ...base, error: errorText(e) };
+  } finally {
+    try {
+      p.dispose();
+    } catch { /* a failed engine may not free cleanly; the run goes on */ }
+  }
+}
+
+function machineInfo(): Record<string, string | number> {
+  let cpu = "unknown";
+  try {
+    const m = Deno.readTextFileSync("/proc/cpuinfo").match(/model name\s*:\s*(.*)/);
+    if (m) cpu = m[1];
+  } catch { /* not Linux */ }
+  return {
+    cpu,
+    cores: navigator.hardwareConcurrency,
+    os: `${Deno.build.os} ${Deno.build.arch}`,
+    deno: Deno.version.deno,
+    webgpuBackendEnv: Deno.env.get("DENO_WEBGPU_BACKEND") ?? "(unset)",
+  };
+}
+
+/** Run the benchmark described by `argv`; prints markdown, returns the JSON report. */
+export async function main(argv: readonly string[]): Promise<Record<string, unknown>> {
+  const args = parseArgs(argv);
+  const started = performance.now();
+  const { engines, failed } = await loadEngines(args);
+  const names = engines.map((e) => e.name);
+  for (const e of engines) console.error(`engine ${e.name}: ${e.info}`);
+  for (const f of failed) console.error(`engine unavailable: ${f}`);
+  const results: CellResult[] = [];
+  const dead = new Set<string>();
+  for (const [i, c] of buildCases(args).entries()) {
+    const inputs = caseInputs(c, i + 1);
+    for (const e of engines) {
+      if (dead.has(e.name)) {
+        results.push({
+          case: c.label,
+          kind: c.kind,
+          engine: e.name,
+          unit: caseWork(c).unit,
+          skipped: "engine timed out earlier",
+        });
+        continue;
+      }
+      const r = await runCell(e, c, inputs, args);
+      if (r.error?.includes("timed out")) dead.add(e.name);
+      results.push(r);
+      const shown = r.value !== undefined
+        ? `${r.value.toFixed(2)} ${r.unit} (reps ${r.reps})`
+        : r.error
+        ? `error: ${r.error}`
+        : `skipped: ${r.skipped}`;
+      console.error(`${c.label.padEnd(28)} ${e.name.padEnd(14)} ${shown}`);
+    }
+  }
+  for (const e of engines) e.close?.();
+  const checks = targetChecks(results);
+  const seconds = (performance.now() - started) / 1000;
+  const machine = machineInfo();
+  const lines = [
+    `## Peer benchmark, ${new Date().toISOString()}`,
+    "",
+    `Command: \`deno run -A bench/peers/matmul.ts ${argv.join(" ")}\` (${seconds.toFixed(0)} s)`,
+    "",
+    `Machine: ${machine.cpu}, ${machine.cores} logical cores, ${machine.os}, Deno ${machine.deno}, ` +
+    `DENO_WEBGPU_BACKEND=${machine.webgpuBackendEnv}`,
+    "",
+    "| engine | what | sync per sample |",
+    "|---|---|---|",
+    ...engines.map((e) => `| ${e.name} | ${e.info} | ${e.sync} |`),
+    ...failed.map((f) =>
+      `| ${f.split(":")[0]} | unavailable: ${f.slice(f.indexOf(":") + 1).trim()} | |`
+    ),
+    "",
+    "Cells: median over samples; in parentheses, speed relative to nugrad-cpu " +
+    "(its time per op / this engine's; > 1 is faster). `–`: skipped (see notes).",
+    "",
+    resultTable(results, names),
+    "",
+    "Targets (issue 3):",
+    "",
+    checks.length ? targetSummary(checks) : "- no pair of engines measured for a target",
+    "",
+    ...(skipNotes(results).length ? ["Skipped or failed:", "", ...skipNotes(results)] : []),
+  ];
+  console.log(lines.join("\n"));
+  const report = {
+    date: new Date().toISOString(),
+    argv,
+    seconds,
+    machine,
+    engines: engines.map((e) => ({ name: e.name, info: e.info, sync: e.sync })),
+    unavailable: failed,
+    results,
+    targets: checks,
+  };
+  if (args.out) await Deno.writeTextFile(args.out, JSON.stringify(report, null, 2) + "\n");
+  return report;
+}
+
+if (import.meta.main) {
+  await main(Deno.args);
+  // jax-js keeps Web Workers alive; end the process once the report is out.
+  Deno.exit(0);
+}

@@ -1,0 +1,112 @@
+/**
+ * Timing of a prepared case: warm up, grow `reps` until one sample lasts the
+ * target time (so the one sync per sample is amortised), then take samples
+ * and report the median time per op.
+ *
+ * @example
+ * ```ts
+ * import { measure } from "./timing.ts";
+ * let x = 0;
+ * const m = await measure({
+ *   run: (reps) => {
+ *     for (let i = 0; i < reps * 1000; i++) x += i;
+ *     return Promise.resolve();
+ *   },
+ *   dispose: () => {},
+ * }, { targetSeconds: 0.01, samples: 3 });
+ * console.log(m.medianSeconds > 0);
+ * ```
+ *
+ * @module
+ */
+import type { Prepared } from "./engine.ts";
+
+/** Options of {@linkcode measure}. */
+export interface MeasureOptions {
+  /** Length one sample should reach (default 0.25 s). */
+  targetSeconds?: number;
+  /** Samples to take after calibration (default 5). */
+  samples?: number;
+  /** Stop taking samples once this much time was spent on them, keeping at least 3 (default 4 s). */
+  budgetSeconds?: number;
+  /** Most ops in one sample (default 20000). */
+  maxReps?: number;
+  /** Warm-up runs of one op each (default 2). */
+  warmup?: number;
+}
+
+/** The outcome of {@linkcode measure}. */
+export interface Measurement {
+  /** Median seconds per op over the samples. */
+  medianSeconds: number;
+  /** Seconds per op of every sample. */
+  perOpSeconds: number[];
+  /** Ops per sample. */
+  reps: number;
+  /** Seconds of the first warm-up run (compilation, first upload). */
+  firstRunSeconds: number;
+}
+
+/**
+ * The median of a non-empty list.
+ *
+ * @example
+ * ```ts
+ * import { median } from "./timing.ts";
+ * median([3, 1, 2]); // 2
+ * median([4, 1, 2, 3]); // 2.5
+ * ```
+ */
+export function median(xs: readonly number[]): number {
+  if (xs.length === 0) throw new Error("median: empty list");
+  const s = [...xs].sort((a, b) => a - b);
+  const h = s.length >> 1;
+  return s.length % 2 ? s[h] : (s[h - 1] + s[h]) / 2;
+}
+
+async function timeRun(p: Prepared, reps: number): Promise<number> {
+  const t0 = performance.now();
+  await p.run(reps);
+  return (performance.now() - t0) / 1000;
+}
+
+/**
+ * Measure seconds per op of `p` (see the module doc for the procedure).
+ *
+ * @example
+ * ```ts
+ * import { measure } from "./timing.ts";
+ * const m = await measure({ run: () => Promise.resolve(), dispose: () => {} }, {
+ *   targetSeconds: 0.001,
+ *   maxReps: 10,
+ * });
+ * console.log(m.reps); // 10
+ * ```
+ */
+export async function measure(p: Prepared, opts: MeasureOptions = {}): Promise<Measurement> {
+  const target = opts.targetSeconds ?? 0.25;
+  const samples = opts.samples ?? 5;
+  const budget = opts.budgetSeconds ?? 4;
+  const maxReps = opts.maxReps ?? 20000;
+  const warmup = opts.warmup ?? 2;
+  let firstRunSeconds = 0;
+  for (let w = 0; w < warmup; w++) {
+    const t = await timeRun(p, 1);
+    if (w === 0) firstRunSeconds = t;
+  }
+  let reps = 1;
+  let t = await timeRun(p, reps);
+  while (t < target && reps < maxReps) {
+    const grow = t > 0 ? Math.min(10, Math.max(2, (1.2 * target) / t)) : 10;
+    reps = Math.min(maxReps, Math.ceil(reps * grow));
+    t = await timeRun(p, reps);
+  }
+  const perOpSeconds = [t / reps];
+  let spent = t;
+  while (perOpSeconds.length < samples && (perOpSeconds.length < 3 || spent < budget)) {
+    const s = await timeRun(p, reps);
+    spent += s;
+    perOpSeconds.push(s / reps);
+  }
+  return { medianSeconds: median(perOpSeconds), perOpSeconds, reps, firstRunSeconds };
+}
