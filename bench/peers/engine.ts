@@ -61,6 +61,8 @@ export type Unit = "GFLOP/s" | "GB/s" | "us/op";
 export interface Prepared {
   /** Issue `reps` ops, then wait for them through one sync (readback). */
   run(reps: number): Promise<void>;
+  /** Run one op and read element 0 of its result (for {@linkcode expectedFirst}). */
+  first(): Promise<number>;
   /** Free the inputs. */
   dispose(): void;
 }
@@ -193,7 +195,53 @@ export function caseInputs(c: BenchCase, seed: number): Float32Array[] {
   });
 }
 
-/** Total bytes of a case's output, for engines that must bound live outputs. */
+/**
+ * Element 0 of a case's result, computed on the host in f64 from its inputs.
+ *
+ * @example
+ * ```ts
+ * import { expectedFirst } from "./engine.ts";
+ * expectedFirst({ kind: "add", label: "a", size: 1 }, [new Float32Array([1]), new Float32Array([2])]);
+ * // 3
+ * ```
+ */
+export function expectedFirst(c: BenchCase, inputs: readonly Float32Array[]): number {
+  switch (c.kind) {
+    case "matmul": {
+      const [a, b] = inputs;
+      let s = 0;
+      for (let i = 0; i < c.k; i++) {
+        const av = c.transA ? a[i * c.m] : a[i];
+        const bv = c.transB ? b[i] : b[i * c.n];
+        s += av * bv;
+      }
+      return s;
+    }
+    case "add":
+    case "overhead":
+      return inputs[0][0] + inputs[1][0];
+    case "exp":
+      return Math.exp(inputs[0][0]);
+    case "softmax": {
+      const x = inputs[0];
+      let max = -Infinity;
+      for (let j = 0; j < c.cols; j++) max = Math.max(max, x[j]);
+      let sum = 0;
+      for (let j = 0; j < c.cols; j++) sum += Math.exp(x[j] - max);
+      return Math.exp(x[0] - max) / sum;
+    }
+  }
+}
+
+/**
+ * Total bytes of a case's output, for engines that must bound live outputs.
+ *
+ * @example
+ * ```ts
+ * import { caseOutputBytes } from "./engine.ts";
+ * caseOutputBytes({ kind: "exp", label: "e", size: 10 }); // 40
+ * ```
+ */
 export function caseOutputBytes(c: BenchCase): number {
   switch (c.kind) {
     case "matmul":

@@ -84,6 +84,11 @@ function jaxEngine(jax: JaxModule, device: "wasm" | "webgpu", info: string): Eng
             }
           }
         },
+        async first(): Promise<number> {
+          jax.defaultDevice(device);
+          // data() realizes, reads and disposes the array.
+          return (await op(xs).data())[0];
+        },
         dispose(): void {
           for (const x of xs) x.dispose();
         },

@@ -26,7 +26,14 @@
  * @module
  */
 import { createCpuBackend } from "../../kernels/cpu/backend.ts";
-import { type BenchCase, caseInputs, caseWork, type Engine, matmulCase } from "./engine.ts";
+import {
+  type BenchCase,
+  caseInputs,
+  caseWork,
+  type Engine,
+  expectedFirst,
+  matmulCase,
+} from "./engine.ts";
 import { errorText, loadJax } from "./jax_engine.ts";
 import { nugradEngine } from "./nugrad_engine.ts";
 import { type CellResult, resultTable, skipNotes, targetChecks, targetSummary } from "./report.ts";
@@ -239,6 +246,10 @@ async function runCell(
   if (typeof prepared === "string") return { ...base, skipped: prepared };
   const p = prepared;
   try {
+    const got = await withTimeout(p.first(), args.cellTimeout, `${engine.name} ${c.label}`);
+    const expected = expectedFirst(c, inputs);
+    const tol = c.kind === "matmul" ? 1e-3 * Math.sqrt(c.k) : 1e-4;
+    base.check = { got, expected, ok: Math.abs(got - expected) <= tol * (1 + Math.abs(expected)) };
     const m = await withTimeout(
       measure(p, { targetSeconds: args.target, samples: args.samples }),
       args.cellTimeout,
@@ -273,7 +284,25 @@ async function runCell(
   }
 }
 
-function machineInfo(): Record<string, string | number> {
+/** `/proc/loadavg`'s 1-minute load, or -1 where there is none. */
+function loadAverage(): number {
+  try {
+    return Number(Deno.readTextFileSync("/proc/loadavg").split(" ")[0]);
+  } catch {
+    return -1;
+  }
+}
+
+/** What the report says about the machine. */
+interface MachineInfo {
+  cpu: string;
+  cores: number;
+  os: string;
+  deno: string;
+  webgpuBackendEnv: string;
+}
+
+function machineInfo(): MachineInfo {
   let cpu = "unknown";
   try {
     const m = Deno.readTextFileSync("/proc/cpuinfo").match(/model name\s*:\s*(.*)/);
@@ -292,6 +321,7 @@ function machineInfo(): Record<string, string | number> {
 export async function main(argv: readonly string[]): Promise<Record<string, unknown>> {
   const args = parseArgs(argv);
   const started = performance.now();
+  const loadBefore = loadAverage();
   const { engines, failed } = await loadEngines(args);
   const names = engines.map((e) => e.name);
   for (const e of engines) console.error(`engine ${e.name}: ${e.info}`);
@@ -315,7 +345,9 @@ export async function main(argv: readonly string[]): Promise<Record<string, unkn
       if (r.error?.includes("timed out")) dead.add(e.name);
       results.push(r);
       const shown = r.value !== undefined
-        ? `${r.value.toFixed(2)} ${r.unit} (reps ${r.reps})`
+        ? `${r.value.toFixed(2)} ${r.unit} (reps ${r.reps}, first ${
+          r.check?.ok ? "ok" : `WRONG ${r.check?.got} vs ${r.check?.expected}`
+        })`
         : r.error
         ? `error: ${r.error}`
         : `skipped: ${r.skipped}`;
@@ -325,14 +357,15 @@ export async function main(argv: readonly string[]): Promise<Record<string, unkn
   for (const e of engines) e.close?.();
   const checks = targetChecks(results);
   const seconds = (performance.now() - started) / 1000;
-  const machine = machineInfo();
+  const machine = { ...machineInfo(), loadBefore, loadAfter: loadAverage() };
   const lines = [
     `## Peer benchmark, ${new Date().toISOString()}`,
     "",
     `Command: \`deno run -A bench/peers/matmul.ts ${argv.join(" ")}\` (${seconds.toFixed(0)} s)`,
     "",
     `Machine: ${machine.cpu}, ${machine.cores} logical cores, ${machine.os}, Deno ${machine.deno}, ` +
-    `DENO_WEBGPU_BACKEND=${machine.webgpuBackendEnv}`,
+    `DENO_WEBGPU_BACKEND=${machine.webgpuBackendEnv}; 1-min load average ${loadBefore} before, ` +
+    `${machine.loadAfter} after (other processes share these cores)`,
     "",
     "| engine | what | sync per sample |",
     "|---|---|---|",

@@ -96,6 +96,14 @@ export function nugradEngine(
           await probe.data();
           probe.dispose();
         },
+        async first(): Promise<number> {
+          const y = op(xs);
+          const probe = nu.slice(y, y.shape.map(() => 0), y.shape.map(() => 1));
+          y.dispose();
+          const v = (await probe.data())[0] as number;
+          probe.dispose();
+          return v;
+        },
         dispose(): void {
           for (const x of xs) x.dispose();
         },

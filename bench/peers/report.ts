@@ -35,6 +35,8 @@ export interface CellResult {
   firstRunSeconds?: number;
   /** Median seconds of one tiny op plus its sync (overhead case only). */
   latencySeconds?: number;
+  /** Element 0 of one result, and the host's f64 value of it. */
+  check?: { got: number; expected: number; ok: boolean };
   /** Why the engine did not run this case. */
   skipped?: string;
   /** The error it raised. */
@@ -55,6 +57,7 @@ function cell(r: CellResult | undefined, ref: CellResult | undefined): string {
   if (r.error) return "error";
   if (r.skipped || r.value === undefined) return "–";
   let s = fmt(r.value);
+  if (r.check && !r.check.ok) s += " WRONG";
   if (ref?.secondsPerOp && r.secondsPerOp && r.engine !== ref.engine) {
     s += ` (${(ref.secondsPerOp / r.secondsPerOp).toFixed(2)}x)`;
   }

@@ -61,6 +61,12 @@ function tfjsEngine(tf: Tf, info: string): Engine {
           await probe.data();
           probe.dispose();
         },
+        async first(): Promise<number> {
+          const y = tf.tidy(() => op(xs));
+          const v = (await y.data())[0];
+          y.dispose();
+          return v;
+        },
         dispose(): void {
           for (const x of xs) x.dispose();
         },

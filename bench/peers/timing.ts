@@ -12,6 +12,7 @@
  *     for (let i = 0; i < reps * 1000; i++) x += i;
  *     return Promise.resolve();
  *   },
+ *   first: () => Promise.resolve(0),
  *   dispose: () => {},
  * }, { targetSeconds: 0.01, samples: 3 });
  * console.log(m.medianSeconds > 0);
@@ -76,7 +77,11 @@ async function timeRun(p: Prepared, reps: number): Promise<number> {
  * @example
  * ```ts
  * import { measure } from "./timing.ts";
- * const m = await measure({ run: () => Promise.resolve(), dispose: () => {} }, {
+ * const m = await measure({
+ *   run: () => Promise.resolve(),
+ *   first: () => Promise.resolve(0),
+ *   dispose: () => {},
+ * }, {
  *   targetSeconds: 0.001,
  *   maxReps: 10,
  * });
