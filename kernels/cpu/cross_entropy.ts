@@ -8,6 +8,7 @@ import type { DataArray, OutSpec, PrimParams } from "../backend.ts";
 import { sizeOf } from "../backend.ts";
 import { allocFor } from "./buffer.ts";
 import type { CpuOperand } from "./kernel.ts";
+import { expOrZero } from "./exp.ts";
 
 function rowMax(a: DataArray, start: number, end: number): number {
   let m = -Infinity;
@@ -43,7 +44,7 @@ export function crossEntropyKernel(
     const start = r * n, end = start + n;
     const m = rowMax(a, start, end);
     let s = 0;
-    for (let i = start; i < end; i++) s += Math.exp(a[i] - m);
+    for (let i = start; i < end; i++) s += expOrZero(a[i] - m);
     const target = targets[r];
     o[r] = target >= 0 && target < n ? m + Math.log(s) - a[start + target] : NaN;
   }
@@ -77,7 +78,7 @@ export function crossEntropyGradKernel(
     const end = start + n;
     const m = rowMax(a, start, end);
     let s = 0;
-    for (let i = start; i < end; i++) s += o[i] = Math.exp(a[i] - m);
+    for (let i = start; i < end; i++) s += o[i] = expOrZero(a[i] - m);
     const scale = gd[r] / s;
     for (let i = start; i < end; i++) o[i] *= scale;
     const target = targets[r];

@@ -14,6 +14,7 @@ import { sizeOf, stridesOf } from "../backend.ts";
 import { allocFor } from "./buffer.ts";
 import { forEachRow, planStrided } from "./indexing.ts";
 import type { CpuOperand } from "./kernel.ts";
+import { expOrZero } from "./exp.ts";
 
 /** Plan a walk over the input with the accumulator's strides (0 on reduced axes). */
 function reducePlan(x: CpuOperand, axes: readonly number[]) {
@@ -139,7 +140,7 @@ export function logSoftmaxKernel(
       if (v > m || v !== v) m = v;
     }
     let s = 0;
-    for (let i = start; i < end; i++) s += Math.exp(a[i] - m);
+    for (let i = start; i < end; i++) s += expOrZero(a[i] - m);
     const lse = m + Math.log(s);
     for (let i = start; i < end; i++) o[i] = a[i] - lse;
   }

@@ -10,6 +10,7 @@ import type { DataArray, OutSpec, PrimParams, UnaryOp } from "../backend.ts";
 import { sizeOf } from "../backend.ts";
 import { allocFor } from "./buffer.ts";
 import type { CpuOperand } from "./kernel.ts";
+import { expOrZero } from "./exp.ts";
 
 const INT_UNARY: ReadonlySet<UnaryOp> = new Set(["neg", "abs", "sign"]);
 
@@ -42,7 +43,7 @@ export function unaryKernel(
       for (let i = 0; i < n; i++) o[i] = -a[i];
       break;
     case "exp":
-      for (let i = 0; i < n; i++) o[i] = Math.exp(a[i]);
+      for (let i = 0; i < n; i++) o[i] = expOrZero(a[i]);
       break;
     case "log":
       for (let i = 0; i < n; i++) o[i] = Math.log(a[i]);
@@ -72,9 +73,9 @@ export function unaryKernel(
       // Two branches so that exp never overflows.
       for (let i = 0; i < n; i++) {
         const v = a[i];
-        if (v >= 0) o[i] = 1 / (1 + Math.exp(-v));
+        if (v >= 0) o[i] = 1 / (1 + expOrZero(-v));
         else {
-          const e = Math.exp(v);
+          const e = expOrZero(v);
           o[i] = e / (1 + e);
         }
       }
