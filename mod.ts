@@ -4,6 +4,12 @@
  * building blocks, optimizer and parameterizations (nGPT, μP, νGPT) for
  * studying learning-rate transfer.
  *
+ * The core (tensors, ops, autodiff, trees, random, memory) is exported flat;
+ * the layers above it are namespaces: `nn` (the nGPT model, training,
+ * checkpoints), `optim` (gradient transformations and the optimizer a
+ * parameterization implies), `param` (parameterizations and their building
+ * blocks).
+ *
  * @example
  * ```ts
  * import * as nu from "./mod.ts";
@@ -12,6 +18,36 @@
  * console.log(await g.toArray()); // [2, 4, 6]
  * ```
  *
+ * @example
+ * ```ts
+ * import * as nu from "./mod.ts";
+ * const config = nu.nn.modelConfig({ vocab: 256, width: 64, depth: 2, seqLen: 64 });
+ * const model = nu.nn.ngptModel(config, { parameterization: nu.param.nugpt() });
+ * const params = model.init(nu.key(0));
+ * const logits = model.apply(params, nu.randint(nu.key(1), [2, 64], 0, 256)); // [2, 64, 256]
+ * ```
+ *
  * @module
  */
 export * from "./core/mod.ts";
+export * as nn from "./nn/mod.ts";
+export * as optim from "./optim/mod.ts";
+export * as param from "./param/mod.ts";
+export {
+  type CpuBackend,
+  type CpuBackendOptions,
+  CpuBuffer,
+  createCpuBackend,
+} from "./kernels/cpu/backend.ts";
+export {
+  createWebGpuBackend,
+  probeAdapter,
+  type WebGpuBackend,
+  type WebGpuBackendOptions,
+} from "./kernels/webgpu/backend.ts";
+export {
+  type AdapterProbe,
+  type DeviceLimits,
+  type GpuContext,
+  REQUESTED_LIMITS,
+} from "./kernels/webgpu/device.ts";

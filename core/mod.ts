@@ -109,4 +109,18 @@ export {
   uniform,
 } from "./random.ts";
 export { memory, type MemoryInfo } from "./memory.ts";
-export type { Backend, DataArray, DType, Shape } from "../kernels/backend.ts";
+export type {
+  Backend,
+  BackendBuffer,
+  BackendMemory,
+  BinaryOp,
+  CompareOp,
+  DataArray,
+  DType,
+  Operand,
+  OutSpec,
+  Prim,
+  PrimParams,
+  Shape,
+  UnaryOp,
+} from "../kernels/backend.ts";

@@ -101,23 +101,41 @@ export type CompareOp = "lt" | "le" | "gt" | "ge" | "eq" | "ne";
  *   `[..., V]`: `(softmax(logits) - oneHot(target)) * g` per row.
  */
 export interface PrimParams {
+  /** Elementwise function of one input. */
   unary: { op: UnaryOp };
+  /** Elementwise arithmetic of two broadcast inputs. */
   binary: { op: BinaryOp };
+  /** Elementwise comparison of two broadcast inputs (bool out). */
   compare: { op: CompareOp };
+  /** `cond ? a : b`, broadcast. */
   where: Record<string, never>;
+  /** Sum over `axes` (kept as size 1). */
   reduceSum: { axes: readonly number[] };
+  /** Maximum over `axes` (kept as size 1). */
   reduceMax: { axes: readonly number[] };
+  /** Batched matrix product; transposes folded into indexing. */
   matmul: { transA: boolean; transB: boolean };
+  /** Permute axes. */
   transpose: { perm: readonly number[] };
+  /** Expand size-1 axes to `shape`. */
   broadcast: { shape: Shape };
+  /** A box of `sizes` from `starts`. */
   slice: { starts: readonly number[]; sizes: readonly number[] };
+  /** Zero padding. */
   pad: { before: readonly number[]; after: readonly number[] };
+  /** Join along `axis`. */
   concat: { axis: number };
+  /** NumPy `take` along `axis`. */
   gather: { axis: number };
+  /** The transpose of `gather`. */
   scatterAdd: { axis: number; size: number };
+  /** Convert to dtype `to`. */
   cast: { to: DType };
+  /** Fused log-softmax along the last axis. */
   logSoftmax: Record<string, never>;
+  /** Fused per-row softmax cross-entropy. */
   crossEntropy: Record<string, never>;
+  /** Its gradient with respect to the logits. */
   crossEntropyGrad: Record<string, never>;
 }
 

@@ -39,3 +39,20 @@ export { block, type BlockOptions, normLerp } from "./block.ts";
 export { apply, type ApplyOptions, type Batch, hiddenStates, loss, splitBatch } from "./model.ts";
 export { type NgptModel, ngptModel, type NgptModelOptions } from "./ngpt.ts";
 export { sphereAxisOf } from "./layout.ts";
+export {
+  evaluate,
+  train,
+  type TrainOptions,
+  type TrainPoint,
+  type TrainResult,
+  type Windows,
+} from "./train.ts";
+export {
+  type Checkpoint,
+  CHECKPOINT_FORMAT,
+  load,
+  type LoadOptions,
+  OPTIMIZER_PREFIX,
+  save,
+  type SaveOptions,
+} from "./checkpoint.ts";
