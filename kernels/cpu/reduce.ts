@@ -26,6 +26,30 @@ function reducePlan(x: CpuOperand, axes: readonly number[]) {
   };
 }
 
+/**
+ * When the reduced axes are exactly a trailing run (`trailing`) or a leading
+ * run of axes, the input is `outer` rows of `inner` elements: `[outer, inner,
+ * trailing]`. Null otherwise (the general strided walk handles it).
+ */
+function contiguousSplit(
+  shape: readonly number[],
+  axes: readonly number[],
+): [number, number, boolean] | null {
+  const rank = shape.length;
+  const k = axes.length;
+  if (k === 0 || rank === 0) return null;
+  const isRun = axes.every((a, i) => a === axes[0] + i);
+  if (!isRun) return null;
+  if (axes[k - 1] === rank - 1) {
+    return [sizeOf(shape.slice(0, rank - k)), sizeOf(shape.slice(rank - k)), true];
+  }
+  if (axes[0] === 0) {
+    const outer = sizeOf(shape.slice(0, k));
+    return [outer, sizeOf(shape.slice(k)), false];
+  }
+  return null;
+}
+
 /** Copy the f64 accumulator into the output dtype. */
 function finish(acc: Float64Array, out: OutSpec): DataArray {
   if (out.dtype === "f64") return acc;
@@ -51,6 +75,26 @@ export function reduceSumKernel(
 ): DataArray {
   const x = inputs[0];
   const a = x.data;
+  const split = contiguousSplit(x.shape, params.axes);
+  if (split !== null) {
+    const [outer, inner, trailing] = split;
+    const acc = new Float64Array(trailing ? outer : inner);
+    if (trailing) {
+      // Rows of `inner` contiguous elements, one sum each.
+      for (let r = 0, i = 0; r < outer; r++) {
+        let s = 0;
+        const end = i + inner;
+        for (; i < end; i++) s += a[i];
+        acc[r] = s;
+      }
+    } else {
+      // Leading axes reduced: add `outer` contiguous rows of length `inner`.
+      for (let r = 0, i = 0; r < outer; r++) {
+        for (let j = 0; j < inner; j++, i++) acc[j] += a[i];
+      }
+    }
+    return finish(acc, out);
+  }
   const { plan, accSize } = reducePlan(x, params.axes);
   const acc = new Float64Array(accSize);
   const last = plan.shape.length - 1;
