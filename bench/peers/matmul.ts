@@ -15,7 +15,9 @@
  * in ONE sync (a 4-byte readback, or jax-js's `blockUntilReady`), with `reps`
  * grown until a sample lasts `--target` seconds, so that the sync (≥ 11 ms
  * per readback on WebGPU under Deno) is amortised; the median over samples is
- * reported.
+ * reported. Each engine's result is first checked (element 0 against an f64
+ * host value) and calibrated alone; samples are then taken round-robin across
+ * engines, so that load from other processes falls on all of them alike.
  *
  * @example
  * ```ts
@@ -33,12 +35,13 @@ import {
   type Engine,
   expectedFirst,
   matmulCase,
+  type Prepared,
 } from "./engine.ts";
 import { errorText, loadJax } from "./jax_engine.ts";
 import { nugradEngine } from "./nugrad_engine.ts";
 import { type CellResult, resultTable, skipNotes, targetChecks, targetSummary } from "./report.ts";
 import { loadTfjsWasm } from "./tfjs_engine.ts";
-import { measure, median } from "./timing.ts";
+import { calibrate, median, timeRun } from "./timing.ts";
 
 /** Command-line options. */
 export interface PeerBenchArgs {
@@ -202,7 +205,11 @@ async function loadEngines(args: PeerBenchArgs): Promise<{ engines: Engine[]; fa
   }
   const jaxDevices = (["wasm", "webgpu"] as const).filter((d) => want(`jax-${d}`));
   if (jaxDevices.length > 0) {
-    for (const e of await loadJax(jaxDevices, args.jaxModule)) {
+    // A path on the command line is relative to the working directory, not to jax_engine.ts.
+    const jaxUrl = args.jaxModule && !/^(npm|jsr|https?|file):/.test(args.jaxModule)
+      ? new URL(args.jaxModule, `file://${Deno.cwd()}/`).href
+      : args.jaxModule;
+    for (const e of await loadJax(jaxDevices, jaxUrl)) {
       if (typeof e === "string") failed.push(e);
       else engines.push(e);
     }
@@ -226,62 +233,120 @@ function withTimeout<T>(p: Promise<T>, seconds: number, what: string): Promise<T
   return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
 }
 
-async function runCell(
-  engine: Engine,
+/** An engine taking part in one case: its runner, calibration and samples so far. */
+interface Active {
+  engine: Engine;
+  p: Prepared;
+  result: CellResult;
+  reps: number;
+  samples: number[];
+  spent: number;
+}
+
+/**
+ * Run one case on every engine. Each engine is checked (element 0 against the
+ * host) and calibrated alone; then samples are taken round-robin across the
+ * engines, so that load from other processes falls on all of them alike.
+ */
+async function runCase(
+  engines: readonly Engine[],
   c: BenchCase,
   inputs: Float32Array[],
   args: PeerBenchArgs,
-): Promise<CellResult> {
+  dead: ReadonlySet<string>,
+): Promise<CellResult[]> {
   const { amount, unit } = caseWork(c);
-  const base: CellResult = { case: c.label, kind: c.kind, engine: engine.name, unit };
-  if (c.kind === "matmul" && engine.device === "gpu" && Math.max(c.m, c.k, c.n) > args.gpuMax) {
-    return { ...base, skipped: `larger than --gpu-max ${args.gpuMax}` };
-  }
-  let prepared;
-  try {
-    prepared = engine.prepare(c, inputs);
-  } catch (e) {
-    return { ...base, error: errorText(e) };
-  }
-  if (typeof prepared === "string") return { ...base, skipped: prepared };
-  const p = prepared;
-  try {
-    const got = await withTimeout(p.first(), args.cellTimeout, `${engine.name} ${c.label}`);
-    const expected = expectedFirst(c, inputs);
-    const tol = c.kind === "matmul" ? 1e-3 * Math.sqrt(c.k) : 1e-4;
-    base.check = { got, expected, ok: Math.abs(got - expected) <= tol * (1 + Math.abs(expected)) };
-    const m = await withTimeout(
-      measure(p, { targetSeconds: args.target, samples: args.samples }),
-      args.cellTimeout,
-      `${engine.name} ${c.label}`,
-    );
-    const s = m.medianSeconds;
-    const value = unit === "us/op" ? s * 1e6 : amount / s / 1e9;
-    const r: CellResult = {
-      ...base,
-      value,
-      secondsPerOp: s,
-      reps: m.reps,
-      samples: m.perOpSeconds,
-      firstRunSeconds: m.firstRunSeconds,
-    };
-    if (c.kind === "overhead") {
-      const lat: number[] = [];
-      for (let i = 0; i < 5; i++) {
-        const t0 = performance.now();
-        await p.run(1);
-        lat.push((performance.now() - t0) / 1000);
-      }
-      r.latencySeconds = median(lat);
+  const results: CellResult[] = [];
+  const active: Active[] = [];
+  const timed = <T>(e: Engine, p: Promise<T>) =>
+    withTimeout(p, args.cellTimeout, `${e.name} ${c.label}`);
+  for (const engine of engines) {
+    const result: CellResult = { case: c.label, kind: c.kind, engine: engine.name, unit };
+    results.push(result);
+    if (dead.has(engine.name)) {
+      result.skipped = "engine timed out earlier";
+      continue;
     }
-    return r;
-  } catch (e) {
-    return { ...base, error: errorText(e) };
-  } finally {
+    if (c.kind === "matmul" && engine.device === "gpu" && Math.max(c.m, c.k, c.n) > args.gpuMax) {
+      result.skipped = `larger than --gpu-max ${args.gpuMax}`;
+      continue;
+    }
+    let p: Prepared | string;
     try {
-      p.dispose();
-    } catch { /* a failed engine may not free cleanly; the run goes on */ }
+      p = engine.prepare(c, inputs);
+    } catch (e) {
+      result.error = errorText(e);
+      continue;
+    }
+    if (typeof p === "string") {
+      result.skipped = p;
+      continue;
+    }
+    try {
+      const got = await timed(engine, p.first());
+      const expected = expectedFirst(c, inputs);
+      const tol = c.kind === "matmul" ? 1e-3 * Math.sqrt(c.k) : 1e-4;
+      result.check = {
+        got,
+        expected,
+        ok: Math.abs(got - expected) <= tol * (1 + Math.abs(expected)),
+      };
+      const cal = await timed(engine, calibrate(p, { targetSeconds: args.target }));
+      result.firstRunSeconds = cal.firstRunSeconds;
+      active.push({
+        engine,
+        p,
+        result,
+        reps: cal.reps,
+        samples: [cal.firstSampleSeconds / cal.reps],
+        spent: cal.firstSampleSeconds,
+      });
+    } catch (e) {
+      result.error = errorText(e);
+      dispose(p);
+    }
   }
+  const budget = 4;
+  for (let round = 1; round < args.samples; round++) {
+    for (const a of active) {
+      if (a.result.error || (a.samples.length >= 3 && a.spent > budget)) continue;
+      try {
+        const t = await timed(a.engine, timeRun(a.p, a.reps));
+        a.samples.push(t / a.reps);
+        a.spent += t;
+      } catch (e) {
+        a.result.error = errorText(e);
+      }
+    }
+  }
+  for (const a of active) {
+    if (!a.result.error) {
+      const s = median(a.samples);
+      Object.assign(a.result, {
+        value: unit === "us/op" ? s * 1e6 : amount / s / 1e9,
+        secondsPerOp: s,
+        reps: a.reps,
+        samples: a.samples,
+      });
+      if (c.kind === "overhead") {
+        try {
+          const lat: number[] = [];
+          for (let i = 0; i < 5; i++) lat.push(await timed(a.engine, timeRun(a.p, 1)));
+          a.result.latencySeconds = median(lat);
+        } catch (e) {
+          a.result.error = errorText(e);
+        }
+      }
+    }
+    dispose(a.p);
+  }
+  return results;
+}
+
+function dispose(p: Prepared): void {
+  try {
+    p.dispose();
+  } catch { /* a failed engine may not free cleanly; the run goes on */ }
 }
 
 /** `/proc/loadavg`'s 1-minute load, or -1 where there is none. */
@@ -330,19 +395,8 @@ export async function main(argv: readonly string[]): Promise<Record<string, unkn
   const dead = new Set<string>();
   for (const [i, c] of buildCases(args).entries()) {
     const inputs = caseInputs(c, i + 1);
-    for (const e of engines) {
-      if (dead.has(e.name)) {
-        results.push({
-          case: c.label,
-          kind: c.kind,
-          engine: e.name,
-          unit: caseWork(c).unit,
-          skipped: "engine timed out earlier",
-        });
-        continue;
-      }
-      const r = await runCell(e, c, inputs, args);
-      if (r.error?.includes("timed out")) dead.add(e.name);
+    for (const r of await runCase(engines, c, inputs, args, dead)) {
+      if (r.error?.includes("timed out")) dead.add(r.engine);
       results.push(r);
       const shown = r.value !== undefined
         ? `${r.value.toFixed(2)} ${r.unit} (reps ${r.reps}, first ${
@@ -351,7 +405,7 @@ export async function main(argv: readonly string[]): Promise<Record<string, unkn
         : r.error
         ? `error: ${r.error}`
         : `skipped: ${r.skipped}`;
-      console.error(`${c.label.padEnd(28)} ${e.name.padEnd(14)} ${shown}`);
+      console.error(`${c.label.padEnd(28)} ${r.engine.padEnd(14)} ${shown}`);
     }
   }
   for (const e of engines) e.close?.();

@@ -65,14 +65,63 @@ export function median(xs: readonly number[]): number {
   return s.length % 2 ? s[h] : (s[h - 1] + s[h]) / 2;
 }
 
-async function timeRun(p: Prepared, reps: number): Promise<number> {
+/**
+ * Seconds taken by one sample: `p.run(reps)`, i.e. `reps` ops and one sync.
+ *
+ * @example
+ * ```ts
+ * import { timeRun } from "./timing.ts";
+ * const noop = { run: () => Promise.resolve(), first: () => Promise.resolve(0), dispose: () => {} };
+ * console.log((await timeRun(noop, 10)) >= 0); // true
+ * ```
+ */
+export async function timeRun(p: Prepared, reps: number): Promise<number> {
   const t0 = performance.now();
   await p.run(reps);
   return (performance.now() - t0) / 1000;
 }
 
+/** The outcome of {@linkcode calibrate}. */
+export interface Calibration {
+  /** Ops per sample. */
+  reps: number;
+  /** Seconds of the first sample at `reps` (the last calibration run). */
+  firstSampleSeconds: number;
+  /** Seconds of the first warm-up run (compilation, first upload). */
+  firstRunSeconds: number;
+}
+
 /**
- * Measure seconds per op of `p` (see the module doc for the procedure).
+ * Warm up, then grow `reps` until one sample lasts `targetSeconds` (or reaches `maxReps`).
+ *
+ * @example
+ * ```ts
+ * import { calibrate } from "./timing.ts";
+ * const noop = { run: () => Promise.resolve(), first: () => Promise.resolve(0), dispose: () => {} };
+ * (await calibrate(noop, { targetSeconds: 1, maxReps: 8 })).reps; // 8
+ * ```
+ */
+export async function calibrate(p: Prepared, opts: MeasureOptions = {}): Promise<Calibration> {
+  const target = opts.targetSeconds ?? 0.25;
+  const maxReps = opts.maxReps ?? 20000;
+  const warmup = opts.warmup ?? 2;
+  let firstRunSeconds = 0;
+  for (let w = 0; w < warmup; w++) {
+    const t = await timeRun(p, 1);
+    if (w === 0) firstRunSeconds = t;
+  }
+  let reps = 1;
+  let t = await timeRun(p, reps);
+  while (t < target && reps < maxReps) {
+    const grow = t > 0 ? Math.min(10, Math.max(2, (1.2 * target) / t)) : 10;
+    reps = Math.min(maxReps, Math.ceil(reps * grow));
+    t = await timeRun(p, reps);
+  }
+  return { reps, firstSampleSeconds: t, firstRunSeconds };
+}
+
+/**
+ * Measure seconds per op of `p` alone (see the module doc for the procedure).
  *
  * @example
  * ```ts
@@ -89,25 +138,11 @@ async function timeRun(p: Prepared, reps: number): Promise<number> {
  * ```
  */
 export async function measure(p: Prepared, opts: MeasureOptions = {}): Promise<Measurement> {
-  const target = opts.targetSeconds ?? 0.25;
   const samples = opts.samples ?? 5;
   const budget = opts.budgetSeconds ?? 4;
-  const maxReps = opts.maxReps ?? 20000;
-  const warmup = opts.warmup ?? 2;
-  let firstRunSeconds = 0;
-  for (let w = 0; w < warmup; w++) {
-    const t = await timeRun(p, 1);
-    if (w === 0) firstRunSeconds = t;
-  }
-  let reps = 1;
-  let t = await timeRun(p, reps);
-  while (t < target && reps < maxReps) {
-    const grow = t > 0 ? Math.min(10, Math.max(2, (1.2 * target) / t)) : 10;
-    reps = Math.min(maxReps, Math.ceil(reps * grow));
-    t = await timeRun(p, reps);
-  }
-  const perOpSeconds = [t / reps];
-  let spent = t;
+  const { reps, firstSampleSeconds, firstRunSeconds } = await calibrate(p, opts);
+  const perOpSeconds = [firstSampleSeconds / reps];
+  let spent = firstSampleSeconds;
   while (perOpSeconds.length < samples && (perOpSeconds.length < 3 || spent < budget)) {
     const s = await timeRun(p, reps);
     spent += s;
