@@ -16,9 +16,10 @@ mkdir -p "$OUT"
 cd "$(dirname "$0")/../.." || exit 1
 log() { echo "[gpu_device] $*" | tee -a "$OUT/peers.log"; }
 
+# The loader is unpacked only where it is missing (a machine that has one keeps its own).
 shopt -s nullglob
 debs=(.gl/*.deb)
-if ((${#debs[@]})); then
+if ! ldconfig -p | grep -q libvulkan && ((${#debs[@]})); then
   for f in "${debs[@]}"; do dpkg -x "$f" /; done
   ldconfig
   log "unpacked ${#debs[@]} .deb files from .gl/"
@@ -32,9 +33,8 @@ fi
 
 DENO_XZ="${DENO_XZ:-.bin/deno.xz}"
 if [[ -f "$DENO_XZ" ]]; then
-  mkdir -p /tmp/denobin
-  xz -dc "$DENO_XZ" >/tmp/denobin/deno && chmod +x /tmp/denobin/deno || exit 1
-  DENO=/tmp/denobin/deno
+  DENO="$(mktemp -d /tmp/nugrad-deno.XXXXXX)/deno"
+  xz -dc "$DENO_XZ" >"$DENO" && chmod +x "$DENO" || exit 1
 elif command -v deno >/dev/null; then
   DENO=$(command -v deno)
 else

@@ -428,8 +428,9 @@ export async function main(argv: readonly string[]): Promise<Record<string, unkn
       `| ${f.split(":")[0]} | unavailable: ${f.slice(f.indexOf(":") + 1).trim()} | |`
     ),
     "",
-    "Cells: median over samples; in parentheses, speed relative to nugrad-cpu " +
-    "(its time per op / this engine's; > 1 is faster). `–`: skipped (see notes).",
+    `Cells: median over samples; in parentheses, speed relative to ${
+      names.includes(REFERENCE) ? REFERENCE : names[0]
+    } (its time per op / this engine's; > 1 is faster). \`–\`: skipped (see notes).`,
     "",
     resultTable(results, names),
     "",
