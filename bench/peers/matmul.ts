@@ -39,7 +39,14 @@ import {
 } from "./engine.ts";
 import { errorText, loadJax } from "./jax_engine.ts";
 import { nugradEngine } from "./nugrad_engine.ts";
-import { type CellResult, resultTable, skipNotes, targetChecks, targetSummary } from "./report.ts";
+import {
+  type CellResult,
+  REFERENCE,
+  resultTable,
+  skipNotes,
+  targetChecks,
+  targetSummary,
+} from "./report.ts";
 import { loadTfjsWasm } from "./tfjs_engine.ts";
 import { calibrate, median, timeRun } from "./timing.ts";
 
