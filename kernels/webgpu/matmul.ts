@@ -1,126 +1,104 @@
 /**
  * Batched matrix multiplication with broadcast batch dims and transposed
- * operands folded into indexing. A tiled kernel (64x64 output tiles, 16-deep
- * shared-memory slices, 4x4 outputs per invocation) serves f32; thin shapes
- * and other dtypes use one invocation per output.
+ * operands folded into indexing, choosing a kernel per adapter:
+ *
+ * - software adapters (lavapipe, SwiftShader): the register kernel of
+ *   `matmul_regs.ts` (a `4 x 8` block per invocation straight from global
+ *   memory, no barriers);
+ * - hardware: the shared-memory kernel of `matmul_tiled.ts` (128x128 tiles
+ *   with 8x8 blocks per invocation, or 64x64 with 4x4 when the output has
+ *   too few 128-tiles to fill the GPU);
+ * - integer dtypes, and on hardware outputs thinner than 8, the simple kernel
+ *   (one invocation per output).
+ *
+ * Every f32 kernel reads an operand as `vec4` when the axis it is contiguous
+ * along is a multiple of 4 and falls back to scalar loads otherwise, so any
+ * size is handled.
  *
  * @module
  */
 import type { OutSpec } from "../backend.ts";
 import { sizeOf } from "../backend.ts";
-import { PARAMS_WGSL, storageDecls } from "./pipelines.ts";
-import { flatGrid, flatMain, type GpuOperand, type KernelHost, wgslType, zeroOf } from "./wgsl.ts";
+import { batchStrides, layoutFor, layoutKey, simpleMatmulWgsl } from "./matmul_common.ts";
+import { regsMatmulWgsl, type RegsShape, regsTile } from "./matmul_regs.ts";
+import { tiledMatmulWgsl, type TiledShape, tiledTile } from "./matmul_tiled.ts";
+import { flatGrid, type GpuOperand, type KernelHost, wgslType, zeroOf } from "./wgsl.ts";
 
-const TILE = 64;
-const DEPTH = 16;
-/** Inputs thinner than this (in m or n) use the one-invocation-per-output kernel. */
+/** A matmul kernel variant. */
+export type MatmulVariant =
+  | { readonly kind: "simple" }
+  | { readonly kind: "regs"; readonly shape: RegsShape }
+  | { readonly kind: "tiled"; readonly shape: TiledShape };
+
+/** Dims of one matmul call. */
+export interface MatmulDims {
+  /** Rows of C. */
+  readonly m: number;
+  /** Columns of C. */
+  readonly n: number;
+  /** Inner dimension. */
+  readonly k: number;
+  /** Number of output matrices (product of the batch shape). */
+  readonly batch: number;
+}
+
+/** The register shape chosen on software adapters. */
+export const SOFTWARE_REGS: RegsShape = { tm: 4, tn: 8, wgm: 8, wgn: 8 };
+/** The tiled shapes chosen on hardware adapters (large and small outputs). */
+export const HARDWARE_TILED: { readonly large: TiledShape; readonly small: TiledShape } = {
+  large: { tm: 8, bk: 16 },
+  small: { tm: 4, bk: 16 },
+};
+/** On hardware, outputs thinner than this (in M or N) use the simple kernel. */
 const THIN = 8;
+/** On hardware, use the large tile when it yields at least this many workgroups. */
+const MIN_LARGE_TILES = 132;
 
-/** WGSL: `aoff`, `boff` for batch index `z` from the batch shape and strides at P(4..). */
-function batchOffsets(rb: number): string {
-  if (rb === 0) return "var aoff = 0u; var boff = 0u;";
-  return `var aoff = 0u; var boff = 0u; var rem = z;
-  for (var k = 0u; k < ${rb}u; k++) {
-    let d = ${rb - 1}u - k;
-    let s = P(4u + d);
-    let c = rem % s;
-    rem = rem / s;
-    aoff += c * P(${4 + rb}u + d);
-    boff += c * P(${4 + 2 * rb}u + d);
-  }`;
+let forced: MatmulVariant | null = null;
+
+/**
+ * Force every f32 matmul onto `variant` (for tests and tuning), or `null` to
+ * choose per adapter again. Integer matmuls always use the simple kernel.
+ *
+ * @example
+ * ```ts
+ * import { forceMatmulVariant } from "./matmul.ts";
+ * forceMatmulVariant({ kind: "tiled", shape: { tm: 8, bk: 16 } });
+ * forceMatmulVariant(null);
+ * ```
+ */
+export function forceMatmulVariant(variant: MatmulVariant | null): void {
+  forced = variant;
 }
 
-function aIndex(transA: boolean, m: string, k: string): string {
-  return transA ? `aoff + (${k}) * M + (${m})` : `aoff + (${m}) * K + (${k})`;
+/**
+ * The variant nugrad uses for an f32 matmul of `dims` on a software or
+ * hardware adapter (ignoring {@linkcode forceMatmulVariant}).
+ *
+ * @example
+ * ```ts
+ * import { chooseMatmulVariant } from "./matmul.ts";
+ * console.log(chooseMatmulVariant({ m: 4096, n: 4096, k: 4096, batch: 1 }, { isSoftware: false }));
+ * // { kind: "tiled", shape: { tm: 8, bk: 16 } }
+ * ```
+ */
+export function chooseMatmulVariant(
+  dims: MatmulDims,
+  adapter: { isSoftware: boolean },
+): MatmulVariant {
+  if (adapter.isSoftware) return { kind: "regs", shape: SOFTWARE_REGS };
+  if (dims.m < THIN || dims.n < THIN) return { kind: "simple" };
+  const big = tiledTile(HARDWARE_TILED.large);
+  const tiles = Math.ceil(dims.m / big) * Math.ceil(dims.n / big) * dims.batch;
+  const shape = tiles >= MIN_LARGE_TILES ? HARDWARE_TILED.large : HARDWARE_TILED.small;
+  return { kind: "tiled", shape };
 }
 
-function bIndex(transB: boolean, k: string, n: string): string {
-  return transB ? `boff + (${n}) * K + (${k})` : `boff + (${k}) * N + (${n})`;
-}
-
-function simpleWgsl(t: string, zero: string, rb: number, ta: boolean, tb: boolean): string {
-  return PARAMS_WGSL + storageDecls([t, t], t) + flatMain(`
-  let M = P(1u); let N = P(2u); let K = P(3u);
-  let n = i % N;
-  let m = (i / N) % M;
-  let z = i / (M * N);
-  ${batchOffsets(rb)}
-  var acc = ${zero};
-  for (var k = 0u; k < K; k++) {
-    acc += in0[${aIndex(ta, "m", "k")}] * in1[${bIndex(tb, "k", "n")}];
-  }
-  dst[i] = acc;`);
-}
-
-function tiledWgsl(rb: number, ta: boolean, tb: boolean): string {
-  const loadsA = ta ? "let kk = e / 64u; let mm = e % 64u;" : "let mm = e / 16u; let kk = e % 16u;";
-  const loadsB = tb ? "let nn = e / 16u; let kk = e % 16u;" : "let kk = e / 64u; let nn = e % 64u;";
-  const rows = [0, 1, 2, 3];
-  return PARAMS_WGSL + storageDecls(["f32", "f32"], "f32") + `
-var<workgroup> As: array<f32, ${TILE * DEPTH}>;
-var<workgroup> Bs: array<f32, ${TILE * DEPTH}>;
-@compute @workgroup_size(256)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let M = P(1u); let N = P(2u); let K = P(3u);
-  let z = wid.z;
-  ${batchOffsets(rb)}
-  let row0 = wid.y * ${TILE}u;
-  let col0 = wid.x * ${TILE}u;
-  let tx = lid % 16u;
-  let ty = lid / 16u;
-  ${rows.map((i) => `var c${i} = vec4<f32>(0.0);`).join(" ")}
-  for (var k0 = 0u; k0 < K; k0 += ${DEPTH}u) {
-    for (var t = 0u; t < 4u; t++) {
-      let e = lid + t * 256u;
-      {
-        ${loadsA}
-        let gm = row0 + mm; let gk = k0 + kk;
-        var v = 0.0;
-        if (gm < M && gk < K) { v = in0[${aIndex(ta, "gm", "gk")}]; }
-        As[kk * 64u + mm] = v;
-      }
-      {
-        ${loadsB}
-        let gn = col0 + nn; let gk = k0 + kk;
-        var v = 0.0;
-        if (gn < N && gk < K) { v = in1[${bIndex(tb, "gk", "gn")}]; }
-        Bs[kk * 64u + nn] = v;
-      }
-    }
-    workgroupBarrier();
-    for (var kk = 0u; kk < ${DEPTH}u; kk++) {
-      let bo = kk * 64u + tx;
-      let b = vec4<f32>(Bs[bo], Bs[bo + 16u], Bs[bo + 32u], Bs[bo + 48u]);
-      let ao = kk * 64u + ty;
-      ${rows.map((i) => `c${i} += As[ao + ${16 * i}u] * b;`).join(" ")}
-    }
-    workgroupBarrier();
-  }
-  let coff = z * M * N;
-  ${
-    rows.map((i) =>
-      `{ let gm = row0 + ty + ${16 * i}u;
-    if (gm < M) {
-      for (var j = 0u; j < 4u; j++) {
-        let gn = col0 + tx + 16u * j;
-        if (gn < N) { dst[coff + gm * N + gn] = c${i}[j]; }
-      }
-    } }`
-    ).join("\n  ")
-  }
-}`;
-}
-
-/** Element strides of a batch (one matrix = `matSize`) broadcast to `outBatch`. */
-function batchStrides(batch: readonly number[], outBatch: readonly number[], matSize: number) {
-  const off = outBatch.length - batch.length;
-  const s = new Array<number>(outBatch.length).fill(0);
-  let acc = matSize;
-  for (let d = batch.length - 1; d >= 0; d--) {
-    s[d + off] = batch[d] === 1 ? 0 : acc;
-    acc *= batch[d];
-  }
-  return s;
+/** A short name of a variant, e.g. `regs4x8/8x8` or `tiled8/16`. */
+export function variantName(v: MatmulVariant): string {
+  if (v.kind === "simple") return "simple";
+  if (v.kind === "regs") return `regs${v.shape.tm}x${v.shape.tn}/${v.shape.wgm}x${v.shape.wgn}`;
+  return `tiled${v.shape.tm}/${v.shape.bk}`;
 }
 
 /**
@@ -151,7 +129,7 @@ export function runMatmul(
   const total = batch * M * N;
   if (total === 0) return;
   const nb = outBatch.length;
-  const params2 = [
+  const prm = [
     0,
     M,
     N,
@@ -160,24 +138,39 @@ export function runMatmul(
     ...batchStrides(a.shape.slice(0, -2), outBatch, M * K),
     ...batchStrides(b.shape.slice(0, -2), outBatch, K * N),
   ];
-  const t = wgslType(out.dtype);
-  const tiled = out.dtype === "f32" && M >= THIN && N >= THIN &&
-    batch <= host.maxWorkgroupsPerDim;
-  if (tiled) {
-    const k = host.kernel(
-      `matmulTiled|${nb}|${transA}|${transB}`,
-      () => tiledWgsl(nb, transA, transB),
-      2,
-    );
-    const grid = [Math.ceil(N / TILE), Math.ceil(M / TILE), batch] as const;
-    host.dispatch(k, params2, [a.buffer, b.buffer, dst], grid);
-  } else {
-    params2[0] = total;
-    const k = host.kernel(
-      `matmulSimple|${t}|${nb}|${transA}|${transB}`,
-      () => simpleWgsl(t, zeroOf(out.dtype), nb, transA, transB),
-      2,
-    );
-    host.dispatch(k, params2, [a.buffer, b.buffer, dst], flatGrid(total, host.maxWorkgroupsPerDim));
+  const buffers = [a.buffer, b.buffer, dst];
+  const maxDim = host.maxWorkgroupsPerDim;
+  let v: MatmulVariant = { kind: "simple" };
+  if (out.dtype === "f32") {
+    const dims = { m: M, n: N, k: K, batch };
+    v = forced ?? chooseMatmulVariant(dims, { isSoftware: host.isSoftware ?? false });
   }
+  const layout = layoutFor({ m: M, n: N, k: K, transA, transB, batchRank: nb });
+  if (v.kind === "regs") {
+    const shape = v.shape;
+    const tile = regsTile(shape);
+    const grid = [Math.ceil(N / tile.cols), Math.ceil(M / tile.rows), batch] as const;
+    if (Math.max(...grid) <= maxDim) {
+      const key = `matmulRegs|${variantName(v)}|${layoutKey(layout)}`;
+      host.dispatch(host.kernel(key, () => regsMatmulWgsl(layout, shape), 2), prm, buffers, grid);
+      return;
+    }
+  } else if (v.kind === "tiled") {
+    const shape = v.shape;
+    const t = tiledTile(shape);
+    const grid = [Math.ceil(N / t), Math.ceil(M / t), batch] as const;
+    if (Math.max(...grid) <= maxDim) {
+      const key = `matmulTiled|${variantName(v)}|${layoutKey(layout)}`;
+      host.dispatch(host.kernel(key, () => tiledMatmulWgsl(layout, shape), 2), prm, buffers, grid);
+      return;
+    }
+  }
+  prm[0] = total;
+  const t = wgslType(out.dtype);
+  const k = host.kernel(
+    `matmulSimple|${t}|${nb}|${transA}|${transB}`,
+    () => simpleMatmulWgsl(t, zeroOf(out.dtype), nb, [transA, transB]),
+    2,
+  );
+  host.dispatch(k, prm, buffers, flatGrid(total, maxDim));
 }
