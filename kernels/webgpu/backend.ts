@@ -149,6 +149,7 @@ export async function createWebGpuBackend(
     kernel: (key, make, inputs) => pipelines.get(key, make, inputs),
     dispatch: (k, params, buffers, grid) => dispatcher.dispatch(k, params, buffers, grid),
     maxWorkgroupsPerDim: limits.maxComputeWorkgroupsPerDimension,
+    isSoftware: ctx.isSoftware,
   };
 
   function own(buffer: BackendBuffer, op: string): WebGpuBuffer {

@@ -31,6 +31,8 @@ export interface KernelHost {
   ): void;
   /** The device's maxComputeWorkgroupsPerDimension. */
   readonly maxWorkgroupsPerDim: number;
+  /** True on software adapters (lavapipe, SwiftShader): kernels may pick other shapes there. */
+  readonly isSoftware?: boolean;
 }
 
 /** Invocations per workgroup of the flat (one element per invocation) kernels. */
