@@ -1,7 +1,8 @@
 /**
  * `--jobs N`: a sweep split into N shards run as parallel child processes (one core each: BLAS
  * is held to one thread per child), their lines relayed with a `[i/N]` prefix, then merged into
- * the sweep's folder exactly as `merge` would.
+ * the sweep's folder exactly as `merge` would. `NUGRAD_SHARD_DENO_FLAGS` adds `deno run` flags
+ * for the children (e.g. `--no-lock` on a machine without the npm registry).
  *
  * @example
  * ```ts
@@ -77,9 +78,11 @@ export async function runJobs(
   print: (line: string) => void,
 ): Promise<RunResult[]> {
   const main = new URL("./main.ts", import.meta.url).pathname;
+  // Extra `deno run` flags for the shard processes, e.g. "--no-lock" on an offline machine.
+  const flags = (Deno.env.get("NUGRAD_SHARD_DENO_FLAGS") ?? "").split(/\s+/).filter(Boolean);
   const children = Array.from({ length: count }, (_, i) => {
     const child = new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", main, ...childArgs(argv, i, count, out)],
+      args: ["run", "-A", ...flags, main, ...childArgs(argv, i, count, out)],
       env: { OPENBLAS_NUM_THREADS: "1" },
       stdout: "piped",
       stderr: "piped",

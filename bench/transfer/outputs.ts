@@ -10,7 +10,6 @@
  *
  * @module
  */
-import { lossCurvesSpec, lrStarSpec, renderSvg, signatureSpec } from "./plot.ts";
 import { renderReport } from "./report.ts";
 import { curves, summarize, type Summary } from "./summary.ts";
 import type { RunResult } from "./types.ts";
@@ -58,20 +57,32 @@ export async function writeOutputs(
     ? [Math.min(...finite), Math.max(...finite)]
     : undefined;
   const params = [...new Set(curves(results).map((c) => c.parameterization))];
-  for (const parameterization of params) {
+  // The plots need npm:vega, loaded only here: on a machine without the npm registry (a GPU box
+  // running a sweep offline) the summary and report are still written, and `merge` on another
+  // machine draws the plots from results.jsonl.
+  let plot: typeof import("./plot.ts") | null = null;
+  try {
+    plot = await import("./plot.ts");
+  } catch (e) {
+    console.error(
+      `plots skipped: cannot load the plotting library (${(e as Error).message.split("\n")[0]})`,
+    );
+  }
+  const { lossCurvesSpec, lrStarSpec, renderSvg, signatureSpec } = plot ?? {};
+  for (const parameterization of plot ? params : []) {
     const name = `loss-vs-lr-${safeName(parameterization)}.svg`;
-    const spec = lossCurvesSpec(results, { parameterization, optima: summary.optima, yDomain });
-    await Deno.writeTextFile(`${dir}/${name}`, await renderSvg(spec));
+    const spec = lossCurvesSpec!(results, { parameterization, optima: summary.optima, yDomain });
+    await Deno.writeTextFile(`${dir}/${name}`, await renderSvg!(spec));
     plots.push(name);
   }
-  if (summary.optima.some((o) => o.log2LrStar !== null)) {
-    await Deno.writeTextFile(`${dir}/lr-star.svg`, await renderSvg(lrStarSpec(summary.optima)));
+  if (plot && summary.optima.some((o) => o.log2LrStar !== null)) {
+    await Deno.writeTextFile(`${dir}/lr-star.svg`, await renderSvg!(lrStarSpec!(summary.optima)));
     plots.unshift("lr-star.svg");
   }
-  if (summary.signature !== null) {
+  if (plot && summary.signature !== null) {
     await Deno.writeTextFile(
       `${dir}/signature.svg`,
-      await renderSvg(signatureSpec(summary.signature)),
+      await renderSvg!(signatureSpec!(summary.signature)),
     );
     plots.push("signature.svg");
   }
