@@ -77,9 +77,25 @@ const BACKWARD = PARAMS_WGSL + storageDecls(["f32", "i32", "f32"], "f32") + REDU
   }
 }`;
 
-function rowsOf(logits: GpuOperand): [number, number] {
+/** One workgroup per row of the logits (the first input); the inputs' buffers, then `dst`. */
+function dispatchRows(
+  host: KernelHost,
+  key: string,
+  wgsl: string,
+  inputs: readonly GpuOperand[],
+  dst: GPUBuffer,
+): void {
+  const logits = inputs[0];
   const n = logits.shape[logits.shape.length - 1];
-  return [n === 0 ? 0 : sizeOf(logits.shape) / n, n];
+  const rows = n === 0 ? 0 : sizeOf(logits.shape) / n;
+  if (rows === 0) return;
+  const k = host.kernel(key, () => wgsl, inputs.length);
+  host.dispatch(
+    k,
+    [rows, n],
+    [...inputs.map((x) => x.buffer), dst],
+    grid2dRows(rows, host.maxWorkgroupsPerDim),
+  );
 }
 
 /**
@@ -98,15 +114,7 @@ export function runCrossEntropy(
   _out: OutSpec,
   dst: GPUBuffer,
 ): void {
-  const [rows, n] = rowsOf(inputs[0]);
-  if (rows === 0) return;
-  const k = host.kernel("crossEntropy|f32", () => FORWARD, 2);
-  host.dispatch(
-    k,
-    [rows, n],
-    [inputs[0].buffer, inputs[1].buffer, dst],
-    grid2dRows(rows, host.maxWorkgroupsPerDim),
-  );
+  dispatchRows(host, "crossEntropy|f32", FORWARD, inputs, dst);
 }
 
 /**
@@ -125,13 +133,5 @@ export function runCrossEntropyGrad(
   _out: OutSpec,
   dst: GPUBuffer,
 ): void {
-  const [rows, n] = rowsOf(inputs[0]);
-  if (rows === 0) return;
-  const k = host.kernel("crossEntropyGrad|f32", () => BACKWARD, 3);
-  host.dispatch(
-    k,
-    [rows, n],
-    [inputs[0].buffer, inputs[1].buffer, inputs[2].buffer, dst],
-    grid2dRows(rows, host.maxWorkgroupsPerDim),
-  );
+  dispatchRows(host, "crossEntropyGrad|f32", BACKWARD, inputs, dst);
 }
