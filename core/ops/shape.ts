@@ -72,9 +72,9 @@ export function alias(x: Tensor): Tensor {
  *
  * @example
  * ```ts
- * import { grad, mul, stopGradient, sum } from "../../mod.ts";
- * const f = (x) => sum(mul(x, stopGradient(x)));
- * // d/dx = stopGradient(x), not 2x
+ * import { grad, mul, stopGradient, sum, type Tensor, tensor } from "../../mod.ts";
+ * const f = (x: Tensor) => sum(mul(x, stopGradient(x)));
+ * await grad(f)(tensor([3])).toArray(); // [3]: the gradient is x, not 2x
  * ```
  */
 export function stopGradient(x: Tensor): Tensor {
