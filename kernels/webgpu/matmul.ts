@@ -3,7 +3,7 @@
  * operands folded into indexing, choosing a kernel per adapter:
  *
  * - software adapters (lavapipe, SwiftShader): the register kernel of
- *   `matmul_regs.ts` (a `4 x 8` block per invocation straight from global
+ *   `matmul_regs.ts` (an `8 x 16` block per invocation straight from global
  *   memory, no barriers);
  * - hardware: the shared-memory kernel of `matmul_tiled.ts` (128x128 tiles
  *   with 8x8 blocks per invocation, or 64x64 with 4x4 when the output has
@@ -43,7 +43,7 @@ export interface MatmulDims {
 }
 
 /** The register shape chosen on software adapters. */
-export const SOFTWARE_REGS: RegsShape = { tm: 4, tn: 8, wgm: 8, wgn: 8 };
+export const SOFTWARE_REGS: RegsShape = { tm: 8, tn: 16, wgm: 4, wgn: 8 };
 /** The tiled shapes chosen on hardware adapters (large and small outputs). */
 export const HARDWARE_TILED: { readonly large: TiledShape; readonly small: TiledShape } = {
   large: { tm: 8, bk: 16 },
