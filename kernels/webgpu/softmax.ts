@@ -1,18 +1,34 @@
 /**
- * Fused log-softmax along the last axis: one workgroup per row computes the
- * row maximum and the sum of exponentials in shared memory, then writes
- * `x - max - log(sum)`.
+ * Fused log-softmax along the last axis, `x - max - log(sum(exp(x - max)))`,
+ * with two kernels:
+ *
+ * - `row`: one invocation per row makes three passes over its row (max, sum
+ *   of exponentials, write), reading `vec4`s when the row length is a
+ *   multiple of 4. No barriers: the fast kernel on software adapters, where
+ *   the SIMD lanes run neighbouring rows, and on GPUs for short rows.
+ * - `workgroup`: one workgroup per row reduces through shared memory (tree
+ *   reductions): for long rows on GPUs, and for few rows anywhere.
  *
  * @module
  */
 import type { OutSpec } from "../backend.ts";
 import { sizeOf } from "../backend.ts";
 import { PARAMS_WGSL, storageDecls } from "./pipelines.ts";
-import { type GpuOperand, grid2dRows, type KernelHost, lowestOf } from "./wgsl.ts";
+import {
+  flatGrid,
+  flatMain,
+  type GpuOperand,
+  grid2dRows,
+  type KernelHost,
+  lowestOf,
+} from "./wgsl.ts";
+
+/** Which log-softmax kernel runs. */
+export type LogSoftmaxKernel = "row" | "workgroup";
 
 const WG = 64;
 
-const WGSL = PARAMS_WGSL + storageDecls(["f32"], "f32") + `
+const WORKGROUP_WGSL = PARAMS_WGSL + storageDecls(["f32"], "f32") + `
 var<workgroup> sm: array<f32, ${WG}>;
 fn reduceMax(lid: u32, v: f32) -> f32 {
   sm[lid] = v;
@@ -53,6 +69,63 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   for (var j = lid; j < n; j += ${WG}u) { dst[base + j] = in0[base + j] - shift; }
 }`;
 
+/** One invocation per row; `vec4` rows (n % 4 == 0, P(1) = n / 4) when `vec`. */
+function rowWgsl(vec: boolean): string {
+  const t = vec ? "vec4<f32>" : "f32";
+  const hmax = vec ? "max(max(mv.x, mv.y), max(mv.z, mv.w))" : "mv";
+  const hsum = vec ? "(sv.x + sv.y) + (sv.z + sv.w)" : "sv";
+  return PARAMS_WGSL + storageDecls([t], t) + flatMain(`
+  let n = P(1u);
+  let base = i * n;
+  var mv = ${t}(${lowestOf("f32")});
+  for (var j = 0u; j < n; j++) { mv = max(mv, in0[base + j]); }
+  let m = ${hmax};
+  var sv = ${t}(0.0);
+  for (var j = 0u; j < n; j++) { sv += exp(in0[base + j] - m); }
+  let shift = m + log(${hsum});
+  for (var j = 0u; j < n; j++) { dst[base + j] = in0[base + j] - shift; }`);
+}
+
+/** On hardware, rows up to this long use the one-invocation-per-row kernel. */
+const HARDWARE_ROW_MAX = 32;
+/** On software adapters, this many rows or more use the one-invocation-per-row kernel. */
+const SOFTWARE_ROW_MIN_ROWS = 16;
+
+let forced: LogSoftmaxKernel | null = null;
+
+/**
+ * Force one kernel (tests, tuning), or `null` to choose per adapter again.
+ *
+ * @example
+ * ```ts
+ * import { forceLogSoftmaxKernel } from "./softmax.ts";
+ * forceLogSoftmaxKernel("workgroup");
+ * forceLogSoftmaxKernel(null);
+ * ```
+ */
+export function forceLogSoftmaxKernel(kernel: LogSoftmaxKernel | null): void {
+  forced = kernel;
+}
+
+/**
+ * The kernel used for `rows` rows of length `n` on a software or hardware adapter.
+ *
+ * @example
+ * ```ts
+ * import { chooseLogSoftmaxKernel } from "./softmax.ts";
+ * console.log(chooseLogSoftmaxKernel(4096, 256, { isSoftware: true })); // "row"
+ * console.log(chooseLogSoftmaxKernel(4096, 256, { isSoftware: false })); // "workgroup"
+ * ```
+ */
+export function chooseLogSoftmaxKernel(
+  rows: number,
+  n: number,
+  adapter: { isSoftware: boolean },
+): LogSoftmaxKernel {
+  if (adapter.isSoftware) return rows >= SOFTWARE_ROW_MIN_ROWS ? "row" : "workgroup";
+  return n <= HARDWARE_ROW_MAX ? "row" : "workgroup";
+}
+
 /**
  * `x - logsumexp(x)` along the last axis.
  *
@@ -74,6 +147,14 @@ export function runLogSoftmax(
   if (total === 0) return;
   const n = out.shape.length === 0 ? 1 : out.shape[out.shape.length - 1];
   const rows = total / n;
-  const k = host.kernel("logSoftmax|f32", () => WGSL, 1);
-  host.dispatch(k, [rows, n], [x.buffer, dst], grid2dRows(rows, host.maxWorkgroupsPerDim));
+  const maxDim = host.maxWorkgroupsPerDim;
+  const which = forced ?? chooseLogSoftmaxKernel(rows, n, { isSoftware: host.isSoftware ?? false });
+  if (which === "row") {
+    const vec = n % 4 === 0;
+    const k = host.kernel(`logSoftmaxRow|${vec}`, () => rowWgsl(vec), 1);
+    host.dispatch(k, [rows, vec ? n / 4 : n], [x.buffer, dst], flatGrid(rows, maxDim));
+    return;
+  }
+  const k = host.kernel("logSoftmax|f32", () => WORKGROUP_WGSL, 1);
+  host.dispatch(k, [rows, n], [x.buffer, dst], grid2dRows(rows, maxDim));
 }
