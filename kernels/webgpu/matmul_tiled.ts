@@ -28,7 +28,7 @@ const WG = 256;
 export interface TiledShape {
   /** Register block per invocation is `tm x tm`; the tile is `16*tm` square. 4 or 8. */
   readonly tm: 4 | 8;
-  /** Depth of one shared-memory slice (a multiple of 4; `bk*tm/4 <= 64`... see {@linkcode tiledFits}). */
+  /** Depth of one shared-memory slice: a multiple of 4 with `16 * tm * bk` a multiple of 1024. */
   readonly bk: number;
 }
 
@@ -122,6 +122,11 @@ function sliceCode(
  */
 export function tiledMatmulWgsl(l: MatmulLayout, s: TiledShape): string {
   const T = tiledTile(s);
+  if (s.bk % 4 !== 0 || (T * s.bk) % (4 * WG) !== 0) {
+    throw new Error(
+      `matmul: tiled shape tm=${s.tm} bk=${s.bk}: need bk % 4 == 0, 16*tm*bk % 1024 == 0`,
+    );
+  }
   const T4 = T / 4;
   const g = range(s.tm / 4);
   const r4 = range(4);
@@ -176,10 +181,15 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
       ${A.load}
       ${B.load}
     }
-    for (var kk = 0u; kk < ${s.bk}u; kk++) {
+    for (var k4 = 0u; k4 < ${s.bk}u; k4 += 4u) {${
+    r4.map((u) => `
+      {
+      let kk = k4 + ${u}u;
       ${g.map((gi) => `let a${gi} = As[kk * ${T4}u + ${gi * 16}u + ty];`).join(" ")}
       ${g.map((h) => `let b${h} = Bs[kk * ${T4}u + ${h * 16}u + tx];`).join(" ")}
       ${fmas.join("\n      ")}
+      }`).join("")
+  }
     }
     workgroupBarrier();
   }
