@@ -58,7 +58,15 @@ export interface CoordArgs {
   out: string;
 }
 
-/** `2^-6`, `0.015625` or `-6` with `log2: true`. */
+/**
+ * A positive learning rate written `2^-6` or `0.015625`.
+ *
+ * @example
+ * ```ts
+ * import { parseLr } from "./args.ts";
+ * console.log(parseLr("--lr", "2^-6")); // 0.015625
+ * ```
+ */
 export function parseLr(flag: string, text: string): number {
   const pow = /^2\^(-?\d+(\.\d+)?)$/.exec(text.trim());
   const value = pow ? 2 ** Number(pow[1]) : Number(text);
@@ -92,7 +100,15 @@ function paramList(text: string | undefined): string[] {
   return names;
 }
 
-/** Parse the alignment bench's flags (see `main.ts --help`). */
+/**
+ * Parse the alignment bench's flags (see `main.ts --help`).
+ *
+ * @example
+ * ```ts
+ * import { parseAlignmentArgs } from "./args.ts";
+ * console.log(parseAlignmentArgs(["--width", "128"]).width); // 128
+ * ```
+ */
 export function parseAlignmentArgs(argv: string[]): AlignmentArgs {
   const { values: v } = parseArgs({
     args: argv,
@@ -141,7 +157,15 @@ export function parseAlignmentArgs(argv: string[]): AlignmentArgs {
   };
 }
 
-/** Parse the coordinate-check plot's flags (see `coord_check.ts --help`). */
+/**
+ * Parse the coordinate-check plot's flags (see `coord_check.ts --help`).
+ *
+ * @example
+ * ```ts
+ * import { parseCoordArgs } from "./args.ts";
+ * console.log(parseCoordArgs(["--widths", "32,64"]).widths); // [32, 64]
+ * ```
+ */
 export function parseCoordArgs(argv: string[]): CoordArgs {
   const { values: v } = parseArgs({
     args: argv,

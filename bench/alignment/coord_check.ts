@@ -45,7 +45,18 @@ const HELP = `deno run -A bench/alignment/coord_check.ts [options]
   --out DIR        output folder (default out/alignment)
 `;
 
-/** The nGPT model at a width as `coordCheck` sees it (vocabulary 256, head size 32). */
+/**
+ * The nGPT model at a width as `coordCheck` sees it (vocabulary 256, head size 32).
+ *
+ * @example
+ * ```ts
+ * import { key } from "../../core/mod.ts";
+ * import { ngptFactory } from "./coord_check.ts";
+ * const dims = { width: 32, depth: 1, steps: 1, baseWidth: 32, baseDepth: 1, baseSteps: 1 };
+ * const model = ngptFactory({ depth: 1, seq: 8 })(32, { key: key(0), dims });
+ * console.log(model.params.embed.shape); // [256, 32]
+ * ```
+ */
 export function ngptFactory(shape: { depth: number; seq: number }): ModelFactory {
   return (width, { key, dims, parameterization }) => {
     const config = modelConfig({ vocab: 256, width, depth: shape.depth, seqLen: shape.seq });
@@ -66,7 +77,18 @@ export function ngptFactory(shape: { depth: number; seq: number }): ModelFactory
   };
 }
 
-/** The rows the plot shows, from one parameterization's report. */
+/**
+ * The rows the plot shows, from one parameterization's report.
+ *
+ * @example
+ * ```ts
+ * import { coordRows } from "./coord_check.ts";
+ * const s = { values: [1, 1], exponent: 0, verdict: "flat" as const };
+ * const m = { coordinate: s, vector: s };
+ * const report = { widths: [32, 64], params: {}, activations: { embedded: m, lastBlock: m, logits: m } };
+ * console.log(coordRows("nugpt", report).length); // 3
+ * ```
+ */
 export function coordRows(name: string, report: CoordCheckReport): CoordRow[] {
   const pick = [
     ["embedding output", report.activations.embedded.vector, "vector"],
@@ -84,7 +106,17 @@ export function coordRows(name: string, report: CoordCheckReport): CoordRow[] {
   }));
 }
 
-/** Run the coordinate check with command-line arguments; returns the rows written. */
+/**
+ * Run the coordinate check with command-line arguments; returns the rows written.
+ *
+ * @example
+ * ```ts
+ * import { runCoordCheck } from "./coord_check.ts";
+ * const out = await Deno.makeTempDir();
+ * const rows = await runCoordCheck(["--widths", "32,64", "--steps", "1", "--seeds", "1", "--depth", "1", "--seq", "8", "--batch", "2", "--out", out]);
+ * console.log(rows[0].exponent); // about 0.5 (nGPT's embedding output)
+ * ```
+ */
 export async function runCoordCheck(argv: string[]): Promise<CoordRow[]> {
   const args = parseCoordArgs(argv);
   if (args.help) {

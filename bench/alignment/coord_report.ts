@@ -5,7 +5,7 @@
  * @example
  * ```ts
  * import { coordMarkdown } from "./coord_report.ts";
- * const rows = [{ parameterization: "ngpt", quantity: "embedding output", metric: "vector",
+ * const rows = [{ parameterization: "ngpt", quantity: "embedding output", metric: "vector" as const,
  *   widths: [32, 64], values: [1, 1.41], exponent: 0.5, verdict: "growing" }];
  * console.log(coordMarkdown(rows, { command: "x" }));
  * ```
@@ -31,7 +31,15 @@ export interface CoordRow {
 
 const e3 = (x: number) => (Number.isFinite(x) ? x.toExponential(2) : "n/a");
 
-/** The Markdown table of a coordinate check. */
+/**
+ * The Markdown table of a coordinate check.
+ *
+ * @example
+ * ```ts
+ * import { coordMarkdown } from "./coord_report.ts";
+ * console.log(coordMarkdown([], { command: "deno run -A bench/alignment/coord_check.ts" }));
+ * ```
+ */
 export function coordMarkdown(
   rows: readonly CoordRow[],
   info: { command: string; notes?: string[] },
@@ -62,7 +70,15 @@ export function coordMarkdown(
   return lines.join("\n") + "\n";
 }
 
-/** Movement vs width (log-log), one panel per quantity, one line per parameterization. */
+/**
+ * Movement vs width (log-log), one panel per quantity, one line per parameterization.
+ *
+ * @example
+ * ```ts
+ * import { coordSpec } from "./coord_report.ts";
+ * console.log(coordSpec([]).facet);
+ * ```
+ */
 export function coordSpec(rows: readonly CoordRow[]): VegaLiteSpec {
   const values = rows.flatMap((r) =>
     r.widths.map((width, i) => ({

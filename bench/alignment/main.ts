@@ -88,7 +88,17 @@ async function runAll(args: AlignmentArgs, options: AlignmentRunOptions) {
   return args.params.map((p) => [p, runs.get(p)!] as const);
 }
 
-/** Run the bench with command-line arguments; returns the records written. */
+/**
+ * Run the bench with command-line arguments; returns the records written.
+ *
+ * @example
+ * ```ts
+ * import { runAlignmentBench } from "./main.ts";
+ * const out = await Deno.makeTempDir();
+ * const records = await runAlignmentBench(["--width", "64", "--depth", "1", "--seq", "8", "--batch", "2", "--probe", "2", "--steps", "2", "--every", "1", "--out", out]);
+ * console.log(records.length); // 4: two parameterizations, two steps
+ * ```
+ */
 export async function runAlignmentBench(argv: string[]): Promise<AlignmentRecord[]> {
   const args = parseAlignmentArgs(argv);
   if (args.help) {

@@ -77,7 +77,15 @@ export interface AlignmentRun {
   wallSeconds: number;
 }
 
-/** The measurement steps: every `every` steps, and the last. */
+/**
+ * The measurement steps: every `every` steps, and the last.
+ *
+ * @example
+ * ```ts
+ * import { measurementSteps } from "./measure.ts";
+ * console.log(measurementSteps(60, 25)); // [25, 50, 60]
+ * ```
+ */
 export function measurementSteps(steps: number, every: number): number[] {
   if (!Number.isInteger(steps) || steps < 1) {
     throw new Error(`measurementSteps: steps must be a positive integer, got ${steps}`);
@@ -91,13 +99,35 @@ export function measurementSteps(steps: number, every: number): number[] {
   return out;
 }
 
-/** Mean of the finite values (NaN when there are none). */
+/**
+ * Mean of the finite values (NaN when there are none).
+ *
+ * @example
+ * ```ts
+ * import { finiteMean } from "./measure.ts";
+ * console.log(finiteMean([0.5, NaN, 0.7])); // 0.6
+ * ```
+ */
 export function finiteMean(values: readonly number[]): number {
   const ok = values.filter(Number.isFinite);
   return ok.length === 0 ? NaN : ok.reduce((a, b) => a + b, 0) / ok.length;
 }
 
-/** Train under `parameterization` and measure α, ω, ν of every hidden matrix. */
+/**
+ * Train under `parameterization` and measure α, ω, ν of every hidden matrix.
+ *
+ * @example
+ * ```ts
+ * import { nugpt } from "../../param/mod.ts";
+ * import { measureAlignment } from "./measure.ts";
+ * const text = new TextEncoder().encode("a rose is a rose is a rose. ".repeat(30));
+ * const run = await measureAlignment(nugpt(), {
+ *   width: 64, depth: 1, headSize: 32, seq: 8, batch: 2, steps: 2, every: 1, lr: 2 ** -6,
+ *   baseWidth: 32, seed: 0, train: text, probe: text.subarray(0, 9),
+ * });
+ * console.log(run.records[1].mean); // { alpha, omega, nu }
+ * ```
+ */
 export async function measureAlignment(
   parameterization: Parameterization,
   opts: AlignmentRunOptions,

@@ -20,8 +20,9 @@
  * import { modelConfig, ngptModel } from "../../nn/mod.ts";
  * import { probedModel } from "./probe.ts";
  * const model = ngptModel(modelConfig({ vocab: 16, width: 32, depth: 1, seqLen: 8 }));
- * const checked = probedModel(model, { params: model.init(key(0)), probe: randint(key(1), [2, 9], 0, 16) });
- * console.log(Object.keys(checked.activations(checked.params, null))); // blocks.0.attnIn, ...
+ * const probe = randint(key(1), [2, 9], 0, 16);
+ * const checked = probedModel(model, { params: model.init(key(0)), probe });
+ * console.log(Object.keys(checked.activations(checked.params, probe))); // blocks.0.attnIn, ...
  * ```
  *
  * @module
@@ -48,10 +49,26 @@ import {
 } from "../../nn/mod.ts";
 import type { CheckedModel } from "../../testing.ts";
 
-/** The hidden matrices of each block, by the leaf of their path. */
+/**
+ * The hidden matrices of each block, by the leaf of their path.
+ *
+ * @example
+ * ```ts
+ * import { HIDDEN_LEAVES } from "./probe.ts";
+ * console.log(HIDDEN_LEAVES.length); // 7
+ * ```
+ */
 export const HIDDEN_LEAVES = ["q", "k", "v", "o", "up", "gate", "down"] as const;
 
-/** Each hidden matrix's path and the name of the activation it multiplies. */
+/**
+ * Each hidden matrix's path and the name of the activation it multiplies.
+ *
+ * @example
+ * ```ts
+ * import { hiddenLayers } from "./probe.ts";
+ * console.log(hiddenLayers(1)["blocks.0.mlp.down"]); // "blocks.0.mlpHidden"
+ * ```
+ */
 export function hiddenLayers(depth: number): Record<string, string> {
   const layers: Record<string, string> = {};
   for (let i = 0; i < depth; i++) {
@@ -73,6 +90,16 @@ function identity(n: number, like: Tensor): Tensor {
 /**
  * The inputs of every hidden matrix on `tokens` (i32 `[B, T]`), each flattened to
  * `[B·T, d_in]`, and the logits `[B·T, V]`.
+ *
+ * @example
+ * ```ts
+ * import { key, randint } from "../../core/mod.ts";
+ * import { modelConfig, ngptModel } from "../../nn/mod.ts";
+ * import { matrixInputs } from "./probe.ts";
+ * const model = ngptModel(modelConfig({ vocab: 16, width: 32, depth: 1, seqLen: 4 }));
+ * const acts = matrixInputs(model, model.init(key(0)), randint(key(1), [2, 4], 0, 16));
+ * console.log(acts["blocks.0.mlpHidden"].shape); // [8, 128]
+ * ```
  */
 export function matrixInputs(
   model: NgptModel,
@@ -114,6 +141,16 @@ export function matrixInputs(
  * the loss is on the training batch given; the activations are measured on the fixed `probe`
  * batch (i32 `[B, T+1]` windows), whatever batch the check passes: each hidden matrix's input
  * (see {@linkcode hiddenLayers}) and `probeLoss` (`[1]`, the mean cross-entropy on the probe).
+ *
+ * @example
+ * ```ts
+ * import { key, randint } from "../../core/mod.ts";
+ * import { modelConfig, ngptModel } from "../../nn/mod.ts";
+ * import { probedModel } from "./probe.ts";
+ * const model = ngptModel(modelConfig({ vocab: 16, width: 32, depth: 1, seqLen: 4 }));
+ * const m = probedModel(model, { params: model.init(key(0)), probe: randint(key(1), [2, 5], 0, 16) });
+ * console.log(m.activations(m.params, randint(key(2), [1, 5], 0, 16)).probeLoss.shape); // [1]
+ * ```
  */
 export function probedModel(
   model: NgptModel,

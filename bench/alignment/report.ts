@@ -42,7 +42,15 @@ function byParameterization(records: readonly AlignmentRecord[]): Map<string, Al
   return groups;
 }
 
-/** First, middle and last of a sorted list (fewer when it is shorter). */
+/**
+ * First, middle and last of a sorted list (fewer when it is shorter).
+ *
+ * @example
+ * ```ts
+ * import { earlyMiddleLate } from "./report.ts";
+ * console.log(earlyMiddleLate([1, 2, 3, 4])); // [["early", 1], ["middle", 2], ["late", 4]]
+ * ```
+ */
 export function earlyMiddleLate<T>(xs: readonly T[]): [string, T][] {
   if (xs.length === 0) return [];
   const picks: [string, T][] = [["early", xs[0]]];
@@ -51,7 +59,15 @@ export function earlyMiddleLate<T>(xs: readonly T[]): [string, T][] {
   return picks;
 }
 
-/** The Markdown summary of an alignment run. */
+/**
+ * The Markdown summary of an alignment run.
+ *
+ * @example
+ * ```ts
+ * import { alignmentMarkdown } from "./report.ts";
+ * console.log(alignmentMarkdown([], { command: "deno run -A bench/alignment/main.ts" }));
+ * ```
+ */
 export function alignmentMarkdown(
   records: readonly AlignmentRecord[],
   info: { command: string; notes?: string[] },
@@ -100,7 +116,15 @@ export function alignmentMarkdown(
   return lines.join("\n") + "\n";
 }
 
-/** One exponent vs step: faint lines per matrix, a bold mean line per parameterization. */
+/**
+ * One exponent vs step: faint lines per matrix, a bold mean line per parameterization.
+ *
+ * @example
+ * ```ts
+ * import { exponentSpec } from "./report.ts";
+ * console.log(exponentSpec([], "alpha").layer);
+ * ```
+ */
 export function exponentSpec(
   records: readonly AlignmentRecord[],
   exponent: ExponentKey,
@@ -163,7 +187,15 @@ export function exponentSpec(
   };
 }
 
-/** Probe loss vs step, one line per parameterization. */
+/**
+ * Probe loss vs step, one line per parameterization.
+ *
+ * @example
+ * ```ts
+ * import { lossSpec } from "./report.ts";
+ * console.log(lossSpec([]).mark);
+ * ```
+ */
 export function lossSpec(records: readonly AlignmentRecord[]): VegaLiteSpec {
   return {
     title: "Loss on the probe windows vs step",
