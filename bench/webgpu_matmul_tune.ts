@@ -5,10 +5,12 @@
  *
  * ```sh
  * DENO_WEBGPU_BACKEND=vulkan deno run -A bench/webgpu_matmul_tune.ts \
- *   [--shapes 256,512,1024,fwd,gA,gB] [--variants chosen,regs4x8/8x8,tiled8/16,...] \
+ *   [--shapes 256,512,1024,fwd,gA,gB,MxNxK,MxNxKtA,MxNxKtB] [--variants chosen,regs4x8/8x8,tiled8/16,...] \
  *   [--target 0.3] [--samples 3]
  * ```
  *
+ * A shape is a square size, `fwd`/`gA`/`gB` (the transformer shapes of
+ * bench/peers), or `MxNxK` with an optional `tA`/`tB` (A or B transposed).
  * A variant is `chosen` (what nugrad picks on this adapter), `simple`,
  * `regs<tm>x<tn>/<wgm>x<wgn>` or `tiled<tm>/<bk>`. Each sample issues `reps`
  * matmuls and ends in one 4-byte readback; `reps` grows until a sample lasts
@@ -76,6 +78,12 @@ function shapeOf(name: string): TuneShape {
   }
   if (name === "gB") {
     return { ...plain("gB [1024x128]^Tx[1024x512]", 128, 512, 1024), transA: true };
+  }
+  const mnk = /^(\d+)x(\d+)x(\d+)(tA|tB)?$/.exec(name);
+  if (mnk) {
+    const [m, n, k] = mnk.slice(1, 4).map(Number);
+    const base = plain(`${m}x${n}x${k}${mnk[4] ?? ""}`, m, n, k);
+    return { ...base, transA: mnk[4] === "tA", transB: mnk[4] === "tB" };
   }
   const n = Number(name);
   if (!Number.isInteger(n) || n <= 0) throw new Error(`tune: unknown shape ${name}`);
