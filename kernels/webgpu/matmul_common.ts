@@ -104,7 +104,7 @@ export function bIndex(transB: boolean, k: string, n: string): string {
  * @example
  * ```ts
  * import { simpleMatmulWgsl } from "./matmul_common.ts";
- * console.log(simpleMatmulWgsl("i32", "0i", 0, false, true).length > 0);
+ * console.log(simpleMatmulWgsl("i32", "0i", 0, [false, true]).length > 0);
  * ```
  */
 export function simpleMatmulWgsl(
