@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # One prepared run on a GPU machine without network (an NVIDIA H100/H200 here): the adapter,
 # training-step speed of the nGPT model on WebGPU, the WebGPU matmul benchmark (to 4096^3), and a
-# width sweep of the learning-rate-transfer experiment on WebGPU. Everything lands in $OUT (8
+# width sweep of the learning-rate-transfer experiment on WebGPU. Everything lands in $OUT (at most 8
 # files at most); put sweep_results.jsonl in a folder as results.jsonl and run
 # `deno task transfer merge FOLDER --out DIR` on a machine with the npm registry for the plots.
 #
@@ -37,21 +37,27 @@ stamp "adapter"
 deno run -A --no-lock bench/peers/adapter_info.ts "$OUT/adapter.json" 2>&1 | tail -3
 
 stamp "training step (nGPT, depth 2, batch 16, seq 64) on webgpu"
-timeout "${STEP_SECONDS:-80}" deno run -A --no-lock bench/nn_step.ts --backends webgpu ${STEP_ARGS:---widths 64,256,1024} \
+timeout "${STEP_SECONDS:-70}" deno run -A --no-lock bench/nn_step.ts --backends webgpu ${STEP_ARGS:---widths 64,256,1024} \
   --steps 20 --json "$OUT/nn_step.json"
+
+stamp "matmul kernel variants"
+timeout "${TUNE_SECONDS:-60}" deno run -A --no-lock bench/webgpu_matmul_tune.ts \
+  ${TUNE_ARGS:---shapes 4096,1024,fwd,gA,gB --variants chosen,tiled8/16,tiled8/8,tiled4/16} >"$OUT/tune.txt" 2>&1
+stamp "tune exit $?"
+cat "$OUT/tune.txt" | tail -30
 
 stamp "matmul benchmark"
 # jax-js's WebGPU backend beside ours when its one-file bundle is carried (see bench/RESULTS.md).
 jax=.bin/jax-js-0.1.25.js
 backends=webgpu; [ -f "$jax" ] && backends="webgpu,jax-webgpu --jax-module $jax"
-timeout "${BENCH_SECONDS:-120}" deno run -A --no-lock bench/peers/matmul.ts --backends $backends \
-  ${BENCH_ARGS:---sizes 1024,2048,4096 --gpu-max 4096} --cell-timeout 40 --out "$OUT/peers.json" >"$OUT/peers.md"
+timeout "${BENCH_SECONDS:-100}" deno run -A --no-lock bench/peers/matmul.ts --backends $backends \
+  ${BENCH_ARGS:---sizes 1024,2048,4096 --gpu-max 4096} --cell-timeout 40 --out /tmp/peers.json >"$OUT/peers.md"
 stamp "matmul exit $?"
 cat "$OUT/peers.md" | head -30
 
 stamp "width sweep on webgpu"
-timeout "${SWEEP_SECONDS:-330}" deno run -A --no-lock bench/transfer/main.ts \
-  ${SWEEP_ARGS:---axis width --sizes 32,64,128,256 --steps 500 --lrs=-10:-4:1 --search grid --param ngpt,nugpt --seeds 1 --head-size 32 --batch 16 --seq 64 --depth 2 --jobs 8} --backend webgpu --out /tmp/sweep
+timeout "${SWEEP_SECONDS:-270}" deno run -A --no-lock bench/transfer/main.ts \
+  ${SWEEP_ARGS:---axis width --sizes 32,64,128,256 --steps 500 --lrs=-10:-4:1 --search grid --param ngpt,nugpt --seeds 1 --head-size 32 --batch 16 --seq 64 --depth 2 --eval-every 100 --jobs 8} --backend webgpu --out /tmp/sweep
 stamp "sweep exit $?"
 # Shard results survive a timeout: gather them (one file) for merging elsewhere.
 cat /tmp/sweep/shard-*/results.jsonl /tmp/sweep/results.jsonl 2>/dev/null | sort -u >"$OUT/sweep_results.jsonl"
