@@ -11,7 +11,8 @@
 #   .gl/*.deb             the Vulkan loader (unpacked into / as the device notes say)
 #   .bin/jax-js-0.1.25.js (optional) jax-js bundled into one file, to time its WebGPU backend too
 #
-#   bash bench/gpu_device.sh            (SWEEP_SECONDS, BENCH_SECONDS, SWEEP_ARGS tune it)
+#   bash bench/gpu_device.sh   (*_SECONDS and *_ARGS tune each part; SWEEP_BASE replaces the
+#   sweep flags, SWEEP_ARGS adds to them; ONLY_SWEEP=1 runs the sweep alone)
 set -uo pipefail
 OUT="${OUT:-/tmp/out}"
 mkdir -p "$OUT"
@@ -33,6 +34,7 @@ stamp "$(deno --version | head -1)"
 nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm --format=csv 2>&1 | tee "$OUT/gpu.txt"
 nproc; free -g | head -2
 
+if [ -z "${ONLY_SWEEP:-}" ]; then
 stamp "adapter"
 deno run -A --no-lock bench/peers/adapter_info.ts "$OUT/adapter.json" 2>&1 | tail -3
 
@@ -55,9 +57,17 @@ timeout "${BENCH_SECONDS:-100}" deno run -A --no-lock bench/peers/matmul.ts --ba
 stamp "matmul exit $?"
 cat "$OUT/peers.md" | head -30
 
+fi
+
+# SWEEP_RESUME=DIR (carried) continues an earlier sweep: its results.jsonl goes into every shard
+# folder, and each shard skips what is already there.
+if [ -n "${SWEEP_RESUME:-}" ]; then
+  for i in $(seq 0 15); do mkdir -p /tmp/sweep/shard-$i && cp "$SWEEP_RESUME/results.jsonl" /tmp/sweep/shard-$i/; done
+  SWEEP_ARGS="${SWEEP_ARGS:-} --resume"
+fi
 stamp "width sweep on webgpu"
 timeout "${SWEEP_SECONDS:-270}" deno run -A --no-lock bench/transfer/main.ts \
-  ${SWEEP_ARGS:---axis width --sizes 32,64,128,256 --steps 500 --lrs=-10:-4:1 --search grid --param ngpt,nugpt --seeds 1 --head-size 32 --batch 16 --seq 64 --depth 2 --eval-every 100 --jobs 8} --backend webgpu --out /tmp/sweep
+  ${SWEEP_ARGS:-}${SWEEP_ARGS:+ }${SWEEP_BASE:---axis width --sizes 32,64,128,256 --steps 500 --lrs=-10:-4:1 --search grid --param ngpt,nugpt --seeds 1 --head-size 32 --batch 16 --seq 64 --depth 2 --eval-every 100 --jobs 8} --backend webgpu --out /tmp/sweep
 stamp "sweep exit $?"
 # Shard results survive a timeout: gather them (one file) for merging elsewhere.
 cat /tmp/sweep/shard-*/results.jsonl /tmp/sweep/results.jsonl 2>/dev/null | sort -u >"$OUT/sweep_results.jsonl"
