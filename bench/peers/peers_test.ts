@@ -76,16 +76,16 @@ Deno.test("an engine with a flop limit skips large matmuls and non-matmul cases"
 
 Deno.test("measure grows reps until a sample reaches the target, then takes samples", async () => {
   const seen: number[] = [];
+  let now = 0; // a fake clock: each op takes exactly 0.5 ms
   const m = await measure({
     run: (reps) => {
       seen.push(reps);
-      const end = performance.now() + reps * 0.5;
-      while (performance.now() < end) { /* 0.5 ms per op */ }
+      now += reps * 0.5;
       return Promise.resolve();
     },
     first: () => Promise.resolve(0),
     dispose: () => {},
-  }, { targetSeconds: 0.02, samples: 4, warmup: 1 });
+  }, { targetSeconds: 0.02, samples: 4, warmup: 1, clock: () => now });
   assertTrue(m.reps >= 40, `reps ${m.reps}`);
   assertEquals(m.perOpSeconds.length, 4);
   assertClose(m.medianSeconds, 0.0005, { rtol: 0.5 });

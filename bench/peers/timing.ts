@@ -34,6 +34,8 @@ export interface MeasureOptions {
   maxReps?: number;
   /** Warm-up runs of one op each (default 2). */
   warmup?: number;
+  /** Milliseconds now (default `performance.now`); tests pass a fake clock. */
+  clock?: () => number;
 }
 
 /** The outcome of {@linkcode measure}. */
@@ -75,10 +77,14 @@ export function median(xs: readonly number[]): number {
  * console.log((await timeRun(noop, 10)) >= 0); // true
  * ```
  */
-export async function timeRun(p: Prepared, reps: number): Promise<number> {
-  const t0 = performance.now();
+export async function timeRun(
+  p: Prepared,
+  reps: number,
+  clock: () => number = () => performance.now(),
+): Promise<number> {
+  const t0 = clock();
   await p.run(reps);
-  return (performance.now() - t0) / 1000;
+  return (clock() - t0) / 1000;
 }
 
 /** The outcome of {@linkcode calibrate}. */
@@ -107,15 +113,15 @@ export async function calibrate(p: Prepared, opts: MeasureOptions = {}): Promise
   const warmup = opts.warmup ?? 2;
   let firstRunSeconds = 0;
   for (let w = 0; w < warmup; w++) {
-    const t = await timeRun(p, 1);
+    const t = await timeRun(p, 1, opts.clock);
     if (w === 0) firstRunSeconds = t;
   }
   let reps = 1;
-  let t = await timeRun(p, reps);
+  let t = await timeRun(p, reps, opts.clock);
   while (t < target && reps < maxReps) {
     const grow = t > 0 ? Math.min(10, Math.max(2, (1.2 * target) / t)) : 10;
     reps = Math.min(maxReps, Math.ceil(reps * grow));
-    t = await timeRun(p, reps);
+    t = await timeRun(p, reps, opts.clock);
   }
   return { reps, firstSampleSeconds: t, firstRunSeconds };
 }
@@ -144,7 +150,7 @@ export async function measure(p: Prepared, opts: MeasureOptions = {}): Promise<M
   const perOpSeconds = [firstSampleSeconds / reps];
   let spent = firstSampleSeconds;
   while (perOpSeconds.length < samples && (perOpSeconds.length < 3 || spent < budget)) {
-    const s = await timeRun(p, reps);
+    const s = await timeRun(p, reps, opts.clock);
     spent += s;
     perOpSeconds.push(s / reps);
   }

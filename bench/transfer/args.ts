@@ -108,26 +108,27 @@ A sweep trains one model per (parameterization, size, base lr, seed), appends ea
 to OUT/results.jsonl, then writes OUT/summary.json, OUT/report.md and OUT/*.svg.
 
 Flags (defaults are the quick preset's unless noted):
-  --preset quick|full    quick: widths 32,64,128, 300 steps, 1 seed, ngpt+nugpt, ~10 min on
-                         2 CPU cores; full: widths 32..256, 500 steps, 2 seeds, ngpt+mup+nugpt
+  --preset quick|full    quick: widths 16,32,64 (head size 16), seq 32, 200 steps, 1 seed,
+                         ngpt+nugpt, two shard processes, ~6 min on 2 CPU cores; full: widths
+                         32..256 (head size 32), seq 64, 500 steps, 2 seeds, ngpt+mup+nugpt
   --axis width|depth|steps   dimension to sweep (default width)
   --sizes 32,64,128      widths, depths or step counts along --axis
-  --head-size N          head size; width grows by adding heads (default 32)
-  --width N              width when --axis is depth or steps (default 64)
+  --head-size N          head size; width grows by adding heads (default 16; full: 32)
+  --width N              width when --axis is depth or steps (default 32)
   --depth N              depth (number of blocks) when --axis is not depth (default 2)
-  --steps N              training steps when --axis is not steps (default 300)
+  --steps N              training steps when --axis is not steps (default 200)
   --base N | width=W,depth=L,steps=T
                          base model where every multiplier is 1; a number sets the base along
                          --axis (default: the smallest size; other dims: --width/--depth/--steps)
   --lrs A:B:S | x,y,...  log2 base learning rates: A to B by S octaves, or a list
-                         (default -10:-4:1; with --search adaptive, the coarse grid)
+                         (default -9:-3:1; with --search adaptive, the coarse grid)
   --search adaptive|grid adaptive: coarse pass, then half-octave refinement around each curve's
                          best point, each size starting from its neighbour's optimum (default);
                          grid: every point of --lrs at every size
   --param a,b,...        parameterizations: ngpt, mup, nugpt, nugptPaper, or a module
                          ./my_param.ts#myParam (default ngpt,nugpt)
   --batch N              sequences per step (default 16)
-  --seq N                sequence length in bytes (default 64)
+  --seq N                sequence length in bytes (default 32; full: 64)
   --seed N               first seed (default 0)
   --seeds N              seeds per point; lr* is fitted on the seed-mean loss (default 1)
   --data FILE            train on a UTF-8 text file (last 5 % held out) instead of the Brown
@@ -140,7 +141,8 @@ Flags (defaults are the quick preset's unless noted):
                          then merge them into OUT (default: the preset's, quick 2, full 1)
   --resume               continue a sweep in OUT: skip finished runs, re-run failed ones
   --eval-every K         evaluate on the fixed validation windows every K steps (default 50)
-  --signature-lr X       log2 lr of the high-learning-rate signature, or "off" (default -5)
+  --signature-lr X       log2 lr of the high-learning-rate signature, or "off" (default -4;
+                         full: -5)
   --synthetic            use a synthetic loss instead of training (checks the pipeline)
   -h, --help             this text
 

@@ -21,8 +21,17 @@ Deno.test("defaults are the quick preset's; --preset full switches them", () => 
   assertEquals(q.sizes, PRESETS.quick.sizes.width);
   assertEquals(q.params, PRESETS.quick.params);
   assertEquals(q.lrs, parseGrid(PRESETS.quick.lrs));
-  assertEquals(q.base, { width: 32, depth: 2, steps: 300 });
-  assertEquals([q.shard, q.resume, q.data, q.headSize], [null, false, null, 32]);
+  assertEquals(q.base, {
+    width: PRESETS.quick.sizes.width[0],
+    depth: PRESETS.quick.depth,
+    steps: PRESETS.quick.steps,
+  });
+  assertEquals([q.shard, q.resume, q.data, q.headSize], [
+    null,
+    false,
+    null,
+    PRESETS.quick.headSize,
+  ]);
   const f = sweep(["--preset", "full", "--axis", "depth"]);
   assertEquals(f.sizes, PRESETS.full.sizes.depth);
   assertEquals(f.seeds, 2);
@@ -104,7 +113,7 @@ Deno.test("merge subcommand", () => {
     kind: "merge",
     dirs: ["a", "b"],
     out: "m",
-    signatureLog2Lr: -5,
+    signatureLog2Lr: PRESETS.quick.signatureLog2Lr,
   });
   assertThrows(() => parseCommand(["merge"]), "at least one folder");
   assertThrows(() => parseCommand(["frobnicate"]), "unexpected argument 'frobnicate'");
@@ -117,7 +126,10 @@ Deno.test("CLI errors name the flag and the value", () => {
   assertThrows(() => parseCommand(["--axis", "height"]), ["--axis", "height"]);
   assertThrows(() => parseCommand(["--preset", "huge"]), ["--preset", "huge"]);
   assertThrows(() => parseCommand(["--sizes", "32,abc"]), ["--sizes", "abc"]);
-  assertThrows(() => parseCommand(["--sizes", "48"]), ["width 48", "--head-size 32"]);
+  assertThrows(() => parseCommand(["--sizes", "48", "--head-size", "32"]), [
+    "width 48",
+    "--head-size 32",
+  ]);
   assertThrows(() => parseCommand(["--seeds", "0"]), ["--seeds", "'0'"]);
   assertThrows(() => parseCommand(["--param", "gpt2"]), ["--param", "gpt2"]);
   assertThrows(() => parseCommand(["--base", "wide=3"]), ["--base", "wide=3"]);

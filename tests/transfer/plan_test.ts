@@ -32,7 +32,7 @@ Deno.test("run ids are deterministic, distinct, and change with result-changing 
 });
 
 Deno.test("νGPT at the base model is the twin of nGPT there, and only there", () => {
-  const c = config([]);
+  const c = config(["--sizes", "32,64,128", "--head-size", "32"]);
   const ng = makeRunSpec(c, { parameterization: "ngpt", size: 32, log2Lr: -8, seed: 0 }, "b");
   const nu = makeRunSpec(c, { parameterization: "nugpt", size: 32, log2Lr: -8, seed: 0 }, "b");
   const nuWide = makeRunSpec(c, { parameterization: "nugpt", size: 64, log2Lr: -8, seed: 0 }, "b");
