@@ -123,6 +123,12 @@ export interface AlignmentOptions {
   seed?: number;
   /** Depth for the dims (default 1). */
   depth?: number;
+  /**
+   * The base dimensions of the parameterization (default: the model itself, where νGPT and
+   * nGPT coincide); e.g. `{ width: 32 }` to measure a width-64 model as the parameterization
+   * scales it from a width-32 base.
+   */
+  base?: { width?: number; depth?: number; steps?: number };
 }
 
 /** What {@linkcode alignmentExponents} returns. */
@@ -166,9 +172,9 @@ export async function alignmentExponents(
     width: opts.width,
     depth,
     steps,
-    baseWidth: opts.width,
-    baseDepth: depth,
-    baseSteps: steps,
+    baseWidth: opts.base?.width ?? opts.width,
+    baseDepth: opts.base?.depth ?? depth,
+    baseSteps: opts.base?.steps ?? steps,
   });
   const model = modelFactory(opts.width, {
     key: makeKey(opts.seed ?? 0),
