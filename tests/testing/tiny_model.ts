@@ -39,7 +39,7 @@ type Batch = ReturnType<typeof tinyBatch>;
 
 function forward(p: TinyParams, b: Batch) {
   const h = nu.gather(p.embed, b.inputs); // [N, width]
-  const pre = nu.matmul(h, p.hidden); // [N, width]
+  const pre = nu.matmul(h, p.hidden, { transB: true }); // [N, width]; hidden is stored [out, in]
   const act = nu.relu(pre);
   const logits = nu.matmul(act, p.unembed); // [N, V]
   return { h, pre, act, logits };
