@@ -14,7 +14,7 @@
  * ```ts
  * import { loadJax } from "./jax_engine.ts";
  * const engines = await loadJax(["wasm"]);
- * for (const e of engines) console.log(e.name, typeof e === "string" ? e : e.info);
+ * for (const e of engines) console.log(typeof e === "string" ? e : `${e.name}: ${e.info}`);
  * ```
  *
  * @module
