@@ -9,34 +9,17 @@
 import type { OutSpec } from "../backend.ts";
 import { sizeOf } from "../backend.ts";
 import { PARAMS_WGSL, storageDecls } from "./pipelines.ts";
-import { type GpuOperand, grid2dRows, type KernelHost, lowestOf } from "./wgsl.ts";
+import {
+  type GpuOperand,
+  grid2dRows,
+  type KernelHost,
+  lowestOf,
+  workgroupReduceWgsl,
+} from "./wgsl.ts";
 
 const WG = 64;
 
-const REDUCE_WGSL = `
-var<workgroup> sm: array<f32, ${WG}>;
-fn reduceMax(lid: u32, v: f32) -> f32 {
-  sm[lid] = v;
-  workgroupBarrier();
-  for (var s = ${WG / 2}u; s > 0u; s = s >> 1u) {
-    if (lid < s) { sm[lid] = max(sm[lid], sm[lid + s]); }
-    workgroupBarrier();
-  }
-  let r = sm[0];
-  workgroupBarrier();
-  return r;
-}
-fn reduceSum(lid: u32, v: f32) -> f32 {
-  sm[lid] = v;
-  workgroupBarrier();
-  for (var s = ${WG / 2}u; s > 0u; s = s >> 1u) {
-    if (lid < s) { sm[lid] = sm[lid] + sm[lid + s]; }
-    workgroupBarrier();
-  }
-  let r = sm[0];
-  workgroupBarrier();
-  return r;
-}
+const REDUCE_WGSL = workgroupReduceWgsl(WG) + `
 fn rowStats(lid: u32, base: u32, n: u32) -> vec2<f32> {
   var m = ${lowestOf("f32")};
   for (var j = lid; j < n; j += ${WG}u) { m = max(m, in0[base + j]); }

@@ -21,6 +21,7 @@ import {
   grid2dRows,
   type KernelHost,
   lowestOf,
+  workgroupReduceWgsl,
 } from "./wgsl.ts";
 
 /** Which log-softmax kernel runs. */
@@ -28,30 +29,7 @@ export type LogSoftmaxKernel = "row" | "workgroup";
 
 const WG = 64;
 
-const WORKGROUP_WGSL = PARAMS_WGSL + storageDecls(["f32"], "f32") + `
-var<workgroup> sm: array<f32, ${WG}>;
-fn reduceMax(lid: u32, v: f32) -> f32 {
-  sm[lid] = v;
-  workgroupBarrier();
-  for (var s = ${WG / 2}u; s > 0u; s = s >> 1u) {
-    if (lid < s) { sm[lid] = max(sm[lid], sm[lid + s]); }
-    workgroupBarrier();
-  }
-  let r = sm[0];
-  workgroupBarrier();
-  return r;
-}
-fn reduceSum(lid: u32, v: f32) -> f32 {
-  sm[lid] = v;
-  workgroupBarrier();
-  for (var s = ${WG / 2}u; s > 0u; s = s >> 1u) {
-    if (lid < s) { sm[lid] = sm[lid] + sm[lid + s]; }
-    workgroupBarrier();
-  }
-  let r = sm[0];
-  workgroupBarrier();
-  return r;
-}
+const WORKGROUP_WGSL = PARAMS_WGSL + storageDecls(["f32"], "f32") + workgroupReduceWgsl(WG) + `
 @compute @workgroup_size(${WG})
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
         @builtin(local_invocation_index) lid: u32) {

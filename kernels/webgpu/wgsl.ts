@@ -175,3 +175,31 @@ export function lowestOf(dtype: DType): string {
 export function grid2dRows(rows: number, maxPerDim: number): Grid {
   return grid2d(rows, maxPerDim);
 }
+
+/**
+ * WGSL for row reductions inside one workgroup of `wg` invocations (a power of two):
+ * `reduceMax(lid, v)` and `reduceSum(lid, v)` over f32, through shared memory `sm`.
+ *
+ * @example
+ * ```ts
+ * import { workgroupReduceWgsl } from "./wgsl.ts";
+ * console.log(workgroupReduceWgsl(64).includes("fn reduceSum")); // true
+ * ```
+ */
+export function workgroupReduceWgsl(wg: number): string {
+  const reduce = (name: string, combine: string) => `
+fn ${name}(lid: u32, v: f32) -> f32 {
+  sm[lid] = v;
+  workgroupBarrier();
+  for (var s = ${wg / 2}u; s > 0u; s = s >> 1u) {
+    if (lid < s) { sm[lid] = ${combine}; }
+    workgroupBarrier();
+  }
+  let r = sm[0];
+  workgroupBarrier();
+  return r;
+}`;
+  return `
+var<workgroup> sm: array<f32, ${wg}>;` + reduce("reduceMax", "max(sm[lid], sm[lid + s])") +
+    reduce("reduceSum", "sm[lid] + sm[lid + s]");
+}
