@@ -8,6 +8,7 @@
 import type { DataArray, DType, Prim, PrimParams, Shape } from "../../kernels/backend.ts";
 import type { CpuBackend } from "../../kernels/cpu/backend.ts";
 import { fc } from "../../testing/fc.ts";
+import { shapeArb as toolkitShapeArb } from "../../testing/shapes.ts";
 
 /** Number of elements of a shape. */
 export function numel(shape: Shape): number {
@@ -80,32 +81,38 @@ export function runPrim<P extends Prim>(
   return result;
 }
 
-/** A small shape: rank `minRank..maxRank`, each dim `minDim..maxDim`. */
+/** A small shape: rank `minRank..maxRank` (default 0..4), each dim `minDim..maxDim` (1..4). */
 export function shapeArb(
   opts: { minRank?: number; maxRank?: number; minDim?: number; maxDim?: number } = {},
 ): fc.Arbitrary<number[]> {
-  return fc.array(fc.integer({ min: opts.minDim ?? 1, max: opts.maxDim ?? 4 }), {
-    minLength: opts.minRank ?? 0,
-    maxLength: opts.maxRank ?? 4,
-  });
+  return toolkitShapeArb({ minRank: 0, maxRank: 4, minDim: 1, maxDim: 4, ...opts });
 }
 
-/** Values for `dtype`, already representable in it (f32 values are f32-rounded). */
-export function valueArb(dtype: DType, range = 10): fc.Arbitrary<number> {
+/** A symmetric range `[-r, r]`, or explicit bounds (default `[-10, 10]`). */
+export type ValueRange = number | { min?: number; max?: number };
+
+/** Values for `dtype` in `range`, already representable in it (f32 values are f32-rounded). */
+export function valueArb(dtype: DType, range: ValueRange = 10): fc.Arbitrary<number> {
+  const min = typeof range === "number" ? -range : range.min ?? -10;
+  const max = typeof range === "number" ? range : range.max ?? 10;
   switch (dtype) {
     case "f32":
-      return fc.double({ min: -range, max: range, noNaN: true }).map((v) => Math.fround(v));
+      return fc.double({ min, max, noNaN: true }).map((v) => Math.fround(v));
     case "f64":
-      return fc.double({ min: -range, max: range, noNaN: true });
+      return fc.double({ min, max, noNaN: true });
     case "i32":
-      return fc.integer({ min: -range, max: range });
+      return fc.integer({ min: Math.ceil(min), max: Math.floor(max) });
     case "bool":
       return fc.integer({ min: 0, max: 1 });
   }
 }
 
 /** A tensor of `shape` and `dtype` with values from `valueArb`. */
-export function tensorArb(shape: number[], dtype: DType, range = 10): fc.Arbitrary<Host> {
+export function tensorArb(
+  shape: number[],
+  dtype: DType,
+  range: ValueRange = 10,
+): fc.Arbitrary<Host> {
   const n = numel(shape);
   return fc.array(valueArb(dtype, range), { minLength: n, maxLength: n })
     .map((data) => ({ data, shape, dtype }));

@@ -14,6 +14,7 @@ import {
   type WebGpuBackend,
 } from "../../kernels/webgpu/backend.ts";
 import { fc } from "../../testing/fc.ts";
+import { type Host as HostTensor, numel, typed } from "./cpu_naive.ts";
 
 const found = await probeAdapter();
 const inCI = Deno.env.get("CI") !== undefined;
@@ -53,63 +54,10 @@ export function gpuTest(name: string, fn: (g: WebGpuBackend) => Promise<void>): 
 /** The CPU oracle (plain TypeScript matmul, no BLAS). */
 export const cpu = createCpuBackend({ blas: false });
 
-/** A plain host tensor. */
-export interface HostTensor {
-  data: number[];
-  shape: number[];
-  dtype: DType;
-}
+/** A plain host tensor (values, shape, dtype). */
+export type { Host as HostTensor } from "./cpu_naive.ts";
 
-/** Number of elements of a shape. */
-export function numel(shape: readonly number[]): number {
-  return shape.reduce((a, b) => a * b, 1);
-}
-
-/** Host data as the typed array of `dtype`. */
-export function typed(data: readonly number[], dtype: DType): DataArray {
-  if (dtype === "f32") return Float32Array.from(data);
-  if (dtype === "i32") return Int32Array.from(data);
-  if (dtype === "f64") return Float64Array.from(data);
-  return Uint8Array.from(data, (v) => (v !== 0 ? 1 : 0));
-}
-
-/** A shape of rank `minRank..maxRank` with dims `minDim..maxDim`. */
-export function shapeArb(
-  opts: { minRank?: number; maxRank?: number; minDim?: number; maxDim?: number } = {},
-): fc.Arbitrary<number[]> {
-  return fc.array(fc.integer({ min: opts.minDim ?? 1, max: opts.maxDim ?? 4 }), {
-    minLength: opts.minRank ?? 0,
-    maxLength: opts.maxRank ?? 4,
-  });
-}
-
-/** Values of `dtype` in `[min, max]` (f32 values rounded to f32). */
-export function valueArb(dtype: DType, min = -10, max = 10): fc.Arbitrary<number> {
-  if (dtype === "f32") {
-    return fc.double({ min, max, noNaN: true }).map((v) => Math.fround(v));
-  }
-  if (dtype === "bool") return fc.integer({ min: 0, max: 1 });
-  return fc.integer({ min: Math.ceil(min), max: Math.floor(max) });
-}
-
-/** A tensor of `shape` and `dtype`. */
-export function tensorArb(
-  shape: number[],
-  dtype: DType,
-  range: { min?: number; max?: number } = {},
-): fc.Arbitrary<HostTensor> {
-  const n = numel(shape);
-  return fc.array(valueArb(dtype, range.min, range.max), { minLength: n, maxLength: n })
-    .map((data) => ({ data, shape, dtype }));
-}
-
-/** A shape broadcastable to `out`: leading axes dropped, some dims set to 1. */
-export function broadcastableArb(out: readonly number[]): fc.Arbitrary<number[]> {
-  return fc.tuple(
-    fc.integer({ min: 0, max: out.length }),
-    fc.array(fc.boolean(), { minLength: out.length, maxLength: out.length }),
-  ).map(([drop, ones]) => out.slice(drop).map((d, i) => (ones[drop + i] ? 1 : d)));
-}
+export { broadcastableArb, numel, shapeArb, tensorArb, typed, valueArb } from "./cpu_naive.ts";
 
 /** Fails naming the index and values unless each element is within `atol + rtol*|e|`. */
 export function assertAllClose(
