@@ -152,8 +152,9 @@ export interface PrimParams {
  *   `nu' = b2·nu + (1−b2)·grad²` and
  *   `param' = param − lr · (mu' / c1) / (sqrt(nu' / c2) + eps)`, where
  *   `c1 = biasCorrection1` (`1 − b1^t`) and `c2 = biasCorrection2` (`1 − b2^t`).
- *   Kernels evaluate the last as `param − lr · (sqrt(c2) / c1) · mu' / (sqrt(nu') + eps·sqrt(c2))`
- *   (the same value; the form the unfused chain in `optim/adam.ts` rounds like).
+ *   Kernels evaluate the last as
+ *   `param + ((mu' / (sqrt(nu') + eps·sqrt(c2))) · (sqrt(c2) / c1)) · (−lr)` (the same value,
+ *   in the order the unfused chain of `optim/adam.ts` and `optim/scale.ts` rounds it).
  */
 export interface MultiPrimParams {
   /** One fused Adam step: new parameter, first and second moments. */

@@ -1,7 +1,7 @@
 /**
  * Optimizer kernels: the fused Adam step (three outputs from one loop) and the
- * fused row/column L2 normalization of a matrix. Arithmetic is in f64; f32
- * outputs are rounded once per stored element.
+ * fused row/column L2 normalization of a matrix. Both round like the chains of
+ * elementwise ops they replace do on this backend.
  *
  * @module
  */
@@ -30,22 +30,28 @@ export function adamUpdateKernel(
 ): DataArray[] {
   const [p, g, m, v] = inputs.map((x) => x.data);
   const { b1, b2, eps, lr, biasCorrection1: c1, biasCorrection2: c2 } = params;
-  const rootC2 = Math.sqrt(c2);
-  const epsHat = eps * rootC2;
-  const step = lr * (rootC2 / c1);
   const spec = outs[0];
+  // Each product and sum is rounded to the output dtype, in the order the unfused chain of
+  // `optim/adam.ts` and `optim/scale.ts` rounds them: on this backend both paths agree bit
+  // for bit, in f32 and f64.
+  const r = spec.dtype === "f32" ? Math.fround : (x: number) => x;
+  const rootC2 = Math.sqrt(c2);
+  const [kb1, ka1, kb2, ka2] = [r(b1), r(1 - b1), r(b2), r(1 - b2)];
+  const epsHat = r(eps * rootC2);
+  const scale = r(rootC2 / c1);
+  const negLr = r(-lr);
   const n = sizeOf(spec.shape);
   const np = allocFor(spec.dtype, n);
   const nm = allocFor(spec.dtype, n);
   const nv = allocFor(spec.dtype, n);
   for (let i = 0; i < n; i++) {
     const gi = g[i];
-    const mi = b1 * m[i] + (1 - b1) * gi;
-    const vi = b2 * v[i] + (1 - b2) * gi * gi;
+    const mi = r(r(m[i] * kb1) + r(gi * ka1));
+    const vi = r(r(v[i] * kb2) + r(r(gi * gi) * ka2));
     nm[i] = mi;
     nv[i] = vi;
-    // The direction from the stored (rounded) moments, as the unfused chain computes it.
-    np[i] = p[i] - step * (nm[i] / (Math.sqrt(nv[i]) + epsHat));
+    const direction = r(r(mi / r(r(Math.sqrt(vi)) + epsHat)) * scale);
+    np[i] = p[i] + r(direction * negLr);
   }
   return [np, nm, nv];
 }
@@ -70,6 +76,7 @@ export function normalizeAxisKernel(
   const x = inputs[0].data;
   const [rows, cols] = inputs[0].shape;
   const y = allocFor(out.dtype, rows * cols);
+  const r = out.dtype === "f32" ? Math.fround : (v: number) => v;
   const [count, len, vecStride, elemStride] = params.axis === -1
     ? [rows, cols, cols, 1]
     : [cols, rows, 1, cols];
@@ -78,10 +85,10 @@ export function normalizeAxisKernel(
     let s = 0;
     for (let j = 0; j < len; j++) {
       const e = x[base + j * elemStride];
-      s += e * e;
+      s += r(e * e);
     }
-    const r = 1 / Math.sqrt(s + params.eps);
-    for (let j = 0; j < len; j++) y[base + j * elemStride] = x[base + j * elemStride] * r;
+    const inv = r(1 / Math.sqrt(r(r(s) + r(params.eps))));
+    for (let j = 0; j < len; j++) y[base + j * elemStride] = x[base + j * elemStride] * inv;
   }
   return y;
 }

@@ -36,11 +36,11 @@ const ADAM_WGSL = PARAMS_WGSL + `
 fn F(i: u32) -> f32 { return bitcast<f32>(P(i)); }
 ` + flatMain(`
   let g = grad[i];
-  let m = F(1u) * mu[i] + F(2u) * g;
-  let v = F(3u) * nu[i] + F(4u) * (g * g);
+  let m = mu[i] * F(1u) + g * F(2u);
+  let v = nu[i] * F(3u) + (g * g) * F(4u);
   outMu[i] = m;
   outNu[i] = v;
-  outParam[i] = param[i] - F(6u) * (m / (sqrt(v) + F(5u)));`);
+  outParam[i] = param[i] + ((m / (sqrt(v) + F(5u))) * F(6u)) * F(7u);`);
 
 /**
  * Record the fused Adam step into `dsts` (`param'`, `mu'`, `nu'`).
@@ -65,7 +65,7 @@ export function runAdamUpdate(
   const k = host.kernel("adamUpdate|f32", () => ADAM_WGSL, 4, 3);
   host.dispatch(
     k,
-    [n, ...[b1, 1 - b1, b2, 1 - b2, eps * rootC2, lr * (rootC2 / c1)].map(f32Bits)],
+    [n, ...[b1, 1 - b1, b2, 1 - b2, eps * rootC2, rootC2 / c1, -lr].map(f32Bits)],
     [...inputs.map((x) => x.buffer), ...dsts],
     flatGrid(n, host.maxWorkgroupsPerDim),
   );
