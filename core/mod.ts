@@ -123,6 +123,8 @@ export type {
   CompareOp,
   DataArray,
   DType,
+  MultiPrim,
+  MultiPrimParams,
   Operand,
   OutSpec,
   Prim,
