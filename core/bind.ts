@@ -6,10 +6,19 @@
  *
  * @module
  */
-import type { Backend, DType, OutSpec, Prim, PrimParams, Shape } from "../kernels/backend.ts";
+import type {
+  Backend,
+  DType,
+  MultiPrim,
+  MultiPrimParams,
+  OutSpec,
+  Prim,
+  PrimParams,
+  Shape,
+} from "../kernels/backend.ts";
 import { fmtShape, shareStorage, type Tensor, wrapBuffer } from "./tensor.ts";
-import { record } from "./tape.ts";
-import { ruleFor } from "./rules.ts";
+import { isTracked, record } from "./tape.ts";
+import { multiRuleFor, ruleFor } from "./rules.ts";
 
 /** Parameters of the primitives the core adds to the backend's (no kernel of their own). */
 export interface CoreOnlyParams {
@@ -85,6 +94,46 @@ export function bind<P extends CorePrim>(
     vjp: vjp === null ? null : (g, wants) => vjp(g, { inputs, output: out, params, wants }),
   });
   return out;
+}
+
+/**
+ * A multi-output primitive's rule: its output specs. Multi-output primitives
+ * (optimizer kernels) have no VJP: {@linkcode bindMulti} refuses them under a
+ * gradient tape.
+ */
+export interface MultiRule<P extends MultiPrim> {
+  /** Output shapes and dtypes, given the inputs' shapes and dtypes. */
+  outSpecs(
+    inputs: readonly { shape: Shape; dtype: DType }[],
+    params: MultiPrimParams[P],
+  ): OutSpec[];
+}
+
+/** The multi-output rule table type: one rule per multi-output primitive, checked by `deno check`. */
+export type MultiRuleTable = { [P in MultiPrim]: MultiRule<P> };
+
+/**
+ * Apply multi-output primitive `prim` to `inputs`: one new tensor per output,
+ * each registered in the current scope. Throws `<prim>: not differentiable (an
+ * input is being traced by grad/vjp)` when an active gradient tape tracks an input.
+ */
+export function bindMulti<P extends MultiPrim>(
+  prim: P,
+  inputs: readonly Tensor[],
+  params: MultiPrimParams[P],
+): Tensor[] {
+  const backend = sameBackend(prim, inputs);
+  if (isTracked(inputs)) {
+    throw new Error(`${prim}: not differentiable (an input is being traced by grad/vjp)`);
+  }
+  const specs = multiRuleFor(prim).outSpecs(inputs, params);
+  const buffers = backend.runMulti(
+    prim,
+    inputs.map((t) => ({ buffer: t.buffer, shape: t.shape, dtype: t.dtype })),
+    params,
+    specs,
+  );
+  return buffers.map((b, i) => wrapBuffer(backend, b, specs[i].shape, specs[i].dtype));
 }
 
 /** The one backend all `inputs` live on; a clear error when they are disposed or mixed. */

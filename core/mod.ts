@@ -81,6 +81,12 @@ export {
 export { concat, pad, slice, sliceAxis } from "./ops/slice.ts";
 export { gather, oneHot, scatterAdd, takeAlongLastAxis } from "./ops/indexing.ts";
 export { l2Normalize } from "./ops/normalize.ts";
+export {
+  adamUpdate,
+  type AdamUpdateInputs,
+  type AdamUpdateOptions,
+  normalizeAlong,
+} from "./ops/optimizer_kernels.ts";
 export { crossEntropy } from "./ops/losses.ts";
 export { customVjp, grad, type GradOptions, valueAndGrad, vjp, type VjpFunction } from "./grad.ts";
 export {
@@ -117,6 +123,8 @@ export type {
   CompareOp,
   DataArray,
   DType,
+  MultiPrim,
+  MultiPrimParams,
   Operand,
   OutSpec,
   Prim,

@@ -5,7 +5,8 @@
  *
  * @module
  */
-import type { CorePrim, Rule, RuleTable } from "./bind.ts";
+import type { MultiPrim } from "../kernels/backend.ts";
+import type { CorePrim, MultiRule, MultiRuleTable, Rule, RuleTable } from "./bind.ts";
 import { binaryRule, castRule, compareRule, unaryRule, whereRule } from "./ops/elementwise.ts";
 import { logSoftmaxRule, reduceMaxRule, reduceSumRule } from "./ops/reduce.ts";
 import { matmulRule } from "./ops/matmul.ts";
@@ -13,8 +14,10 @@ import { aliasRule, broadcastRule, reshapeRule, transposeRule } from "./ops/shap
 import { concatRule, padRule, sliceRule } from "./ops/slice.ts";
 import { gatherRule, scatterAddRule } from "./ops/indexing.ts";
 import { crossEntropyGradRule, crossEntropyRule } from "./ops/losses.ts";
+import { adamUpdateRule, normalizeAxisRule } from "./ops/optimizer_kernels.ts";
 
 let table: RuleTable | null = null;
+let multiTable: MultiRuleTable | null = null;
 
 /** Built on first use, so that the ops' modules have finished loading. */
 function build(): RuleTable {
@@ -39,7 +42,25 @@ function build(): RuleTable {
     scatterAdd: scatterAddRule,
     crossEntropy: crossEntropyRule,
     crossEntropyGrad: crossEntropyGradRule,
+    normalizeAxis: normalizeAxisRule,
   };
+}
+
+/** The multi-output primitives' rules (none has a VJP). */
+function buildMulti(): MultiRuleTable {
+  return { adamUpdate: adamUpdateRule };
+}
+
+/** The rule of multi-output primitive `prim`. */
+export function multiRuleFor<P extends MultiPrim>(prim: P): MultiRule<P> {
+  multiTable ??= buildMulti();
+  return multiTable[prim] as unknown as MultiRule<P>;
+}
+
+/** Every multi-output primitive name (for tests that must cover them all). */
+export function multiPrimitiveNames(): MultiPrim[] {
+  multiTable ??= buildMulti();
+  return Object.keys(multiTable) as MultiPrim[];
 }
 
 /** The rule of primitive `prim`. */

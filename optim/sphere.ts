@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { l2Normalize, type Tensor, treeMap } from "../core/mod.ts";
+import { normalizeAlong, type Tensor, treeMap } from "../core/mod.ts";
 import type { Params } from "./transform.ts";
 
 /** Where each parameter keeps unit vectors: `-1` rows, `0` columns, `null` not normalized. */
@@ -25,6 +25,7 @@ export interface ProjectOptions {
  * A function that renormalizes the vectors of each parameter along its axis (a tree of
  * `-1 | 0 | null` shaped like the parameters; `null` leaves pass through unchanged). Apply it
  * to the parameters after each update, and once at init. Optimizer state is not involved.
+ * Each matrix is one `normalizeAlong` primitive (one dispatch on WebGPU).
  *
  * @example
  * ```ts
@@ -54,7 +55,7 @@ export function projectToSphere(
             `projectToSphere: axis ${axis} needs a matrix, got shape [${p.shape.join(",")}]`,
           );
         }
-        return l2Normalize(p, { axis, eps });
+        return normalizeAlong(p, axis, { eps });
       },
       params,
       axes,

@@ -26,6 +26,8 @@ import type {
   BackendMemory,
   DataArray,
   DType,
+  MultiPrim,
+  MultiPrimParams,
   Operand,
   OutSpec,
   Prim,
@@ -47,6 +49,7 @@ import { matmulKernel } from "./matmul.ts";
 import { crossEntropyGradKernel, crossEntropyKernel } from "./cross_entropy.ts";
 import { logSoftmaxKernel, reduceMaxKernel, reduceSumKernel } from "./reduce.ts";
 import { castKernel, unaryKernel } from "./unary.ts";
+import { adamUpdateKernel, normalizeAxisKernel } from "./optimizer.ts";
 
 export { CpuBuffer } from "./buffer.ts";
 
@@ -80,6 +83,7 @@ function kernelTable(blas: Blas | null): CpuKernelTable {
     logSoftmax: logSoftmaxKernel,
     crossEntropy: crossEntropyKernel,
     crossEntropyGrad: crossEntropyGradKernel,
+    normalizeAxis: normalizeAxisKernel,
   };
 }
 
@@ -155,6 +159,23 @@ export class CpuBackend implements Backend {
       dtype: x.dtype,
     }));
     return this.#track(kernel(ops, params, out), out.dtype);
+  }
+
+  /** Run multi-output `prim` on `inputs` into new buffers of specs `outs`. */
+  runMulti<P extends MultiPrim>(
+    prim: P,
+    inputs: readonly Operand[],
+    params: MultiPrimParams[P],
+    outs: readonly OutSpec[],
+  ): CpuBuffer[] {
+    if (prim !== "adamUpdate") throw new Error(`cpu: runMulti: unknown primitive ${prim}`);
+    const ops: CpuOperand[] = inputs.map((x) => ({
+      data: this.#own(x.buffer, prim).data,
+      shape: x.shape,
+      dtype: x.dtype,
+    }));
+    const arrays = adamUpdateKernel(ops, params, outs);
+    return arrays.map((a, i) => this.#track(a, outs[i].dtype));
   }
 
   /** Live buffers and their bytes (the CPU has no pool). */

@@ -13,6 +13,8 @@ import type {
   BackendMemory,
   DataArray,
   DType,
+  MultiPrim,
+  MultiPrimParams,
   Operand,
   OutSpec,
   Prim,
@@ -29,6 +31,7 @@ import { runMatmul } from "./matmul.ts";
 import { PipelineCache } from "./pipelines.ts";
 import { runReduceMax, runReduceSum } from "./reduce.ts";
 import { runLogSoftmax } from "./softmax.ts";
+import { runAdamUpdate, runNormalizeAxis } from "./optimizer.ts";
 import { runCrossEntropy, runCrossEntropyGrad } from "./cross_entropy.ts";
 import type { GpuOperand, KernelHost } from "./wgsl.ts";
 
@@ -64,6 +67,7 @@ const KERNELS: { [P in Prim]: PrimKernel<P> } = {
   logSoftmax: runLogSoftmax,
   crossEntropy: runCrossEntropy,
   crossEntropyGrad: runCrossEntropyGrad,
+  normalizeAxis: runNormalizeAxis,
 };
 
 const DTYPES: readonly DType[] = ["f32", "i32", "bool"];
@@ -146,7 +150,7 @@ export async function createWebGpuBackend(
   const pipelines = new PipelineCache(device);
   const dispatcher = new Dispatcher(ctx, { tensors, staging }, { maxBatch: opts.maxBatch });
   const host: KernelHost = {
-    kernel: (key, make, inputs) => pipelines.get(key, make, inputs),
+    kernel: (key, make, inputs, outputs) => pipelines.get(key, make, inputs, outputs),
     dispatch: (k, params, buffers, grid) => dispatcher.dispatch(k, params, buffers, grid),
     maxWorkgroupsPerDim: limits.maxComputeWorkgroupsPerDimension,
     isSoftware: ctx.isSoftware,
@@ -228,6 +232,30 @@ export async function createWebGpuBackend(
         throw e;
       }
       return new WebGpuBuffer(dst, bytes);
+    },
+    runMulti<P extends MultiPrim>(
+      prim: P,
+      inputs: readonly Operand[],
+      params: MultiPrimParams[P],
+      outs: readonly OutSpec[],
+    ): BackendBuffer[] {
+      ctx.check(prim);
+      if (prim !== "adamUpdate") throw new Error(`webgpu: runMulti: unknown primitive ${prim}`);
+      const ops: GpuOperand[] = inputs.map((x) => {
+        checkDtype(x.dtype, prim);
+        return { buffer: own(x.buffer, prim).gpu, shape: x.shape, dtype: x.dtype };
+      });
+      const dsts = outs.map((o) => {
+        checkDtype(o.dtype, prim);
+        return tensors.acquire(bytesOf(o.dtype, sizeOf(o.shape)), { op: prim, shape: o.shape });
+      });
+      try {
+        runAdamUpdate(host, ops, params, outs, dsts);
+      } catch (e) {
+        for (const d of dsts) tensors.release(d);
+        throw e;
+      }
+      return dsts.map((d, i) => new WebGpuBuffer(d, bytesOf(outs[i].dtype, sizeOf(outs[i].shape))));
     },
     memory(): BackendMemory {
       const t = tensors.stats();

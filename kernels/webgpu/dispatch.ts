@@ -158,7 +158,7 @@ export class Dispatcher {
   }
 
   #bindGroup(kernel: Kernel, buffers: readonly GPUBuffer[]): GPUBindGroup {
-    let key = `${kernel.inputs}`;
+    let key = `${kernel.inputs}|${kernel.outputs}`;
     for (const b of buffers) key += `,${this.#id(b)}`;
     let bg = this.#bindGroups.get(key);
     if (bg) return bg;

@@ -22,6 +22,8 @@ export interface Kernel {
   readonly layout: GPUBindGroupLayout;
   /** The layout signature: number of read-only inputs. */
   readonly inputs: number;
+  /** The number of read-write outputs after them (1 unless a multi-output kernel). */
+  readonly outputs: number;
 }
 
 /** WGSL prelude every kernel starts with: the parameter block and `P(i)`. */
@@ -65,7 +67,7 @@ export class PipelineCache {
   readonly #device: GPUDevice;
   readonly #byKey = new Map<string, Kernel>();
   readonly #byText = new Map<string, Kernel>();
-  readonly #layouts = new Map<number, GPUBindGroupLayout>();
+  readonly #layouts = new Map<string, GPUBindGroupLayout>();
   /** Number of pipelines compiled so far. */
   compiled = 0;
 
@@ -73,14 +75,17 @@ export class PipelineCache {
     this.#device = device;
   }
 
-  /** The kernel for variant `key`, compiling `make()` on first use. */
-  get(key: string, make: () => string, inputs: number): Kernel {
+  /**
+   * The kernel for variant `key`, compiling `make()` on first use; it binds `inputs`
+   * read-only storage buffers, then `outputs` read-write ones.
+   */
+  get(key: string, make: () => string, inputs: number, outputs = 1): Kernel {
     const hit = this.#byKey.get(key);
     if (hit) return hit;
     const text = make();
     let kernel = this.#byText.get(text);
     if (!kernel) {
-      const layout = this.#layout(inputs);
+      const layout = this.#layout(inputs, outputs);
       const module = this.#device.createShaderModule({ code: text, label: key });
       const pipeline = this.#device.createComputePipeline({
         label: key,
@@ -88,22 +93,23 @@ export class PipelineCache {
         compute: { module, entryPoint: "main" },
       });
       this.compiled++;
-      kernel = { pipeline, layout, inputs };
+      kernel = { pipeline, layout, inputs, outputs };
       this.#byText.set(text, kernel);
     }
     this.#byKey.set(key, kernel);
     return kernel;
   }
 
-  #layout(inputs: number): GPUBindGroupLayout {
-    let layout = this.#layouts.get(inputs);
+  #layout(inputs: number, outputs: number): GPUBindGroupLayout {
+    const signature = `${inputs}|${outputs}`;
+    let layout = this.#layouts.get(signature);
     if (layout) return layout;
     const entries: GPUBindGroupLayoutEntry[] = [{
       binding: 0,
       visibility: GPUShaderStage.COMPUTE,
       buffer: { type: "uniform", hasDynamicOffset: true, minBindingSize: PARAM_BYTES },
     }];
-    for (let i = 0; i <= inputs; i++) {
+    for (let i = 0; i < inputs + outputs; i++) {
       entries.push({
         binding: i + 1,
         visibility: GPUShaderStage.COMPUTE,
@@ -111,7 +117,7 @@ export class PipelineCache {
       });
     }
     layout = this.#device.createBindGroupLayout({ entries });
-    this.#layouts.set(inputs, layout);
+    this.#layouts.set(signature, layout);
     return layout;
   }
 }

@@ -20,8 +20,11 @@ export interface GpuOperand {
 
 /** What kernel families need from the backend. */
 export interface KernelHost {
-  /** The cached kernel for `key`, compiled from `make()` on first use. */
-  kernel(key: string, make: () => string, inputs: number): Kernel;
+  /**
+   * The cached kernel for `key`, compiled from `make()` on first use, binding `inputs`
+   * read-only buffers then `outputs` (default 1) read-write ones.
+   */
+  kernel(key: string, make: () => string, inputs: number, outputs?: number): Kernel;
   /** Record one dispatch. */
   dispatch(
     kernel: Kernel,

@@ -184,6 +184,21 @@ const table: Record<CorePrim, Row> = {
       argnums: [0, 2],
     }],
   },
+  normalizeAxis: {
+    cases: [{
+      name: "normalizeAlong(matrix, 0 | -1, {eps})",
+      inputs: fc.record({
+        r: fc.integer({ min: 1, max: 4 }),
+        c: fc.integer({ min: 1, max: 4 }),
+        axis: fc.constantFrom(0, -1),
+        eps: fc.constantFrom(0, 0.5),
+      }).chain(({ r, c, axis, eps }) =>
+        tensorArb([r, c], { dtype: "f64", domain: "any", awayFrom: [0], margin: 0.2 })
+          .map((x) => ({ xs: [x], ints: [axis, eps] }))
+      ),
+      f: ([x], [axis, eps]) => nu.normalizeAlong(x, axis as 0 | -1, { eps }),
+    }],
+  },
   matmul: {
     cases: [{
       name: "matmul(transA, transB) with broadcast batch dims",
