@@ -13,7 +13,6 @@ import {
   probeAdapter,
   type WebGpuBackend,
 } from "../../kernels/webgpu/backend.ts";
-import { fc } from "../../testing/fc.ts";
 import { type Host as HostTensor, numel, typed } from "./cpu_naive.ts";
 
 const found = await probeAdapter();
