@@ -12,7 +12,8 @@
 #   .bin/jax-js-0.1.25.js (optional) jax-js bundled into one file, to time its WebGPU backend too
 #
 #   bash bench/gpu_device.sh   (*_SECONDS and *_ARGS tune each part; SWEEP_BASE replaces the
-#   sweep flags, SWEEP_ARGS adds to them; ONLY_SWEEP=1 runs the sweep alone)
+#   sweep flags, SWEEP_ARGS adds to them; ONLY_SWEEP=1 runs the sweep alone; SKIP_BENCH=1 skips
+#   the matmul benchmarks)
 set -uo pipefail
 OUT="${OUT:-/tmp/out}"
 mkdir -p "$OUT"
@@ -42,6 +43,7 @@ stamp "training step (nGPT, depth 2, batch 16, seq 64) on webgpu"
 timeout "${STEP_SECONDS:-70}" deno run -A --no-lock bench/nn_step.ts --backends webgpu ${STEP_ARGS:---widths 64,256,1024} \
   --steps 20 --json "$OUT/nn_step.json"
 
+if [ -z "${SKIP_BENCH:-}" ]; then
 stamp "matmul kernel variants"
 timeout "${TUNE_SECONDS:-60}" deno run -A --no-lock bench/webgpu_matmul_tune.ts \
   ${TUNE_ARGS:---shapes 4096,1024,fwd,gA,gB --variants chosen,tiled8/16,tiled8/8,tiled4/16} >"$OUT/tune.txt" 2>&1
@@ -56,6 +58,7 @@ timeout "${BENCH_SECONDS:-100}" deno run -A --no-lock bench/peers/matmul.ts --ba
   ${BENCH_ARGS:---sizes 1024,2048,4096 --gpu-max 4096} --cell-timeout 40 --out /tmp/peers.json >"$OUT/peers.md"
 stamp "matmul exit $?"
 cat "$OUT/peers.md" | head -30
+fi
 
 fi
 
