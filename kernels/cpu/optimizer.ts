@@ -44,14 +44,27 @@ export function adamUpdateKernel(
   const np = allocFor(spec.dtype, n);
   const nm = allocFor(spec.dtype, n);
   const nv = allocFor(spec.dtype, n);
-  for (let i = 0; i < n; i++) {
-    const gi = g[i];
-    const mi = r(r(m[i] * kb1) + r(gi * ka1));
-    const vi = r(r(v[i] * kb2) + r(r(gi * gi) * ka2));
-    nm[i] = mi;
-    nv[i] = vi;
-    const direction = r(r(mi / r(r(Math.sqrt(vi)) + epsHat)) * scale);
-    np[i] = p[i] + r(direction * negLr);
+  if (spec.dtype === "f32") {
+    // Math.fround written out (not through `r`) so that V8 inlines it: 3-4x faster.
+    const f = Math.fround;
+    for (let i = 0; i < n; i++) {
+      const gi = g[i];
+      const mi = f(f(m[i] * kb1) + f(gi * ka1));
+      const vi = f(f(v[i] * kb2) + f(f(gi * gi) * ka2));
+      nm[i] = mi;
+      nv[i] = vi;
+      const direction = f(f(mi / f(f(Math.sqrt(vi)) + epsHat)) * scale);
+      np[i] = p[i] + f(direction * negLr);
+    }
+  } else {
+    for (let i = 0; i < n; i++) {
+      const gi = g[i];
+      const mi = m[i] * kb1 + gi * ka1;
+      const vi = v[i] * kb2 + gi * gi * ka2;
+      nm[i] = mi;
+      nv[i] = vi;
+      np[i] = p[i] + (mi / (Math.sqrt(vi) + epsHat)) * scale * negLr;
+    }
   }
   return [np, nm, nv];
 }
