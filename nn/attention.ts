@@ -44,6 +44,8 @@ export interface AttentionOptions {
   readonly sqkFactor: number;
   /** RoPE tables for the head size, covering at least `T` positions. */
   readonly rope: RopeTables;
+  /** The `[T, T]` causal mask (default: built here); a model builds it once for all blocks. */
+  readonly mask?: Tensor;
 }
 
 /**
@@ -108,7 +110,7 @@ export function attention(params: AttentionParams, h: Tensor, options: Attention
     const k = mul(l2Normalize(applyRope(project(params.k), options.rope)), sqk);
     const v = project(params.v);
     const scores = matmul(q, k, { transB: true });
-    const masked = where(causalMask(T, h), scores, -1e9);
+    const masked = where(options.mask ?? causalMask(T, h), scores, -1e9);
     const perHead = matmul(softmax(masked), v); // [B, H, T, k]
     const merged = reshape(transpose(perHead, [0, 2, 1, 3]), [B, T, d]);
     return matmul(merged, params.o, { transB: true });

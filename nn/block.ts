@@ -56,6 +56,8 @@ export interface BlockOptions {
   readonly factors: RescalerFactors;
   /** RoPE tables for the head size. */
   readonly rope: RopeTables;
+  /** The causal mask, shared by every block of one forward pass (default: built per block). */
+  readonly mask?: Tensor;
 }
 
 /**
@@ -77,9 +79,9 @@ export interface BlockOptions {
  * ```
  */
 export function block(params: BlockParams, h: Tensor, options: BlockOptions): Tensor {
-  const { heads, factors, rope } = options;
+  const { heads, factors, rope, mask } = options;
   return tidy(() => {
-    const a = attention(params.attn, h, { heads, sqkFactor: factors.sqk, rope });
+    const a = attention(params.attn, h, { heads, sqkFactor: factors.sqk, rope, mask });
     const h1 = normLerp(h, a, mul(params.alphaA, factors.alphaA));
     const m = mlp(params.mlp, h1, { suFactor: factors.su, svFactor: factors.sv });
     return normLerp(h1, m, mul(params.alphaM, factors.alphaM));

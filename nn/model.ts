@@ -31,6 +31,7 @@ import {
   type Tensor,
   tidy,
 } from "../core/mod.ts";
+import { causalMask } from "./attention.ts";
 import { block } from "./block.ts";
 import type { ModelConfig } from "./config.ts";
 import type { NgptParams } from "./params.ts";
@@ -96,8 +97,11 @@ export function hiddenStates(params: NgptParams, tokens: Tensor, options: ApplyO
       backend: params.embed.backend,
     });
     const states = [gather(params.embed, tokens, { axis: 0 })];
+    const mask = causalMask(tokens.shape[1], params.embed);
     for (const p of params.blocks) {
-      states.push(block(p, states[states.length - 1], { heads: config.heads, factors, rope }));
+      states.push(
+        block(p, states[states.length - 1], { heads: config.heads, factors, rope, mask }),
+      );
     }
     return states;
   });
