@@ -1,13 +1,17 @@
 /**
  * Applying a primitive: check, run on the backend, wrap, record.
  *
- * Every op in nugrad ends in {@linkcode bind}. The primitive's rule (its
- * output spec and its VJP) comes from the rule table in `rules.ts`.
+ * Every op in nugrad ends in {@linkcode bind}. Each op module hands its
+ * primitives' rules (output spec, VJP and, for elementwise primitives, the
+ * scalar definition that every backend renders) to {@linkcode defineRule};
+ * `rules.ts` gathers them into the type-checked table that tests read.
  *
  * @module
  */
 import type {
   Backend,
+  BinaryOp,
+  CompareOp,
   DType,
   MultiPrim,
   MultiPrimParams,
@@ -15,13 +19,29 @@ import type {
   Prim,
   PrimParams,
   Shape,
+  UnaryOp,
 } from "../kernels/backend.ts";
+import { sizeOf } from "../kernels/backend.ts";
+import { type FusedKernel, ProgramBuilder } from "../kernels/fused.ts";
 import { fmtShape, shareStorage, type Tensor, wrapBuffer } from "./tensor.ts";
 import { isTracked, record } from "./tape.ts";
-import { multiRuleFor, ruleFor } from "./rules.ts";
+import { compatibleBackends, redirectBackend } from "./trace_context.ts";
 
-/** Parameters of the primitives the core adds to the backend's (no kernel of their own). */
+/**
+ * Parameters of the primitives the core adds to the backend's: elementwise
+ * primitives (run as generated kernels) and the storage-sharing ones.
+ */
 export interface CoreOnlyParams {
+  /** Elementwise function of one input. */
+  unary: { op: UnaryOp };
+  /** Elementwise arithmetic of two broadcast inputs. */
+  binary: { op: BinaryOp };
+  /** Elementwise comparison of two broadcast inputs (bool out). */
+  compare: { op: CompareOp };
+  /** `cond ? a : b`, broadcast. */
+  where: Record<string, never>;
+  /** Convert to dtype `to`. */
+  cast: { to: DType };
   /** Same storage, new shape. */
   reshape: { shape: Shape };
   /** Same storage, same shape, a new identity (the tape's view of an input). */
@@ -56,6 +76,43 @@ export interface Rule<P extends CorePrim> {
   outSpec(inputs: readonly { shape: Shape; dtype: DType }[], params: CorePrimParams[P]): OutSpec;
   /** Input cotangents (null where an input gets none) from the output cotangent. */
   vjp: ((cotangent: Tensor, node: NodeView<P>) => readonly (Tensor | null)[]) | null;
+  /**
+   * For elementwise primitives: the scalar definition, as nodes added to `b`
+   * over the inputs' values `args`; returns the result's node. Every backend
+   * renders it (JavaScript, WGSL), alone or fused with its neighbours.
+   */
+  scalar?: (
+    b: ProgramBuilder,
+    args: readonly number[],
+    params: CorePrimParams[P],
+    dtypes: { inputs: readonly DType[]; out: DType },
+  ) => number;
+}
+
+const registry = new Map<CorePrim, Rule<never>>();
+
+/**
+ * Register primitive `prim`'s rule (each op module does this for its
+ * primitives); returns the rule.
+ *
+ * @example
+ * ```ts
+ * import { ruleOf } from "./bind.ts";
+ * import "./ops/elementwise.ts";
+ * import { assertTrue } from "../testing/assert.ts";
+ * assertTrue(ruleOf("unary").scalar !== undefined);
+ * ```
+ */
+export function defineRule<P extends CorePrim>(prim: P, rule: Rule<P>): Rule<P> {
+  registry.set(prim, rule as unknown as Rule<never>);
+  return rule;
+}
+
+/** The registered rule of `prim` (throws if its op module was never loaded). */
+export function ruleOf<P extends CorePrim>(prim: P): Rule<P> {
+  const r = registry.get(prim);
+  if (r === undefined) throw new Error(`bind: no rule registered for primitive ${prim}`);
+  return r as unknown as Rule<P>;
 }
 
 /** The rule table type: one rule per primitive, checked by `deno check`. */
@@ -71,12 +128,22 @@ export function bind<P extends CorePrim>(
   inputs: readonly Tensor[],
   params: CorePrimParams[P],
 ): Tensor {
-  const backend = sameBackend(prim, inputs);
-  const rule = ruleFor(prim);
+  const backend = redirectBackend(sameBackend(prim, inputs));
+  const rule = ruleOf(prim);
   const spec = rule.outSpec(inputs, params);
   let out: Tensor;
   if (prim === "reshape" || prim === "alias") {
     out = shareStorage(inputs[0], spec.shape);
+  } else if (rule.scalar !== undefined) {
+    const kernel = elementwiseKernel(rule as Rule<P>, inputs, params, spec);
+    const buffer = backend.alloc(spec.dtype, sizeOf(spec.shape));
+    try {
+      backend.runFused(kernel, inputs.map((t) => t.buffer), [buffer]);
+    } catch (e) {
+      backend.release(buffer);
+      throw e;
+    }
+    out = wrapBuffer(backend, buffer, spec.shape, spec.dtype);
   } else {
     const buffer = backend.run(
       prim as Prim,
@@ -97,6 +164,57 @@ export function bind<P extends CorePrim>(
 }
 
 /**
+ * The one-op kernel of an elementwise primitive: each input read with its
+ * broadcast strides over the output shape, the rule's scalar definition, one
+ * output.
+ *
+ * @example
+ * ```ts
+ * import { elementwiseKernel, ruleOf } from "./bind.ts";
+ * import { tensor } from "./ops/create.ts";
+ * import "./ops/elementwise.ts";
+ * import { assertEquals } from "../testing/assert.ts";
+ * const [a, b] = [tensor([[1], [2]]), tensor([1, 2, 3])];
+ * const k = elementwiseKernel(ruleOf("binary"), [a, b], { op: "add" }, { shape: [2, 3], dtype: "f32" });
+ * assertEquals(k.inputs.map((x) => x.strides), [[1, 0], [0, 1]]);
+ * ```
+ */
+export function elementwiseKernel<P extends CorePrim>(
+  rule: Rule<P>,
+  inputs: readonly { shape: Shape; dtype: DType }[],
+  params: CorePrimParams[P],
+  out: OutSpec,
+): FusedKernel {
+  const b = new ProgramBuilder();
+  const dtypes = inputs.map((t) => t.dtype);
+  const args = inputs.map((t, i) => b.load(i, t.dtype));
+  const node = rule.scalar!(b, args, params, { inputs: dtypes, out: out.dtype });
+  return {
+    shape: out.shape,
+    inputs: inputs.map((t) => ({
+      dtype: t.dtype,
+      strides: broadcastStridesOf(t.shape, out.shape),
+      offset: 0,
+    })),
+    nodes: b.nodes,
+    outputs: [node],
+  };
+}
+
+/** Row-major strides of `inShape` read over `outShape` (0 on broadcast axes). */
+export function broadcastStridesOf(inShape: Shape, outShape: Shape): number[] {
+  const r = outShape.length;
+  const lead = r - inShape.length;
+  const s = new Array<number>(r).fill(0);
+  let acc = 1;
+  for (let d = inShape.length - 1; d >= 0; d--) {
+    s[d + lead] = inShape[d] === 1 ? 0 : acc;
+    acc *= inShape[d];
+  }
+  return s;
+}
+
+/**
  * A multi-output primitive's rule: its output specs. Multi-output primitives
  * (optimizer kernels) have no VJP: {@linkcode bindMulti} refuses them under a
  * gradient tape.
@@ -112,6 +230,20 @@ export interface MultiRule<P extends MultiPrim> {
 /** The multi-output rule table type: one rule per multi-output primitive, checked by `deno check`. */
 export type MultiRuleTable = { [P in MultiPrim]: MultiRule<P> };
 
+const multiRegistry = new Map<MultiPrim, MultiRule<never>>();
+
+/** Register multi-output primitive `prim`'s rule; returns the rule. */
+export function defineMultiRule<P extends MultiPrim>(prim: P, rule: MultiRule<P>): MultiRule<P> {
+  multiRegistry.set(prim, rule as unknown as MultiRule<never>);
+  return rule;
+}
+
+function multiRuleOf<P extends MultiPrim>(prim: P): MultiRule<P> {
+  const r = multiRegistry.get(prim);
+  if (r === undefined) throw new Error(`bindMulti: no rule registered for primitive ${prim}`);
+  return r as unknown as MultiRule<P>;
+}
+
 /**
  * Apply multi-output primitive `prim` to `inputs`: one new tensor per output,
  * each registered in the current scope. Throws `<prim>: not differentiable (an
@@ -122,11 +254,11 @@ export function bindMulti<P extends MultiPrim>(
   inputs: readonly Tensor[],
   params: MultiPrimParams[P],
 ): Tensor[] {
-  const backend = sameBackend(prim, inputs);
+  const backend = redirectBackend(sameBackend(prim, inputs));
   if (isTracked(inputs)) {
     throw new Error(`${prim}: not differentiable (an input is being traced by grad/vjp)`);
   }
-  const specs = multiRuleFor(prim).outSpecs(inputs, params);
+  const specs = multiRuleOf(prim).outSpecs(inputs, params);
   const buffers = backend.runMulti(
     prim,
     inputs.map((t) => ({ buffer: t.buffer, shape: t.shape, dtype: t.dtype })),
@@ -147,7 +279,7 @@ export function sameBackend(op: string, inputs: readonly Tensor[]): Backend {
       );
     }
     if (b === null) b = t.backend;
-    else if (t.backend !== b) {
+    else if (!compatibleBackends(t.backend, b)) {
       throw new Error(
         `${op}: inputs live on different backends: ${b.name} and ${t.backend.name}; move one with toBackend()`,
       );

@@ -1,7 +1,9 @@
 /**
  * The rule table: one entry per primitive, typed as a mapped type over the
  * primitive names, so that a primitive without a rule fails `deno check`.
- * Each rule is defined beside its op (in `ops/`); this file only gathers them.
+ * Each rule is defined beside its op (in `ops/`) and handed to `bind` there
+ * (`defineRule`); this file only gathers them for tests and tools. Nothing in
+ * the op path imports it, so there is no import cycle.
  *
  * @module
  */
@@ -16,61 +18,48 @@ import { gatherRule, scatterAddRule } from "./ops/indexing.ts";
 import { crossEntropyGradRule, crossEntropyRule } from "./ops/losses.ts";
 import { adamUpdateRule, normalizeAxisRule } from "./ops/optimizer_kernels.ts";
 
-let table: RuleTable | null = null;
-let multiTable: MultiRuleTable | null = null;
+const table: RuleTable = {
+  unary: unaryRule,
+  binary: binaryRule,
+  compare: compareRule,
+  where: whereRule,
+  cast: castRule,
+  reduceSum: reduceSumRule,
+  reduceMax: reduceMaxRule,
+  logSoftmax: logSoftmaxRule,
+  matmul: matmulRule,
+  reshape: reshapeRule,
+  alias: aliasRule,
+  transpose: transposeRule,
+  broadcast: broadcastRule,
+  slice: sliceRule,
+  pad: padRule,
+  concat: concatRule,
+  gather: gatherRule,
+  scatterAdd: scatterAddRule,
+  crossEntropy: crossEntropyRule,
+  crossEntropyGrad: crossEntropyGradRule,
+  normalizeAxis: normalizeAxisRule,
+};
 
-/** Built on first use, so that the ops' modules have finished loading. */
-function build(): RuleTable {
-  return {
-    unary: unaryRule,
-    binary: binaryRule,
-    compare: compareRule,
-    where: whereRule,
-    cast: castRule,
-    reduceSum: reduceSumRule,
-    reduceMax: reduceMaxRule,
-    logSoftmax: logSoftmaxRule,
-    matmul: matmulRule,
-    reshape: reshapeRule,
-    alias: aliasRule,
-    transpose: transposeRule,
-    broadcast: broadcastRule,
-    slice: sliceRule,
-    pad: padRule,
-    concat: concatRule,
-    gather: gatherRule,
-    scatterAdd: scatterAddRule,
-    crossEntropy: crossEntropyRule,
-    crossEntropyGrad: crossEntropyGradRule,
-    normalizeAxis: normalizeAxisRule,
-  };
-}
-
-/** The multi-output primitives' rules (none has a VJP). */
-function buildMulti(): MultiRuleTable {
-  return { adamUpdate: adamUpdateRule };
-}
+const multiTable: MultiRuleTable = { adamUpdate: adamUpdateRule };
 
 /** The rule of multi-output primitive `prim`. */
 export function multiRuleFor<P extends MultiPrim>(prim: P): MultiRule<P> {
-  multiTable ??= buildMulti();
   return multiTable[prim] as unknown as MultiRule<P>;
 }
 
 /** Every multi-output primitive name (for tests that must cover them all). */
 export function multiPrimitiveNames(): MultiPrim[] {
-  multiTable ??= buildMulti();
   return Object.keys(multiTable) as MultiPrim[];
 }
 
 /** The rule of primitive `prim`. */
 export function ruleFor<P extends CorePrim>(prim: P): Rule<P> {
-  table ??= build();
   return table[prim] as unknown as Rule<P>;
 }
 
 /** Every primitive name (for tests that must cover them all). */
 export function primitiveNames(): CorePrim[] {
-  table ??= build();
   return Object.keys(table) as CorePrim[];
 }

@@ -8,6 +8,7 @@
  *
  * @module
  */
+import type { FusedKernel } from "./fused.ts";
 
 /** Element types. `f64` exists on the CPU backend only (for gradient checks). */
 export type DType = "f32" | "f64" | "i32" | "bool";
@@ -69,15 +70,14 @@ export type BinaryOp = "add" | "sub" | "mul" | "div" | "pow" | "max" | "min";
 export type CompareOp = "lt" | "le" | "gt" | "ge" | "eq" | "ne";
 
 /**
- * Every primitive a backend runs, with its parameters.
+ * Every structural primitive a backend runs, with its parameters. Elementwise
+ * work (unary and binary functions, comparisons, `where`, `cast`) is not a
+ * primitive of the backend: it arrives as a {@linkcode FusedKernel} through
+ * {@linkcode Backend.runFused}, generated from one definition per op.
  *
  * Shapes of inputs and output are passed separately (as {@linkcode Operand}s
  * and the `out` spec), so parameters hold only what shapes cannot say.
  *
- * - `unary`: one input, same shape and dtype out.
- * - `binary`: two inputs of one dtype, broadcast to `out.shape`.
- * - `compare`: two inputs of one dtype, broadcast; output dtype `bool`.
- * - `where`: `(cond: bool, a, b)`, all broadcast to `out.shape`.
  * - `reduceSum` / `reduceMax`: reduce over `axes` (sorted, unique); the output
  *   keeps those axes with size 1 (`out.shape` has the input's rank).
  * - `matmul`: `a [...batchA, m, k]` times `b [...batchB, k, n]` (after the
@@ -92,8 +92,6 @@ export type CompareOp = "lt" | "le" | "gt" | "ge" | "eq" | "ne";
  *   `x.shape[:axis] + idx.shape + x.shape[axis+1:]` (NumPy `take`).
  * - `scatterAdd`: the transpose of `gather`: `(g, idx)` summed into zeros of
  *   `out.shape` along `axis` (`size` = `out.shape[axis]`).
- * - `cast`: convert to `params.to` (= `out.dtype`; bool -> 0/1; float -> i32 truncates;
- *   anything -> bool is `x != 0`).
  * - `logSoftmax`: fused, along the last axis.
  * - `crossEntropy`: `(logits [..., V], targets i32 [...])` -> `[...]`: per row
  *   `logsumexp(logits) - logits[target]`; a target outside `[0, V)` gives NaN.
@@ -103,14 +101,6 @@ export type CompareOp = "lt" | "le" | "gt" | "ge" | "eq" | "ne";
  *   (`axis: 0`) times `1 / sqrt(sum of its squares + eps)`.
  */
 export interface PrimParams {
-  /** Elementwise function of one input. */
-  unary: { op: UnaryOp };
-  /** Elementwise arithmetic of two broadcast inputs. */
-  binary: { op: BinaryOp };
-  /** Elementwise comparison of two broadcast inputs (bool out). */
-  compare: { op: CompareOp };
-  /** `cond ? a : b`, broadcast. */
-  where: Record<string, never>;
   /** Sum over `axes` (kept as size 1). */
   reduceSum: { axes: readonly number[] };
   /** Maximum over `axes` (kept as size 1). */
@@ -131,8 +121,6 @@ export interface PrimParams {
   gather: { axis: number };
   /** The transpose of `gather`. */
   scatterAdd: { axis: number; size: number };
-  /** Convert to dtype `to`. */
-  cast: { to: DType };
   /** Fused log-softmax along the last axis. */
   logSoftmax: Record<string, never>;
   /** Fused per-row softmax cross-entropy. */
@@ -214,6 +202,23 @@ export interface Backend {
   readSync?(buffer: BackendBuffer, dtype: DType, size: number): DataArray;
   /** Give a buffer back; the handle must not be used again. */
   release(buffer: BackendBuffer): void;
+  /**
+   * A new buffer of `size` elements of `dtype` whose contents are unspecified:
+   * for kernels that write every element (fused kernels, compiled programs).
+   */
+  alloc(dtype: DType, size: number): BackendBuffer;
+  /**
+   * Run fused kernel `kernel` (see `kernels/fused.ts`): read `inputs` through
+   * the kernel's views and write every element of each buffer in `outputs` (one
+   * per output node, then the reduction's). No output may also be an input.
+   */
+  runFused(
+    kernel: FusedKernel,
+    inputs: readonly BackendBuffer[],
+    outputs: readonly BackendBuffer[],
+  ): void;
+  /** The most buffers (inputs and outputs together) one fused kernel may bind. */
+  readonly maxKernelBuffers: number;
   /** Run primitive `prim` on `inputs`, producing a new buffer of spec `out`. */
   run<P extends Prim>(
     prim: P,

@@ -7,6 +7,7 @@ import type { Backend, DataArray, DType, Shape } from "../../kernels/backend.ts"
 import { sizeOf } from "../../kernels/backend.ts";
 import { getBackend } from "../backends.ts";
 import { checkShape } from "../shape.ts";
+import { redirectBackend } from "../trace_context.ts";
 import { fmtShape, type NestedArray, type Tensor, wrapBuffer } from "../tensor.ts";
 
 /** Options for creation functions. */
@@ -65,7 +66,7 @@ export function fromData(
       `fromData: ${data.length} values do not fill shape ${fmtShape(shape)} (${n} elements)`,
     );
   }
-  const backend = opts.backend ?? getBackend();
+  const backend = redirectBackend(opts.backend ?? getBackend());
   if (!backend.dtypes.includes(dtype)) {
     throw new Error(
       `fromData: the ${backend.name} backend has no ${dtype} (it has ${backend.dtypes.join(", ")})`,

@@ -6,7 +6,8 @@
  * @module
  */
 import type { BinaryOp, CompareOp, DType, UnaryOp } from "../../kernels/backend.ts";
-import { bind, type Rule } from "../bind.ts";
+import { bind, defineRule, type Rule } from "../bind.ts";
+import type { ProgramBuilder } from "../../kernels/fused.ts";
 import { broadcastShapes, sameShape } from "../shape.ts";
 import { fmtShape, Tensor } from "../tensor.ts";
 import { fromData } from "./create.ts";
@@ -82,9 +83,35 @@ export function unbroadcast(g: Tensor, shape: readonly number[]): Tensor {
 
 // ------------------------------------------------------------------- unary
 
+/**
+ * The scalar definition of each unary op, over the backends' scalar functions:
+ * the one place an op's arithmetic is written (the CPU's JavaScript and the
+ * WGSL are rendered from it).
+ */
+const UNARY_SCALAR: Record<UnaryOp, (b: ProgramBuilder, x: number, t: DType) => number> = {
+  neg: (b, x, t) => b.fn("neg", [x], t),
+  exp: (b, x, t) => b.fn("exp", [x], t),
+  log: (b, x, t) => b.fn("log", [x], t),
+  sqrt: (b, x, t) => b.fn("sqrt", [x], t),
+  rsqrt: (b, x, t) => b.fn("div", [b.constant(1, t), b.fn("sqrt", [x], t)], t),
+  abs: (b, x, t) => b.fn("abs", [x], t),
+  sign: (b, x, t) => b.fn("sign", [x], t),
+  tanh: (b, x, t) => b.fn("tanh", [x], t),
+  sin: (b, x, t) => b.fn("sin", [x], t),
+  cos: (b, x, t) => b.fn("cos", [x], t),
+  // e = exp(-|x|) never overflows; sigmoid(x) = 1/(1+e) for x >= 0, e/(1+e) below.
+  sigmoid: (b, x, t) => {
+    const e = b.fn("exp", [b.fn("neg", [b.fn("abs", [x], t)], t)], t);
+    const s = b.fn("div", [b.constant(1, t), b.fn("add", [b.constant(1, t), e], t)], t);
+    const positive = b.fn("ge", [x, b.constant(0, t)], "bool");
+    return b.fn("select", [positive, s, b.fn("mul", [e, s], t)], t);
+  },
+};
+
 /** The unary primitive's rule. */
-export const unaryRule: Rule<"unary"> = {
+export const unaryRule: Rule<"unary"> = defineRule("unary", {
   outSpec: ([x]) => ({ shape: x.shape, dtype: x.dtype }),
+  scalar: (b, [x], { op }, { out }) => UNARY_SCALAR[op](b, x, out),
   vjp: (g, { inputs: [x], output: y, params: { op } }) => {
     switch (op) {
       case "neg":
@@ -111,7 +138,7 @@ export const unaryRule: Rule<"unary"> = {
         return [mul(g, mul(y, sub(1, y)))];
     }
   },
-};
+});
 
 const INT_UNARY: readonly UnaryOp[] = ["neg", "abs", "sign"];
 
@@ -232,9 +259,10 @@ export function relu(x: Tensor): Tensor {
 
 // ------------------------------------------------------------------ binary
 
-/** The binary primitive's rule. */
-export const binaryRule: Rule<"binary"> = {
+/** The binary primitive's rule: each op is one scalar function. */
+export const binaryRule: Rule<"binary"> = defineRule("binary", {
   outSpec: ([a, b]) => ({ shape: broadcastShapes("binary", a.shape, b.shape), dtype: a.dtype }),
+  scalar: (b, [x, y], { op }, { out }) => b.fn(op, [x, y], out),
   vjp: (g, { inputs: [a, b], output: y, params: { op }, wants: [wantA, wantB] }) => {
     let ga: Tensor | null = null, gb: Tensor | null = null;
     switch (op) {
@@ -279,7 +307,7 @@ export const binaryRule: Rule<"binary"> = {
       wantB && gb ? unbroadcast(gb, b.shape) : null,
     ];
   },
-};
+});
 
 function binary(op: BinaryOp, a: Tensor | number, b: Tensor | number): Tensor {
   return withOperands(op === "max" ? "maximum" : op === "min" ? "minimum" : op, a, b, (ta, tb) => {
@@ -342,10 +370,11 @@ export function minimum(a: Tensor | number, b: Tensor | number): Tensor {
 // ------------------------------------------------------------- comparisons
 
 /** The comparison primitive's rule (no derivative). */
-export const compareRule: Rule<"compare"> = {
+export const compareRule: Rule<"compare"> = defineRule("compare", {
   outSpec: ([a, b]) => ({ shape: broadcastShapes("compare", a.shape, b.shape), dtype: "bool" }),
+  scalar: (b, [x, y], { op }) => b.fn(op, [x, y], "bool"),
   vjp: null,
-};
+});
 
 function compare(op: CompareOp, a: Tensor | number, b: Tensor | number): Tensor {
   return withOperands(op, a, b, (ta, tb) => {
@@ -400,17 +429,18 @@ export function ne(a: Tensor | number, b: Tensor | number): Tensor {
 // ------------------------------------------------------------------- where
 
 /** The `where` primitive's rule. */
-export const whereRule: Rule<"where"> = {
+export const whereRule: Rule<"where"> = defineRule("where", {
   outSpec: ([c, a, b]) => ({
     shape: broadcastShapes("where", c.shape, broadcastShapes("where", a.shape, b.shape)),
     dtype: a.dtype,
   }),
+  scalar: (b, [c, x, y], _params, { out }) => b.fn("select", [c, x, y], out),
   vjp: (g, { inputs: [c, a, b], wants: [, wantA, wantB] }) => [
     null,
     wantA ? unbroadcast(where(c, g, 0), a.shape) : null,
     wantB ? unbroadcast(where(c, 0, g), b.shape) : null,
   ],
-};
+});
 
 /**
  * `cond ? a : b` elementwise, all three broadcast together; `a` or `b` may be numbers.
@@ -449,10 +479,11 @@ export function where(cond: Tensor, a: Tensor | number, b: Tensor | number): Ten
 // -------------------------------------------------------------------- cast
 
 /** The `cast` primitive's rule: float-to-float casts carry the cotangent back. */
-export const castRule: Rule<"cast"> = {
+export const castRule: Rule<"cast"> = defineRule("cast", {
   outSpec: ([x], { to }) => ({ shape: x.shape, dtype: to }),
+  scalar: (b, [x], { to }) => b.fn("cast", [x], to),
   vjp: (g, { inputs: [x] }) => [isFloat(x.dtype) && isFloat(g.dtype) ? cast(g, x.dtype) : null],
-};
+});
 
 /**
  * Convert to another dtype (bool to 0/1, float to i32 truncating, to bool as `x != 0`).

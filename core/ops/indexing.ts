@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { defineRule } from "../bind.ts";
 import type { DType } from "../../kernels/backend.ts";
 import { bind, type Rule } from "../bind.ts";
 import { normalizeAxis } from "../shape.ts";
@@ -15,7 +16,7 @@ import { expandDims } from "./shape.ts";
 import { tidy } from "../tensor.ts";
 
 /** The `gather` primitive's rule. */
-export const gatherRule: Rule<"gather"> = {
+export const gatherRule: Rule<"gather"> = defineRule("gather", {
   outSpec: ([x, idx], { axis }) => ({
     shape: [...x.shape.slice(0, axis), ...idx.shape, ...x.shape.slice(axis + 1)],
     dtype: x.dtype,
@@ -24,16 +25,16 @@ export const gatherRule: Rule<"gather"> = {
     bind("scatterAdd", [g, idx], { axis, size: x.shape[axis] }),
     null,
   ],
-};
+});
 
 /** The `scatterAdd` primitive's rule. */
-export const scatterAddRule: Rule<"scatterAdd"> = {
+export const scatterAddRule: Rule<"scatterAdd"> = defineRule("scatterAdd", {
   outSpec: ([g, idx], { axis, size }) => ({
     shape: [...g.shape.slice(0, axis), size, ...g.shape.slice(axis + idx.shape.length)],
     dtype: g.dtype,
   }),
   vjp: (ct, { inputs: [, idx], params: { axis } }) => [bind("gather", [ct, idx], { axis }), null],
-};
+});
 
 /**
  * Take entries of `x` along `axis` at i32 `indices`: the result's shape is

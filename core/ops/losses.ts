@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { defineRule } from "../bind.ts";
 import { bind, type Rule } from "../bind.ts";
 import { fmtShape, type Tensor, tidy } from "../tensor.ts";
 import { isFloat, mul, sub } from "./elementwise.ts";
@@ -13,17 +14,17 @@ import { mean, softmax, sum } from "./reduce.ts";
 import { expandDims } from "./shape.ts";
 
 /** The `crossEntropy` primitive's rule: per-row loss; its VJP is the fused gradient. */
-export const crossEntropyRule: Rule<"crossEntropy"> = {
+export const crossEntropyRule: Rule<"crossEntropy"> = defineRule("crossEntropy", {
   outSpec: ([x]) => ({ shape: x.shape.slice(0, -1), dtype: x.dtype }),
   vjp: (g, { inputs: [x, t] }) => [bind("crossEntropyGrad", [x, t, g], {}), null],
-};
+});
 
 /**
  * The `crossEntropyGrad` primitive's rule. Its own VJP (needed only for
  * higher derivatives) is composed: with `s = softmax(x)` and `c = ct · g`,
  * `d/dx = s ⊙ (c − Σ c ⊙ s)` and `d/dg = Σ (s − oneHot(t)) ⊙ ct`.
  */
-export const crossEntropyGradRule: Rule<"crossEntropyGrad"> = {
+export const crossEntropyGradRule: Rule<"crossEntropyGrad"> = defineRule("crossEntropyGrad", {
   outSpec: ([x]) => ({ shape: x.shape, dtype: x.dtype }),
   vjp: (ct, { inputs: [x, t, g], wants: [wantX, , wantG] }) => {
     const s = softmax(x);
@@ -38,7 +39,7 @@ export const crossEntropyGradRule: Rule<"crossEntropyGrad"> = {
       : null;
     return [gx, null, gg];
   },
-};
+});
 
 /**
  * Softmax cross-entropy of `logits [..., V]` against i32 `targets [...]`

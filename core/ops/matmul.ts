@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { defineRule } from "../bind.ts";
 import { bind, type Rule } from "../bind.ts";
 import { broadcastShapes } from "../shape.ts";
 import { fmtShape, type Tensor } from "../tensor.ts";
@@ -21,7 +22,7 @@ function dims(a: Shape, b: Shape, transA: boolean, transB: boolean) {
 }
 
 /** The `matmul` primitive's rule. */
-export const matmulRule: Rule<"matmul"> = {
+export const matmulRule: Rule<"matmul"> = defineRule("matmul", {
   outSpec: ([a, b], { transA, transB }) => {
     const { m, n } = dims(a.shape, b.shape, transA, transB);
     const batch = broadcastShapes("matmul", a.shape.slice(0, -2), b.shape.slice(0, -2));
@@ -41,7 +42,7 @@ export const matmulRule: Rule<"matmul"> = {
       : bind("matmul", [a, g], { transA: !transA, transB: false });
     return [ga && unbroadcast(ga, a.shape), gb && unbroadcast(gb, b.shape)];
   },
-};
+});
 
 /** Options of {@linkcode matmul}. */
 export interface MatmulOptions {

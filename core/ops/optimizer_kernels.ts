@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { defineMultiRule, defineRule } from "../bind.ts";
 import type { MultiRule, Rule } from "../bind.ts";
 import { bind, bindMulti } from "../bind.ts";
 import { fmtShape, type Tensor } from "../tensor.ts";
@@ -39,9 +40,9 @@ export interface AdamUpdateInputs {
 }
 
 /** The `adamUpdate` primitive's rule: three outputs of the inputs' spec. */
-export const adamUpdateRule: MultiRule<"adamUpdate"> = {
+export const adamUpdateRule: MultiRule<"adamUpdate"> = defineMultiRule("adamUpdate", {
   outSpecs: ([p]) => [0, 1, 2].map(() => ({ shape: p.shape, dtype: p.dtype })),
-};
+});
 
 function finite(op: string, name: string, v: number, ok: (v: number) => boolean): void {
   if (typeof v !== "number" || !Number.isFinite(v) || !ok(v)) {
@@ -103,13 +104,13 @@ export function adamUpdate(inputs: AdamUpdateInputs, opts: AdamUpdateOptions): T
  * The `normalizeAxis` primitive's rule. With `r = 1/sqrt(Σx² + eps)` and `y = x·r`, the VJP
  * is `r · (g − y · Σ(g·y))` (sums along the normalized axis), composed of ops.
  */
-export const normalizeAxisRule: Rule<"normalizeAxis"> = {
+export const normalizeAxisRule: Rule<"normalizeAxis"> = defineRule("normalizeAxis", {
   outSpec: ([x]) => ({ shape: x.shape, dtype: x.dtype }),
   vjp: (g, { inputs: [x], output: y, params: { axis, eps } }) => {
     const r = rsqrt(add(sum(mul(x, x), { axis, keepdims: true }), eps));
     return [mul(r, sub(g, mul(y, sum(mul(g, y), { axis, keepdims: true }))))];
   },
-};
+});
 
 /**
  * Unit L2 norm along `axis` of a matrix: each row (`-1`) or column (`0`) divided by

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { defineRule } from "../bind.ts";
 import { bind, type Rule } from "../bind.ts";
 import { normalizeAxes, normalizeAxis } from "../shape.ts";
 import { fmtShape, type Tensor } from "../tensor.ts";
@@ -23,20 +24,20 @@ function keptShape(shape: readonly number[], axes: readonly number[]): number[] 
 }
 
 /** The `reduceSum` primitive's rule (reduced axes kept as size 1). */
-export const reduceSumRule: Rule<"reduceSum"> = {
+export const reduceSumRule: Rule<"reduceSum"> = defineRule("reduceSum", {
   outSpec: ([x], { axes }) => ({ shape: keptShape(x.shape, axes), dtype: x.dtype }),
   vjp: (g, { inputs: [x] }) => [broadcastTo(g, x.shape)],
-};
+});
 
 /** The `reduceMax` primitive's rule: ties share the cotangent evenly. */
-export const reduceMaxRule: Rule<"reduceMax"> = {
+export const reduceMaxRule: Rule<"reduceMax"> = defineRule("reduceMax", {
   outSpec: ([x], { axes }) => ({ shape: keptShape(x.shape, axes), dtype: x.dtype }),
   vjp: (g, { inputs: [x], output: y, params: { axes } }) => {
     const mask = cast(eq(x, y), x.dtype);
     const count = bind("reduceSum", [mask], { axes });
     return [mul(mask, div(g, count))];
   },
-};
+});
 
 function reduce(
   op: "sum" | "max",
@@ -142,10 +143,10 @@ function stopMax(x: Tensor, axis: ReduceOptions["axis"]): Tensor {
 }
 
 /** The fused `logSoftmax` primitive's rule (last axis). */
-export const logSoftmaxRule: Rule<"logSoftmax"> = {
+export const logSoftmaxRule: Rule<"logSoftmax"> = defineRule("logSoftmax", {
   outSpec: ([x]) => ({ shape: x.shape, dtype: x.dtype }),
   vjp: (g, { output: y }) => [sub(g, mul(exp(y), sum(g, { axis: -1, keepdims: true })))],
-};
+});
 
 /**
  * `x - logsumexp(x)` along an axis (default the last), one fused primitive on

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { defineRule } from "../bind.ts";
 import type { Shape } from "../../kernels/backend.ts";
 import { sizeOf } from "../../kernels/backend.ts";
 import { bind, type Rule } from "../bind.ts";
@@ -12,10 +13,10 @@ import { fmtShape, shareStorage, Tensor } from "../tensor.ts";
 import { sum } from "./reduce.ts";
 
 /** The `reshape` primitive's rule (shared storage). */
-export const reshapeRule: Rule<"reshape"> = {
+export const reshapeRule: Rule<"reshape"> = defineRule("reshape", {
   outSpec: ([x], { shape }) => ({ shape, dtype: x.dtype }),
   vjp: (g, { inputs: [x] }) => [reshape(g, x.shape)],
-};
+});
 
 /**
  * The same elements in a new shape; one size may be -1 (inferred).
@@ -53,10 +54,10 @@ export function reshape(x: Tensor, shape: Shape): Tensor {
 }
 
 /** The `alias` primitive's rule: identity. */
-export const aliasRule: Rule<"alias"> = {
+export const aliasRule: Rule<"alias"> = defineRule("alias", {
   outSpec: ([x]) => ({ shape: x.shape, dtype: x.dtype }),
   vjp: (g) => [g],
-};
+});
 
 /**
  * A new tensor over the same storage, traced as the identity (tapes use this
@@ -85,14 +86,14 @@ export function stopGradient(x: Tensor): Tensor {
 // --------------------------------------------------------------- transpose
 
 /** The `transpose` primitive's rule. */
-export const transposeRule: Rule<"transpose"> = {
+export const transposeRule: Rule<"transpose"> = defineRule("transpose", {
   outSpec: ([x], { perm }) => ({ shape: perm.map((p) => x.shape[p]), dtype: x.dtype }),
   vjp: (g, { params: { perm } }) => {
     const inv = new Array<number>(perm.length);
     perm.forEach((p, i) => (inv[p] = i));
     return [transpose(g, inv)];
   },
-};
+});
 
 /**
  * Permute axes (default: reverse them).
@@ -138,13 +139,13 @@ export function swapAxes(x: Tensor, a: number, b: number): Tensor {
 // --------------------------------------------------------------- broadcast
 
 /** The `broadcast` primitive's rule (same rank, size-1 axes expand). */
-export const broadcastRule: Rule<"broadcast"> = {
+export const broadcastRule: Rule<"broadcast"> = defineRule("broadcast", {
   outSpec: ([x], { shape }) => ({ shape, dtype: x.dtype }),
   vjp: (g, { inputs: [x] }) => {
     const axes = x.shape.flatMap((d, i) => (d === 1 && g.shape[i] !== 1 ? [i] : []));
     return [axes.length ? sum(g, { axis: axes, keepdims: true }) : g];
   },
-};
+});
 
 /**
  * Expand to `shape` by NumPy broadcasting.

@@ -3,20 +3,21 @@
  *
  * @module
  */
+import { defineRule } from "../bind.ts";
 import { bind, type Rule } from "../bind.ts";
 import { normalizeAxis } from "../shape.ts";
 import { fmtShape, Tensor } from "../tensor.ts";
 
 /** The `slice` primitive's rule. */
-export const sliceRule: Rule<"slice"> = {
+export const sliceRule: Rule<"slice"> = defineRule("slice", {
   outSpec: ([x], { sizes }) => ({ shape: [...sizes], dtype: x.dtype }),
   vjp: (g, { inputs: [x], params: { starts, sizes } }) => [
     bind("pad", [g], { before: starts, after: x.shape.map((d, i) => d - starts[i] - sizes[i]) }),
   ],
-};
+});
 
 /** The `pad` primitive's rule (zeros). */
-export const padRule: Rule<"pad"> = {
+export const padRule: Rule<"pad"> = defineRule("pad", {
   outSpec: ([x], { before, after }) => ({
     shape: x.shape.map((d, i) => d + before[i] + after[i]),
     dtype: x.dtype,
@@ -24,7 +25,7 @@ export const padRule: Rule<"pad"> = {
   vjp: (g, { inputs: [x], params: { before } }) => [
     bind("slice", [g], { starts: before, sizes: x.shape }),
   ],
-};
+});
 
 /**
  * The part of `x` from `starts` (inclusive) to `ends` (exclusive) on each
@@ -117,7 +118,7 @@ export function pad(x: Tensor, widths: readonly (readonly [number, number])[]): 
 }
 
 /** The `concat` primitive's rule. */
-export const concatRule: Rule<"concat"> = {
+export const concatRule: Rule<"concat"> = defineRule("concat", {
   outSpec: (xs, { axis }) => {
     const shape = [...xs[0].shape];
     shape[axis] = xs.reduce((n, x) => n + x.shape[axis], 0);
@@ -131,7 +132,7 @@ export const concatRule: Rule<"concat"> = {
       return bind("slice", [g], { starts, sizes: x.shape });
     });
   },
-};
+});
 
 /**
  * Join tensors along an existing axis (default 0).

@@ -7,13 +7,14 @@
  * @example
  * ```ts
  * import { createCpuBackend } from "./backend.ts";
+ * import { assertEquals } from "../../testing/assert.ts";
  * const cpu = createCpuBackend({ blas: false });
  * const x = cpu.upload(new Float32Array([1, 2, 3]), "f32");
- * const y = cpu.run("unary", [{ buffer: x, shape: [3], dtype: "f32" }], { op: "neg" }, {
- *   shape: [3],
+ * const y = cpu.run("transpose", [{ buffer: x, shape: [3, 1], dtype: "f32" }], { perm: [1, 0] }, {
+ *   shape: [1, 3],
  *   dtype: "f32",
  * });
- * cpu.readSync(y, "f32", 3); // Float32Array [-1, -2, -3]
+ * assertEquals([...cpu.readSync(y, "f32", 3)], [1, 2, 3]);
  * cpu.release(x);
  * cpu.release(y);
  * ```
@@ -34,8 +35,7 @@ import type {
   PrimParams,
 } from "../backend.ts";
 import { type Blas, openBlas } from "./blas.ts";
-import { copyAs, CpuBuffer } from "./buffer.ts";
-import { binaryKernel, compareKernel, whereKernel } from "./binary.ts";
+import { allocUninitialized, copyAs, CpuBuffer } from "./buffer.ts";
 import { gatherKernel, scatterAddKernel } from "./gather.ts";
 import type { CpuKernel, CpuKernelTable, CpuOperand } from "./kernel.ts";
 import {
@@ -48,7 +48,8 @@ import {
 import { matmulKernel } from "./matmul.ts";
 import { crossEntropyGradKernel, crossEntropyKernel } from "./cross_entropy.ts";
 import { logSoftmaxKernel, reduceMaxKernel, reduceSumKernel } from "./reduce.ts";
-import { castKernel, unaryKernel } from "./unary.ts";
+import { runFusedCpu } from "./codegen.ts";
+import type { FusedKernel } from "../fused.ts";
 import { adamUpdateKernel, normalizeAxisKernel } from "./optimizer.ts";
 
 export { CpuBuffer } from "./buffer.ts";
@@ -65,10 +66,6 @@ export interface CpuBackendOptions {
 /** The dispatch table for everything but matmul, which needs the BLAS handle. */
 function kernelTable(blas: Blas | null): CpuKernelTable {
   return {
-    unary: unaryKernel,
-    binary: binaryKernel,
-    compare: compareKernel,
-    where: whereKernel,
     reduceSum: reduceSumKernel,
     reduceMax: reduceMaxKernel,
     matmul: (inputs, params, out) => matmulKernel(blas, inputs, params, out),
@@ -79,7 +76,6 @@ function kernelTable(blas: Blas | null): CpuKernelTable {
     concat: concatKernel,
     gather: gatherKernel,
     scatterAdd: scatterAddKernel,
-    cast: castKernel,
     logSoftmax: logSoftmaxKernel,
     crossEntropy: crossEntropyKernel,
     crossEntropyGrad: crossEntropyGradKernel,
@@ -142,6 +138,27 @@ export class CpuBackend implements Backend {
     const bytes = this.#own(buffer, "release").markReleased();
     this.#buffers--;
     this.#bytes -= bytes;
+  }
+
+  /** Fused kernels take any number of buffers on the CPU. */
+  readonly maxKernelBuffers = 64;
+
+  /** A new buffer of `size` elements (zeros here; callers must not rely on it). */
+  alloc(dtype: DType, size: number): CpuBuffer {
+    return this.#track(allocUninitialized(dtype, size), dtype);
+  }
+
+  /** Run a generated kernel (see `codegen.ts`) into `outputs`. */
+  runFused(
+    kernel: FusedKernel,
+    inputs: readonly BackendBuffer[],
+    outputs: readonly BackendBuffer[],
+  ): void {
+    runFusedCpu(
+      kernel,
+      inputs.map((b) => this.#own(b, "runFused").data),
+      outputs.map((b) => this.#own(b, "runFused").data),
+    );
   }
 
   /** Run `prim` on `inputs` into a new buffer of spec `out`. */

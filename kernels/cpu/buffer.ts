@@ -97,3 +97,18 @@ export function copyAs(data: DataArray, dtype: DType, size = data.length): DataA
   }
   return out;
 }
+
+/**
+ * A typed array of `size` elements for `dtype` whose contents the caller will
+ * overwrite in full (a kernel output).
+ *
+ * @example
+ * ```ts
+ * import { allocUninitialized } from "./buffer.ts";
+ * import { assertEquals } from "../../testing/assert.ts";
+ * assertEquals(allocUninitialized("i32", 3).length, 3);
+ * ```
+ */
+export function allocUninitialized(dtype: DType, size: number): DataArray {
+  return allocFor(dtype, size);
+}

@@ -24,7 +24,8 @@ import { sizeOf } from "../backend.ts";
 import { BufferPool, STAGING_USAGE } from "./buffers.ts";
 import { type AdapterProbe, type GpuContext, openDevice, probeAdapter } from "./device.ts";
 import { Dispatcher } from "./dispatch.ts";
-import { runBinary, runCast, runCompare, runUnary, runWhere } from "./elementwise.ts";
+import { runFusedWebGpu } from "./codegen.ts";
+import type { FusedKernel } from "../fused.ts";
 import { runGather, runScatterAdd } from "./gather.ts";
 import { runBroadcast, runConcat, runPad, runSlice, runTranspose } from "./layout.ts";
 import { runMatmul } from "./matmul.ts";
@@ -49,10 +50,6 @@ type PrimKernel<P extends Prim> = (
 
 /** The dispatch table: a primitive without a kernel fails `deno check`. */
 const KERNELS: { [P in Prim]: PrimKernel<P> } = {
-  unary: runUnary,
-  binary: runBinary,
-  compare: runCompare,
-  where: runWhere,
   reduceSum: runReduceSum,
   reduceMax: runReduceMax,
   matmul: runMatmul,
@@ -63,7 +60,6 @@ const KERNELS: { [P in Prim]: PrimKernel<P> } = {
   concat: runConcat,
   gather: runGather,
   scatterAdd: runScatterAdd,
-  cast: runCast,
   logSoftmax: runLogSoftmax,
   crossEntropy: runCrossEntropy,
   crossEntropyGrad: runCrossEntropyGrad,
@@ -119,14 +115,15 @@ function bytesOf(_dtype: DType, n: number): number {
  * @example
  * ```ts
  * import { createWebGpuBackend, probeAdapter } from "./backend.ts";
+ * import { assertEquals } from "../../testing/assert.ts";
  * if (await probeAdapter()) {
  *   const gpu = await createWebGpuBackend();
  *   const a = gpu.upload(new Float32Array([1, 2, 3]), "f32");
- *   const y = gpu.run("unary", [{ buffer: a, shape: [3], dtype: "f32" }], { op: "neg" }, {
- *     shape: [3],
+ *   const y = gpu.run("transpose", [{ buffer: a, shape: [3, 1], dtype: "f32" }], { perm: [1, 0] }, {
+ *     shape: [1, 3],
  *     dtype: "f32",
  *   });
- *   console.log(await gpu.read(y, "f32", 3)); // Float32Array [-1, -2, -3]
+ *   assertEquals([...await gpu.read(y, "f32", 3)], [1, 2, 3]);
  * }
  * ```
  */
@@ -210,6 +207,27 @@ export async function createWebGpuBackend(
       const b = own(buffer, "release");
       b.released = true;
       tensors.release(b.gpu);
+    },
+    maxKernelBuffers: Math.min(8, limits.maxStorageBuffersPerShaderStage ?? 8),
+    alloc(dtype: DType, size: number): BackendBuffer {
+      ctx.check("alloc");
+      checkDtype(dtype, "alloc");
+      const bytes = bytesOf(dtype, size);
+      return new WebGpuBuffer(tensors.acquire(bytes, { op: "alloc", shape: [size] }), bytes);
+    },
+    runFused(
+      kernel: FusedKernel,
+      inputs: readonly BackendBuffer[],
+      outputs: readonly BackendBuffer[],
+    ): void {
+      ctx.check("runFused");
+      for (const x of kernel.inputs) checkDtype(x.dtype, "runFused");
+      runFusedWebGpu(
+        host,
+        kernel,
+        inputs.map((b) => own(b, "runFused").gpu),
+        outputs.map((b) => own(b, "runFused").gpu),
+      );
     },
     run<P extends Prim>(
       prim: P,

@@ -1,4 +1,5 @@
 /** The CPU backend object: buffers, copies, memory counters, errors, BLAS loading. */
+import { runOn } from "./run_on.ts";
 import { CpuBuffer, createCpuBackend } from "../../kernels/cpu/backend.ts";
 import { assertEquals, assertThrows, assertTrue } from "../../testing/assert.ts";
 
@@ -33,7 +34,8 @@ Deno.test("backend: memory counts live buffers and bytes, back to zero on releas
   const a = cpu.upload(new Float32Array(10), "f32");
   const b = cpu.upload(new Float64Array(3), "f64");
   assertEquals(cpu.memory(), { buffers: 2, bytes: 40 + 24, pooledBuffers: 0, pooledBytes: 0 });
-  const y = cpu.run(
+  const y = runOn(
+    cpu,
     "binary",
     [
       { buffer: a, shape: [10], dtype: "f32" },
@@ -42,7 +44,8 @@ Deno.test("backend: memory counts live buffers and bytes, back to zero on releas
     { op: "add" },
     { shape: [10], dtype: "f32" },
   );
-  const c = cpu.run(
+  const c = runOn(
+    cpu,
     "compare",
     [
       { buffer: a, shape: [10], dtype: "f32" },
@@ -65,7 +68,7 @@ Deno.test("backend: releasing twice, or using a released buffer, throws clearly"
   assertThrows(() => cpu.readSync(a, "f32", 2), "after release");
   assertThrows(
     () =>
-      cpu.run("unary", [{ buffer: a, shape: [2], dtype: "f32" }], { op: "neg" }, {
+      runOn(cpu, "unary", [{ buffer: a, shape: [2], dtype: "f32" }], { op: "neg" }, {
         shape: [2],
         dtype: "f32",
       }),

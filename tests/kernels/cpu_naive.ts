@@ -5,6 +5,8 @@
  *
  * @module
  */
+import type { CorePrim, CorePrimParams } from "../../core/bind.ts";
+import { runOn } from "./run_on.ts";
 import type { DataArray, DType, Prim, PrimParams, Shape } from "../../kernels/backend.ts";
 import type { CpuBackend } from "../../kernels/cpu/backend.ts";
 import { fc } from "../../testing/fc.ts";
@@ -65,16 +67,16 @@ export function store(v: number, dtype: DType): number {
 }
 
 /** Upload `inputs`, run `prim`, read the result back and release everything. */
-export function runPrim<P extends Prim>(
+export function runPrim<P extends CorePrim>(
   backend: CpuBackend,
   prim: P,
   inputs: readonly Host[],
-  params: PrimParams[P],
+  params: CorePrimParams[P],
   out: { shape: number[]; dtype: DType },
 ): number[] {
   const bufs = inputs.map((x) => backend.upload(typed(x.data, x.dtype), x.dtype));
   const ops = inputs.map((x, i) => ({ buffer: bufs[i], shape: x.shape, dtype: x.dtype }));
-  const y = backend.run(prim, ops, params, out);
+  const y = runOn(backend, prim, ops, params, out);
   const result = Array.from(backend.readSync(y, out.dtype, numel(out.shape)));
   for (const b of bufs) backend.release(b);
   backend.release(y);

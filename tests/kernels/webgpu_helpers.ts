@@ -6,6 +6,8 @@
  *
  * @module
  */
+import type { CorePrim, CorePrimParams } from "../../core/bind.ts";
+import { runOn } from "./run_on.ts";
 import type { DataArray, DType, Prim, PrimParams } from "../../kernels/backend.ts";
 import { createCpuBackend } from "../../kernels/cpu/backend.ts";
 import {
@@ -82,17 +84,18 @@ export function assertAllClose(
  * Run `prim` on both backends and compare; releases every WebGPU buffer it made.
  * Returns the WebGPU result.
  */
-export async function compareWithCpu<P extends Prim>(
+export async function compareWithCpu<P extends CorePrim>(
   g: WebGpuBackend,
   prim: P,
   inputs: readonly HostTensor[],
-  params: PrimParams[P],
+  params: CorePrimParams[P],
   out: { shape: number[]; dtype: DType },
   tol: { rtol?: number; atol?: number } = { rtol: 1e-5, atol: 1e-5 },
 ): Promise<DataArray> {
   const n = numel(out.shape);
   const cpuBufs = inputs.map((x) => cpu.upload(typed(x.data, x.dtype), x.dtype));
-  const cpuOut = cpu.run(
+  const cpuOut = runOn(
+    cpu,
     prim,
     inputs.map((x, i) => ({ buffer: cpuBufs[i], shape: x.shape, dtype: x.dtype })),
     params,
@@ -101,7 +104,8 @@ export async function compareWithCpu<P extends Prim>(
   const want = cpu.readSync(cpuOut, out.dtype, n);
   for (const b of [...cpuBufs, cpuOut]) cpu.release(b);
   const gBufs = inputs.map((x) => g.upload(typed(x.data, x.dtype), x.dtype));
-  const gOut = g.run(
+  const gOut = runOn(
+    g,
     prim,
     inputs.map((x, i) => ({ buffer: gBufs[i], shape: x.shape, dtype: x.dtype })),
     params,

@@ -1,4 +1,5 @@
 /** WebGPU backend: memory stays flat, limits give clear errors, batching, reads, device loss. */
+import { runOn } from "./run_on.ts";
 import type { BackendBuffer } from "../../kernels/backend.ts";
 import { createWebGpuBackend } from "../../kernels/webgpu/backend.ts";
 import { assertEquals, assertRejects, assertThrows, assertTrue } from "../../testing/assert.ts";
@@ -13,7 +14,8 @@ gpuTest("webgpu memory: 1000 steps of a few ops with release stay flat", async (
   let pooledMax = 0;
   let created = 0;
   for (let step = 0; step < 1000; step++) {
-    const y = g.run(
+    const y = runOn(
+      g,
       "matmul",
       [{ buffer: x, shape: [64, 32], dtype: f32 }, {
         buffer: w,
@@ -23,16 +25,17 @@ gpuTest("webgpu memory: 1000 steps of a few ops with release stay flat", async (
       { transA: false, transB: false },
       { shape: [64, 16], dtype: f32 },
     );
-    const t = g.run("unary", [{ buffer: y, shape: [64, 16], dtype: f32 }], { op: "tanh" }, {
+    const t = runOn(g, "unary", [{ buffer: y, shape: [64, 16], dtype: f32 }], { op: "tanh" }, {
       shape: [64, 16],
       dtype: f32,
     });
-    const s = g.run("reduceSum", [{ buffer: t, shape: [64, 16], dtype: f32 }], { axes: [1] }, {
+    const s = runOn(g, "reduceSum", [{ buffer: t, shape: [64, 16], dtype: f32 }], { axes: [1] }, {
       shape: [64, 1],
       dtype: f32,
     });
     const u = g.upload(new Float32Array([step]), f32);
-    const z = g.run(
+    const z = runOn(
+      g,
       "binary",
       [{ buffer: s, shape: [64, 1], dtype: f32 }, {
         buffer: u,
@@ -74,7 +77,7 @@ gpuTest("webgpu limits: an over-limit buffer throws naming op, shape and limit",
   const x = g.upload(new Float32Array([1]), f32);
   assertThrows(
     () =>
-      g.run("broadcast", [{ buffer: x, shape: [1, 1], dtype: f32 }], { shape: [rows, 1] }, {
+      runOn(g, "broadcast", [{ buffer: x, shape: [1, 1], dtype: f32 }], { shape: [rows, 1] }, {
         shape: [rows, 1],
         dtype: f32,
       }),
@@ -97,10 +100,10 @@ gpuTest("webgpu dtypes: f64 is refused clearly; bool round-trips as 0/1", async 
 gpuTest("webgpu dispatch: pipelines are cached and dispatches batched", async (g) => {
   const x = g.upload(new Float32Array(100), f32);
   const op = { buffer: x, shape: [100], dtype: f32 };
-  g.release(g.run("unary", [op], { op: "exp" }, { shape: [100], dtype: f32 }));
+  g.release(runOn(g, "unary", [op], { op: "exp" }, { shape: [100], dtype: f32 }));
   const s0 = g.stats();
   for (let i = 0; i < 100; i++) {
-    g.release(g.run("unary", [op], { op: "exp" }, { shape: [100], dtype: f32 }));
+    g.release(runOn(g, "unary", [op], { op: "exp" }, { shape: [100], dtype: f32 }));
   }
   await g.flush();
   const s1 = g.stats();
@@ -132,7 +135,7 @@ Deno.test({
     await assertRejects(() => g.read(x, f32, 2), "webgpu: device lost");
     assertThrows(
       () =>
-        g.run("unary", [{ buffer: x, shape: [2], dtype: f32 }], { op: "neg" }, {
+        runOn(g, "unary", [{ buffer: x, shape: [2], dtype: f32 }], { op: "neg" }, {
           shape: [2],
           dtype: f32,
         }),
