@@ -7,7 +7,7 @@
  */
 import type { CorePrim, CorePrimParams } from "../../core/bind.ts";
 import { runOn } from "./run_on.ts";
-import type { DataArray, DType, Prim, PrimParams, Shape } from "../../kernels/backend.ts";
+import type { DataArray, DType, Shape } from "../../kernels/backend.ts";
 import type { CpuBackend } from "../../kernels/cpu/backend.ts";
 import { fc } from "../../testing/fc.ts";
 import { shapeArb as toolkitShapeArb } from "../../testing/shapes.ts";

@@ -8,7 +8,7 @@
  */
 import type { CorePrim, CorePrimParams } from "../../core/bind.ts";
 import { runOn } from "./run_on.ts";
-import type { DataArray, DType, Prim, PrimParams } from "../../kernels/backend.ts";
+import type { DataArray, DType } from "../../kernels/backend.ts";
 import { createCpuBackend } from "../../kernels/cpu/backend.ts";
 import {
   createWebGpuBackend,
