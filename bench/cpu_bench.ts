@@ -5,6 +5,8 @@
  * result. Work per iteration (for GFLOP/s and GB/s) is in each bench's name:
  * matmul n^3 does 2n^3 flops; elementwise and reductions move the bytes named.
  */
+import { type CorePrim, type CorePrimParams, runPrimitive } from "../core/bind.ts";
+import "../core/rules.ts";
 import type { DType, OutSpec, Prim, PrimParams, Shape } from "../kernels/backend.ts";
 import { createCpuBackend } from "../kernels/cpu/backend.ts";
 
@@ -18,11 +20,11 @@ function random(n: number, dtype: DType): Float32Array | Float64Array {
 }
 
 /** A function that runs `prim` once on fixed random inputs and frees the output. */
-function prepare<P extends Prim>(
+function prepare<P extends CorePrim>(
   backend: typeof blas,
   prim: P,
   shapes: readonly Shape[],
-  params: PrimParams[P],
+  params: CorePrimParams[P],
   out: OutSpec,
 ): () => void {
   const ops = shapes.map((shape) => ({
@@ -30,7 +32,7 @@ function prepare<P extends Prim>(
     shape,
     dtype: out.dtype,
   }));
-  return () => backend.release(backend.run(prim, ops, params, out));
+  return () => backend.release(runPrimitive(backend, prim, ops, params, out));
 }
 
 const NN = { transA: false, transB: false };

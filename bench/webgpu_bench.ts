@@ -9,6 +9,8 @@
  *
  * @module
  */
+import { type CorePrim, type CorePrimParams, runPrimitive } from "../core/bind.ts";
+import "../core/rules.ts";
 import type { Operand, Prim, PrimParams } from "../kernels/backend.ts";
 import { createWebGpuBackend, probeAdapter } from "../kernels/webgpu/backend.ts";
 
@@ -23,11 +25,11 @@ function randomOperand(shape: number[]): Operand {
   return { buffer: g!.upload(data, "f32"), shape, dtype: "f32" };
 }
 
-interface Case<P extends Prim> {
+interface Case<P extends CorePrim> {
   name: string;
   prim: P;
   inputs: Operand[];
-  params: PrimParams[P];
+  params: CorePrimParams[P];
   out: number[];
   reps: number;
   /** Floating-point operations (or bytes, with `unit: "GB/s"`) per dispatch. */
@@ -36,11 +38,11 @@ interface Case<P extends Prim> {
 }
 
 /** Run `reps` dispatches then read one back; returns seconds. */
-async function runCase<P extends Prim>(c: Case<P>): Promise<number> {
+async function runCase<P extends CorePrim>(c: Case<P>): Promise<number> {
   const t0 = performance.now();
   let last = null;
   for (let r = 0; r < c.reps; r++) {
-    const y = g!.run(c.prim, c.inputs, c.params, { shape: c.out, dtype: "f32" });
+    const y = runPrimitive(g!, c.prim, c.inputs, c.params, { shape: c.out, dtype: "f32" });
     if (last) g!.release(last);
     last = y;
   }
@@ -51,7 +53,7 @@ async function runCase<P extends Prim>(c: Case<P>): Promise<number> {
 
 const results: string[] = [];
 
-function register<P extends Prim>(c: Case<P>): void {
+function register<P extends CorePrim>(c: Case<P>): void {
   Deno.bench({
     name: `${c.name} x${c.reps}`,
     ignore: !g,

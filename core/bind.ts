@@ -10,11 +10,10 @@
  */
 import type {
   Backend,
+  BackendBuffer,
   BinaryOp,
   CompareOp,
   DType,
-  MultiPrim,
-  MultiPrimParams,
   OutSpec,
   Prim,
   PrimParams,
@@ -214,60 +213,6 @@ export function broadcastStridesOf(inShape: Shape, outShape: Shape): number[] {
   return s;
 }
 
-/**
- * A multi-output primitive's rule: its output specs. Multi-output primitives
- * (optimizer kernels) have no VJP: {@linkcode bindMulti} refuses them under a
- * gradient tape.
- */
-export interface MultiRule<P extends MultiPrim> {
-  /** Output shapes and dtypes, given the inputs' shapes and dtypes. */
-  outSpecs(
-    inputs: readonly { shape: Shape; dtype: DType }[],
-    params: MultiPrimParams[P],
-  ): OutSpec[];
-}
-
-/** The multi-output rule table type: one rule per multi-output primitive, checked by `deno check`. */
-export type MultiRuleTable = { [P in MultiPrim]: MultiRule<P> };
-
-const multiRegistry = new Map<MultiPrim, MultiRule<never>>();
-
-/** Register multi-output primitive `prim`'s rule; returns the rule. */
-export function defineMultiRule<P extends MultiPrim>(prim: P, rule: MultiRule<P>): MultiRule<P> {
-  multiRegistry.set(prim, rule as unknown as MultiRule<never>);
-  return rule;
-}
-
-function multiRuleOf<P extends MultiPrim>(prim: P): MultiRule<P> {
-  const r = multiRegistry.get(prim);
-  if (r === undefined) throw new Error(`bindMulti: no rule registered for primitive ${prim}`);
-  return r as unknown as MultiRule<P>;
-}
-
-/**
- * Apply multi-output primitive `prim` to `inputs`: one new tensor per output,
- * each registered in the current scope. Throws `<prim>: not differentiable (an
- * input is being traced by grad/vjp)` when an active gradient tape tracks an input.
- */
-export function bindMulti<P extends MultiPrim>(
-  prim: P,
-  inputs: readonly Tensor[],
-  params: MultiPrimParams[P],
-): Tensor[] {
-  const backend = redirectBackend(sameBackend(prim, inputs));
-  if (isTracked(inputs)) {
-    throw new Error(`${prim}: not differentiable (an input is being traced by grad/vjp)`);
-  }
-  const specs = multiRuleOf(prim).outSpecs(inputs, params);
-  const buffers = backend.runMulti(
-    prim,
-    inputs.map((t) => ({ buffer: t.buffer, shape: t.shape, dtype: t.dtype })),
-    params,
-    specs,
-  );
-  return buffers.map((b, i) => wrapBuffer(backend, b, specs[i].shape, specs[i].dtype));
-}
-
 /** The one backend all `inputs` live on; a clear error when they are disposed or mixed. */
 export function sameBackend(op: string, inputs: readonly Tensor[]): Backend {
   let b: Backend | null = null;
@@ -287,4 +232,43 @@ export function sameBackend(op: string, inputs: readonly Tensor[]): Backend {
   }
   if (b === null) throw new Error(`${op}: no inputs`);
   return b;
+}
+
+/**
+ * Run a primitive at the buffer level, as {@linkcode bind} would: an
+ * elementwise primitive as its one-op generated kernel, any other through
+ * `backend.run`. For kernel tests and benchmarks.
+ *
+ * @example
+ * ```ts
+ * import { runPrimitive } from "./bind.ts";
+ * import { createCpuBackend } from "../kernels/cpu/backend.ts";
+ * import "./ops/elementwise.ts";
+ * import { assertEquals } from "../testing/assert.ts";
+ * const cpu = createCpuBackend({ blas: false });
+ * const x = { buffer: cpu.upload(new Float32Array([1, -2]), "f32"), shape: [2], dtype: "f32" as const };
+ * const y = runPrimitive(cpu, "unary", [x], { op: "abs" }, { shape: [2], dtype: "f32" });
+ * assertEquals([...cpu.readSync(y, "f32", 2)], [1, 2]);
+ * ```
+ */
+export function runPrimitive<P extends CorePrim>(
+  backend: Backend,
+  prim: P,
+  inputs: readonly { buffer: BackendBuffer; shape: Shape; dtype: DType }[],
+  params: CorePrimParams[P],
+  out: OutSpec,
+): BackendBuffer {
+  const rule = ruleOf(prim);
+  if (rule.scalar === undefined) {
+    return backend.run(prim as Prim, inputs, params as PrimParams[Prim], out);
+  }
+  const kernel = elementwiseKernel(rule, inputs, params, out);
+  const y = backend.alloc(out.dtype, sizeOf(out.shape));
+  try {
+    backend.runFused(kernel, inputs.map((x) => x.buffer), [y]);
+  } catch (e) {
+    backend.release(y);
+    throw e;
+  }
+  return y;
 }

@@ -81,12 +81,7 @@ export {
 export { concat, pad, slice, sliceAxis } from "./ops/slice.ts";
 export { gather, oneHot, scatterAdd, takeAlongLastAxis } from "./ops/indexing.ts";
 export { l2Normalize } from "./ops/normalize.ts";
-export {
-  adamUpdate,
-  type AdamUpdateInputs,
-  type AdamUpdateOptions,
-  normalizeAlong,
-} from "./ops/optimizer_kernels.ts";
+export { normalizeAlong } from "./ops/optimizer_kernels.ts";
 export { crossEntropy } from "./ops/losses.ts";
 export { customVjp, grad, type GradOptions, valueAndGrad, vjp, type VjpFunction } from "./grad.ts";
 export {
@@ -115,6 +110,8 @@ export {
   uniform,
 } from "./random.ts";
 export { memory, type MemoryInfo } from "./memory.ts";
+export { jit, type JitFunction, type JitOptions } from "./jit/jit.ts";
+export type { ProgramStats } from "./jit/program.ts";
 export type {
   Backend,
   BackendBuffer,
@@ -123,8 +120,6 @@ export type {
   CompareOp,
   DataArray,
   DType,
-  MultiPrim,
-  MultiPrimParams,
   Operand,
   OutSpec,
   Prim,

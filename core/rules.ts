@@ -7,8 +7,7 @@
  *
  * @module
  */
-import type { MultiPrim } from "../kernels/backend.ts";
-import type { CorePrim, MultiRule, MultiRuleTable, Rule, RuleTable } from "./bind.ts";
+import type { CorePrim, Rule, RuleTable } from "./bind.ts";
 import { binaryRule, castRule, compareRule, unaryRule, whereRule } from "./ops/elementwise.ts";
 import { logSoftmaxRule, reduceMaxRule, reduceSumRule } from "./ops/reduce.ts";
 import { matmulRule } from "./ops/matmul.ts";
@@ -16,7 +15,7 @@ import { aliasRule, broadcastRule, reshapeRule, transposeRule } from "./ops/shap
 import { concatRule, padRule, sliceRule } from "./ops/slice.ts";
 import { gatherRule, scatterAddRule } from "./ops/indexing.ts";
 import { crossEntropyGradRule, crossEntropyRule } from "./ops/losses.ts";
-import { adamUpdateRule, normalizeAxisRule } from "./ops/optimizer_kernels.ts";
+import { normalizeAxisRule } from "./ops/optimizer_kernels.ts";
 
 const table: RuleTable = {
   unary: unaryRule,
@@ -41,18 +40,6 @@ const table: RuleTable = {
   crossEntropyGrad: crossEntropyGradRule,
   normalizeAxis: normalizeAxisRule,
 };
-
-const multiTable: MultiRuleTable = { adamUpdate: adamUpdateRule };
-
-/** The rule of multi-output primitive `prim`. */
-export function multiRuleFor<P extends MultiPrim>(prim: P): MultiRule<P> {
-  return multiTable[prim] as unknown as MultiRule<P>;
-}
-
-/** Every multi-output primitive name (for tests that must cover them all). */
-export function multiPrimitiveNames(): MultiPrim[] {
-  return Object.keys(multiTable) as MultiPrim[];
-}
 
 /** The rule of primitive `prim`. */
 export function ruleFor<P extends CorePrim>(prim: P): Rule<P> {

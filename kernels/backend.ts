@@ -131,40 +131,6 @@ export interface PrimParams {
   normalizeAxis: { axis: 0 | -1; eps: number };
 }
 
-/**
- * Primitives with several outputs, run by {@linkcode Backend.runMulti}. None of
- * them has a derivative: they are optimizer kernels.
- *
- * - `adamUpdate`: inputs `(param, grad, mu, nu)`, one shape and one float dtype;
- *   outputs `(param', mu', nu')` of that spec, with `mu' = b1·mu + (1−b1)·grad`,
- *   `nu' = b2·nu + (1−b2)·grad²` and
- *   `param' = param − lr · (mu' / c1) / (sqrt(nu' / c2) + eps)`, where
- *   `c1 = biasCorrection1` (`1 − b1^t`) and `c2 = biasCorrection2` (`1 − b2^t`).
- *   Kernels evaluate the last as
- *   `param + ((mu' / (sqrt(nu') + eps·sqrt(c2))) · (sqrt(c2) / c1)) · (−lr)` (the same value,
- *   in the order the unfused chain of `optim/adam.ts` and `optim/scale.ts` rounds it).
- */
-export interface MultiPrimParams {
-  /** One fused Adam step: new parameter, first and second moments. */
-  adamUpdate: {
-    /** Decay of the first moment. */
-    b1: number;
-    /** Decay of the second moment. */
-    b2: number;
-    /** Added to the root of the bias-corrected second moment. */
-    eps: number;
-    /** The step's learning rate for this parameter (schedule times multiplier). */
-    lr: number;
-    /** `1 − b1^t`. */
-    biasCorrection1: number;
-    /** `1 − b2^t`. */
-    biasCorrection2: number;
-  };
-}
-
-/** The name of a multi-output primitive. */
-export type MultiPrim = keyof MultiPrimParams;
-
 /** The name of a primitive. */
 export type Prim = keyof PrimParams;
 
@@ -226,16 +192,6 @@ export interface Backend {
     params: PrimParams[P],
     out: OutSpec,
   ): BackendBuffer;
-  /**
-   * Run multi-output primitive `prim` on `inputs`, producing one new buffer per
-   * spec in `outs` (in order). Inputs are never written.
-   */
-  runMulti<P extends MultiPrim>(
-    prim: P,
-    inputs: readonly Operand[],
-    params: MultiPrimParams[P],
-    outs: readonly OutSpec[],
-  ): BackendBuffer[];
   /** Live and pooled buffers and bytes. */
   memory(): BackendMemory;
   /** Wait until all queued work is done (a no-op on the CPU). */

@@ -35,9 +35,15 @@ export type CompareFn = "lt" | "le" | "gt" | "ge" | "eq" | "ne";
 /** Every scalar function a backend renders. */
 export type ScalarFn = UnaryFn | BinaryFn | CompareFn | "select" | "cast";
 
-/** One node of a kernel's scalar program; `args` index earlier nodes. */
+/**
+ * One node of a kernel's scalar program; `args` index earlier nodes. A
+ * `reduced` node is the finished reduction of the current row: it exists only
+ * in kernels that reduce over their last axis, whose outputs may then depend
+ * on it (a second pass over the row: softmax's division, a normalization).
+ */
 export type ScalarNode =
   | { readonly fn: "load"; readonly input: number; readonly dtype: DType }
+  | { readonly fn: "reduced"; readonly dtype: DType }
   | { readonly fn: "const"; readonly value: number; readonly dtype: DType }
   | { readonly fn: ScalarFn; readonly args: readonly number[]; readonly dtype: DType };
 
@@ -154,9 +160,12 @@ export function kernelOutputs(k: FusedKernel): { shape: number[]; dtype: DType }
  */
 export function collapseKernel(k: FusedKernel): FusedKernel {
   const reduced = new Set(k.reduce?.axes ?? []);
-  // Drop size-1 axes (not reduced ones' meaning: a size-1 reduced axis reduces nothing).
+  const row = isRowKernel(k);
+  // Drop size-1 axes (a row kernel keeps its last axis, whatever its size).
   const keep: number[] = [];
-  for (let a = 0; a < k.shape.length; a++) if (k.shape[a] !== 1) keep.push(a);
+  for (let a = 0; a < k.shape.length; a++) {
+    if (k.shape[a] !== 1 || (row && a === k.shape.length - 1)) keep.push(a);
+  }
   let shape = keep.map((a) => k.shape[a]);
   let strides = k.inputs.map((x) => keep.map((a) => x.strides[a]));
   let isReduced = keep.map((a) => reduced.has(a));
@@ -217,12 +226,18 @@ export function kernelKey(k: FusedKernel): string {
   for (let i = 0; i < k.nodes.length; i++) {
     const n = k.nodes[i];
     if (n.fn === "load") key += `${i}L${n.input}${n.dtype};`;
+    else if (n.fn === "reduced") key += `${i}R${n.dtype};`;
     else if (n.fn === "const") key += `${i}C${n.value}${n.dtype};`;
     else key += `${i}${n.fn}${n.args.join(",")}${n.dtype};`;
   }
   key = key.slice(0, -1) + `|o${k.outputs.join(",")}|`;
   if (k.reduce) key += `${k.reduce.op}${k.reduce.node}@${k.reduce.axes.join(",")}`;
   return key;
+}
+
+/** True for a kernel whose outputs read its row's finished reduction (a `reduced` node). */
+export function isRowKernel(k: FusedKernel): boolean {
+  return k.nodes.some((n) => n.fn === "reduced");
 }
 
 /** Elements of a shape. */
@@ -272,6 +287,11 @@ export class ProgramBuilder {
       value,
       dtype,
     });
+  }
+
+  /** The finished reduction of the current row (row kernels only). */
+  reduced(dtype: DType): number {
+    return this.#add("R", { fn: "reduced", dtype });
   }
 
   /** `fn(args...)`, giving a value of `dtype`. */

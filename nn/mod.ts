@@ -47,6 +47,7 @@ export {
   type TrainResult,
   type Windows,
 } from "./train.ts";
+export { type TrainStep, trainStep, type TrainStepOptions } from "./train_step.ts";
 export {
   type Checkpoint,
   CHECKPOINT_FORMAT,

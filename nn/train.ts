@@ -22,11 +22,11 @@ import {
   Tensor,
   tidy,
   treeLeaves,
-  valueAndGrad,
 } from "../core/mod.ts";
 import { optimizerFor } from "../optim/mod.ts";
 import type { NgptModel } from "./ngpt.ts";
 import type { NgptParams } from "./params.ts";
+import { trainStep } from "./train_step.ts";
 
 /** Token windows: a tensor `[N, T+1]` (i32), or the same as host data. */
 export type Windows = Tensor | { data: Int32Array; count: number };
@@ -59,6 +59,8 @@ export interface TrainOptions {
   onProgress?: (step: number, trainLoss: number) => void;
   /** Keep the final parameters (default false: they are disposed). */
   returnParams?: boolean;
+  /** Compile the training step with `nu.jit` (default true); `false` runs it op by op. */
+  jit?: boolean;
   /** Extra optimizer options (Adam's b1, b2, eps; clip). */
   optimizer?: { b1?: number; b2?: number; eps?: number; clip?: number };
 }
@@ -183,7 +185,7 @@ export async function train(model: NgptModel, opts: TrainOptions): Promise<Train
   });
   let params = initial;
   let state = opt.init(params);
-  const lossAndGrad = valueAndGrad((p: NgptParams, b: Tensor) => model.loss(p, b));
+  const stepFn = trainStep(model, opt, { jit: opts.jit });
   const curves: TrainPoint[] = [];
   const segmentMs: number[] = [];
   const initialValLoss = opts.evalWindows
@@ -196,10 +198,8 @@ export async function train(model: NgptModel, opts: TrainOptions): Promise<Train
   try {
     while (step < opts.steps) {
       const { t: batch } = toTensor(opts.batch(step), backend);
-      const [loss, grads] = lossAndGrad(params, batch);
-      const [nextParams, nextState] = opt.step(params, grads, state);
+      const [loss, nextParams, nextState] = stepFn(params, state, batch);
       batch.dispose();
-      disposeReplaced(grads, []);
       disposeReplaced(state, nextState);
       if (params !== initial) disposeReplaced(params, nextParams);
       params = nextParams;
@@ -255,6 +255,7 @@ export async function train(model: NgptModel, opts: TrainOptions): Promise<Train
       ...(opts.returnParams ? { params } : {}),
     };
   } finally {
+    stepFn.dispose();
     disposeReplaced(state, []);
     if (!opts.returnParams && params !== initial) disposeReplaced(params, []);
     if (!opts.params && params !== initial) disposeReplaced(initial, []);

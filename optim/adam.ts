@@ -3,8 +3,21 @@
  *
  * @module
  */
-import { add, div, mul, sqrt, square, type Tensor, treeMap, zerosLike } from "../core/mod.ts";
+import {
+  add,
+  div,
+  mul,
+  pow,
+  sqrt,
+  square,
+  sub,
+  Tensor,
+  treeLeaves,
+  treeMap,
+  zerosLike,
+} from "../core/mod.ts";
 import { scalarCache } from "./scalars.ts";
+import { castLike, nextCount, zeroCount } from "./step_count.ts";
 import type { GradientTransformation, Params } from "./transform.ts";
 
 /** Options of {@linkcode scaleByAdam} (spec section 6 defaults). */
@@ -19,8 +32,8 @@ export interface AdamOptions {
 
 /** The state of {@linkcode scaleByAdam}: steps taken, first and second moments. */
 export interface AdamState {
-  /** Number of updates made so far. */
-  readonly count: number;
+  /** Number of updates made so far (a scalar f32 tensor, so that a compiled step can count). */
+  readonly count: Tensor;
   /** First moment, shaped like the parameters. */
   readonly mu: Params;
   /** Second moment, shaped like the parameters. */
@@ -38,9 +51,10 @@ function checkRate(name: string, value: number): void {
  * `m̂ = m / (1 − b1^t)`, `v̂ = v / (1 − b2^t)` (t counts from 1). Not yet scaled by a learning
  * rate or signed: chain {@linkcode scaleByLearningRate} after it.
  *
- * Per leaf and step this is 11 elementwise ops: both bias corrections are folded into one
- * scalar, `sqrt(v̂) + eps = (sqrt(v) + eps·sqrt(c2)) / sqrt(c2)` with `c2 = 1 − b2^t`. The six
- * scalar constants are uploaded once per update, not once per leaf. Call `update` in a `tidy`.
+ * Both bias corrections are folded into scalars computed from the step count (a tensor):
+ * `sqrt(v̂) + eps = (sqrt(v) + eps·sqrt(c2)) / sqrt(c2)` with `c2 = 1 − b2^t`. Under `nu.jit`
+ * the whole update of a leaf, scalars included, compiles to one generated kernel. Call
+ * `update` in a `tidy`.
  *
  * @example
  * ```ts
@@ -49,7 +63,7 @@ function checkRate(name: string, value: number): void {
  * const adam = scaleByAdam();
  * const g = { w: tensor([2, -3]) };
  * const [u, state] = adam.update(g, adam.init(g));
- * console.log(await u.w.toArray(), state.count); // about [1, -1], 1
+ * console.log(await u.w.toArray(), await state.count.item()); // about [1, -1], 1
  * ```
  */
 export function scaleByAdam(options: AdamOptions = {}): GradientTransformation<AdamState> {
@@ -61,15 +75,19 @@ export function scaleByAdam(options: AdamOptions = {}): GradientTransformation<A
   }
   return {
     init: (params) => ({
-      count: 0,
+      count: zeroCount(params),
       mu: treeMap((p: Tensor) => zerosLike(p), params),
       nu: treeMap((p: Tensor) => zerosLike(p), params),
     }),
     update: (grads, state) => {
-      const count = state.count + 1;
-      const c1 = 1 - b1 ** count;
-      const rootC2 = Math.sqrt(1 - b2 ** count);
       const c = scalarCache();
+      const first = treeLeaves<unknown>(grads).find((l) => l instanceof Tensor) as Tensor;
+      if (first === undefined) throw new Error("scaleByAdam: the gradient tree has no tensors");
+      const count = nextCount(state.count, first);
+      const c1 = sub(1, pow(b1, count));
+      const rootC2 = sqrt(sub(1, pow(b2, count)));
+      const epsTerm = mul(rootC2, eps);
+      const scale = div(rootC2, c1);
       const mu = treeMap(
         (m: Tensor, g: Tensor) => add(mul(m, c(b1, m)), mul(g, c(1 - b1, m))),
         state.mu,
@@ -81,7 +99,8 @@ export function scaleByAdam(options: AdamOptions = {}): GradientTransformation<A
         grads,
       );
       const updates = treeMap(
-        (m: Tensor, v: Tensor) => mul(div(m, add(sqrt(v), c(eps * rootC2, v))), c(rootC2 / c1, m)),
+        (m: Tensor, v: Tensor) =>
+          mul(div(m, add(sqrt(v), castLike(epsTerm, v))), castLike(scale, m)),
         mu,
         nu,
       );

@@ -6,7 +6,6 @@
  * @module
  */
 import { type Tensor, tidy, treeMapWithPath } from "../core/mod.ts";
-import { fusedAdamStep } from "./fused_step.ts";
 import { sphereAxisOf } from "../nn/layout.ts";
 import type { Dims, Parameterization } from "../param/mod.ts";
 import { settingsFor } from "../param/mod.ts";
@@ -37,12 +36,6 @@ export interface OptimizerForOptions {
   clip?: number;
   /** Sphere axes per parameter (default: `sphereAxisOf(path)` from `nn/layout.ts`). */
   axes?: Params;
-  /**
-   * Run Adam, the learning rate and the projection as one `adamUpdate` and one
-   * `normalizeAlong` per parameter (default true); `false` runs the composable chain. Both
-   * give the same values up to f32 rounding and the same state layout.
-   */
-  fused?: boolean;
 }
 
 /** What {@linkcode optimizerFor} returns. */
@@ -95,7 +88,7 @@ export function optimizerFor(
   if (typeof options !== "object" || options === null || options.params === undefined) {
     throw new Error(`${op}: options.params (the parameter tree) is required`);
   }
-  const { params, lr, b1 = 0.9, b2 = 0.95, eps = 1e-16, clip, fused = true } = options;
+  const { params, lr, b1 = 0.9, b2 = 0.95, eps = 1e-16, clip } = options;
   let schedule = options.schedule;
   if (schedule === undefined) {
     if (typeof lr !== "number") {
@@ -125,20 +118,6 @@ export function optimizerFor(
     init: (p) => transform.init(p),
     step: (p, grads, state) =>
       tidy(() => {
-        if (fused) {
-          const clipper = clip === undefined ? null : transforms[0];
-          return fusedAdamStep(p, {
-            grads,
-            state,
-            clipper,
-            b1,
-            b2,
-            eps,
-            schedule: base,
-            multipliers,
-            project,
-          });
-        }
         const [updates, next] = transform.update(grads, state, p);
         return [project(applyUpdates(p, updates)), next] as [Params, unknown[]];
       }),

@@ -3,16 +3,30 @@
  *
  * @module
  */
-import { mul, type Tensor, treeLeaves, treeMap } from "../core/mod.ts";
+import {
+  cast,
+  fromData,
+  gather,
+  keep,
+  minimum,
+  mul,
+  Tensor,
+  treeLeaves,
+  treeMap,
+} from "../core/mod.ts";
+import { castLike, nextCount, zeroCount } from "./step_count.ts";
 import { scalarCache } from "./scalars.ts";
 import { constant, type Schedule } from "./schedules.ts";
 import type { GradientTransformation, Params } from "./transform.ts";
 
 /** The state of {@linkcode scaleByLearningRate}: the index of the next step. */
 export interface ScheduleState {
-  /** Updates made so far (the schedule is read at this index). */
-  readonly count: number;
+  /** Updates made so far (a scalar f32 tensor; the schedule is read at this index). */
+  readonly count: Tensor;
 }
+
+/** Steps tabulated for a schedule without a `horizon` (later steps read the last entry). */
+const DEFAULT_HORIZON = 1 << 16;
 
 /** Options of {@linkcode scaleByLearningRate}. */
 export interface LearningRateOptions {
@@ -57,18 +71,59 @@ export function scaleByLearningRate(
   }
   const { multipliers } = options;
   if (multipliers !== undefined) checkMultipliers("scaleByLearningRate", multipliers);
-  return {
-    init: () => ({ count: 0 }),
-    update: (grads, state) => {
-      const rate = schedule(state.count);
-      if (typeof rate !== "number" || !Number.isFinite(rate)) {
-        throw new Error(`scaleByLearningRate: schedule(${state.count}) gave ${rate}`);
+  // The schedule as a table on each backend, read at the step count by a gather, so the rate
+  // of a compiled step changes with the count tensor.
+  const tables = new Map<unknown, Map<string, Tensor>>();
+  const tableOn = (like: Tensor): Tensor => {
+    const dtype = like.dtype === "f64" ? "f64" : "f32";
+    const key = `${dtype}`;
+    const perBackend = tables.get(like.backend) ?? new Map<string, Tensor>();
+    tables.set(like.backend, perBackend);
+    let t = perBackend.get(key);
+    if (t === undefined || t.disposed) {
+      const n = Math.max(1, schedule.horizon ?? DEFAULT_HORIZON);
+      const rates = dtype === "f64" ? new Float64Array(n) : new Float32Array(n);
+      for (let i = 0; i < n; i++) {
+        const r = schedule(i);
+        if (typeof r !== "number" || !Number.isFinite(r)) {
+          throw new Error(`scaleByLearningRate: schedule(${i}) gave ${r}`);
+        }
+        rates[i] = -r;
       }
+      t = keep(fromData(rates, [n], { backend: like.backend }));
+      perBackend.set(key, t);
+    }
+    return t;
+  };
+  const constantRate = typeof lr === "number" ? lr : null;
+  return {
+    init: (params) => {
+      const count = zeroCount(params);
+      if (constantRate === null) tableOn(count);
+      return { count };
+    },
+    update: (grads, state) => {
       const c = scalarCache();
+      const first = treeLeaves<unknown>(grads).find((l) => l instanceof Tensor) as Tensor;
+      if (first === undefined) return [grads, state];
+      let negRate: Tensor | number;
+      if (constantRate !== null) negRate = -constantRate;
+      else {
+        const table = tableOn(first);
+        const last = table.size - 1;
+        const index = typeof state.count === "number"
+          ? fromData([Math.min(state.count, last)], [], { dtype: "i32", backend: first.backend })
+          : cast(minimum(state.count, last), "i32");
+        negRate = gather(table, index);
+      }
+      const factor = (g: Tensor, m: number) =>
+        typeof negRate === "number"
+          ? c(negRate * m, g)
+          : castLike(m === 1 ? negRate : mul(negRate, m), g);
       const updates = multipliers === undefined
-        ? treeMap((g: Tensor) => mul(g, c(-rate, g)), grads)
-        : treeMap((g: Tensor, m: number) => mul(g, c(-rate * m, g)), grads, multipliers);
-      return [updates, { count: state.count + 1 }];
+        ? treeMap((g: Tensor) => mul(g, factor(g, 1)), grads)
+        : treeMap((g: Tensor, m: number) => mul(g, factor(g, m)), grads, multipliers);
+      return [updates, { count: nextCount(state.count, first) }];
     },
   };
 }

@@ -12,8 +12,12 @@
  * @module
  */
 
-/** A learning rate for each step index `t = 0, 1, 2, ...`. */
-export type Schedule = (step: number) => number;
+/**
+ * A learning rate for each step index `t = 0, 1, 2, ...`. `horizon`, when set, is the step
+ * after which the rate no longer changes (compiled steps read the schedule from a table of
+ * that length).
+ */
+export type Schedule = ((step: number) => number) & { readonly horizon?: number };
 
 function checkPositive(op: string, name: string, value: number, allowZero = false): void {
   const ok = typeof value === "number" && Number.isFinite(value) &&
@@ -43,10 +47,10 @@ function checkStep(op: string, step: number): void {
  */
 export function constant(lr: number): Schedule {
   checkPositive("constant", "lr", lr, true);
-  return (step) => {
+  return Object.assign((step: number) => {
     checkStep("constant", step);
     return lr;
-  };
+  }, { horizon: 1 });
 }
 
 /** Options of {@linkcode cosineDecay}. */
@@ -93,13 +97,13 @@ export function cosineDecay(options: CosineDecayOptions): Schedule {
   }
   const final = finalFraction * peak;
   const span = steps - 1 - warmup;
-  return (step) => {
+  return Object.assign((step: number) => {
     checkStep(op, step);
     if (step < warmup) return (peak * (step + 1)) / warmup;
     if (span <= 0) return peak;
     const progress = Math.min(1, (step - warmup) / span);
     return final + (peak - final) * 0.5 * (1 + Math.cos(Math.PI * progress));
-  };
+  }, { horizon: steps });
 }
 
 /**

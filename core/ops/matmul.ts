@@ -75,6 +75,14 @@ export function matmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
     );
   }
   const transA = opts.transA ?? false, transB = opts.transB ?? false;
+  if (a.rank > 2 && b.rank === 2 && !transA && a.shape[a.rank - 1] === b.shape[transB ? 1 : 0]) {
+    // A batch of rows times one matrix is one matrix product: fold the batch into the rows
+    // (one BLAS call or dispatch, and a weight gradient without a sum over the batch).
+    const lead = a.shape.slice(0, -1);
+    const rows = lead.reduce((x, y) => x * y, 1);
+    const out = matmul(reshape(a, [rows, a.shape[a.rank - 1]]), b, { transB });
+    return reshape(out, [...lead, out.shape[1]]);
+  }
   const a2 = a.rank === 1 ? reshape(a, [1, a.shape[0]]) : a;
   const b2 = b.rank === 1 ? reshape(b, [b.shape[0], 1]) : b;
   const { ka, kb } = dims(a2.shape, b2.shape, transA && a.rank > 1, transB && b.rank > 1);

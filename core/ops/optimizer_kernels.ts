@@ -6,98 +6,15 @@
  *
  * @module
  */
-import { defineMultiRule, defineRule } from "../bind.ts";
-import type { MultiRule, Rule } from "../bind.ts";
-import { bind, bindMulti } from "../bind.ts";
+import { bind, defineRule, type Rule } from "../bind.ts";
 import { fmtShape, type Tensor } from "../tensor.ts";
 import { add, isFloat, mul, rsqrt, sub } from "./elementwise.ts";
 import { sum } from "./reduce.ts";
-
-/** Options of {@linkcode adamUpdate}. */
-export interface AdamUpdateOptions {
-  /** Decay of the first moment, in [0, 1). */
-  b1: number;
-  /** Decay of the second moment, in [0, 1). */
-  b2: number;
-  /** Added to the root of the bias-corrected second moment (>= 0). */
-  eps: number;
-  /** This step's learning rate for this parameter (schedule times multiplier). */
-  lr: number;
-  /** The step number `t`, counting from 1 (gives the bias corrections `1 − b^t`). */
-  count: number;
-}
-
-/** The four tensors {@linkcode adamUpdate} reads: one shape, one float dtype. */
-export interface AdamUpdateInputs {
-  /** The parameter. */
-  param: Tensor;
-  /** Its gradient. */
-  grad: Tensor;
-  /** Adam's first moment. */
-  mu: Tensor;
-  /** Adam's second moment. */
-  nu: Tensor;
-}
-
-/** The `adamUpdate` primitive's rule: three outputs of the inputs' spec. */
-export const adamUpdateRule: MultiRule<"adamUpdate"> = defineMultiRule("adamUpdate", {
-  outSpecs: ([p]) => [0, 1, 2].map(() => ({ shape: p.shape, dtype: p.dtype })),
-});
 
 function finite(op: string, name: string, v: number, ok: (v: number) => boolean): void {
   if (typeof v !== "number" || !Number.isFinite(v) || !ok(v)) {
     throw new Error(`${op}: ${name} out of range, got ${v}`);
   }
-}
-
-/**
- * One Adam step in one primitive: `mu' = b1·mu + (1−b1)·g`, `nu' = b2·nu + (1−b2)·g²`,
- * `param' = param − lr · m̂ / (sqrt(v̂) + eps)` with `m̂ = mu' / (1 − b1^t)`,
- * `v̂ = nu' / (1 − b2^t)`. Returns `[param', mu', nu']`, new tensors in the current scope;
- * the inputs are untouched. Not differentiable: it throws when a `grad`/`vjp` traces an input.
- *
- * @example
- * ```ts
- * import { adamUpdate, tensor, zeros } from "../../mod.ts";
- * const [p, mu, nu] = adamUpdate(
- *   { param: tensor([1, 1]), grad: tensor([2, -3]), mu: zeros([2]), nu: zeros([2]) },
- *   { b1: 0.9, b2: 0.95, eps: 1e-16, lr: 0.1, count: 1 },
- * );
- * console.log(await p.toArray()); // about [0.9, 1.1]
- * ```
- */
-export function adamUpdate(inputs: AdamUpdateInputs, opts: AdamUpdateOptions): Tensor[] {
-  const op = "adamUpdate";
-  const { param, grad, mu, nu } = inputs;
-  const named = { param, grad, mu, nu };
-  for (const [name, t] of Object.entries(named)) {
-    if (t === undefined || t === null || typeof t !== "object" || !("shape" in t)) {
-      throw new Error(`${op}: inputs.${name} must be a tensor, got ${String(t)}`);
-    }
-    if (!isFloat(t.dtype)) throw new Error(`${op}: ${name} must be float, got ${t.dtype}`);
-    if (t.dtype !== param.dtype) {
-      throw new Error(`${op}: dtypes differ: param ${param.dtype}, ${name} ${t.dtype}`);
-    }
-    if (t.shape.length !== param.shape.length || t.shape.some((d, i) => d !== param.shape[i])) {
-      throw new Error(
-        `${op}: shapes differ: param ${fmtShape(param.shape)}, ${name} ${fmtShape(t.shape)}`,
-      );
-    }
-  }
-  const { b1, b2, eps, lr, count } = opts;
-  finite(op, "b1", b1, (v) => v >= 0 && v < 1);
-  finite(op, "b2", b2, (v) => v >= 0 && v < 1);
-  finite(op, "eps", eps, (v) => v >= 0);
-  finite(op, "lr", lr, () => true);
-  finite(op, "count", count, (v) => Number.isInteger(v) && v >= 1);
-  return bindMulti(op, [param, grad, mu, nu], {
-    b1,
-    b2,
-    eps,
-    lr,
-    biasCorrection1: 1 - b1 ** count,
-    biasCorrection2: 1 - b2 ** count,
-  });
 }
 
 /**

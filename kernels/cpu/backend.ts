@@ -27,8 +27,6 @@ import type {
   BackendMemory,
   DataArray,
   DType,
-  MultiPrim,
-  MultiPrimParams,
   Operand,
   OutSpec,
   Prim,
@@ -50,7 +48,7 @@ import { crossEntropyGradKernel, crossEntropyKernel } from "./cross_entropy.ts";
 import { logSoftmaxKernel, reduceMaxKernel, reduceSumKernel } from "./reduce.ts";
 import { runFusedCpu } from "./codegen.ts";
 import type { FusedKernel } from "../fused.ts";
-import { adamUpdateKernel, normalizeAxisKernel } from "./optimizer.ts";
+import { normalizeAxisKernel } from "./optimizer.ts";
 
 export { CpuBuffer } from "./buffer.ts";
 
@@ -176,23 +174,6 @@ export class CpuBackend implements Backend {
       dtype: x.dtype,
     }));
     return this.#track(kernel(ops, params, out), out.dtype);
-  }
-
-  /** Run multi-output `prim` on `inputs` into new buffers of specs `outs`. */
-  runMulti<P extends MultiPrim>(
-    prim: P,
-    inputs: readonly Operand[],
-    params: MultiPrimParams[P],
-    outs: readonly OutSpec[],
-  ): CpuBuffer[] {
-    if (prim !== "adamUpdate") throw new Error(`cpu: runMulti: unknown primitive ${prim}`);
-    const ops: CpuOperand[] = inputs.map((x) => ({
-      data: this.#own(x.buffer, prim).data,
-      shape: x.shape,
-      dtype: x.dtype,
-    }));
-    const arrays = adamUpdateKernel(ops, params, outs);
-    return arrays.map((a, i) => this.#track(a, outs[i].dtype));
   }
 
   /** Live buffers and their bytes (the CPU has no pool). */

@@ -14,6 +14,7 @@ import type { DataArray, DType } from "../backend.ts";
 import {
   collapseKernel,
   type FusedKernel,
+  isRowKernel,
   kernelKey,
   type ScalarNode,
   shapeSize,
@@ -38,6 +39,7 @@ function literal(v: number): string {
 function nodeExpr(n: ScalarNode, nodes: readonly ScalarNode[]): string {
   if (n.fn === "load") return `x${n.input}[p${n.input}]`;
   if (n.fn === "const") return literal(n.value);
+  if (n.fn === "reduced") return "t";
   const a = `v${n.args[0]}`, b = `v${n.args[1]}`;
   const int = n.dtype === "i32";
   const f32 = n.dtype === "f32";
@@ -107,20 +109,106 @@ function nodeLevels(k: FusedKernel): number[] {
   for (const n of k.nodes) {
     if (n.fn === "load") levels.push(inputLevel[n.input]);
     else if (n.fn === "const") levels.push(0);
+    else if (n.fn === "reduced") levels.push(rank - 1);
     else levels.push(Math.max(0, ...n.args.map((i) => levels[i])));
   }
   return levels;
 }
 
-/** Generate the source of a kernel (collapsed; sizes read from `p`). */
-function generate(k: FusedKernel): string {
-  const rank = k.shape.length;
-  const levels = nodeLevels(k);
-  const used = new Set<number>([...k.outputs, ...(k.reduce ? [k.reduce.node] : [])]);
+/** Nodes `roots` depend on (themselves included). */
+function closure(k: FusedKernel, roots: readonly number[]): Set<number> {
+  const used = new Set<number>(roots);
   for (let i = k.nodes.length - 1; i >= 0; i--) {
     const n = k.nodes[i];
-    if (used.has(i) && n.fn !== "load" && n.fn !== "const") { for (const a of n.args) used.add(a); }
+    if (used.has(i) && "args" in n) { for (const a of n.args) used.add(a); }
   }
+  return used;
+}
+
+/**
+ * A row kernel: per row (the last axis), a first pass computes the reduction
+ * (and outputs that do not need it), a second pass the outputs that read it.
+ */
+function generateRow(k: FusedKernel): string {
+  const rank = k.shape.length;
+  const last = rank - 1;
+  const red = k.reduce!;
+  const levels = nodeLevels(k);
+  const dep2: boolean[] = [];
+  k.nodes.forEach((n, i) => {
+    dep2[i] = n.fn === "reduced" || ("args" in n && n.args.some((a) => dep2[a]));
+  });
+  const out1 = k.outputs.map((o, j) => [o, j]).filter(([o]) => !dep2[o]);
+  const out2 = k.outputs.map((o, j) => [o, j]).filter(([o]) => dep2[o]);
+  const need1 = closure(k, [...out1.map(([o]) => o), red.node]);
+  const need2 = closure(k, out2.map(([o]) => o));
+  const lines: string[] = [];
+  let pi = 0;
+  const param = () => `p[${pi++}]`;
+  k.shape.forEach((_, a) => lines.push(`const D${a} = ${param()};`));
+  k.inputs.forEach((x, i) => {
+    lines.push(`const x${i} = ins[${i}];`);
+    lines.push(`let p${i} = ${param()};`);
+    for (let a = 0; a < rank; a++) {
+      const st = x.strides[a];
+      lines.push(`const s${i}_${a} = ${st === 0 || st === 1 ? st : param()};`);
+    }
+  });
+  k.outputs.forEach((_, j) => lines.push(`const y${j} = outs[${j}];`));
+  lines.push(`const yr = outs[${k.outputs.length}];`);
+  lines.push(`let q = 0;`, `let rr = 0;`);
+  const emit = (pred: (i: number) => boolean, indent: string) =>
+    k.nodes.forEach((n, i) => {
+      if (pred(i)) lines.push(`${indent}const v${i} = ${nodeExpr(n, k.nodes)};`);
+    });
+  const anyNeed = (i: number) => need1.has(i) || need2.has(i);
+  emit((i) => levels[i] === 0 && !dep2[i] && anyNeed(i), "");
+  const ptrs = k.inputs.map((_, i) => `p${i}`);
+  for (let a = 0; a < last; a++) {
+    const ind = "  ".repeat(a);
+    for (const v of ptrs) lines.push(`${ind}const ${v}_${a} = ${v};`);
+    lines.push(`${ind}for (let a${a} = 0; a${a} < D${a}; a${a}++) {`);
+    emit((i) => levels[i] === a + 1 && !dep2[i] && anyNeed(i), ind + "  ");
+  }
+  const ind = "  ".repeat(last);
+  const init = red.op === "sum" ? "0" : "-Infinity";
+  lines.push(`${ind}let t = ${init};`);
+  for (const v of ptrs) lines.push(`${ind}const ${v}_${last} = ${v};`);
+  const pass = (need: Set<number>, outs: number[][], body: () => void) => {
+    lines.push(`${ind}for (let j = 0; j < D${last}; j++) {`);
+    emit((i) => levels[i] === rank && need.has(i), ind + "  ");
+    outs.forEach(([o, j]) => lines.push(`${ind}  y${j}[q + j] = v${o};`));
+    body();
+    lines.push(`${ind}  ${k.inputs.map((_, i) => `p${i} += s${i}_${last};`).join(" ")}`);
+    lines.push(`${ind}}`);
+    for (const v of ptrs) lines.push(`${ind}${v} = ${v}_${last};`);
+  };
+  pass(
+    new Set([...need1].filter((i) => !dep2[i])),
+    out1,
+    () =>
+      lines.push(
+        red.op === "sum" ? `${ind}  t += v${red.node};` : `${ind}  t = Math.max(t, v${red.node});`,
+      ),
+  );
+  emit((i) => dep2[i] && levels[i] < rank && need2.has(i), ind);
+  if (out2.length > 0) pass(need2, out2, () => {});
+  lines.push(`${ind}yr[rr++] = t;`, `${ind}q += D${last};`);
+  for (let a = last - 1; a >= 0; a--) {
+    const ind = "  ".repeat(a);
+    lines.push(`${ind}  ${k.inputs.map((_, i) => `p${i} += s${i}_${a};`).join(" ")}`);
+    lines.push(`${ind}}`);
+    for (const v of ptrs) lines.push(`${ind}${v} = ${v}_${a};`);
+  }
+  return lines.join("\n");
+}
+
+/** Generate the source of a kernel (collapsed; sizes read from `p`). */
+function generate(k: FusedKernel): string {
+  if (isRowKernel(k)) return generateRow(k);
+  const rank = k.shape.length;
+  const levels = nodeLevels(k);
+  const used = closure(k, [...k.outputs, ...(k.reduce ? [k.reduce.node] : [])]);
   const lines: string[] = [];
   let pi = 0;
   const param = () => `p[${pi++}]`;

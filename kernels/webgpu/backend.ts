@@ -13,8 +13,6 @@ import type {
   BackendMemory,
   DataArray,
   DType,
-  MultiPrim,
-  MultiPrimParams,
   Operand,
   OutSpec,
   Prim,
@@ -32,7 +30,7 @@ import { runMatmul } from "./matmul.ts";
 import { PipelineCache } from "./pipelines.ts";
 import { runReduceMax, runReduceSum } from "./reduce.ts";
 import { runLogSoftmax } from "./softmax.ts";
-import { runAdamUpdate, runNormalizeAxis } from "./optimizer.ts";
+import { runNormalizeAxis } from "./optimizer.ts";
 import { runCrossEntropy, runCrossEntropyGrad } from "./cross_entropy.ts";
 import type { GpuOperand, KernelHost } from "./wgsl.ts";
 
@@ -208,7 +206,7 @@ export async function createWebGpuBackend(
       b.released = true;
       tensors.release(b.gpu);
     },
-    maxKernelBuffers: Math.min(8, limits.maxStorageBuffersPerShaderStage ?? 8),
+    maxKernelBuffers: Math.min(24, limits.maxStorageBuffersPerShaderStage ?? 8),
     alloc(dtype: DType, size: number): BackendBuffer {
       ctx.check("alloc");
       checkDtype(dtype, "alloc");
@@ -250,30 +248,6 @@ export async function createWebGpuBackend(
         throw e;
       }
       return new WebGpuBuffer(dst, bytes);
-    },
-    runMulti<P extends MultiPrim>(
-      prim: P,
-      inputs: readonly Operand[],
-      params: MultiPrimParams[P],
-      outs: readonly OutSpec[],
-    ): BackendBuffer[] {
-      ctx.check(prim);
-      if (prim !== "adamUpdate") throw new Error(`webgpu: runMulti: unknown primitive ${prim}`);
-      const ops: GpuOperand[] = inputs.map((x) => {
-        checkDtype(x.dtype, prim);
-        return { buffer: own(x.buffer, prim).gpu, shape: x.shape, dtype: x.dtype };
-      });
-      const dsts = outs.map((o) => {
-        checkDtype(o.dtype, prim);
-        return tensors.acquire(bytesOf(o.dtype, sizeOf(o.shape)), { op: prim, shape: o.shape });
-      });
-      try {
-        runAdamUpdate(host, ops, params, outs, dsts);
-      } catch (e) {
-        for (const d of dsts) tensors.release(d);
-        throw e;
-      }
-      return dsts.map((d, i) => new WebGpuBuffer(d, bytesOf(outs[i].dtype, sizeOf(outs[i].shape))));
     },
     memory(): BackendMemory {
       const t = tensors.stats();

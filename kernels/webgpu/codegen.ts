@@ -43,6 +43,7 @@ function literal(v: number, dtype: DType): string {
 function nodeExpr(n: ScalarNode, nodes: readonly ScalarNode[]): string {
   if (n.fn === "load") return `in${n.input}[o${n.input}]`;
   if (n.fn === "const") return literal(n.value, n.dtype);
+  if (n.fn === "reduced") return "acc";
   const a = `v${n.args[0]}`, b = `v${n.args[1]}`;
   const t = n.dtype;
   switch (n.fn) {
@@ -126,18 +127,24 @@ function generate(k: FusedKernel): string {
       );
     }
   };
-  const loadsAndNodes = () => {
+  const loadsAndNodes = (pred: (i: number) => boolean) => {
     k.inputs.forEach((x, i) => {
       let e = offAt(i);
       for (let a = 0; a < rank; a++) if (x.strides[a] !== 0) e += ` + c${a} * ${strideAt(i, a)}`;
       body.push(`    let o${i} = ${e};`);
     });
-    k.nodes.forEach((n, i) => body.push(`    let v${i} = ${nodeExpr(n, k.nodes)};`));
+    k.nodes.forEach((n, i) => {
+      if (pred(i)) body.push(`    let v${i} = ${nodeExpr(n, k.nodes)};`);
+    });
   };
   const all = k.shape.map((_, a) => a);
+  const dep2: boolean[] = [];
+  k.nodes.forEach((n, i) => {
+    dep2[i] = n.fn === "reduced" || ("args" in n && n.args.some((a) => dep2[a]));
+  });
   if (!red) {
     coords(all, "i");
-    loadsAndNodes();
+    loadsAndNodes(() => true);
     k.outputs.forEach((o, j) => body.push(`    out${j}[i] = v${o};`));
   } else {
     const kept = all.filter((a) => !reduced.has(a));
@@ -150,21 +157,29 @@ function generate(k: FusedKernel): string {
       `    var acc: ${rt} = ${red.op === "sum" ? `${rt}(0)` : lowestOf(k.nodes[red.node].dtype)};`,
     );
     body.push(`    let count = ${count};`);
+    let pos = "0u";
+    for (let a = 0; a < rank; a++) pos = `(${pos}) * ${dimAt(a)} + c${a}`;
+    const writes = (pass2: boolean) =>
+      k.outputs.forEach((o, j) => {
+        if (dep2[o] === pass2) body.push(`    out${j}[${pos}] = v${o};`);
+      });
     body.push(`    for (var j = 0u; j < count; j++) {`);
     coords(axes, "j");
-    loadsAndNodes();
-    if (k.outputs.length > 0) {
-      let pos = "0u";
-      for (let a = 0; a < rank; a++) pos = `(${pos}) * ${dimAt(a)} + c${a}`;
-      body.push(`    let pos = ${pos};`);
-      k.outputs.forEach((o, j) => body.push(`    out${j}[pos] = v${o};`));
-    }
+    loadsAndNodes((i) => !dep2[i]);
+    writes(false);
     const v = `v${red.node}`;
     if (red.op === "sum") body.push(`    acc = acc + ${v};`);
     else if (rt === "f32") {
       body.push(`    acc = select(max(acc, ${v}), ${NAN}, ${v} != ${v} || acc != acc);`);
     } else body.push(`    acc = max(acc, ${v});`);
     body.push(`    }`);
+    if (k.outputs.some((o) => dep2[o])) {
+      body.push(`    for (var j = 0u; j < count; j++) {`);
+      coords(axes, "j");
+      loadsAndNodes(() => true);
+      writes(true);
+      body.push(`    }`);
+    }
     body.push(`    out${k.outputs.length}[i] = acc;`);
   }
   return `${decls}${needsPow ? POWF : ""}

@@ -1,12 +1,11 @@
 /**
- * The optimizer primitives: `adamUpdate` and `normalizeAlong` on the CPU against a host
- * reference in f64, on WebGPU against the CPU, refused (adamUpdate) under a gradient tape,
- * and the multi-output rule table complete.
+ * The optimizer step: Adam chained with the learning rate, compiled by `nu.jit` into fused
+ * kernels, against the textbook formula in f64 on the host (CPU) and against the CPU (WebGPU);
+ * `normalizeAlong` likewise.
  *
  * numRuns: fast-check's default (100) for each property.
  */
 import * as nu from "../../mod.ts";
-import { multiPrimitiveNames } from "../../core/rules.ts";
 import { assertClose, assertEquals, assertThrows, assertTrue } from "../../testing/assert.ts";
 import { fc } from "../../testing/fc.ts";
 import { gpuTest } from "./webgpu_helpers.ts";
@@ -32,24 +31,39 @@ const adamCase = fc.integer({ min: 1, max: 12 }).chain((n) =>
     g: vec(n, -2),
     m: vec(n, -2),
     v: vec(n, 0),
-    lr: fc.double({ min: -1, max: 1, noNaN: true }),
+    lr: fc.double({ min: 0, max: 1, noNaN: true }),
     t: fc.integer({ min: 1, max: 50 }),
   })
 );
 
-Deno.test("adamUpdate (CPU, f64) matches the textbook formula on the host", async () => {
-  await fc.assert(fc.asyncProperty(adamCase, async ({ p, g, m, v, lr, t }) => {
+/** One jitted Adam + learning-rate step at step `t` (1-based) with state (m, v). */
+function adamStep(
+  backend: nu.Backend,
+  dtype: "f32" | "f64",
+  c: { p: number[]; g: number[]; m: number[]; v: number[]; lr: number; t: number },
+) {
+  const f = (xs: number[]) => nu.fromData(xs, [xs.length], { dtype, backend });
+  const opt = nu.optim.chain(nu.optim.scaleByAdam(OPTS), nu.optim.scaleByLearningRate(c.lr));
+  const count = nu.fromData([c.t - 1], [], { dtype: "f32", backend });
+  const state = [{ count, mu: { w: f(c.m) }, nu: { w: f(c.v) } }, { count }];
+  const step = nu.jit((p: { w: nu.Tensor }, g: { w: nu.Tensor }, s: unknown[]) => {
+    const [u, next] = opt.update(g, s, p);
+    return [nu.optim.applyUpdates(p, u), next] as const;
+  });
+  const [p, next] = step({ w: f(c.p) }, { w: f(c.g) }, state);
+  const adam = (next as unknown as { mu: { w: nu.Tensor }; nu: { w: nu.Tensor } }[])[0];
+  return [p.w, adam.mu.w, adam.nu.w];
+}
+
+Deno.test("jitted Adam + learning rate (CPU, f64) matches the textbook formula on the host", async () => {
+  await fc.assert(fc.asyncProperty(adamCase, async (c) => {
     using _ = nu.scope();
-    const f = (xs: number[]) => nu.tensor(xs, { dtype: "f64", backend: nu.cpuBackend() });
-    const got = nu.adamUpdate({ param: f(p), grad: f(g), mu: f(m), nu: f(v) }, {
-      ...OPTS,
-      lr,
-      count: t,
-    });
-    const want = hostAdam(p, g, m, v, lr, t);
+    const got = adamStep(nu.cpuBackend(), "f64", c);
+    const want = hostAdam(c.p, c.g, c.m, c.v, c.lr, c.t);
     for (let k = 0; k < 3; k++) {
       const xs = await got[k].toArray() as number[];
-      xs.forEach((x, i) => assertClose(x, want[k][i], { rtol: 1e-12, atol: 1e-12 }));
+      // the bias corrections are computed from an f32 step count: 1e-7 relative at most
+      xs.forEach((x, i) => assertClose(x, want[k][i], { rtol: 1e-6, atol: 1e-7 }));
     }
   }));
 });
@@ -79,54 +93,20 @@ Deno.test("normalizeAlong (CPU, f64) matches x / sqrt(sum x² + eps) on the host
   }));
 });
 
-Deno.test("adamUpdate: refused under grad; checks shapes and dtypes; rule table complete", () => {
-  assertEquals(multiPrimitiveNames(), ["adamUpdate"]);
+Deno.test("normalizeAlong: checks its input; differentiable", () => {
   using _ = nu.scope();
-  const z = nu.zeros([2]);
-  const loss = (p: nu.Tensor) =>
-    nu.sum(nu.adamUpdate({ param: p, grad: z, mu: z, nu: z }, { ...OPTS, lr: 1, count: 1 })[0]);
-  assertThrows(
-    () => nu.grad(loss)(nu.ones([2])),
-    ["adamUpdate: not differentiable (an input is being traced by grad/vjp)"],
-  );
-  assertThrows(
-    () =>
-      nu.adamUpdate({ param: z, grad: nu.zeros([3]), mu: z, nu: z }, { ...OPTS, lr: 1, count: 1 }),
-    ["adamUpdate", "shapes differ", "[2]", "[3]"],
-  );
-  assertThrows(
-    () => nu.adamUpdate({ param: z, grad: z, mu: z, nu: z }, { ...OPTS, lr: 1, count: 0 }),
-    ["adamUpdate", "count"],
-  );
   assertThrows(() => nu.normalizeAlong(nu.zeros([2, 2, 2]), -1), ["normalizeAlong", "matrix"]);
-  // normalizeAlong is differentiable: its gradient exists under grad
   const gx = nu.grad((x: nu.Tensor) => nu.sum(nu.normalizeAlong(x, 0)))(nu.ones([2, 2]));
   assertTrue(gx.shape.length === 2);
 });
 
-Deno.test("adamUpdate: outputs are fresh tensors in the current scope; memory is flat", () => {
-  const before = nu.memory().tensors;
-  nu.tidy(() => {
-    const z = nu.zeros([3]);
-    const out = nu.adamUpdate({ param: z, grad: z, mu: z, nu: z }, { ...OPTS, lr: 1, count: 1 });
-    assertEquals(out.length, 3);
-    assertTrue(out.every((t) => t !== z && !t.disposed));
-  });
-  assertEquals(nu.memory().tensors, before);
-});
-
-gpuTest("webgpu adamUpdate and normalizeAlong match the CPU (f32)", async (g) => {
+gpuTest("webgpu jitted Adam step and normalizeAlong match the CPU (f32)", async (g) => {
   const cpu = nu.cpuBackend();
   const arb = fc.record({ a: adamCase, n: matrixCase });
   await fc.assert(fc.asyncProperty(arb, async ({ a, n }) => {
     using _ = nu.scope();
     const on = (backend: nu.Backend) => {
-      const f = (xs: number[]) => nu.fromData(Float32Array.from(xs), [xs.length], { backend });
-      const outs = nu.adamUpdate({ param: f(a.p), grad: f(a.g), mu: f(a.m), nu: f(a.v) }, {
-        ...OPTS,
-        lr: a.lr,
-        count: a.t,
-      });
+      const outs = adamStep(backend, "f32", a);
       const x = nu.fromData(Float32Array.from(n.data), [n.r, n.c], { backend });
       return [...outs, nu.normalizeAlong(x, n.axis, { eps: n.eps })];
     };
@@ -134,7 +114,7 @@ gpuTest("webgpu adamUpdate and normalizeAlong match the CPU (f32)", async (g) =>
     for (let k = 0; k < want.length; k++) {
       const w = await want[k].data(), h = await got[k].data();
       // the parameter's update divides by sqrt(v) + eps: a few ulps of the step size
-      w.forEach((x, i) => assertClose(h[i], x, { rtol: 2e-5, atol: 2e-5 }));
+      w.forEach((x: number, i: number) => assertClose(h[i], x, { rtol: 2e-5, atol: 2e-5 }));
     }
   }));
 });

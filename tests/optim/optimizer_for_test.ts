@@ -180,7 +180,7 @@ Deno.test("optimizer state: encode, copy the tensors, decode, and training conti
   const [a] = train(opt, params, state, target, 2);
   const [b] = train(opt, paramsCopy, restored, target, 2);
   assertEquals(treeLeaves<Tensor>(a).map(values), treeLeaves<Tensor>(b).map(values));
-  assertThrows(() => decodeState(layout, {}), ["decodeState", "0.mu.embed"]);
+  assertThrows(() => decodeState(layout, {}), ["decodeState", "0.count", "not given"]);
   assertThrows(() => decodeState("{", {}), ["decodeState", "not JSON"]);
 });
 
@@ -195,5 +195,5 @@ Deno.test("memory stays flat over 200 optimizer steps", () => {
   const after = memory();
   assertEquals([after.tensors, after.bytes], [before.tensors, before.bytes]);
   assertEquals(after.backend.buffers, before.backend.buffers);
-  assertTrue((state[1] as { count: number }).count === 201);
+  assertTrue((state[1] as { count: Tensor }).count.dataSync()[0] === 201);
 });

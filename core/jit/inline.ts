@@ -1,0 +1,159 @@
+/**
+ * Inlining of small broadcast producers: a small elementwise kernel whose one
+ * result is only read broadcast by other kernels (a rescaler's effective
+ * value, an optimizer's bias correction) is recomputed inside each reader
+ * instead of being run as a kernel of its own.
+ *
+ * @module
+ */
+import { type KernelInput, ProgramBuilder, shapeSize } from "../../kernels/fused.ts";
+import { broadcastStridesOf } from "../bind.ts";
+import type { TraceStep } from "./trace_backend.ts";
+
+type Fused = Extract<TraceStep, { kind: "fused" }>;
+
+/** Parameter words a WebGPU kernel of this rank and input count needs (at most 64). */
+export function paramWords(rank: number, inputs: number): number {
+  return 1 + rank + inputs * (1 + rank);
+}
+
+/** Producers up to this many elements are inlined. */
+const SMALL = 1 << 16;
+
+function sameStrides(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
+/** Whether `reader` reads `v` only as a broadcast of `producer`'s shape. */
+function readsAsBroadcast(reader: Fused, v: number, producer: Fused): boolean {
+  const want = broadcastStridesOf(producer.kernel.shape, reader.kernel.shape);
+  if (producer.kernel.shape.length > reader.kernel.shape.length) return false;
+  // Same-size readers are fused by the scheduler instead (no recomputation).
+  if (shapeSize(producer.kernel.shape) >= shapeSize(reader.kernel.shape)) return false;
+  return reader.inputs.every((x, i) =>
+    x !== v ||
+    (reader.kernel.inputs[i].offset === 0 && sameStrides(reader.kernel.inputs[i].strides, want))
+  );
+}
+
+/** `reader` with every load of `v` replaced by `producer`'s program. */
+function inlineInto(reader: Fused, v: number, producer: Fused): Fused {
+  const pk = producer.kernel, rk = reader.kernel;
+  const lead = rk.shape.length - pk.shape.length;
+  const b = new ProgramBuilder();
+  const inputs: number[] = [];
+  const views: KernelInput[] = [];
+  const keyOf = new Map<string, number>();
+  const load = (value: number, view: KernelInput) => {
+    const key = `${value}@${view.offset}:${view.strides.join(",")}`;
+    let idx = keyOf.get(key);
+    if (idx === undefined) {
+      idx = inputs.length;
+      inputs.push(value);
+      views.push(view);
+      keyOf.set(key, idx);
+    }
+    return b.load(idx, view.dtype);
+  };
+  let producerValue: number | null = null;
+  const emitProducer = () => {
+    const map: number[] = [];
+    pk.nodes.forEach((n, i) => {
+      if (n.fn === "load") {
+        const x = pk.inputs[n.input];
+        const strides = rk.shape.map((_, a) => {
+          const j = a - lead;
+          return j < 0 || pk.shape[j] === 1 ? 0 : x.strides[j];
+        });
+        map[i] = load(producer.inputs[n.input], { dtype: x.dtype, strides, offset: x.offset });
+      } else if (n.fn === "const") map[i] = b.constant(n.value, n.dtype);
+      else if (n.fn === "reduced") throw new Error("jit: internal error: inlining a row kernel");
+      else map[i] = b.fn(n.fn, n.args.map((a) => map[a]), n.dtype);
+    });
+    return map[pk.outputs[0]];
+  };
+  const map: number[] = [];
+  rk.nodes.forEach((n, i) => {
+    if (n.fn === "load") {
+      if (reader.inputs[n.input] === v) map[i] = producerValue ??= emitProducer();
+      else map[i] = load(reader.inputs[n.input], rk.inputs[n.input]);
+    } else if (n.fn === "const") map[i] = b.constant(n.value, n.dtype);
+    else if (n.fn === "reduced") map[i] = b.reduced(n.dtype);
+    else map[i] = b.fn(n.fn, n.args.map((a) => map[a]), n.dtype);
+  });
+  return {
+    kind: "fused",
+    kernel: {
+      shape: rk.shape,
+      inputs: views,
+      nodes: b.nodes,
+      outputs: rk.outputs.map((o) => map[o]),
+      ...(rk.reduce ? { reduce: { ...rk.reduce, node: map[rk.reduce.node] } } : {}),
+    },
+    inputs,
+    outputs: reader.outputs,
+  };
+}
+
+/**
+ * Inline small single-result kernels into the kernels that read their result
+ * broadcast; returns the new step list.
+ *
+ * @example
+ * ```ts
+ * import { inlineSmallProducers } from "./inline.ts";
+ * import { assertEquals } from "../../testing/assert.ts";
+ * const scale = { kind: "fused" as const, inputs: [0], outputs: [1], kernel: {
+ *   shape: [3], inputs: [{ dtype: "f32" as const, strides: [1], offset: 0 }],
+ *   nodes: [{ fn: "load" as const, input: 0, dtype: "f32" as const },
+ *     { fn: "exp" as const, args: [0], dtype: "f32" as const }], outputs: [1] } };
+ * const use = { kind: "fused" as const, inputs: [2, 1], outputs: [3], kernel: {
+ *   shape: [4, 3], inputs: [{ dtype: "f32" as const, strides: [3, 1], offset: 0 },
+ *     { dtype: "f32" as const, strides: [0, 1], offset: 0 }],
+ *   nodes: [{ fn: "load" as const, input: 0, dtype: "f32" as const },
+ *     { fn: "load" as const, input: 1, dtype: "f32" as const },
+ *     { fn: "mul" as const, args: [0, 1], dtype: "f32" as const }], outputs: [2] } };
+ * const out = inlineSmallProducers([scale, use], new Set([3]));
+ * assertEquals(out.length, 1);
+ * assertEquals(out[0].kind === "fused" && out[0].inputs, [2, 0]);
+ * ```
+ */
+export function inlineSmallProducers(
+  steps: readonly TraceStep[],
+  outputs: ReadonlySet<number>,
+  maxBuffers = Infinity,
+): TraceStep[] {
+  const list: (TraceStep | null)[] = [...steps];
+  // Last producer first, so a chain of small kernels folds into its large reader link by link.
+  for (let i = list.length - 1; i >= 0; i--) {
+    const p = list[i];
+    if (p === null || p.kind !== "fused") continue;
+    const k = p.kernel;
+    if (k.reduce || k.outputs.length !== 1 || p.outputs.length !== 1) continue;
+    if (shapeSize(k.shape) > SMALL) continue;
+    const v = p.outputs[0];
+    if (outputs.has(v)) continue;
+    const readers: number[] = [];
+    let ok = true;
+    for (let j = i + 1; j < list.length && ok; j++) {
+      const s = list[j];
+      if (s === null) continue;
+      if (s.kind === "prim") {
+        if (s.inputs.some((x) => x.value === v)) ok = false;
+      } else if (s.inputs.includes(v)) {
+        if (readsAsBroadcast(s, v, p)) readers.push(j);
+        else ok = false;
+      }
+    }
+    if (!ok || readers.length === 0) continue;
+    const merged = readers.map((j) => inlineInto(list[j] as Fused, v, p));
+    const fits = merged.every((m) =>
+      m.inputs.length + m.outputs.length <= maxBuffers &&
+      paramWords(m.kernel.shape.length, m.inputs.length) <= 64
+    );
+    if (!fits) continue;
+    readers.forEach((j, r) => (list[j] = merged[r]));
+    list[i] = null;
+  }
+  return list.filter((s): s is TraceStep => s !== null);
+}
