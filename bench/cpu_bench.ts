@@ -7,7 +7,7 @@
  */
 import { type CorePrim, type CorePrimParams, runPrimitive } from "../core/bind.ts";
 import "../core/rules.ts";
-import type { DType, OutSpec, Prim, PrimParams, Shape } from "../kernels/backend.ts";
+import type { DType, OutSpec, Shape } from "../kernels/backend.ts";
 import { createCpuBackend } from "../kernels/cpu/backend.ts";
 
 const blas = createCpuBackend();

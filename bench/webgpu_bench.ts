@@ -11,7 +11,7 @@
  */
 import { type CorePrim, type CorePrimParams, runPrimitive } from "../core/bind.ts";
 import "../core/rules.ts";
-import type { Operand, Prim, PrimParams } from "../kernels/backend.ts";
+import type { Operand } from "../kernels/backend.ts";
 import { createWebGpuBackend, probeAdapter } from "../kernels/webgpu/backend.ts";
 
 const found = await probeAdapter();

@@ -23,7 +23,7 @@ import type {
 import { sizeOf } from "../kernels/backend.ts";
 import { type FusedKernel, ProgramBuilder } from "../kernels/fused.ts";
 import { fmtShape, shareStorage, type Tensor, wrapBuffer } from "./tensor.ts";
-import { isTracked, record } from "./tape.ts";
+import { record } from "./tape.ts";
 import { compatibleBackends, redirectBackend } from "./trace_context.ts";
 
 /**

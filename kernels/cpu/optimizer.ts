@@ -6,7 +6,6 @@
  * @module
  */
 import type { DataArray, OutSpec, PrimParams } from "../backend.ts";
-import { sizeOf } from "../backend.ts";
 import { allocFor } from "./buffer.ts";
 import type { CpuOperand } from "./kernel.ts";
 

@@ -10,7 +10,6 @@
  * @module
  */
 import type { OutSpec, PrimParams } from "../backend.ts";
-import { sizeOf } from "../backend.ts";
 import { PARAMS_WGSL, storageDecls } from "./pipelines.ts";
 import { flatGrid, flatMain, type GpuOperand, type KernelHost } from "./wgsl.ts";
 

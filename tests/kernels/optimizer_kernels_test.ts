@@ -6,7 +6,7 @@
  * numRuns: fast-check's default (100) for each property.
  */
 import * as nu from "../../mod.ts";
-import { assertClose, assertEquals, assertThrows, assertTrue } from "../../testing/assert.ts";
+import { assertClose, assertThrows, assertTrue } from "../../testing/assert.ts";
 import { fc } from "../../testing/fc.ts";
 import { gpuTest } from "./webgpu_helpers.ts";
 
