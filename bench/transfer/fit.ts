@@ -118,8 +118,11 @@ export function fitLrStar(
  * @example
  * ```ts
  * import { fitQuadratic } from "./fit.ts";
- * import { assertEquals } from "../../testing/assert.ts";
- * assertEquals(fitQuadratic([-1, 0, 1], [2, 1, 2]), { a: 1, b: 0, c: 1 });
+ * import { assertClose } from "../../testing/assert.ts";
+ * const q = fitQuadratic([-1, 0, 1], [2, 1, 2])!; // y = x² + 1
+ * assertClose(q.a, 1, { atol: 1e-12 });
+ * assertClose(q.b, 0, { atol: 1e-12 });
+ * assertClose(q.c, 1, { atol: 1e-12 });
  * ```
  */
 export function fitQuadratic(
