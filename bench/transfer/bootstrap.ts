@@ -148,8 +148,11 @@ export interface NoiseEstimate {
   sigma: number | null;
   /** Degrees of freedom behind the estimate. */
   dof: number;
-  /** `seeds`: spread between seeds at the same point; `residuals`: scatter about a parabola. */
-  source: "seeds" | "residuals" | "none";
+  /**
+   * `seeds`: spread between seeds at the same point; `residuals`: scatter about a parabola;
+   * `given`: set by the caller (e.g. measured on another sweep of the same configuration).
+   */
+  source: "seeds" | "residuals" | "given" | "none";
 }
 
 /**
