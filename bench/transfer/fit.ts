@@ -3,21 +3,29 @@
  * minimum, the seed-mean curve, and the transfer statistics (slope, spread).
  *
  * Rules (spec section 8):
- * - A diverged run's loss is `Infinity`; it is never fitted, but it still counts as evaluated,
- *   so a minimum next to a diverged run is not an edge minimum.
- * - Edge minimum: the best point is the lowest or highest learning rate evaluated. lr* is then
- *   only a bound; we return the best point with `edge: "low" | "high"` and no parabola.
- * - Otherwise take the finite points within one octave of the best (at most 5, nearest first;
- *   at least 3, widening to the nearest finite points if needed), fit y = a x² + b x + c by least
- *   squares and return the vertex, clamped to the span of the points used. With a ≤ 0 (no
- *   curvature) or fewer than 3 points, return the best point (`method: "best-point"`).
+ * - A diverged run's loss is `Infinity`; it is never fitted. A diverged run *above* the best
+ *   point brackets it (divergence says "too high"); a diverged run *below* it does not (it says
+ *   nothing about a rate being too low), so the low edge is the lowest finite point.
+ * - Ties: every point whose loss equals the smallest one is "best"; the fit is centred on the
+ *   middle of the tied points, never on the first of them (a flat curve is not a low edge).
+ * - Edge minimum: the best point (or a tie of it) is the lowest finite rate, or the highest rate
+ *   evaluated. lr* is then only a bound: `edge: "low"` means lr* ≤ `log2LrStar` (the highest
+ *   tied point), `edge: "high"` means lr* ≥ `log2LrStar` (the lowest tied point). No parabola.
+ *   When the best points touch both ends (a curve flat over every rate, or one finite point),
+ *   nothing is bracketed: `method: "flat"`, `log2LrStar: null`.
+ * - Otherwise take the finite points within one octave (`window`) of the centre (at most 5,
+ *   nearest first; at least 3, widening to the nearest finite points if needed), fit
+ *   y = a x² + b x + c by least squares and return the vertex, clamped to the span of the points
+ *   used. With a ≤ 0 (a concave or straight fit) or fewer than 3 finite points, return the
+ *   centre of the best points (`method: "best-point"`).
  * - `minLoss` is the smallest measured loss, not the parabola's value.
  *
  * @example
  * ```ts
  * import { fitLrStar } from "./fit.ts";
+ * import { assertClose } from "../../testing/assert.ts";
  * const pts = [-10, -9, -8, -7, -6].map((x) => ({ log2Lr: x, loss: 2 + 0.1 * (x + 7.7) ** 2 }));
- * fitLrStar(pts).log2LrStar; // -7.7 (up to rounding)
+ * assertClose(fitLrStar(pts).log2LrStar!, -7.7, { atol: 1e-9 });
  * ```
  *
  * @module
@@ -32,13 +40,16 @@ export interface LossPoint {
 
 /** The fitted optimum of one curve. */
 export interface LrStarFit {
-  /** null when no run of the curve finished with a finite loss. */
+  /**
+   * The estimate, or the bound when `edge` is set; null when no run finished with a finite
+   * loss (`method: "none"`) or the curve brackets nothing (`method: "flat"`).
+   */
   log2LrStar: number | null;
   minLoss: number | null;
-  method: "parabola" | "best-point" | "none";
-  /** Set when the best point is at the low or high end of the lrs evaluated. */
+  method: "parabola" | "best-point" | "flat" | "none";
+  /** "low": lr* ≤ log2LrStar (best at the low end); "high": lr* ≥ log2LrStar. */
   edge: "low" | "high" | null;
-  /** Number of points the parabola went through. */
+  /** Number of points the parabola went through (1 for a best point, 0 without one). */
   used: number;
 }
 
@@ -48,7 +59,11 @@ export interface LrStarFit {
  * @example
  * ```ts
  * import { fitLrStar } from "./fit.ts";
- * fitLrStar([{ log2Lr: -9, loss: 2 }, { log2Lr: -8, loss: 1 }, { log2Lr: -7, loss: 2 }]).log2LrStar; // -8
+ * import { assertEquals } from "../../testing/assert.ts";
+ * const v = fitLrStar([{ log2Lr: -9, loss: 2 }, { log2Lr: -8, loss: 1 }, { log2Lr: -7, loss: 2 }]);
+ * assertEquals([v.log2LrStar, v.method, v.edge], [-8, "parabola", null]);
+ * const falling = fitLrStar([{ log2Lr: -9, loss: 3 }, { log2Lr: -8, loss: 2 }]);
+ * assertEquals([falling.log2LrStar, falling.edge], [-8, "high"]); // lr* ≥ 2^-8
  * ```
  */
 export function fitLrStar(
@@ -56,6 +71,7 @@ export function fitLrStar(
   options: { window?: number } = {},
 ): LrStarFit {
   const window = options.window ?? 1;
+  if (!(window > 0)) throw new Error(`fitLrStar: window must be > 0 octaves, got ${window}`);
   const all = [...points].map((p) => ({
     log2Lr: p.log2Lr,
     loss: Number.isNaN(p.loss) ? Infinity : p.loss,
@@ -65,38 +81,35 @@ export function fitLrStar(
   if (finite.length === 0) {
     return { log2LrStar: null, minLoss: null, method: "none", edge: null, used: 0 };
   }
-  let best = finite[0];
-  for (const p of finite) if (p.loss < best.loss) best = p;
-  const bestPoint = (edge: "low" | "high" | null): LrStarFit => ({
-    log2LrStar: best.log2Lr,
-    minLoss: best.loss,
+  const minLoss = Math.min(...finite.map((p) => p.loss));
+  const tied = finite.filter((p) => p.loss === minLoss);
+  const lowTied = tied[0].log2Lr;
+  const highTied = tied[tied.length - 1].log2Lr;
+  const atLow = lowTied === finite[0].log2Lr;
+  const atHigh = highTied === all[all.length - 1].log2Lr;
+  if (atLow && atHigh) return { log2LrStar: null, minLoss, method: "flat", edge: null, used: 0 };
+  const bestPoint = (log2LrStar: number, edge: "low" | "high" | null): LrStarFit => ({
+    log2LrStar,
+    minLoss,
     method: "best-point",
     edge,
     used: 1,
   });
-  if (best.log2Lr === all[0].log2Lr) return bestPoint("low");
-  if (best.log2Lr === all[all.length - 1].log2Lr) return bestPoint("high");
+  if (atLow) return bestPoint(highTied, "low");
+  if (atHigh) return bestPoint(lowTied, "high");
+  const centre = (lowTied + highTied) / 2;
   const byDistance = [...finite].sort((p, q) =>
-    Math.abs(p.log2Lr - best.log2Lr) - Math.abs(q.log2Lr - best.log2Lr) || p.log2Lr - q.log2Lr
+    Math.abs(p.log2Lr - centre) - Math.abs(q.log2Lr - centre) || p.log2Lr - q.log2Lr
   );
-  let used = byDistance.filter((p) => Math.abs(p.log2Lr - best.log2Lr) <= window + 1e-9).slice(
-    0,
-    5,
-  );
+  let used = byDistance.filter((p) => Math.abs(p.log2Lr - centre) <= window + 1e-9).slice(0, 5);
   if (used.length < 3) used = byDistance.slice(0, 3);
-  if (used.length < 3) return bestPoint(null);
-  const coef = fitQuadratic(used.map((p) => p.log2Lr - best.log2Lr), used.map((p) => p.loss));
-  if (coef === null || !(coef.a > 0)) return bestPoint(null);
+  if (used.length < 3) return bestPoint(centre, null);
+  const coef = fitQuadratic(used.map((p) => p.log2Lr - centre), used.map((p) => p.loss));
+  if (coef === null || !(coef.a > 0)) return bestPoint(centre, null);
   const xs = used.map((p) => p.log2Lr);
-  const vertex = best.log2Lr - coef.b / (2 * coef.a);
+  const vertex = centre - coef.b / (2 * coef.a);
   const clamped = Math.min(Math.max(vertex, Math.min(...xs)), Math.max(...xs));
-  return {
-    log2LrStar: clamped,
-    minLoss: best.loss,
-    method: "parabola",
-    edge: null,
-    used: used.length,
-  };
+  return { log2LrStar: clamped, minLoss, method: "parabola", edge: null, used: used.length };
 }
 
 /**
@@ -105,7 +118,11 @@ export function fitLrStar(
  * @example
  * ```ts
  * import { fitQuadratic } from "./fit.ts";
- * fitQuadratic([-1, 0, 1], [2, 1, 2]); // { a: 1, b: 0, c: 1 }
+ * import { assertClose } from "../../testing/assert.ts";
+ * const q = fitQuadratic([-1, 0, 1], [2, 1, 2])!; // y = x² + 1
+ * assertClose(q.a, 1, { atol: 1e-12 });
+ * assertClose(q.b, 0, { atol: 1e-12 });
+ * assertClose(q.c, 1, { atol: 1e-12 });
  * ```
  */
 export function fitQuadratic(
@@ -146,7 +163,13 @@ export function fitQuadratic(
  * @example
  * ```ts
  * import { seedMeanCurve } from "./fit.ts";
- * // seedMeanCurve(resultsOfOneParameterizationAndSize)
+ * import type { RunResult } from "./types.ts";
+ * import { assertEquals } from "../../testing/assert.ts";
+ * const run = (log2Lr: number, seed: number, loss: number | null) =>
+ *   ({ spec: { log2Lr, seed }, status: loss === null ? "diverged" : "ok", finalValLoss: loss }) as
+ *     unknown as RunResult;
+ * const curve = seedMeanCurve([run(-8, 0, 2), run(-8, 1, 3), run(-7, 0, 1), run(-7, 1, null)]);
+ * assertEquals(curve, [{ log2Lr: -8, loss: 2.5 }, { log2Lr: -7, loss: Infinity }]);
  * ```
  */
 export function seedMeanCurve(results: readonly RunResult[]): LossPoint[] {
@@ -172,7 +195,8 @@ export function seedMeanCurve(results: readonly RunResult[]): LossPoint[] {
  * @example
  * ```ts
  * import { leastSquaresSlope } from "./fit.ts";
- * leastSquaresSlope([0, 1, 2], [-7, -8, -9]); // -1
+ * import { assertEquals } from "../../testing/assert.ts";
+ * assertEquals(leastSquaresSlope([0, 1, 2], [-7, -8, -9]), -1);
  * ```
  */
 export function leastSquaresSlope(xs: readonly number[], ys: readonly number[]): number | null {
@@ -195,7 +219,8 @@ export function leastSquaresSlope(xs: readonly number[], ys: readonly number[]):
  * @example
  * ```ts
  * import { spread } from "./fit.ts";
- * spread([-7, -8.5, -8]); // 1.5
+ * import { assertEquals } from "../../testing/assert.ts";
+ * assertEquals(spread([-7, -8.5, -8]), 1.5);
  * ```
  */
 export function spread(values: readonly number[]): number | null {

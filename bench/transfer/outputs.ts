@@ -11,7 +11,7 @@
  * @module
  */
 import { renderReport } from "./report.ts";
-import { curves, summarize, type Summary } from "./summary.ts";
+import { curves, summarize, type Summary, type SummaryBootstrapOptions } from "./summary.ts";
 import type { RunResult } from "./types.ts";
 
 /** Paths of the files written. */
@@ -46,10 +46,13 @@ export function safeName(name: string): string {
 export async function writeOutputs(
   dir: string,
   results: readonly RunResult[],
-  options: { signatureLog2Lr: number | null },
+  options: { signatureLog2Lr: number | null; bootstrap?: SummaryBootstrapOptions },
 ): Promise<OutputFiles & { data: Summary }> {
   await Deno.mkdir(dir, { recursive: true });
-  const summary = summarize(results, options);
+  const summary = summarize(results, {
+    signatureLog2Lr: options.signatureLog2Lr,
+    bootstrap: options.bootstrap,
+  });
   const plots: string[] = [];
   const finite = results.filter((r) => r.status === "ok" && r.finalValLoss !== null)
     .map((r) => r.finalValLoss!);

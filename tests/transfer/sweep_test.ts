@@ -60,7 +60,8 @@ Deno.test("a whole sweep writes results, summary, report and plots", async () =>
   assertTrue(Math.abs(slope("nugpt").slope! + 0.1) < 0.15, `nugpt ${slope("nugpt").slope}`);
   assertTrue(summary.runs.reused > 0, "νGPT's base runs reuse nGPT's");
   const report = await Deno.readTextFile(`${out}/report.md`);
-  assertTrue(report.includes("| parameterization | axis | slope |"));
+  assertTrue(report.includes("| parameterization | axis | slope [interval] |"));
+  assertTrue(report.includes("## Do the slopes differ?"));
   assertTrue(report.includes("High-learning-rate signature"));
   for (
     const f of ["lr-star", "loss-vs-lr-ngpt", "loss-vs-lr-mup", "loss-vs-lr-nugpt", "signature"]
