@@ -207,7 +207,14 @@ export async function acquireLock(
       await file.write(new TextEncoder().encode(JSON.stringify(me) + "\n"));
       await file.syncData();
       file.close();
-      return { path, release: () => releaseIfOurs(path, me) };
+      const stop = removeOnSignal(path, me);
+      return {
+        path,
+        release: async () => {
+          stop();
+          await releaseIfOurs(path, me);
+        },
+      };
     } catch (e) {
       if (!(e instanceof Deno.errors.AlreadyExists)) throw e;
     }
@@ -243,6 +250,32 @@ export async function acquireLock(
     }
   }
   throw new Error(`${command}: could not take the lock ${path} after 3 attempts`);
+}
+
+const SIGNALS = [["SIGTERM", 143], ["SIGINT", 130]] as const;
+
+/** On SIGTERM (e.g. `scancel`) or SIGINT, remove the lock and exit as the signal would have. */
+function removeOnSignal(path: string, me: LockOwner): () => void {
+  const handlers = SIGNALS.map(([signal, code]) => {
+    const handler = () => {
+      try {
+        const owner = JSON.parse(Deno.readTextFileSync(path)) as LockOwner;
+        if (owner.pid === me.pid && owner.since === me.since) Deno.removeSync(path);
+      } catch { /* already gone */ }
+      Deno.exit(code);
+    };
+    try {
+      Deno.addSignalListener(signal, handler);
+    } catch { /* signals not supported here (Windows): the lock may go stale */ }
+    return [signal, handler] as const;
+  });
+  return () => {
+    for (const [signal, handler] of handlers) {
+      try {
+        Deno.removeSignalListener(signal, handler);
+      } catch { /* never added */ }
+    }
+  };
 }
 
 async function releaseIfOurs(path: string, me: LockOwner): Promise<void> {
