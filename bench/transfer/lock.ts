@@ -252,6 +252,29 @@ export async function acquireLock(
   throw new Error(`${command}: could not take the lock ${path} after 3 attempts`);
 }
 
+/**
+ * The live owner of folder `dir`'s lock, or null when it is unlocked or its lock is stale.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "../../testing/assert.ts";
+ * import { acquireLock, lockHolder } from "./lock.ts";
+ * const dir = await Deno.makeTempDir();
+ * const lock = await acquireLock(dir, "transfer");
+ * assertEquals((await lockHolder(dir))?.pid, Deno.pid);
+ * await lock.release();
+ * assertEquals(await lockHolder(dir), null);
+ * ```
+ */
+export async function lockHolder(
+  dir: string,
+  options: LockOptions = {},
+): Promise<LockOwner | null> {
+  const owner = await readOwner(`${dir.replace(/\/+$/, "")}/${LOCK_FILE}`);
+  if (owner === null) return null;
+  return await staleReason(owner, options) === null ? owner : null;
+}
+
 const SIGNALS = [["SIGTERM", 143], ["SIGINT", 130]] as const;
 
 /** On SIGTERM (e.g. `scancel`) or SIGINT, remove the lock and exit as the signal would have. */

@@ -27,7 +27,7 @@ import {
   type TrainerIdentity,
   writeSettings,
 } from "./identity.ts";
-import { acquireLock } from "./lock.ts";
+import { acquireLock, lockHolder } from "./lock.ts";
 import { type OutputFiles, writeOutputs } from "./outputs.ts";
 import { loadParameterization, parseParamRef } from "./paramRef.ts";
 import { Progress } from "./progress.ts";
@@ -50,8 +50,8 @@ export interface MainOptions {
   print?: (line: string) => void;
   /** false: no progress display; a function: plain progress lines go to it. */
   progress?: boolean | ((text: string) => void);
-  /** The `sbatch` to run for `transfer slurm` (tests; default `sbatch` on PATH). */
-  sbatch?: string;
+  /** How `transfer slurm` runs `sbatch` (tests: their own cluster's `SLURM_CONF`). */
+  sbatch?: { program?: string; env?: Record<string, string> };
 }
 
 /**
@@ -104,7 +104,7 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
     }
     if (command.kind === "merge") return await merge(command, print);
     if (command.kind === "slurm") {
-      await submitSlurm(command, { print, sbatch: options.sbatch });
+      await submitSlurm(command, { print, ...options.sbatch });
       return 0;
     }
     const config = command.config;
@@ -167,6 +167,16 @@ async function merge(
 ): Promise<number> {
   const lock = await acquireLock(command.out, "merge");
   try {
+    for (const dir of command.dirs) {
+      const owner = await lockHolder(dir);
+      if (owner !== null) {
+        throw new Error(
+          `merge: ${dir} is still being written by ${owner.command} (pid ${owner.pid} on ` +
+            `${owner.host}${owner.slurmJob ? `, Slurm job ${owner.slurmJob}` : ""}); merge ` +
+            `once it has finished`,
+        );
+      }
+    }
     const merged = await mergeResults(command.dirs);
     if (merged.duplicates.length > 0) {
       print(

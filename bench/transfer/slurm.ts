@@ -7,7 +7,10 @@
  *   runs), submitted with `sbatch --array=0-(N-1)`;
  * - `merge.sbatch`: `main.ts merge DIR/shard-0 ... --out DIR`, submitted with
  *   `sbatch --dependency=afterok:<array job>`, so it runs once every task has succeeded.
- * Logs go to `DIR/slurm/logs/`. `--array 1` resubmits task 1 only, with a new merge job.
+ * Logs go to `DIR/slurm/logs/`; the job ids to `DIR/slurm/jobs.jsonl`. `--array 1` resubmits
+ * task 1 only, with a new merge job that also waits for the earlier array's tasks still queued
+ * or running (`afterany`); the earlier merge job, if still pending (its `afterok` can no longer
+ * be met), is cancelled.
  * `DIR` must be on a file system every node reaches; so must this checkout and `deno`.
  *
  * @example
@@ -172,10 +175,48 @@ export function mergeScript(command: SlurmCommand): string {
   ].join("\n");
 }
 
-async function sbatch(program: string, args: string[]): Promise<string> {
+async function slurmCommand(
+  program: string,
+  args: string[],
+  env: Record<string, string> | undefined,
+): Promise<string | null> {
+  try {
+    const out = await new Deno.Command(program, { args, env, stdout: "piped", stderr: "piped" })
+      .output();
+    return out.success ? new TextDecoder().decode(out.stdout) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** One submission, as recorded in `DIR/slurm/jobs.jsonl`. */
+interface SubmissionRecord {
+  arrayJob: string;
+  mergeJob: string;
+  indices: number[];
+  tasks: number;
+}
+
+async function earlierSubmissions(path: string): Promise<SubmissionRecord[]> {
+  const text = await Deno.readTextFile(path).catch(() => "");
+  return text.split("\n").filter(Boolean).flatMap((l) => {
+    try {
+      return [JSON.parse(l) as SubmissionRecord];
+    } catch {
+      return [];
+    }
+  });
+}
+
+async function sbatch(
+  program: string,
+  args: string[],
+  env: Record<string, string> | undefined,
+): Promise<string> {
   let output: Deno.CommandOutput;
   try {
-    output = await new Deno.Command(program, { args, stdout: "piped", stderr: "piped" }).output();
+    output = await new Deno.Command(program, { args, env, stdout: "piped", stderr: "piped" })
+      .output();
   } catch (e) {
     throw new Error(
       `transfer slurm: cannot run ${program} (${(e as Error).message}); run this on a Slurm ` +
@@ -222,10 +263,16 @@ export interface SlurmSubmission {
  */
 export async function submitSlurm(
   command: SlurmCommand,
-  options: { print: (line: string) => void; sbatch?: string },
+  options: {
+    print: (line: string) => void;
+    /** The `sbatch` program (default: `sbatch` on PATH). */
+    program?: string;
+    /** Extra environment for `sbatch` (and so for the jobs, which inherit it). */
+    env?: Record<string, string>;
+  },
 ): Promise<SlurmSubmission> {
-  const { print } = options;
-  const program = options.sbatch ?? "sbatch";
+  const { print, env } = options;
+  const program = options.program ?? "sbatch";
   const paths = slurmPaths(command.config.out);
   await Deno.mkdir(paths.logs, { recursive: true });
   const sweepPath = `${paths.scripts}/sweep.sbatch`;
@@ -246,17 +293,53 @@ export async function submitSlurm(
       mergeScript: mergePath,
     };
   }
-  const arrayJob = await sbatch(program, arrayArgs);
-  const mergeJob = await sbatch(program, mergeArgs(arrayJob));
   const { tasks } = command.slurm;
+  const jobsPath = `${paths.scripts}/jobs.jsonl`;
+  const earlier = await earlierSubmissions(jobsPath);
+  // Slurm's tools sit beside sbatch (tests pass a path to their own).
+  const tool = (name: string) => program.includes("/") ? program.replace(/sbatch$/, name) : name;
+  /** Job id → state of those of `ids` still queued or running (one query each: an id Slurm
+   * has forgotten makes squeue fail). */
+  const queued = async (ids: string[]) => {
+    const states = new Map<string, string>();
+    for (const id of ids) {
+      const text = await slurmCommand(tool("squeue"), ["-h", "-j", id, "-o", "%T"], env);
+      const state = (text ?? "").trim().split("\n")[0];
+      if (state) states.set(id, state);
+    }
+    return states;
+  };
+  const stillQueued = await queued(earlier.map((e) => e.arrayJob));
+  const waitFor = earlier.map((e) => e.arrayJob).filter((id) => stillQueued.has(id));
+  const arrayJob = await sbatch(program, arrayArgs, env);
+  const deps = [`afterok:${arrayJob}`, ...waitFor.map((id) => `afterany:${id}`)].join(",");
+  const mergeJob = await sbatch(
+    program,
+    ["--parsable", `--dependency=${deps}`, mergePath],
+    env,
+  );
+  await Deno.writeTextFile(
+    jobsPath,
+    JSON.stringify({ arrayJob, mergeJob, indices: command.slurm.indices, tasks }) + "\n",
+    { append: true },
+  );
+  const pendingMerges = await queued(earlier.map((e) => e.mergeJob));
+  for (const [id, state] of pendingMerges) {
+    if (state !== "PENDING") continue;
+    await slurmCommand(tool("scancel"), [id], env);
+    print(`cancelled the earlier merge job ${id} (superseded by ${mergeJob})`);
+  }
   print(
     `submitted array job ${arrayJob} (tasks ${array} of 0-${tasks - 1}) into ` +
       `${paths.out}/shard-*, and merge job ${mergeJob} (after it) into ${paths.out}`,
   );
   print(`logs: ${paths.logs}/; watch: squeue -j ${arrayJob},${mergeJob}`);
+  if (waitFor.length > 0) {
+    print(`the merge job also waits for the earlier array job(s) ${waitFor.join(", ")}`);
+  }
   print(
     `a task that failed or was cancelled: resubmit it (its finished runs are kept) with the ` +
-      `same flags plus --array <index>, and scancel the merge job left waiting`,
+      `same command plus --array <index>`,
   );
   return { arrayJob, mergeJob, sweepScript: sweepPath, mergeScript: mergePath };
 }
