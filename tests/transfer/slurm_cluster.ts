@@ -62,7 +62,7 @@ export interface SlurmCluster {
   stop(): Promise<void>;
 }
 
-async function freePort(): Promise<number> {
+function freePort(): number {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = (listener.addr as Deno.NetAddr).port;
   listener.close();
@@ -83,7 +83,7 @@ export async function startSlurmCluster(): Promise<SlurmCluster> {
   for (const sub of ["state", "spool"]) await Deno.mkdir(`${dir}/${sub}`);
   const key = crypto.getRandomValues(new Uint8Array(1024));
   await Deno.writeFile(`${dir}/munge.key`, key, { mode: 0o600 });
-  const [ctldPort, slurmdPort] = [await freePort(), await freePort()];
+  const [ctldPort, slurmdPort] = [freePort(), freePort()];
   const node = "nugradtest";
   const conf = `${dir}/slurm.conf`;
   await Deno.writeTextFile(
