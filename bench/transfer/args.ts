@@ -56,11 +56,36 @@ export interface SweepConfig {
   jobs: number;
 }
 
+/** Options of the `slurm` subcommand (see `slurm.ts`). */
+export interface SlurmOptions {
+  /** Number of array tasks (shards). */
+  tasks: number;
+  /** Indices to submit (default all: `0..tasks-1`); a subset resubmits those tasks. */
+  indices: number[];
+  partition: string | null;
+  /** Time limit per task, in Slurm's format (e.g. `2:00:00`). */
+  time: string | null;
+  account: string | null;
+  /** Write the scripts and print the `sbatch` lines without submitting. */
+  dryRun: boolean;
+}
+
 /** What the command line asks for. */
 export type Command =
   | { kind: "help" }
   | { kind: "sweep"; config: SweepConfig }
-  | { kind: "merge"; dirs: string[]; out: string; signatureLog2Lr: number | null };
+  | { kind: "merge"; dirs: string[]; out: string; signatureLog2Lr: number | null }
+  | {
+    kind: "slurm";
+    /** The sweep every task runs (its `shard` is null: each task takes its own). */
+    config: SweepConfig;
+    /** The sweep's flags as given, without `--out`, `--shard`, `--jobs`, `--resume`. */
+    sweepArgs: string[];
+    slurm: SlurmOptions;
+  };
+
+/** Reads an environment variable (tests pass their own). */
+export type EnvReader = (name: string) => string | undefined;
 
 /** Default output folder of a sweep (and of `merge` without `--out`: `<this>-merged`). */
 export const DEFAULT_OUT = "out/transfer";
@@ -91,7 +116,17 @@ const OPTIONS = {
   "signature-lr": { type: "string" },
   synthetic: { type: "boolean" },
   jobs: { type: "string" },
+  "shard-count": { type: "string" },
+  tasks: { type: "string" },
+  array: { type: "string" },
+  partition: { type: "string" },
+  time: { type: "string" },
+  account: { type: "string" },
+  "dry-run": { type: "boolean" },
 } as const;
+
+/** Flags of the `slurm` subcommand only. */
+const SLURM_FLAGS = ["tasks", "array", "partition", "time", "account", "dry-run"] as const;
 
 /** Every long flag the sweep accepts (without the leading dashes). */
 export const FLAG_NAMES: readonly string[] = Object.keys(OPTIONS);
@@ -103,6 +138,10 @@ Usage:
   deno task transfer [flags]                 run (or --resume) a sweep
   deno task transfer merge DIR... [--out D] [--signature-lr X]
                                              combine shard folders into one summary
+  deno task transfer slurm --tasks N --out D [sweep flags] [--partition P] [--time T]
+                           [--account A] [--array LIST] [--dry-run]
+                                             submit the sweep as a Slurm array of N tasks
+                                             (D/shard-i) and a merge job into D
 
 A sweep trains one model per (parameterization, size, base lr, seed), appends each finished run
 to OUT/results.jsonl, then writes OUT/summary.json, OUT/report.md and OUT/*.svg.
@@ -135,22 +174,38 @@ Flags (defaults are the quick preset's unless noted):
                          corpus (every 20th file held out)
   --out DIR              output folder (default ${DEFAULT_OUT})
   --backend NAME         backend for the trainer, e.g. webgpu or cpu (default: the trainer's)
-  --shard i/n            run only shard i of n (0 <= i < n), e.g. a Slurm array task's index;
-                         combine the n folders with merge
+  --shard i/n | auto     run only shard i of n (0 <= i < n); combine the n folders with merge.
+                         auto: i from SLURM_ARRAY_TASK_ID (n: SLURM_ARRAY_TASK_COUNT, or
+                         SLURM_ARRAY_TASK_MAX + 1) or a Kubernetes Indexed Job's
+                         JOB_COMPLETION_INDEX (n: --shard-count or NUGRAD_SHARD_COUNT)
+  --shard-count N        the number of shards for --shard auto (overrides the environment)
   --jobs N               run N shards as parallel processes (one core each; OUT/shard-i/),
                          then merge them into OUT (default: the preset's, quick 2, full 1)
-  --resume               continue a sweep in OUT: skip finished runs, re-run failed ones
+  --resume               continue a sweep in OUT: skip finished runs, re-run failed ones;
+                         refused when OUT was made with other settings (steps, data, ...)
   --eval-every K         evaluate on the fixed validation windows every K steps (default 50)
   --signature-lr X       log2 lr of the high-learning-rate signature, or "off" (default -4;
                          full: -5)
   --synthetic            use a synthetic loss instead of training (checks the pipeline)
   -h, --help             this text
 
+Slurm (transfer slurm): writes D/slurm/sweep.sbatch (one array task per shard, each into
+D/shard-i with --shard auto --resume) and D/slurm/merge.sbatch, then submits them with
+sbatch --array=0-(N-1) and sbatch --dependency=afterok:<array job>.
+  --tasks N              number of array tasks (shards)
+  --partition P          sbatch --partition (default: the cluster's)
+  --time T               sbatch --time per task, e.g. 2:00:00
+  --account A            sbatch --account
+  --array LIST           submit only these task indices, e.g. 1 or 0,2 (resubmits them; their
+                         finished runs are kept), then a new merge job
+  --dry-run              write the scripts, print the sbatch lines, submit nothing
+
 Examples:
   deno task transfer --preset quick
   deno task transfer --axis width --sizes 32,64,128,256 --lrs=-12:-4:1 --seeds 2 --out out/w
   deno task transfer --preset full --shard 0/4 --out out/s0   (and 1/4, 2/4, 3/4)
   deno task transfer merge out/s0 out/s1 out/s2 out/s3 --out out/full
+  deno task transfer slurm --tasks 8 --preset full --out /shared/full --partition gpu
 `;
 
 /** Node's parseArgs rejects `--lrs -12:-4:1` as ambiguous; glue negative numbers to the flag. */
@@ -254,8 +309,9 @@ function parseInteger(text: string, flag: string, min: number): number {
  *
  * @example
  * ```ts
+ * import { assertEquals } from "../../testing/assert.ts";
  * import { parseShard } from "./args.ts";
- * parseShard("2/4"); // { index: 2, count: 4 }
+ * assertEquals(parseShard("2/4"), { index: 2, count: 4 });
  * ```
  */
 export function parseShard(text: string): { index: number; count: number } {
@@ -263,9 +319,125 @@ export function parseShard(text: string): { index: number; count: number } {
   const index = m ? Number(m[1]) : NaN;
   const count = m ? Number(m[2]) : NaN;
   if (!m || count < 1 || index >= count) {
-    throw new Error(`--shard '${text}': expected i/n with 0 <= i < n, e.g. 0/4`);
+    throw new Error(`--shard '${text}': expected i/n with 0 <= i < n, e.g. 0/4, or auto`);
   }
   return { index, count };
+}
+
+/**
+ * `--shard auto`: this process's shard from the environment of a Slurm array task
+ * (`SLURM_ARRAY_TASK_ID`; the count from `countFlag`, `NUGRAD_SHARD_COUNT`,
+ * `SLURM_ARRAY_TASK_COUNT` or `SLURM_ARRAY_TASK_MAX + 1`, in that order) or of a Kubernetes
+ * Indexed Job (`JOB_COMPLETION_INDEX`; the count from `countFlag` or `NUGRAD_SHARD_COUNT`).
+ * Throws naming the variables and values when there is no shard or it is out of range.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "../../testing/assert.ts";
+ * import { autoShard } from "./args.ts";
+ * const env = { SLURM_ARRAY_TASK_ID: "2", SLURM_ARRAY_TASK_COUNT: "4" };
+ * assertEquals(autoShard(undefined, (k) => env[k as keyof typeof env]), { index: 2, count: 4 });
+ * const k8s = { JOB_COMPLETION_INDEX: "1" };
+ * assertEquals(autoShard("3", (k) => k8s[k as keyof typeof k8s]), { index: 1, count: 3 });
+ * ```
+ */
+export function autoShard(
+  countFlag: string | undefined,
+  env: EnvReader,
+): { index: number; count: number } {
+  const given = countFlag ?? env("NUGRAD_SHARD_COUNT");
+  const givenName = countFlag !== undefined ? "--shard-count" : "NUGRAD_SHARD_COUNT";
+  const slurm = env("SLURM_ARRAY_TASK_ID");
+  const k8s = env("JOB_COMPLETION_INDEX");
+  let indexName: string;
+  let indexText: string;
+  let countName: string;
+  let countText: string | undefined;
+  if (slurm !== undefined) {
+    indexName = "SLURM_ARRAY_TASK_ID";
+    indexText = slurm;
+    const max = env("SLURM_ARRAY_TASK_MAX");
+    const fromSlurm = env("SLURM_ARRAY_TASK_COUNT") ??
+      (max !== undefined && env("SLURM_ARRAY_TASK_MIN") === "0"
+        ? String(Number(max) + 1)
+        : undefined);
+    countName = given !== undefined ? givenName : "SLURM_ARRAY_TASK_COUNT";
+    countText = given ?? fromSlurm;
+  } else if (k8s !== undefined) {
+    indexName = "JOB_COMPLETION_INDEX";
+    indexText = k8s;
+    countName = givenName;
+    countText = given;
+    if (countText === undefined) {
+      throw new Error(
+        `--shard auto: JOB_COMPLETION_INDEX=${k8s} but no shard count; pass --shard-count N ` +
+          `or set NUGRAD_SHARD_COUNT to the Indexed Job's completions`,
+      );
+    }
+  } else {
+    throw new Error(
+      "--shard auto: neither SLURM_ARRAY_TASK_ID (a Slurm array task) nor " +
+        "JOB_COMPLETION_INDEX (a Kubernetes Indexed Job) is set; give --shard i/n instead",
+    );
+  }
+  if (countText === undefined) {
+    throw new Error(
+      `--shard auto: ${indexName}=${indexText} but no task count (SLURM_ARRAY_TASK_COUNT, ` +
+        `or SLURM_ARRAY_TASK_MIN=0 with SLURM_ARRAY_TASK_MAX); pass --shard-count N`,
+    );
+  }
+  const index = Number(indexText);
+  const count = Number(countText);
+  if (!Number.isInteger(count) || count < 1) {
+    throw new Error(`--shard auto: ${countName}='${countText}' is not a count >= 1`);
+  }
+  if (!Number.isInteger(index) || index < 0 || index >= count) {
+    throw new Error(
+      `--shard auto: ${indexName}=${indexText} is not in 0..${count - 1} ` +
+        `(${countName}=${countText}); number the tasks from 0, e.g. sbatch --array=0-${count - 1}`,
+    );
+  }
+  return { index, count };
+}
+
+function parseIndices(text: string, tasks: number): number[] {
+  const out = new Set<number>();
+  for (const part of text.split(",")) {
+    const m = /^(\d+)(?:-(\d+))?$/.exec(part.trim());
+    const a = m ? Number(m[1]) : NaN;
+    const b = m ? Number(m[2] ?? m[1]) : NaN;
+    if (!m || b < a || b >= tasks) {
+      throw new Error(
+        `--array '${text}': expected task indices in 0..${tasks - 1} (--tasks ${tasks}), ` +
+          `e.g. 1 or 0,2 or 0-3`,
+      );
+    }
+    for (let i = a; i <= b; i++) out.add(i);
+  }
+  return [...out].sort((x, y) => x - y);
+}
+
+/** The argv without its first positional and the flags (and their values) named in `drop`. */
+function withoutFlags(argv: readonly string[], drop: readonly string[]): string[] {
+  const kept: string[] = [];
+  let positionalDropped = false;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const name = a.startsWith("--") ? a.slice(2).split("=")[0] : "";
+    const opt = (OPTIONS as Record<string, { type: string }>)[name];
+    const takesNext = opt?.type === "string" && !a.includes("=");
+    if (drop.includes(name)) {
+      if (takesNext) i++;
+      continue;
+    }
+    if (!positionalDropped && !a.startsWith("-")) {
+      positionalDropped = true;
+      continue;
+    }
+    kept.push(a);
+    if (takesNext && i + 1 < argv.length) kept.push(argv[++i]);
+  }
+  return kept;
 }
 
 function parseSizes(text: string): number[] {
@@ -297,9 +469,19 @@ function parseBase(text: string | undefined, axis: Axis, fixed: BaseModel, sizes
  * parseCommand(["merge", "out/a", "out/b"]); // { kind: "merge", dirs: [...], out: "out/transfer-merged" }
  * ```
  */
-export function parseCommand(argv: readonly string[]): Command {
+export function parseCommand(
+  argv: readonly string[],
+  options: { env?: EnvReader } = {},
+): Command {
   const { values: v, positionals } = readArgs(argv);
   if (v.help) return { kind: "help" };
+  const env: EnvReader = options.env ?? ((name) => Deno.env.get(name));
+  if (positionals[0] === "slurm") return parseSlurm(argv, v, positionals);
+  for (const flag of SLURM_FLAGS) {
+    if (v[flag] !== undefined) {
+      throw new Error(`--${flag} is a flag of 'transfer slurm' (see --help)`);
+    }
+  }
   if (positionals[0] === "merge") {
     const dirs = positionals.slice(1);
     if (dirs.length === 0) throw new Error("transfer merge: name at least one folder");
@@ -312,6 +494,9 @@ export function parseCommand(argv: readonly string[]): Command {
   }
   if (positionals.length > 0) {
     throw new Error(`transfer: unexpected argument '${positionals[0]}' (see --help)`);
+  }
+  if (v["shard-count"] !== undefined && v.shard !== "auto") {
+    throw new Error(`--shard-count '${v["shard-count"]}' goes with --shard auto`);
   }
   const presetName = (v.preset ?? "quick") as PresetName;
   if (!(presetName in PRESETS)) {
@@ -367,12 +552,59 @@ export function parseCommand(argv: readonly string[]): Command {
       data: v.data ?? null,
       out: v.out ?? DEFAULT_OUT,
       backend: v.backend ?? "",
-      shard: v.shard !== undefined ? parseShard(v.shard) : null,
+      shard: v.shard === undefined
+        ? null
+        : v.shard === "auto"
+        ? autoShard(v["shard-count"], env)
+        : parseShard(v.shard),
       resume: v.resume ?? false,
       evalEvery: int(v["eval-every"], "--eval-every", p.evalEvery),
       signatureLog2Lr: parseSignature(v["signature-lr"], p.signatureLog2Lr),
       synthetic: v.synthetic ?? false,
       jobs: v.shard !== undefined ? 1 : int(v.jobs, "--jobs", p.jobs),
+    },
+  };
+}
+
+function parseSlurm(
+  argv: readonly string[],
+  v: ReturnType<typeof readArgs>["values"],
+  positionals: string[],
+): Command {
+  if (positionals.length > 1) {
+    throw new Error(`transfer slurm: unexpected argument '${positionals[1]}' (see --help)`);
+  }
+  for (const flag of ["shard", "shard-count", "jobs"] as const) {
+    if (v[flag] !== undefined) {
+      throw new Error(
+        `transfer slurm: --${flag} is set by the job script (each array task runs one shard)`,
+      );
+    }
+  }
+  if (v.tasks === undefined) throw new Error("transfer slurm: --tasks N is required");
+  if (v.out === undefined) {
+    throw new Error("transfer slurm: --out DIR is required (a folder every node can reach)");
+  }
+  const tasks = parseInteger(v.tasks, "--tasks", 1);
+  const sweepArgs = withoutFlags(
+    argv,
+    [...SLURM_FLAGS, "out", "resume"],
+  );
+  const inner = parseCommand(sweepArgs, { env: () => undefined });
+  if (inner.kind !== "sweep") throw new Error("transfer slurm: expected sweep flags");
+  return {
+    kind: "slurm",
+    config: { ...inner.config, out: v.out },
+    sweepArgs,
+    slurm: {
+      tasks,
+      indices: v.array === undefined
+        ? Array.from({ length: tasks }, (_, i) => i)
+        : parseIndices(v.array, tasks),
+      partition: v.partition ?? null,
+      time: v.time ?? null,
+      account: v.account ?? null,
+      dryRun: v["dry-run"] ?? false,
     },
   };
 }

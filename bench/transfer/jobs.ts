@@ -13,6 +13,7 @@
  *
  * @module
  */
+import { writeSettings } from "./identity.ts";
 import { mergeResults, writeResults } from "./results.ts";
 import type { RunResult } from "./types.ts";
 
@@ -103,7 +104,8 @@ export async function runJobs(
     );
   }
   const dirs = statuses.map(({ i }) => `${out}/shard-${i}`);
-  const results = await mergeResults(dirs);
-  await writeResults(out, results);
-  return results;
+  const merged = await mergeResults(dirs);
+  await writeResults(out, merged.results);
+  if (merged.settings !== null) await writeSettings(out, merged.settings);
+  return merged.results;
 }

@@ -3,13 +3,17 @@
  * (`deno task transfer`), or `... merge DIR... --out DIR`. See `--help` and `args.ts`.
  *
  * It trains with the {@linkcode Trainer} of `trainer.ts` (or the synthetic one with
- * `--synthetic`), writes `OUT/results.jsonl` as runs finish, then `OUT/summary.json`,
- * `OUT/report.md` and the SVG plots, and prints where they are.
+ * `--synthetic`), writes `OUT/settings.json` and `OUT/results.jsonl` as runs finish, then
+ * `OUT/summary.json`, `OUT/report.md` and the SVG plots, and prints where they are.
+ * `... slurm --tasks N --out DIR` submits the sweep as a Slurm job array (see `slurm.ts`).
  *
  * @example
  * ```ts
+ * import { assertEquals } from "../../testing/assert.ts";
  * import { main } from "./main.ts";
- * const code = await main(["--help"]);
+ * const lines: string[] = [];
+ * assertEquals(await main(["--help"], { print: (l) => lines.push(l) }), 0);
+ * assertEquals(lines[0].startsWith("nugrad learning-rate-transfer sweep"), true);
  * ```
  *
  * @module
@@ -17,23 +21,37 @@
 import { type Command, HELP, parseCommand, type SweepConfig } from "./args.ts";
 import { loadBrownCorpus } from "./corpus.ts";
 import { loadTextFile, validationWindows } from "./data.ts";
-import { writeOutputs } from "./outputs.ts";
+import {
+  NAME_ONLY_IDENTITY,
+  sweepSettings,
+  type TrainerIdentity,
+  writeSettings,
+} from "./identity.ts";
+import { acquireLock, lockHolder } from "./lock.ts";
+import { type OutputFiles, writeOutputs } from "./outputs.ts";
 import { loadParameterization, parseParamRef } from "./paramRef.ts";
 import { Progress } from "./progress.ts";
 import { runJobs } from "./jobs.ts";
 import { mergeResults, writeResults } from "./results.ts";
-import { estimateRuns } from "./search.ts";
+import { submitSlurm } from "./slurm.ts";
 import { runSweep } from "./sweep.ts";
-import { syntheticTrainer } from "./synthetic.ts";
-import { trainer as realTrainer } from "./trainer.ts";
+import { syntheticIdentity, syntheticTrainer } from "./synthetic.ts";
+import { trainer as realTrainer, trainerIdentity } from "./trainer.ts";
 import type { Dataset, Trainer } from "./types.ts";
 
 /** Injectable parts of {@linkcode main} (tests swap the trainer, the data and the output). */
 export interface MainOptions {
+  /** The trainer (default: `trainer.ts`'s, or the synthetic one with `--synthetic`). */
   trainer?: Trainer;
+  /** What the trainer adds to run settings (default: the trainer's own; an injected trainer is
+   * known by name only, see `identity.ts`). */
+  identity?: TrainerIdentity;
   loadData?: (config: SweepConfig) => Promise<Dataset>;
   print?: (line: string) => void;
-  progress?: boolean;
+  /** false: no progress display; a function: plain progress lines go to it. */
+  progress?: boolean | ((text: string) => void);
+  /** How `transfer slurm` runs `sbatch` (tests: their own cluster's `SLURM_CONF`). */
+  sbatch?: { program?: string; env?: Record<string, string> };
 }
 
 /**
@@ -41,10 +59,13 @@ export interface MainOptions {
  *
  * @example
  * ```ts
+ * import { assertEquals } from "../../testing/assert.ts";
  * import { loadData } from "./main.ts";
  * import { parseCommand } from "./args.ts";
- * const cmd = parseCommand([]);
- * if (cmd.kind === "sweep") console.log((await loadData(cmd.config)).name); // "brown"
+ * const dir = await Deno.makeTempDir();
+ * await Deno.writeTextFile(`${dir}/t.txt`, "a tiny corpus of text. ".repeat(100));
+ * const cmd = parseCommand(["--data", `${dir}/t.txt`, "--seq", "8"]);
+ * if (cmd.kind === "sweep") assertEquals((await loadData(cmd.config)).name, `${dir}/t.txt`);
  * ```
  */
 export async function loadData(config: SweepConfig): Promise<Dataset> {
@@ -60,8 +81,11 @@ export async function loadData(config: SweepConfig): Promise<Dataset> {
  *
  * @example
  * ```ts
+ * import { assertEquals } from "../../testing/assert.ts";
  * import { main } from "./main.ts";
- * const code = await main(["--lrs", "oops"]); // prints an error, returns 2
+ * const lines: string[] = [];
+ * assertEquals(await main(["--lrs", "oops"], { print: (l) => lines.push(l) }), 2);
+ * assertEquals(lines, ["error: --lrs 'oops': 'oops' is not a number"]);
  * ```
  */
 export async function main(argv: readonly string[], options: MainOptions = {}): Promise<number> {
@@ -78,12 +102,9 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
       print(HELP);
       return 0;
     }
-    if (command.kind === "merge") {
-      const results = await mergeResults(command.dirs);
-      await writeResults(command.out, results);
-      const files = await writeOutputs(command.out, results, command);
-      print(`merged ${results.length} runs from ${command.dirs.length} folders`);
-      printFiles(print, files);
+    if (command.kind === "merge") return await merge(command, print);
+    if (command.kind === "slurm") {
+      await submitSlurm(command, { print, ...options.sbatch });
       return 0;
     }
     const config = command.config;
@@ -92,23 +113,36 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
     }
     const started = performance.now();
     if (config.jobs > 1 && options.trainer === undefined && !config.synthetic) {
-      print(`running ${config.jobs} shards in parallel into ${config.out}/shard-*`);
-      const results = await runJobs(argv, config.jobs, config.out, print);
-      const files = await writeOutputs(config.out, results, config);
-      const failed = results.filter((r) => r.status === "failed").length;
-      print(
-        `${results.length} runs (${failed} failed) from ${config.jobs} shards; ` +
-          `${((performance.now() - started) / 1000).toFixed(1)} s`,
-      );
-      printFiles(print, files);
+      const lock = await acquireLock(config.out, "transfer --jobs");
+      try {
+        print(`running ${config.jobs} shards in parallel into ${config.out}/shard-*`);
+        const results = await runJobs(argv, config.jobs, config.out, print);
+        const files = await writeOutputs(config.out, results, config);
+        const failed = results.filter((r) => r.status === "failed").length;
+        print(
+          `${results.length} runs (${failed} failed) from ${config.jobs} shards; ` +
+            `${((performance.now() - started) / 1000).toFixed(1)} s`,
+        );
+        printFiles(print, files);
+      } finally {
+        await lock.release();
+      }
       return 0;
     }
     const data = await (options.loadData ?? loadData)(config);
     const trainer = options.trainer ?? (config.synthetic ? syntheticTrainer : realTrainer);
+    const identity = options.identity ??
+      (options.trainer !== undefined
+        ? NAME_ONLY_IDENTITY
+        : config.synthetic
+        ? syntheticIdentity
+        : trainerIdentity);
+    const settings = await sweepSettings(config, data, identity);
+    const write = typeof options.progress === "function" ? options.progress : undefined;
     const progress = options.progress === false
       ? undefined
-      : new Progress({ total: estimateRuns(config, data.name) });
-    const outcome = await runSweep(config, { trainer, data, progress });
+      : (total: number) => new Progress({ total, ...(write ? { tty: false, write } : {}) });
+    const outcome = await runSweep(config, { trainer, data, settings, progress });
     const files = await writeOutputs(config.out, outcome.results, config);
     const failed = outcome.results.filter((r) => r.status === "failed");
     print(
@@ -127,10 +161,47 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
   }
 }
 
-function printFiles(
+async function merge(
+  command: Extract<Command, { kind: "merge" }>,
   print: (line: string) => void,
-  files: { summary: string; report: string; plots: string[] },
-): void {
+): Promise<number> {
+  const lock = await acquireLock(command.out, "merge");
+  try {
+    for (const dir of command.dirs) {
+      const owner = await lockHolder(dir);
+      if (owner !== null) {
+        throw new Error(
+          `merge: ${dir} is still being written by ${owner.command} (pid ${owner.pid} on ` +
+            `${owner.host}${owner.slurmJob ? `, Slurm job ${owner.slurmJob}` : ""}); merge ` +
+            `once it has finished`,
+        );
+      }
+    }
+    const merged = await mergeResults(command.dirs);
+    if (merged.duplicates.length > 0) {
+      print(
+        `merge: ${merged.duplicates.length} run ids found in more than one place with identical ` +
+          `results, counted once: ${merged.duplicates.join(", ")}`,
+      );
+    }
+    await writeResults(command.out, merged.results);
+    if (merged.settings !== null) await writeSettings(command.out, merged.settings);
+    const files = await writeOutputs(command.out, merged.results, command);
+    print(`merged ${merged.results.length} runs from ${command.dirs.length} folders`);
+    printFiles(print, files);
+    return 0;
+  } finally {
+    await lock.release();
+  }
+}
+
+function printFiles(print: (line: string) => void, files: OutputFiles): void {
+  if (files.leftOut > 0) {
+    print(
+      `warning: the summary leaves out ${files.leftOut} runs made with other settings than ` +
+        `the ${files.summarized} it summarizes (see settings in results.jsonl)`,
+    );
+  }
   print(`summary: ${files.summary}`);
   print(`report:  ${files.report}`);
   for (const p of files.plots) print(`plot:    ${p}`);

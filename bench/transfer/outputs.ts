@@ -1,6 +1,8 @@
 /**
  * Writes a sweep folder's derived files from its results: `summary.json`, `report.md` and the
- * SVG plots (`loss-vs-lr-<param>.svg`, `lr-star.svg`, `signature.svg`).
+ * SVG plots (`loss-vs-lr-<param>.svg`, `lr-star.svg`, `signature.svg`). Only runs made with
+ * identical settings are summarized together (`identity.ts`): when the results hold several
+ * settings groups, the largest is summarized and the others are counted in `leftOut`.
  *
  * @example
  * ```ts
@@ -10,6 +12,7 @@
  *
  * @module
  */
+import { groupBySettings } from "./identity.ts";
 import { renderReport } from "./report.ts";
 import { curves, summarize, type Summary, type SummaryBootstrapOptions } from "./summary.ts";
 import type { RunResult } from "./types.ts";
@@ -19,6 +22,10 @@ export interface OutputFiles {
   summary: string;
   report: string;
   plots: string[];
+  /** Runs summarized (one settings group). */
+  summarized: number;
+  /** Runs left out of the summary because they were made with other settings. */
+  leftOut: number;
 }
 
 /**
@@ -45,10 +52,11 @@ export function safeName(name: string): string {
  */
 export async function writeOutputs(
   dir: string,
-  results: readonly RunResult[],
+  allResults: readonly RunResult[],
   options: { signatureLog2Lr: number | null; bootstrap?: SummaryBootstrapOptions },
 ): Promise<OutputFiles & { data: Summary }> {
   await Deno.mkdir(dir, { recursive: true });
+  const results = groupBySettings(allResults)[0] ?? [];
   const summary = summarize(results, {
     signatureLog2Lr: options.signatureLog2Lr,
     bootstrap: options.bootstrap,
@@ -95,6 +103,8 @@ export async function writeOutputs(
     summary: `${dir}/summary.json`,
     report: `${dir}/report.md`,
     plots: plots.map((p) => `${dir}/${p}`),
+    summarized: results.length,
+    leftOut: allResults.length - results.length,
     data: summary,
   };
 }

@@ -5,7 +5,8 @@
  * Reading ignores a partial last line (a kill during a write) and any line that is not a run
  * result; opening for append first cuts such a partial tail so the next line starts clean.
  * `merge` combines several folders, one result per run id (a finished run wins over a failed
- * one; otherwise the first folder named wins).
+ * one; otherwise the first folder named wins), after checking that the folders were made with
+ * the same settings and that no run id has two different finished results.
  *
  * @example
  * ```ts
@@ -15,6 +16,13 @@
  *
  * @module
  */
+import {
+  combineSettings,
+  formatDifferences,
+  readSettings,
+  settingsDifferences,
+  type SweepSettings,
+} from "./identity.ts";
 import type { RunResult } from "./types.ts";
 
 /** The file name inside a sweep folder. */
@@ -157,27 +165,124 @@ export async function openResults(dir: string): Promise<ResultsWriter> {
   };
 }
 
+/** What {@linkcode mergeResults} found. */
+export interface MergeOutcome {
+  /** One result per run id, in first-seen order. */
+  results: RunResult[];
+  /** The folders' common settings (their parameterizations combined); null if not recorded. */
+  settings: SweepSettings | null;
+  /** Run ids finished in more than one place with identical results (each counted once). */
+  duplicates: string[];
+}
+
 /**
- * Results of several folders, one per run id (see {@linkcode latestById}), in first-seen order.
+ * True when two results of one run id agree on everything the run computed (status, final loss,
+ * curve): timings, backend name and how it was obtained (trained or reused) may differ.
  *
  * @example
  * ```ts
- * import { mergeResults } from "./results.ts";
- * // const all = await mergeResults(["out/s0", "out/s1"]);
+ * import { assertEquals } from "../../testing/assert.ts";
+ * import { sameResult } from "./results.ts";
+ * import type { RunResult } from "./types.ts";
+ * const a = {
+ *   spec: { id: "x" }, status: "ok", finalValLoss: 2.5, curves: [], wallSeconds: 1, msPerStep: 1,
+ *   backend: "cpu",
+ * } as unknown as RunResult;
+ * assertEquals(sameResult(a, { ...a, wallSeconds: 9 }), true);
+ * assertEquals(sameResult(a, { ...a, finalValLoss: 2.6 }), false);
  * ```
  */
-export async function mergeResults(dirs: readonly string[]): Promise<RunResult[]> {
-  const all: RunResult[] = [];
+export function sameResult(a: RunResult, b: RunResult): boolean {
+  return a.status === b.status && a.finalValLoss === b.finalValLoss &&
+    JSON.stringify(a.curves) === JSON.stringify(b.curves);
+}
+
+/**
+ * The results of several sweep folders (shards), one per run id (see {@linkcode latestById}).
+ * Refuses folders made with different settings (naming each difference, see `identity.ts`), and
+ * a run id finished in two places with different results (naming the id, the folders and both
+ * losses). Identical duplicates are kept once and listed in `duplicates`.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals, assertRejects } from "../../testing/assert.ts";
+ * import { mergeResults, writeResults } from "./results.ts";
+ * import type { RunResult } from "./types.ts";
+ * const row = (loss: number) =>
+ *   ({ spec: { id: "r1" }, status: "ok", finalValLoss: loss, curves: [] }) as unknown as RunResult;
+ * const [a, b, c] = [await Deno.makeTempDir(), await Deno.makeTempDir(), await Deno.makeTempDir()];
+ * await writeResults(a, [row(2.5)]);
+ * await writeResults(b, [row(2.5)]);
+ * await writeResults(c, [row(2.7)]);
+ * const merged = await mergeResults([a, b]);
+ * assertEquals([merged.results.length, merged.duplicates], [1, ["r1"]]);
+ * await assertRejects(() => mergeResults([a, c]), "different results for run r1");
+ * ```
+ */
+export async function mergeResults(dirs: readonly string[]): Promise<MergeOutcome> {
+  const all: { dir: string; result: RunResult }[] = [];
+  let reference: { dir: string; settings: SweepSettings | null } | null = null;
+  let settings: SweepSettings | null = null;
   for (const dir of dirs) {
-    const results = await readResults(dir);
     try {
       await Deno.stat(resultsPath(dir));
     } catch {
       throw new Error(`merge: ${resultsPath(dir)} not found`);
     }
-    all.push(...results);
+    const results = await readResults(dir);
+    const own = await readSettings(dir) ?? results.find((r) => r.settings)?.settings ?? null;
+    const candidates: { what: string; settings: SweepSettings | null }[] = [
+      ...(own !== null || results.length === 0 ? [] : [{ what: dir, settings: null }]),
+      ...(own === null ? [] : [{ what: dir, settings: own }]),
+      ...results.map((r) => ({ what: `${dir} (run ${r.spec.id})`, settings: r.settings ?? null })),
+    ];
+    for (const c of candidates) {
+      if (reference === null) {
+        reference = { dir, settings: c.settings };
+        settings = c.settings;
+        continue;
+      }
+      const diff = settingsDifferences(reference.settings, c.settings);
+      if (diff.length > 0) {
+        throw new Error(
+          `merge: ${c.what} was made with other settings than ${reference.dir}: ` +
+            `${formatDifferences(diff)} ` +
+            `(${reference.dir}'s vs ${dir}'s); merge only shards of one sweep`,
+        );
+      }
+      if (settings !== null && c.settings !== null) {
+        settings = combineSettings(settings, c.settings);
+      }
+    }
+    for (const result of results) all.push({ dir, result });
   }
-  return [...latestById(all).values()];
+  const finishedAt = new Map<string, { dir: string; result: RunResult }>();
+  const duplicates = new Set<string>();
+  const conflicts: string[] = [];
+  for (const entry of all) {
+    if (!isFinished(entry.result)) continue;
+    const id = entry.result.spec.id;
+    const first = finishedAt.get(id);
+    if (first === undefined) finishedAt.set(id, entry);
+    else if (sameResult(first.result, entry.result)) duplicates.add(id);
+    else {
+      const loss = (r: RunResult) => r.finalValLoss ?? r.status;
+      conflicts.push(
+        `${id}: ${loss(first.result)} in ${first.dir}, ${loss(entry.result)} in ${entry.dir}`,
+      );
+    }
+  }
+  if (conflicts.length > 0) {
+    throw new Error(
+      `merge: different results for run ${conflicts.join("; ")}. A run trained twice under ` +
+        `the same settings should give the same result; remove the wrong one`,
+    );
+  }
+  return {
+    results: [...latestById(all.map((e) => e.result)).values()],
+    settings,
+    duplicates: [...duplicates],
+  };
 }
 
 /**

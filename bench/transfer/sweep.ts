@@ -1,28 +1,44 @@
 /**
- * Runs a sweep: plans it (grid or adaptive search, this shard only), skips runs already
- * finished in `OUT/results.jsonl` (`--resume`), reuses provably identical twins, trains the rest
- * with the injected {@linkcode Trainer}, and appends each result as it finishes. A trainer that
- * throws gives a `failed` result; the sweep goes on.
+ * Runs a sweep: takes the folder's lock (one writer per folder, `lock.ts`), plans it (grid or
+ * adaptive search, this shard only), skips runs already finished in `OUT/results.jsonl`
+ * (`--resume`, refused when the folder was made with other settings, `identity.ts`), reuses
+ * provably identical twins, trains the rest with the injected {@linkcode Trainer}, and appends
+ * each result, with its settings, as it finishes. A trainer that throws gives a `failed` result;
+ * the sweep goes on.
  *
  * @example
  * ```ts
  * import { runSweep } from "./sweep.ts";
  * import { syntheticTrainer } from "./synthetic.ts";
  * import { parseCommand } from "./args.ts";
- * const cmd = parseCommand(["--out", await Deno.makeTempDir(), "--synthetic"]);
- * if (cmd.kind === "sweep") {
- *   const data = { name: "none", train: new Uint8Array(0), val: new Uint8Array(0) };
- *   const { results } = await runSweep(cmd.config, { trainer: syntheticTrainer, data });
- * }
+ * import { assertEquals } from "../../testing/assert.ts";
+ * import { NAME_ONLY_IDENTITY, sweepSettings } from "./identity.ts";
+ * const cmd = parseCommand(["--out", await Deno.makeTempDir(), "--synthetic", "--search", "grid"]);
+ * if (cmd.kind !== "sweep") throw new Error("not a sweep");
+ * const data = { name: "none", train: new Uint8Array(0), val: new Uint8Array(0) };
+ * const settings = await sweepSettings(cmd.config, data, NAME_ONLY_IDENTITY);
+ * const { results } = await runSweep(cmd.config, { trainer: syntheticTrainer, data, settings });
+ * assertEquals(results.every((r) => r.settings?.batch === cmd.config.batch), true);
  * ```
  *
  * @module
  */
 import type { SweepConfig } from "./args.ts";
-import { canonicalId } from "./plan.ts";
+import {
+  combineSettings,
+  formatDifferences,
+  readSettings,
+  type SettingDifference,
+  settingsDifferences,
+  settingsOfRun,
+  type SweepSettings,
+  writeSettings,
+} from "./identity.ts";
+import { acquireLock } from "./lock.ts";
+import { canonicalId, gridRuns, shardRuns } from "./plan.ts";
 import type { Progress } from "./progress.ts";
 import { isFinished, latestById, openResults, readResults, resultsPath } from "./results.ts";
-import { runPlan } from "./search.ts";
+import { chainsOfShard, estimateRuns, runPlan } from "./search.ts";
 import type { Dataset, RunResult, RunSpec, Trainer } from "./types.ts";
 
 /** Counts of what a sweep did. */
@@ -49,16 +65,103 @@ function normalize(spec: RunSpec, r: RunResult): RunResult {
  * import { runSweep } from "./sweep.ts";
  * import { parseCommand } from "./args.ts";
  * import { syntheticTrainer } from "./synthetic.ts";
+ * import { assertEquals } from "../../testing/assert.ts";
+ * import { NAME_ONLY_IDENTITY, sweepSettings } from "./identity.ts";
  * const cmd = parseCommand(["--out", await Deno.makeTempDir()]);
+ * if (cmd.kind !== "sweep") throw new Error("not a sweep");
  * const data = { name: "none", train: new Uint8Array(0), val: new Uint8Array(0) };
- * if (cmd.kind === "sweep") await runSweep(cmd.config, { trainer: syntheticTrainer, data });
+ * const settings = await sweepSettings(cmd.config, data, NAME_ONLY_IDENTITY);
+ * const outcome = await runSweep(cmd.config, { trainer: syntheticTrainer, data, settings });
+ * assertEquals(outcome.alreadyDone, 0);
  * ```
  */
 export async function runSweep(
   config: SweepConfig,
-  options: { trainer: Trainer; data: Dataset; progress?: Progress },
+  options: {
+    trainer: Trainer;
+    data: Dataset;
+    settings: SweepSettings;
+    /** Makes the progress display, given the number of runs expected to train. */
+    progress?: (remaining: number) => Progress;
+  },
 ): Promise<SweepOutcome> {
-  const { trainer, data, progress } = options;
+  const lock = await acquireLock(config.out, "transfer");
+  try {
+    return await sweepLocked(config, options);
+  } finally {
+    await lock.release();
+  }
+}
+
+/**
+ * Checks that the runs already in a folder were made with `settings`; throws naming each
+ * difference (`--steps 20 vs 10`) otherwise.
+ *
+ * @example
+ * ```ts
+ * import { assertThrows } from "../../testing/assert.ts";
+ * import { checkResumable } from "./sweep.ts";
+ * import { exampleSettings } from "./identity.ts";
+ * const s = exampleSettings();
+ * assertThrows(
+ *   () => checkResumable("out/x", { ...s, steps: 20 }, [], { ...s, steps: 10 }),
+ *   "--steps 20 vs 10",
+ * );
+ * ```
+ */
+export function checkResumable(
+  out: string,
+  folder: SweepSettings | null,
+  existing: readonly RunResult[],
+  settings: SweepSettings,
+): void {
+  const found = new Map<string, SettingDifference>();
+  const note = (diffs: SettingDifference[]) => {
+    for (const d of diffs) found.set(`${d.setting}\u0000${d.was}`, d);
+  };
+  if (folder !== null) note(settingsDifferences(folder, settings));
+  for (const r of existing) note(settingsDifferences(r.settings ?? null, settings));
+  if (found.size > 0) {
+    throw new Error(
+      `transfer: cannot --resume into ${out}: its runs were made with other settings: ` +
+        `${formatDifferences([...found.values()])} (the folder's vs this command's). ` +
+        `Rerun with the folder's settings, or choose another --out`,
+    );
+  }
+}
+
+/** The number of runs this shard is expected to train, given the runs already finished. */
+function expectedToTrain(
+  config: SweepConfig,
+  dataset: string,
+  finished: ReadonlyMap<string, RunResult>,
+  byCanonical: ReadonlyMap<string, RunResult>,
+): number {
+  if (config.search === "grid") {
+    const todo = new Set<string>();
+    for (const r of shardRuns(gridRuns(config, dataset), config.shard)) {
+      if (!finished.has(r.id) && !byCanonical.has(canonicalId(r))) todo.add(canonicalId(r));
+    }
+    return todo.size;
+  }
+  const chains = new Set(chainsOfShard(config.params, config.shard));
+  const done =
+    [...finished.values()].filter((r) =>
+      chains.has(r.spec.parameterization) && r.spec.axis === config.axis
+    ).length;
+  return Math.max(0, estimateRuns(config, dataset) - done);
+}
+
+async function sweepLocked(
+  config: SweepConfig,
+  options: {
+    trainer: Trainer;
+    data: Dataset;
+    settings: SweepSettings;
+    progress?: (remaining: number) => Progress;
+  },
+): Promise<SweepOutcome> {
+  const { trainer, data, settings } = options;
   const existing = await readResults(config.out);
   if (existing.length > 0 && !config.resume) {
     throw new Error(
@@ -66,6 +169,14 @@ export async function runSweep(
         `pass --resume to continue that sweep, or choose another --out`,
     );
   }
+  const folderSettings = await readSettings(config.out);
+  if (existing.length > 0) checkResumable(config.out, folderSettings, existing, settings);
+  await writeSettings(
+    config.out,
+    existing.length > 0 && folderSettings !== null
+      ? combineSettings(folderSettings, settings)
+      : settings,
+  );
   const finished = new Map<string, RunResult>();
   const byCanonical = new Map<string, RunResult>();
   const remember = (r: RunResult) => {
@@ -74,6 +185,7 @@ export async function runSweep(
     if (!byCanonical.has(canonicalId(r.spec))) byCanonical.set(canonicalId(r.spec), r);
   };
   for (const r of latestById(existing).values()) remember(r);
+  const progress = options.progress?.(expectedToTrain(config, data.name, finished, byCanonical));
   const writer = await openResults(config.out);
   const outcome = { trained: 0, reused: 0, alreadyDone: 0 };
   const evaluateOne = async (spec: RunSpec): Promise<RunResult> => {
@@ -109,6 +221,7 @@ export async function runSweep(
       outcome.trained++;
       progress?.runFinished(result);
     }
+    result = { ...result, settings: settingsOfRun(settings, spec.parameterization) };
     await writer.append(result);
     remember(result);
     return result;

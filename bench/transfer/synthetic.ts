@@ -13,6 +13,7 @@
  *
  * @module
  */
+import type { TrainerIdentity } from "./identity.ts";
 import { fnv1a } from "./plan.ts";
 import type { RunResult, RunSpec, Trainer } from "./types.ts";
 
@@ -80,4 +81,23 @@ export const syntheticTrainer: Trainer = (spec, _data, onProgress) => {
     backend: "synthetic",
     multipliers: { note: "synthetic trainer: no model" },
   });
+};
+
+/**
+ * The synthetic trainer's part of a run's settings: its loss depends on a parameterization's
+ * name only, so the name is the fingerprint.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "../../testing/assert.ts";
+ * import { syntheticIdentity } from "./synthetic.ts";
+ * assertEquals(await syntheticIdentity.fingerprint("ngpt"), "synthetic:ngpt");
+ * ```
+ */
+export const syntheticIdentity: TrainerIdentity = {
+  code: "synthetic-1",
+  schedule: "none (synthetic)",
+  precision: "float64",
+  defaultBackend: "none",
+  fingerprint: (name) => Promise.resolve(`synthetic:${name}`),
 };

@@ -27,6 +27,7 @@ import {
   type Parameterization,
 } from "../../param/mod.ts";
 import { gatherWindows, sampleBatch, validationWindows } from "./data.ts";
+import type { TrainerIdentity } from "./identity.ts";
 import { loadParameterization, parseParamRef } from "./paramRef.ts";
 import type { Dataset, RunResult, Trainer } from "./types.ts";
 
@@ -71,6 +72,61 @@ export function finalWindows(val: Uint8Array, seq: number, max = FINAL_WINDOWS):
   const stride = Math.floor(available / count) * seq;
   return gatherWindows(val, Array.from({ length: count }, (_, i) => i * stride), seq);
 }
+
+/**
+ * The version of the training this trainer does. Bump it with any change to the training code
+ * (this file, `nn/train.ts`, the model, the optimizer, the kernels) that changes results: sweep
+ * folders record it, and `--resume` and `merge` refuse to mix runs of different versions.
+ */
+export const TRAINING_CODE_VERSION = 1;
+
+/** Dimensions at which {@linkcode parameterizationFingerprint} evaluates a parameterization. */
+const REFERENCE_DIMS: Dims[] = [1, 2, 4].flatMap((m) => [
+  { width: 32 * m, depth: 2, steps: 100, baseWidth: 32, baseDepth: 2, baseSteps: 100 },
+  { width: 32, depth: 2 * m, steps: 100, baseWidth: 32, baseDepth: 2, baseSteps: 100 },
+  { width: 32, depth: 2, steps: 100 * m, baseWidth: 32, baseDepth: 2, baseSteps: 100 },
+]);
+
+/**
+ * A fingerprint of what parameterization `name` computes: the first 16 hex digits of the
+ * SHA-256 of its {@linkcode describe} rows (every role's lr, init and scale) at base and 2× and
+ * 4× width, depth and steps. Two definitions with equal fingerprints give the same multipliers
+ * at those sizes; editing what one computes changes it, renaming or reformatting does not.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "../../testing/assert.ts";
+ * import { parameterizationFingerprint } from "./trainer.ts";
+ * const a = await parameterizationFingerprint("ngpt");
+ * assertEquals(a.length, 16);
+ * assertEquals(a === (await parameterizationFingerprint("nugpt")), false);
+ * ```
+ */
+export async function parameterizationFingerprint(name: string): Promise<string> {
+  const p = await resolveParameterization(name);
+  const rows = REFERENCE_DIMS.map((dims) => describe(p, dims));
+  const bytes = new TextEncoder().encode(JSON.stringify(rows));
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
+  return [...digest.slice(0, 8)].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/**
+ * What this trainer contributes to a run's settings (see `identity.ts`).
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "../../testing/assert.ts";
+ * import { trainerIdentity, TRAINING_CODE_VERSION } from "./trainer.ts";
+ * assertEquals(trainerIdentity.code, `nugrad-train-${TRAINING_CODE_VERSION}`);
+ * ```
+ */
+export const trainerIdentity: TrainerIdentity = {
+  code: `nugrad-train-${TRAINING_CODE_VERSION}`,
+  schedule: "nn/train.ts: Adam, cosine decay from the base lr to 10 % at the last step",
+  precision: "float32",
+  defaultBackend: "cpu",
+  fingerprint: parameterizationFingerprint,
+};
 
 let chosenBackend = "";
 

@@ -18,6 +18,7 @@
  *
  * @module
  */
+import type { SweepSettings } from "./identity.ts";
 
 /** Which model dimension a sweep varies. */
 export type Axis = "width" | "depth" | "steps";
@@ -91,6 +92,11 @@ export interface RunResult {
   error?: string;
   /** Set when this result was copied from a provably identical run instead of trained. */
   reusedFrom?: string;
+  /**
+   * Every setting that changed this result besides its spec's point (see `identity.ts`); absent
+   * in results written before settings were recorded.
+   */
+  settings?: SweepSettings;
 }
 
 /** A byte-level dataset: training and held-out bytes (vocabulary 256). */

@@ -155,3 +155,78 @@ Deno.test("malformed shards are rejected; valid ones parse", () => {
   assertThrows(() => parseCommand(["--shard", "4/4"]), "--shard '4/4'");
   assertEquals(parseShard("0/1"), { index: 0, count: 1 });
 });
+
+Deno.test("--shard auto reads a Slurm array task or a Kubernetes Indexed Job", () => {
+  const withEnv = (env: Record<string, string>, argv: string[] = []) => {
+    const cmd = parseCommand(["--shard", "auto", ...argv], { env: (k) => env[k] });
+    if (cmd.kind !== "sweep") throw new Error("not a sweep");
+    return cmd.config;
+  };
+  const slurm = { SLURM_ARRAY_TASK_ID: "2", SLURM_ARRAY_TASK_COUNT: "3" };
+  assertEquals(withEnv(slurm).shard, { index: 2, count: 3 });
+  assertEquals(withEnv(slurm).jobs, 1);
+  const minMax = { SLURM_ARRAY_TASK_ID: "1", SLURM_ARRAY_TASK_MIN: "0", SLURM_ARRAY_TASK_MAX: "3" };
+  assertEquals(withEnv(minMax).shard, { index: 1, count: 4 });
+  // A resubmitted single task (--array=1) sees a count of 1; --shard-count gives the real one.
+  const resubmitted = { SLURM_ARRAY_TASK_ID: "1", SLURM_ARRAY_TASK_COUNT: "1" };
+  assertEquals(withEnv(resubmitted, ["--shard-count", "3"]).shard, { index: 1, count: 3 });
+  assertThrows(() => withEnv(resubmitted), ["SLURM_ARRAY_TASK_ID=1", "0..0", "--array=0-0"]);
+  const k8s = { JOB_COMPLETION_INDEX: "4" };
+  assertEquals(withEnv(k8s, ["--shard-count", "5"]).shard, { index: 4, count: 5 });
+  assertEquals(withEnv({ ...k8s, NUGRAD_SHARD_COUNT: "6" }).shard, { index: 4, count: 6 });
+  assertThrows(() => withEnv(k8s), [
+    "JOB_COMPLETION_INDEX=4",
+    "--shard-count",
+    "NUGRAD_SHARD_COUNT",
+  ]);
+  assertThrows(() => withEnv(k8s, ["--shard-count", "4"]), ["JOB_COMPLETION_INDEX=4", "0..3"]);
+  assertThrows(() => withEnv({}), ["SLURM_ARRAY_TASK_ID", "JOB_COMPLETION_INDEX", "--shard i/n"]);
+  assertThrows(() => parseCommand(["--shard-count", "3"]), ["--shard-count '3'", "--shard auto"]);
+});
+
+Deno.test("slurm subcommand: task count, indices, sbatch options; sweep flags kept as given", () => {
+  const cmd = parseCommand([
+    "slurm",
+    "--tasks",
+    "3",
+    "--lrs",
+    "-9:-5:1",
+    "--out",
+    "/shared/w",
+    "--partition",
+    "gpu",
+    "--steps",
+    "50",
+    "--resume",
+    "--time=1:00:00",
+  ]);
+  if (cmd.kind !== "slurm") throw new Error(`expected slurm, got ${cmd.kind}`);
+  assertEquals(cmd.sweepArgs, ["--lrs", "-9:-5:1", "--steps", "50"]);
+  assertEquals(cmd.config.out, "/shared/w");
+  assertEquals(cmd.config.steps, 50);
+  assertEquals(cmd.slurm, {
+    tasks: 3,
+    indices: [0, 1, 2],
+    partition: "gpu",
+    time: "1:00:00",
+    account: null,
+    dryRun: false,
+  });
+  const again = parseCommand(["slurm", "--tasks", "4", "--out", "w", "--array", "1,3"]);
+  assertEquals(again.kind === "slurm" && again.slurm.indices, [1, 3]);
+  assertThrows(() => parseCommand(["slurm", "--out", "w"]), "--tasks N is required");
+  assertThrows(() => parseCommand(["slurm", "--tasks", "2"]), "--out DIR is required");
+  assertThrows(
+    () => parseCommand(["slurm", "--tasks", "2", "--out", "w", "--array", "2"]),
+    ["--array '2'", "0..1"],
+  );
+  assertThrows(
+    () => parseCommand(["slurm", "--tasks", "2", "--out", "w", "--shard", "0/2"]),
+    "--shard is set by the job script",
+  );
+  assertThrows(() => parseCommand(["--tasks", "2"]), "--tasks is a flag of 'transfer slurm'");
+  assertThrows(() => parseCommand(["slurm", "--tasks", "2", "--out", "w", "--steps", "x"]), [
+    "--steps",
+    "'x'",
+  ]);
+});
