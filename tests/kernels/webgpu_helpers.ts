@@ -1,6 +1,6 @@
 /**
  * Helpers for the WebGPU backend tests: one shared backend per test file,
- * adapter detection (fail under `CI`, ignore with a notice elsewhere),
+ * adapter detection through `tests/requires.ts` (fail under `CI`, ignore with a notice elsewhere),
  * arbitraries for shapes and values, and a runner comparing a primitive's
  * WebGPU result with the CPU backend's.
  *
@@ -8,42 +8,24 @@
  */
 import type { DataArray, DType, Prim, PrimParams } from "../../kernels/backend.ts";
 import { createCpuBackend } from "../../kernels/cpu/backend.ts";
-import {
-  createWebGpuBackend,
-  probeAdapter,
-  type WebGpuBackend,
-} from "../../kernels/webgpu/backend.ts";
+import { createWebGpuBackend, type WebGpuBackend } from "../../kernels/webgpu/backend.ts";
+import { requires, webgpuAdapter } from "../requires.ts";
 import { type Host as HostTensor, numel, typed } from "./cpu_naive.ts";
 
-const found = await probeAdapter();
-const inCI = Deno.env.get("CI") !== undefined;
-/** True when the WebGPU tests cannot run here and are skipped. */
-export const skipGpu = found === null && !inCI;
-if (skipGpu) {
-  console.warn(
-    "NOTICE: no WebGPU adapter found; the webgpu tests are ignored " +
-      "(try DENO_WEBGPU_BACKEND=vulkan with Mesa's lavapipe installed).",
-  );
-}
+/** Whether this machine has a WebGPU adapter (see `tests/requires.ts`). */
+export const gpuRequirement = await webgpuAdapter();
 
 let shared: Promise<WebGpuBackend> | null = null;
 
 /** The shared backend of this test file. */
 export function gpu(): Promise<WebGpuBackend> {
-  if (!found) {
-    throw new Error(
-      "webgpu tests: no WebGPU adapter found and CI is set, so the WebGPU tests fail " +
-        "(install Mesa's Vulkan lavapipe and set DENO_WEBGPU_BACKEND=vulkan)",
-    );
-  }
   return shared ??= createWebGpuBackend();
 }
 
-/** A Deno test that needs the WebGPU backend. */
+/** A Deno test that needs the WebGPU backend (skipped, or failed under CI, without an adapter). */
 export function gpuTest(name: string, fn: (g: WebGpuBackend) => Promise<void>): void {
-  Deno.test({
+  requires(gpuRequirement, {
     name,
-    ignore: skipGpu,
     sanitizeOps: false,
     sanitizeResources: false,
     fn: async () => await fn(await gpu()),

@@ -5,7 +5,8 @@
 import * as nu from "../../mod.ts";
 import type { WebGpuBackend } from "../../kernels/webgpu/backend.ts";
 import { assertTrue } from "../../testing/assert.ts";
-import { skipGpu } from "../kernels/webgpu_helpers.ts";
+import { gpuRequirement } from "../kernels/webgpu_helpers.ts";
+import { requires } from "../requires.ts";
 
 async function count(fused: boolean): Promise<{ step: number; optimizer: number }> {
   const backend = await nu.useBackend("webgpu") as WebGpuBackend;
@@ -37,9 +38,8 @@ async function count(fused: boolean): Promise<{ step: number; optimizer: number 
   return result;
 }
 
-Deno.test({
+requires(gpuRequirement, {
   name: "nGPT step at width 64 on WebGPU: the fused optimizer records far fewer dispatches",
-  ignore: skipGpu,
   sanitizeOps: false,
   sanitizeResources: false,
   fn: async () => {
