@@ -126,11 +126,14 @@ export function broadcastableArb(out: readonly number[]): fc.Arbitrary<number[]>
   ).map(([drop, ones]) => out.slice(drop).map((d, i) => (ones[drop + i] ? 1 : d)));
 }
 
-/** Fails with the index and both values unless every element is within `atol + rtol*|e|`. */
+/**
+ * Fails with the index and both values unless every element is within `atol + rtol*|e|`.
+ * NaN matches NaN only with `equalNan: true` (a test that expects NaN says so).
+ */
 export function assertAllClose(
   actual: readonly number[],
   expected: readonly number[],
-  opts: { rtol?: number; atol?: number } = {},
+  opts: { rtol?: number; atol?: number; equalNan?: boolean } = {},
 ): void {
   if (actual.length !== expected.length) {
     throw new Error(`length ${actual.length} !== expected ${expected.length}`);
@@ -138,7 +141,8 @@ export function assertAllClose(
   const rtol = opts.rtol ?? 0, atol = opts.atol ?? 0;
   for (let i = 0; i < actual.length; i++) {
     const a = actual[i], e = expected[i];
-    if (Object.is(a, e) || (Number.isNaN(a) && Number.isNaN(e))) continue;
+    if (Number.isNaN(a) && Number.isNaN(e) && opts.equalNan) continue;
+    if (a === e) continue; // equal values, infinities included (NaN !== NaN)
     if (!(Math.abs(a - e) <= atol + rtol * Math.abs(e))) {
       throw new Error(`element ${i}: got ${a}, expected ${e} (rtol ${rtol}, atol ${atol})`);
     }

@@ -40,11 +40,14 @@ export type { Host as HostTensor } from "./cpu_naive.ts";
 
 export { broadcastableArb, numel, shapeArb, tensorArb, typed, valueArb } from "./cpu_naive.ts";
 
-/** Fails naming the index and values unless each element is within `atol + rtol*|e|`. */
+/**
+ * Fails naming the index and values unless each element is within `atol + rtol*|e|`.
+ * NaN matches NaN only with `equalNan: true` (a test that expects NaN says so).
+ */
 export function assertAllClose(
   actual: ArrayLike<number>,
   expected: ArrayLike<number>,
-  opts: { rtol?: number; atol?: number; what?: string } = {},
+  opts: { rtol?: number; atol?: number; what?: string; equalNan?: boolean } = {},
 ): void {
   const what = opts.what ? `${opts.what}: ` : "";
   if (actual.length !== expected.length) {
@@ -53,7 +56,8 @@ export function assertAllClose(
   const rtol = opts.rtol ?? 0, atol = opts.atol ?? 0;
   for (let i = 0; i < actual.length; i++) {
     const a = actual[i], e = expected[i];
-    if (Object.is(a, e) || a === e || (Number.isNaN(a) && Number.isNaN(e))) continue;
+    if (Number.isNaN(a) && Number.isNaN(e) && opts.equalNan) continue;
+    if (a === e) continue;
     if (!(Math.abs(a - e) <= atol + rtol * Math.abs(e))) {
       throw new Error(`${what}element ${i}: webgpu ${a}, cpu ${e} (rtol ${rtol}, atol ${atol})`);
     }
@@ -70,7 +74,7 @@ export async function compareWithCpu<P extends Prim>(
   inputs: readonly HostTensor[],
   params: PrimParams[P],
   out: { shape: number[]; dtype: DType },
-  tol: { rtol?: number; atol?: number } = { rtol: 1e-5, atol: 1e-5 },
+  tol: { rtol?: number; atol?: number; equalNan?: boolean } = { rtol: 1e-5, atol: 1e-5 },
 ): Promise<DataArray> {
   const n = numel(out.shape);
   const cpuBufs = inputs.map((x) => cpu.upload(typed(x.data, x.dtype), x.dtype));
