@@ -102,3 +102,24 @@ export async function compareWithCpu<P extends Prim>(
   assertAllClose(got, want, { ...tol, what });
   return got;
 }
+
+/** Upload `inputs`, run `prim` on the WebGPU backend, read the result back, release everything. */
+export async function runGpu<P extends Prim>(
+  g: WebGpuBackend,
+  prim: P,
+  inputs: readonly HostTensor[],
+  params: PrimParams[P],
+  out: { shape: number[]; dtype: DType },
+): Promise<number[]> {
+  const bufs = inputs.map((x) => g.upload(typed(x.data, x.dtype), x.dtype));
+  const y = g.run(
+    prim,
+    inputs.map((x, i) => ({ buffer: bufs[i], shape: x.shape, dtype: x.dtype })),
+    params,
+    out,
+  );
+  for (const b of bufs) g.release(b);
+  const got = Array.from(await g.read(y, out.dtype, numel(out.shape)));
+  g.release(y);
+  return got;
+}
