@@ -38,6 +38,15 @@ export const reduceMaxRule: Rule<"reduceMax"> = {
   },
 };
 
+/** Throws, naming `op`, when an axis `op` reduces has size 0 (a max has no identity). */
+function assertNonEmptyAxes(op: string, x: Tensor, axis: ReduceOptions["axis"]): void {
+  for (const a of normalizeAxes(op, axis, x.rank)) {
+    if (x.shape[a] === 0) {
+      throw new Error(`${op}: cannot reduce empty axis ${a} of ${fmtShape(x.shape)}`);
+    }
+  }
+}
+
 function reduce(
   op: "sum" | "max",
   x: Tensor,
@@ -46,13 +55,7 @@ function reduce(
   x.assertLive(op);
   if (x.dtype === "bool") throw new Error(`${op}: needs a numeric tensor, got bool; cast first`);
   const axes = normalizeAxes(op, opts.axis, x.rank);
-  if (op === "max") {
-    for (const a of axes) {
-      if (x.shape[a] === 0) {
-        throw new Error(`max: cannot reduce empty axis ${a} of ${fmtShape(x.shape)}`);
-      }
-    }
-  }
+  if (op === "max") assertNonEmptyAxes("max", x, axes);
   const kept = axes.length === 0
     ? x
     : bind(op === "sum" ? "reduceSum" : "reduceMax", [x], { axes });
@@ -98,6 +101,7 @@ export function max(x: Tensor, opts: ReduceOptions = {}): Tensor {
  * ```
  */
 export function min(x: Tensor, opts: ReduceOptions = {}): Tensor {
+  assertNonEmptyAxes("min", x, opts.axis);
   return neg(max(neg(x), opts));
 }
 
@@ -128,6 +132,7 @@ export function mean(x: Tensor, opts: ReduceOptions = {}): Tensor {
  * ```
  */
 export function logsumexp(x: Tensor, opts: ReduceOptions = {}): Tensor {
+  assertNonEmptyAxes("logsumexp", x, opts.axis);
   const m = stopMax(x, opts.axis);
   const s = log(sum(exp(sub(x, m)), { axis: opts.axis, keepdims: true }));
   const out = add(s, m);
@@ -162,7 +167,8 @@ export function logSoftmax(x: Tensor, opts: { axis?: number } = {}): Tensor {
   if (!isFloat(x.dtype)) throw new Error(`logSoftmax: needs a float tensor, got ${x.dtype}`);
   if (x.rank === 0) throw new Error("logSoftmax: needs at least one axis, got a scalar");
   const axis = normalizeAxis("logSoftmax", opts.axis ?? -1, x.rank);
-  if (axis !== x.rank - 1) {
+  // An empty axis means an empty result (NumPy's shape), which the primitive gives on any axis.
+  if (axis !== x.rank - 1 && x.shape[axis] > 0) {
     return sub(x, logsumexp(x, { axis, keepdims: true }));
   }
   return bind("logSoftmax", [x], {});

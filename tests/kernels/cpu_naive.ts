@@ -81,11 +81,20 @@ export function runPrim<P extends Prim>(
   return result;
 }
 
-/** A small shape: rank `minRank..maxRank` (default 0..4), each dim `minDim..maxDim` (1..4). */
+/**
+ * A small shape: rank `minRank..maxRank` (default 0..4), each dim `minDim..maxDim` (1..4). Without
+ * an explicit `minDim`, one shape in five may have size-0 axes (NumPy's empty tensors), so every
+ * property over these shapes covers empty inputs too.
+ */
 export function shapeArb(
   opts: { minRank?: number; maxRank?: number; minDim?: number; maxDim?: number } = {},
 ): fc.Arbitrary<number[]> {
-  return toolkitShapeArb({ minRank: 0, maxRank: 4, minDim: 1, maxDim: 4, ...opts });
+  const bounds = { minRank: 0, maxRank: 4, minDim: 1, maxDim: 4, ...opts };
+  if (opts.minDim !== undefined) return toolkitShapeArb(bounds);
+  return fc.oneof(
+    { weight: 4, arbitrary: toolkitShapeArb(bounds) },
+    { weight: 1, arbitrary: toolkitShapeArb({ ...bounds, minDim: 0 }) },
+  );
 }
 
 /** A symmetric range `[-r, r]`, or explicit bounds (default `[-10, 10]`). */
