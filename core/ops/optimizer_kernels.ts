@@ -58,11 +58,13 @@ function finite(op: string, name: string, v: number, ok: (v: number) => boolean)
  * @example
  * ```ts
  * import { adamUpdate, tensor, zeros } from "../../mod.ts";
+ * import { assertAllClose } from "../../testing/all_close.ts";
  * const [p, mu, nu] = adamUpdate(
  *   { param: tensor([1, 1]), grad: tensor([2, -3]), mu: zeros([2]), nu: zeros([2]) },
  *   { b1: 0.9, b2: 0.95, eps: 1e-16, lr: 0.1, count: 1 },
  * );
- * console.log(await p.toArray()); // about [0.9, 1.1]
+ * await assertAllClose(p, [0.9, 1.1]); // Adam's first step: lr · sign(grad)
+ * await assertAllClose([mu, nu], [[0.2, -0.3], [0.2, 0.45]]);
  * ```
  */
 export function adamUpdate(inputs: AdamUpdateInputs, opts: AdamUpdateOptions): Tensor[] {
@@ -119,8 +121,9 @@ export const normalizeAxisRule: Rule<"normalizeAxis"> = {
  * @example
  * ```ts
  * import { normalizeAlong, tensor } from "../../mod.ts";
- * console.log(await normalizeAlong(tensor([[3, 4]]), -1).toArray()); // [[0.6, 0.8]]
- * console.log(await normalizeAlong(tensor([[3], [4]]), 0).toArray()); // [[0.6], [0.8]]
+ * import { assertAllClose } from "../../testing/all_close.ts";
+ * await assertAllClose(normalizeAlong(tensor([[3, 4]]), -1), [[0.6, 0.8]]);
+ * await assertAllClose(normalizeAlong(tensor([[3], [4]]), 0), [[0.6], [0.8]]);
  * ```
  */
 export function normalizeAlong(x: Tensor, axis: 0 | -1, opts: { eps?: number } = {}): Tensor {

@@ -69,9 +69,10 @@ function reduce(
  * @example
  * ```ts
  * import { sum, tensor } from "../../mod.ts";
+ * import { assertEquals } from "../../testing/assert.ts";
  * const x = tensor([[1, 2], [3, 4]]);
- * sum(x);                                  // 10 (shape [])
- * sum(x, { axis: 1, keepdims: true });     // [[3], [7]]
+ * assertEquals([sum(x).shape, await sum(x).item()], [[], 10]);
+ * assertEquals(await sum(x, { axis: 1, keepdims: true }).toArray(), [[3], [7]]);
  * ```
  */
 export function sum(x: Tensor, opts: ReduceOptions = {}): Tensor {
@@ -84,7 +85,8 @@ export function sum(x: Tensor, opts: ReduceOptions = {}): Tensor {
  * @example
  * ```ts
  * import { max, tensor } from "../../mod.ts";
- * max(tensor([[1, 5], [3, 4]]), { axis: 0 }); // [3, 5]
+ * import { assertEquals } from "../../testing/assert.ts";
+ * assertEquals(await max(tensor([[1, 5], [3, 4]]), { axis: 0 }).toArray(), [3, 5]);
  * ```
  */
 export function max(x: Tensor, opts: ReduceOptions = {}): Tensor {
@@ -97,7 +99,8 @@ export function max(x: Tensor, opts: ReduceOptions = {}): Tensor {
  * @example
  * ```ts
  * import { min, tensor } from "../../mod.ts";
- * min(tensor([3, 1, 2])); // 1
+ * import { assertEquals } from "../../testing/assert.ts";
+ * assertEquals(await min(tensor([3, 1, 2])).item(), 1);
  * ```
  */
 export function min(x: Tensor, opts: ReduceOptions = {}): Tensor {
@@ -111,7 +114,8 @@ export function min(x: Tensor, opts: ReduceOptions = {}): Tensor {
  * @example
  * ```ts
  * import { mean, tensor } from "../../mod.ts";
- * mean(tensor([1, 2, 3, 4])); // 2.5
+ * import { assertEquals } from "../../testing/assert.ts";
+ * assertEquals(await mean(tensor([1, 2, 3, 4])).item(), 2.5);
  * ```
  */
 export function mean(x: Tensor, opts: ReduceOptions = {}): Tensor {
@@ -128,7 +132,8 @@ export function mean(x: Tensor, opts: ReduceOptions = {}): Tensor {
  * @example
  * ```ts
  * import { logsumexp, tensor } from "../../mod.ts";
- * logsumexp(tensor([0, 0])); // ln 2
+ * import { assertAllClose } from "../../testing/all_close.ts";
+ * await assertAllClose(logsumexp(tensor([0, 0])), Math.LN2);
  * ```
  */
 export function logsumexp(x: Tensor, opts: ReduceOptions = {}): Tensor {
@@ -180,7 +185,8 @@ export function logSoftmax(x: Tensor, opts: { axis?: number } = {}): Tensor {
  * @example
  * ```ts
  * import { softmax, tensor } from "../../mod.ts";
- * softmax(tensor([[1, 1]])); // [[0.5, 0.5]]
+ * import { assertAllClose } from "../../testing/all_close.ts";
+ * await assertAllClose(softmax(tensor([[1, 1]])), [[0.5, 0.5]]);
  * ```
  */
 export function softmax(x: Tensor, opts: { axis?: number } = {}): Tensor {
