@@ -16,8 +16,9 @@
  * @example
  * ```ts
  * import { fitLrStar } from "./fit.ts";
+ * import { assertClose } from "../../testing/assert.ts";
  * const pts = [-10, -9, -8, -7, -6].map((x) => ({ log2Lr: x, loss: 2 + 0.1 * (x + 7.7) ** 2 }));
- * fitLrStar(pts).log2LrStar; // -7.7 (up to rounding)
+ * assertClose(fitLrStar(pts).log2LrStar!, -7.7, { rtol: 1e-9 });
  * ```
  *
  * @module
@@ -48,7 +49,9 @@ export interface LrStarFit {
  * @example
  * ```ts
  * import { fitLrStar } from "./fit.ts";
- * fitLrStar([{ log2Lr: -9, loss: 2 }, { log2Lr: -8, loss: 1 }, { log2Lr: -7, loss: 2 }]).log2LrStar; // -8
+ * import { assertClose } from "../../testing/assert.ts";
+ * const fit = fitLrStar([{ log2Lr: -9, loss: 2 }, { log2Lr: -8, loss: 1 }, { log2Lr: -7, loss: 2 }]);
+ * assertClose(fit.log2LrStar!, -8);
  * ```
  */
 export function fitLrStar(
@@ -105,7 +108,8 @@ export function fitLrStar(
  * @example
  * ```ts
  * import { fitQuadratic } from "./fit.ts";
- * fitQuadratic([-1, 0, 1], [2, 1, 2]); // { a: 1, b: 0, c: 1 }
+ * import { assertAllClose } from "../../testing/all_close.ts";
+ * await assertAllClose(fitQuadratic([-1, 0, 1], [2, 1, 2]), { a: 1, b: 0, c: 1 });
  * ```
  */
 export function fitQuadratic(
@@ -172,7 +176,8 @@ export function seedMeanCurve(results: readonly RunResult[]): LossPoint[] {
  * @example
  * ```ts
  * import { leastSquaresSlope } from "./fit.ts";
- * leastSquaresSlope([0, 1, 2], [-7, -8, -9]); // -1
+ * import { assertEquals } from "../../testing/assert.ts";
+ * assertEquals(leastSquaresSlope([0, 1, 2], [-7, -8, -9]), -1);
  * ```
  */
 export function leastSquaresSlope(xs: readonly number[], ys: readonly number[]): number | null {
@@ -195,7 +200,8 @@ export function leastSquaresSlope(xs: readonly number[], ys: readonly number[]):
  * @example
  * ```ts
  * import { spread } from "./fit.ts";
- * spread([-7, -8.5, -8]); // 1.5
+ * import { assertEquals } from "../../testing/assert.ts";
+ * assertEquals(spread([-7, -8.5, -8]), 1.5);
  * ```
  */
 export function spread(values: readonly number[]): number | null {

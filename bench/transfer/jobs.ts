@@ -7,8 +7,10 @@
  * @example
  * ```ts
  * import { childArgs } from "./jobs.ts";
- * childArgs(["--preset", "quick", "--jobs", "2", "--out", "o"], 0, 2, "o");
- * // ["--preset", "quick", "--shard", "0/2", "--out", "o/shard-0"]
+ * import { assertEquals } from "../../testing/assert.ts";
+ * assertEquals(childArgs(["--preset", "quick", "--jobs", "2", "--out", "o"], 0, 2, "o"), [
+ *   "--preset", "quick", "--shard", "0/2", "--out", "o/shard-0",
+ * ]);
  * ```
  *
  * @module
@@ -23,7 +25,8 @@ import type { RunResult } from "./types.ts";
  * @example
  * ```ts
  * import { childArgs } from "./jobs.ts";
- * childArgs(["--jobs=2"], 1, 2, "out"); // ["--shard", "1/2", "--out", "out/shard-1"]
+ * import { assertEquals } from "../../testing/assert.ts";
+ * assertEquals(childArgs(["--jobs=2"], 1, 2, "out"), ["--shard", "1/2", "--out", "out/shard-1"]);
  * ```
  */
 export function childArgs(

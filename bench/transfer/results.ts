@@ -10,7 +10,8 @@
  * @example
  * ```ts
  * import { readResults } from "./results.ts";
- * const results = await readResults("out/transfer"); // [] when there is no file yet
+ * import { assertEquals } from "../../testing/assert.ts";
+ * assertEquals(await readResults(await Deno.makeTempDir()), []); // no file yet: no results
  * ```
  *
  * @module
@@ -26,7 +27,8 @@ export const RESULTS_FILE = "results.jsonl";
  * @example
  * ```ts
  * import { resultsPath } from "./results.ts";
- * resultsPath("out/transfer/"); // "out/transfer/results.jsonl"
+ * import { assertEquals } from "../../testing/assert.ts";
+ * assertEquals(resultsPath("out/transfer/"), "out/transfer/results.jsonl");
  * ```
  */
 export function resultsPath(dir: string): string {
@@ -39,7 +41,8 @@ export function resultsPath(dir: string): string {
  * @example
  * ```ts
  * import { isFinished, parseResults } from "./results.ts";
- * parseResults('{"spec":{"id":"a"},"status":"failed"}\n').filter(isFinished); // []
+ * import { assertEquals } from "../../testing/assert.ts";
+ * assertEquals(parseResults('{"spec":{"id":"a"},"status":"failed"}\n').filter(isFinished), []);
  * ```
  */
 export function isFinished(r: RunResult): boolean {
@@ -59,7 +62,10 @@ function isRunResult(x: unknown): x is RunResult {
  * @example
  * ```ts
  * import { parseResults } from "./results.ts";
- * parseResults('{"spec":{"id":"a"},"status":"ok"}\n{"spec":{"id":"b"},"sta'); // one result
+ * import { assertEquals } from "../../testing/assert.ts";
+ * // a line cut off by a kill is skipped
+ * const results = parseResults('{"spec":{"id":"a"},"status":"ok"}\n{"spec":{"id":"b"},"sta');
+ * assertEquals(results.map((r) => r.spec.id), ["a"]);
  * ```
  */
 export function parseResults(text: string): RunResult[] {
@@ -83,7 +89,8 @@ export function parseResults(text: string): RunResult[] {
  * @example
  * ```ts
  * import { readResults } from "./results.ts";
- * const results = await readResults(await Deno.makeTempDir()); // []
+ * import { assertEquals } from "../../testing/assert.ts";
+ * assertEquals(await readResults(await Deno.makeTempDir()), []);
  * ```
  */
 export async function readResults(dir: string): Promise<RunResult[]> {

@@ -38,7 +38,8 @@ export type Evaluate = (specs: RunSpec[]) => Promise<RunResult[]>;
  * @example
  * ```ts
  * import { chainsOfShard } from "./search.ts";
- * chainsOfShard(["ngpt", "mup", "nugpt"], { index: 1, count: 2 }); // ["mup"]
+ * import { assertEquals } from "../../testing/assert.ts";
+ * assertEquals(chainsOfShard(["ngpt", "mup", "nugpt"], { index: 1, count: 2 }), ["mup"]);
  * ```
  */
 export function chainsOfShard(
@@ -56,7 +57,8 @@ export function chainsOfShard(
  * @example
  * ```ts
  * import { searchOrder } from "./search.ts";
- * searchOrder([32, 64, 128, 256], 64); // [64, 128, 256, 32]
+ * import { assertEquals } from "../../testing/assert.ts";
+ * assertEquals(searchOrder([32, 64, 128, 256], 64), [64, 128, 256, 32]);
  * ```
  */
 export function searchOrder(sizes: readonly number[], baseSize: number): number[] {

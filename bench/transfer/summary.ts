@@ -6,8 +6,9 @@
  * @example
  * ```ts
  * import { summarize } from "./summary.ts";
+ * import { assertEquals } from "../../testing/assert.ts";
  * const s = summarize([], { signatureLog2Lr: -5 });
- * console.log(s.optima.length); // 0
+ * assertEquals([s.optima.length, s.slopes.length], [0, 0]);
  * ```
  *
  * @module
@@ -71,7 +72,8 @@ export interface Summary {
  * @example
  * ```ts
  * import { paramOrder } from "./summary.ts";
- * ["nugpt", "zz", "ngpt"].sort(paramOrder); // ["ngpt", "nugpt", "zz"]
+ * import { assertEquals } from "../../testing/assert.ts";
+ * assertEquals(["nugpt", "zz", "ngpt"].sort(paramOrder), ["ngpt", "nugpt", "zz"]);
  * ```
  */
 export function paramOrder(a: string, b: string): number {
@@ -88,7 +90,8 @@ export function paramOrder(a: string, b: string): number {
  * @example
  * ```ts
  * import { curves } from "./summary.ts";
- * curves([]).length; // 0
+ * import { assertEquals } from "../../testing/assert.ts";
+ * assertEquals(curves([]).length, 0);
  * ```
  */
 export function curves(results: readonly RunResult[]): {

@@ -62,7 +62,9 @@ export async function resolveParameterization(name: string): Promise<Parameteriz
  * @example
  * ```ts
  * import { finalWindows } from "./trainer.ts";
- * const w = finalWindows(new Uint8Array(1000), 64, 8); // 8 windows of 65
+ * import { assertEquals } from "../../testing/assert.ts";
+ * const w = finalWindows(new Uint8Array(1000), 64, 8);
+ * assertEquals(w.length, 8 * 65); // 8 windows of 65 tokens
  * ```
  */
 export function finalWindows(val: Uint8Array, seq: number, max = FINAL_WINDOWS): Int32Array {
