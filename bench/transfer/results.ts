@@ -107,8 +107,14 @@ export async function readResults(dir: string): Promise<RunResult[]> {
  *
  * @example
  * ```ts
- * import { latestById } from "./results.ts";
- * // latestById(await readResults("out/transfer")).get(id)
+ * import { latestById, parseResults } from "./results.ts";
+ * import { assertEquals } from "../../testing/assert.ts";
+ * const results = parseResults([
+ *   '{"spec":{"id":"a"},"status":"failed"}',
+ *   '{"spec":{"id":"a"},"status":"ok","finalValLoss":2}',
+ *   '{"spec":{"id":"a"},"status":"failed"}',
+ * ].join("\n"));
+ * assertEquals(latestById(results).get("a")?.status, "ok"); // the finished one wins
  * ```
  */
 export function latestById(results: readonly RunResult[]): Map<string, RunResult> {
@@ -170,7 +176,11 @@ export async function openResults(dir: string): Promise<ResultsWriter> {
  * @example
  * ```ts
  * import { mergeResults } from "./results.ts";
- * // const all = await mergeResults(["out/s0", "out/s1"]);
+ * import { assertEquals } from "../../testing/assert.ts";
+ * const [s0, s1] = [await Deno.makeTempDir(), await Deno.makeTempDir()];
+ * await Deno.writeTextFile(`${s0}/results.jsonl`, '{"spec":{"id":"a"},"status":"ok"}\n');
+ * await Deno.writeTextFile(`${s1}/results.jsonl`, '{"spec":{"id":"b"},"status":"ok"}\n');
+ * assertEquals((await mergeResults([s0, s1])).map((r) => r.spec.id).sort(), ["a", "b"]);
  * ```
  */
 export async function mergeResults(dirs: readonly string[]): Promise<RunResult[]> {
