@@ -71,7 +71,12 @@ async function relay(
  * @example
  * ```ts
  * import { runJobs } from "./jobs.ts";
- * // const results = await runJobs(Deno.args, 2, "out/transfer", console.log);
+ * import { assertEquals } from "../../testing/assert.ts";
+ * const out = await Deno.makeTempDir();
+ * const argv = ["--synthetic", "--search", "grid", "--sizes", "16,32", "--lrs", "-8:-7:1"];
+ * const results = await runJobs(argv, 2, out, () => {});
+ * // both shards' runs, merged: 2 parameterizations × 2 sizes × (2 rates + the signature rate)
+ * assertEquals(results.length, 2 * 2 * 3);
  * ```
  */
 export async function runJobs(

@@ -18,8 +18,21 @@
  *
  * @example
  * ```ts
- * import { runPlan } from "./search.ts";
- * // await runPlan(config, "brown", async (specs) => specs.map(train));
+ * import { estimateRuns, runPlan } from "./search.ts";
+ * import { parseCommand } from "./args.ts";
+ * import { syntheticTrainer } from "./synthetic.ts";
+ * import { assertEquals } from "../../testing/assert.ts";
+ * const cmd = parseCommand(["--sizes", "16,32", "--param", "ngpt"]);
+ * if (cmd.kind !== "sweep") throw new Error("expected a sweep");
+ * const data = { name: "none", train: new Uint8Array(0), val: new Uint8Array(0) };
+ * const trained: string[] = [];
+ * await runPlan(cmd.config, "none", (specs) => {
+ *   trained.push(...specs.map((s) => s.id));
+ *   return Promise.all(specs.map((s) => syntheticTrainer(s, data, () => {})));
+ * });
+ * // adaptive: every run trained once, no more than the estimate
+ * assertEquals(new Set(trained).size, trained.length);
+ * assertEquals(trained.length <= estimateRuns(cmd.config, "none"), true);
  * ```
  *
  * @module
@@ -76,7 +89,11 @@ export function searchOrder(sizes: readonly number[], baseSize: number): number[
  * @example
  * ```ts
  * import { estimateRuns } from "./search.ts";
- * // estimateRuns(config, "brown")
+ * import { parseCommand } from "./args.ts";
+ * import { assertEquals } from "../../testing/assert.ts";
+ * const cmd = parseCommand(["--search", "grid", "--sizes", "16,32", "--lrs", "-8:-6:1"]);
+ * // a grid: its runs exactly (νGPT's base-width runs are nGPT's, and the signature rate 2^-4)
+ * assertEquals(cmd.kind === "sweep" && estimateRuns(cmd.config, "brown"), 16);
  * ```
  */
 export function estimateRuns(config: SweepConfig, dataset: string): number {
