@@ -13,18 +13,21 @@
  * @example
  * ```ts
  * import * as nu from "./mod.ts";
+ * import { assertEquals } from "./testing/assert.ts";
  * const f = (x: nu.Tensor) => nu.sum(nu.mul(x, x));
  * const g = nu.grad(f)(nu.tensor([1, 2, 3]));
- * console.log(await g.toArray()); // [2, 4, 6]
+ * assertEquals(await g.toArray(), [2, 4, 6]);
  * ```
  *
  * @example
  * ```ts
  * import * as nu from "./mod.ts";
+ * import { assertEquals } from "./testing/assert.ts";
  * const config = nu.nn.modelConfig({ vocab: 256, width: 64, depth: 2, seqLen: 64 });
  * const model = nu.nn.ngptModel(config, { parameterization: nu.param.nugpt() });
  * const params = model.init(nu.key(0));
- * const logits = model.apply(params, nu.randint(nu.key(1), [2, 64], 0, 256)); // [2, 64, 256]
+ * const logits = model.apply(params, nu.randint(nu.key(1), [2, 64], 0, 256));
+ * assertEquals(logits.shape, [2, 64, 256]);
  * ```
  *
  * @module

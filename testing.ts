@@ -29,6 +29,7 @@ export { fc } from "./testing/fc.ts";
 export {
   broadcastableShapesArb,
   type BroadcastBounds,
+  emptyShapeArb,
   keyArb,
   shapeArb,
   type ShapeBounds,

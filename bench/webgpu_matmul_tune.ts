@@ -19,7 +19,8 @@
  * @example
  * ```ts
  * import { parseVariant } from "./webgpu_matmul_tune.ts";
- * console.log(parseVariant("regs4x8/8x8"));
+ * import { assertEquals } from "../testing/assert.ts";
+ * assertEquals(parseVariant("regs4x8/8x8"), { kind: "regs", shape: { tm: 4, tn: 8, wgm: 8, wgn: 8 } });
  * ```
  *
  * @module
@@ -48,7 +49,8 @@ interface TuneShape {
  * @example
  * ```ts
  * import { parseVariant } from "./webgpu_matmul_tune.ts";
- * console.log(parseVariant("tiled8/16")); // { kind: "tiled", shape: { tm: 8, bk: 16 } }
+ * import { assertEquals } from "../testing/assert.ts";
+ * assertEquals(parseVariant("tiled8/16"), { kind: "tiled", shape: { tm: 8, bk: 16 } });
  * ```
  */
 export function parseVariant(name: string): MatmulVariant {

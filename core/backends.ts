@@ -24,7 +24,8 @@ const created = new Map<string, Backend>();
  * @example
  * ```ts
  * import { getBackend } from "../mod.ts";
- * console.log(getBackend().name); // "cpu"
+ * import { assertEquals } from "../testing/assert.ts";
+ * assertEquals(getBackend().name, "cpu");
  * ```
  */
 export function getBackend(): Backend {
@@ -38,7 +39,8 @@ export function getBackend(): Backend {
  * @example
  * ```ts
  * import { cpuBackend } from "../mod.ts";
- * console.log(cpuBackend().info());
+ * import { assertTrue } from "../testing/assert.ts";
+ * assertTrue(cpuBackend().info().startsWith("cpu (BLAS: "));
  * ```
  */
 export function cpuBackend(): Backend {
@@ -92,8 +94,9 @@ export async function useBackend(backend: BackendName | Backend): Promise<Backen
  * @example
  * ```ts
  * import { autoBackend } from "../mod.ts";
+ * import { assertTrue } from "../testing/assert.ts";
  * const b = await autoBackend();
- * console.log(b.name);
+ * assertTrue(b.name === "cpu" || b.name === "webgpu");
  * ```
  */
 export async function autoBackend(): Promise<Backend> {
@@ -118,7 +121,8 @@ export async function autoBackend(): Promise<Backend> {
  * @example
  * ```ts
  * import { backendInfo } from "../mod.ts";
- * console.log(backendInfo());
+ * import { assertTrue } from "../testing/assert.ts";
+ * assertTrue(backendInfo().length > 0);
  * ```
  */
 export function backendInfo(): string {

@@ -151,9 +151,11 @@ function checkScalar(op: string, value: unknown): Tensor {
  * @example
  * ```ts
  * import { mul, sum, tensor, valueAndGrad } from "../mod.ts";
+ * import { assertAllClose } from "../testing/all_close.ts";
  * const f = (p: { w: any }) => sum(mul(p.w, p.w));
  * const [value, grads] = valueAndGrad(f)({ w: tensor([1, 2]) });
- * console.log(await value.item(), await grads.w.toArray()); // 5 [2, 4]
+ * await assertAllClose(value, 5);
+ * await assertAllClose(grads.w, [2, 4]);
  * ```
  */
 export function valueAndGrad<F extends (...args: any[]) => any>(
@@ -208,9 +210,11 @@ function transform<F extends (...args: any[]) => any>(
  * @example
  * ```ts
  * import { grad, sin, sum, tensor } from "../mod.ts";
+ * import { assertAllClose } from "../testing/all_close.ts";
  * const df = grad((x) => sum(sin(x)));
- * console.log(await df(tensor([0])).toArray()); // [1]  (cos 0)
- * const d2f = grad((x) => sum(df(x)));          // grad of grad: -sin
+ * await assertAllClose(df(tensor([0])), [1]); // cos 0
+ * const d2f = grad((x) => sum(df(x))); // grad of grad: -sin
+ * await assertAllClose(d2f(tensor([Math.PI / 2])), [-1]);
  * ```
  */
 export function grad<F extends (...args: any[]) => any>(
@@ -247,8 +251,10 @@ export interface VjpFunction {
  * @example
  * ```ts
  * import { mul, tensor, vjp } from "../mod.ts";
+ * import { assertAllClose } from "../testing/all_close.ts";
  * const [y, pullback] = vjp((x) => mul(x, 3), tensor([1, 2]));
- * const [gx] = pullback(tensor([1, 10]));   // [3, 30]
+ * const [gx] = pullback(tensor([1, 10]));
+ * await assertAllClose([y, gx], [[3, 6], [3, 30]]);
  * pullback.dispose();
  * ```
  */
@@ -314,12 +320,13 @@ export function vjp(
  * @example
  * ```ts
  * import { customVjp, exp, grad, mul, sum, tensor } from "../mod.ts";
+ * import { assertAllClose } from "../testing/all_close.ts";
  * // exp with its derivative written by hand
  * const myExp = customVjp(
  *   (x) => { const y = exp(x); return [y, [y]]; },
  *   ([y], g) => [mul(g, y)],
  * );
- * await grad((x) => sum(myExp(x)))(tensor([0])).toArray(); // [1]
+ * await assertAllClose(grad((x) => sum(myExp(x)))(tensor([0])), [1]);
  * ```
  */
 export function customVjp(

@@ -24,9 +24,10 @@ export interface MemoryInfo {
  * @example
  * ```ts
  * import { memory, ones, tidy, add } from "../mod.ts";
+ * import { assertEquals } from "../testing/assert.ts";
  * const before = memory().tensors;
  * tidy(() => { add(ones([2]), 1); });
- * console.log(memory().tensors === before); // true
+ * assertEquals(memory().tensors, before);
  * ```
  */
 export function memory(backend: Backend = getBackend()): MemoryInfo {

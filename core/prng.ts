@@ -98,7 +98,10 @@ function threefry(
  * @example
  * ```ts
  * import { bits, key } from "./prng.ts";
- * const words = bits(key(1), 4); // Uint32Array(4)
+ * import { assertEquals } from "../testing/assert.ts";
+ * const words = bits(key(1), 4);
+ * assertEquals([words instanceof Uint32Array, words.length], [true, 4]);
+ * assertEquals(bits(key(1), 4), words); // the same key, the same words
  * ```
  */
 export function bits(k: Key, n: number): Uint32Array {

@@ -94,7 +94,10 @@ export function randint(
  * @example
  * ```ts
  * import { categorical, key, tensor } from "../mod.ts";
- * const next = await categorical(key(3), tensor([[0, 0, 5]])); // mostly [2]
+ * import { assertEquals } from "../testing/assert.ts";
+ * const next = await categorical(key(3), tensor([[0, 0, -1e9], [-1e9, -1e9, 0]]));
+ * const [first, second] = (await next.toArray()) as number[];
+ * assertEquals([next.dtype, first !== 2, second], ["i32", true, 2]); // exp(-1e9) is 0
  * ```
  */
 export async function categorical(k: Key, logits: Tensor): Promise<Tensor> {

@@ -12,7 +12,8 @@ import { fmtShape } from "./tensor.ts";
  * @example
  * ```ts
  * import { broadcastShapes } from "./shape.ts";
- * broadcastShapes("add", [2, 1, 3], [4, 3]); // [2, 4, 3]
+ * import { assertEquals } from "../testing/assert.ts";
+ * assertEquals(broadcastShapes("add", [2, 1, 3], [4, 3]), [2, 4, 3]);
  * ```
  */
 export function broadcastShapes(op: string, a: Shape, b: Shape): number[] {
@@ -39,7 +40,8 @@ export function broadcastShapes(op: string, a: Shape, b: Shape): number[] {
  * @example
  * ```ts
  * import { normalizeAxis } from "./shape.ts";
- * normalizeAxis("sum", -1, 3); // 2
+ * import { assertEquals } from "../testing/assert.ts";
+ * assertEquals(normalizeAxis("sum", -1, 3), 2);
  * ```
  */
 export function normalizeAxis(op: string, axis: number, rank: number): number {
@@ -57,7 +59,8 @@ export function normalizeAxis(op: string, axis: number, rank: number): number {
  * @example
  * ```ts
  * import { normalizeAxes } from "./shape.ts";
- * normalizeAxes("sum", [-1, 0], 3); // [0, 2]
+ * import { assertEquals } from "../testing/assert.ts";
+ * assertEquals(normalizeAxes("sum", [-1, 0], 3), [0, 2]);
  * ```
  */
 export function normalizeAxes(

@@ -56,8 +56,9 @@ let liveBytes = 0;
  * @example
  * ```ts
  * import { tensor } from "../mod.ts";
+ * import { assertEquals } from "../testing/assert.ts";
  * const t = tensor([[1, 2], [3, 4]]);
- * console.log(t.shape, await t.toArray()); // [2, 2] [[1, 2], [3, 4]]
+ * assertEquals([t.shape, await t.toArray()], [[2, 2], [[1, 2], [3, 4]]]);
  * t.dispose();
  * ```
  */
@@ -307,6 +308,7 @@ function currentScope(): Scope | undefined {
  * @example
  * ```ts
  * import { ones, scope, add } from "../mod.ts";
+ * import { assertEquals } from "../testing/assert.ts";
  * const x = ones([2]);
  * let y;
  * {
@@ -314,7 +316,7 @@ function currentScope(): Scope | undefined {
  *   const t = add(x, 1);
  *   y = s.keep(add(t, 1));
  * } // t is disposed here, y is not
- * console.log(await y.toArray()); // [3, 3]
+ * assertEquals(await y.toArray(), [3, 3]);
  * ```
  */
 export function scope(): Scope {
@@ -329,9 +331,13 @@ export function scope(): Scope {
  *
  * @example
  * ```ts
- * import { tidy, ones, add, mul } from "../mod.ts";
+ * import { tidy, ones, add, memory, mul } from "../mod.ts";
+ * import { assertEquals } from "../testing/assert.ts";
  * const x = ones([3]);
- * const y = tidy(() => mul(add(x, 1), 2)); // the intermediate add(x, 1) is freed
+ * const before = memory().tensors;
+ * const y = tidy(() => mul(add(x, 1), 2));
+ * assertEquals(memory().tensors, before + 1); // y only: the intermediate add(x, 1) is freed
+ * assertEquals(await y.toArray(), [4, 4, 4]);
  * ```
  */
 export function tidy<T>(fn: () => T): T {
@@ -354,9 +360,10 @@ export function tidy<T>(fn: () => T): T {
  * @example
  * ```ts
  * import { keep, ones, tidy } from "../mod.ts";
+ * import { assertEquals } from "../testing/assert.ts";
  * let w;
  * tidy(() => { w = keep(ones([4])); });
- * console.log(w!.disposed); // false
+ * assertEquals(w!.disposed, false);
  * ```
  */
 export function keep<T>(value: T): T {

@@ -28,8 +28,10 @@ function isNode(x: unknown): x is unknown[] | Record<string, unknown> {
  * @example
  * ```ts
  * import { treeFlatten, treeUnflatten } from "../mod.ts";
+ * import { assertEquals } from "../testing/assert.ts";
  * const { leaves, def } = treeFlatten({ a: 1, b: [2, 3] });
- * treeUnflatten(def, leaves); // { a: 1, b: [2, 3] }
+ * assertEquals(leaves, [1, 2, 3]);
+ * assertEquals(treeUnflatten(def, leaves), { a: 1, b: [2, 3] });
  * ```
  */
 export function treeFlatten<L = unknown>(tree: unknown): { leaves: L[]; def: TreeDef } {
@@ -57,8 +59,9 @@ export function treeFlatten<L = unknown>(tree: unknown): { leaves: L[]; def: Tre
  * @example
  * ```ts
  * import { treeFlatten, treeUnflatten } from "../mod.ts";
+ * import { assertEquals } from "../testing/assert.ts";
  * const { def } = treeFlatten([0, { x: 0 }]);
- * treeUnflatten(def, [5, 6]); // [5, { x: 6 }]
+ * assertEquals(treeUnflatten(def, [5, 6]), [5, { x: 6 }]);
  * ```
  */
 export function treeUnflatten<T = unknown>(def: TreeDef, leaves: readonly unknown[]): T {
@@ -86,7 +89,8 @@ export function treeUnflatten<T = unknown>(def: TreeDef, leaves: readonly unknow
  * @example
  * ```ts
  * import { treeLeaves } from "../mod.ts";
- * treeLeaves({ a: 1, b: { c: 2 } }); // [1, 2]
+ * import { assertEquals } from "../testing/assert.ts";
+ * assertEquals(treeLeaves({ a: 1, b: { c: 2 } }), [1, 2]);
  * ```
  */
 export function treeLeaves<L = unknown>(tree: unknown): L[] {
@@ -145,7 +149,8 @@ function describeDef(d: TreeDef): string {
  * @example
  * ```ts
  * import { treePaths } from "../mod.ts";
- * treePaths({ blocks: [{ q: 1 }] }); // [["blocks.0.q", 1]]
+ * import { assertEquals } from "../testing/assert.ts";
+ * assertEquals(treePaths({ blocks: [{ q: 1 }] }), [["blocks.0.q", 1]]);
  * ```
  */
 export function treePaths<L = unknown>(tree: unknown): [string, L][] {
@@ -169,7 +174,8 @@ export function treePaths<L = unknown>(tree: unknown): [string, L][] {
  * @example
  * ```ts
  * import { treeMapWithPath } from "../mod.ts";
- * treeMapWithPath((path, x) => path, { a: { b: 0 } }); // { a: { b: "a.b" } }
+ * import { assertEquals } from "../testing/assert.ts";
+ * assertEquals(treeMapWithPath((path, _x) => path, { a: { b: 0 } }), { a: { b: "a.b" } });
  * ```
  */
 export function treeMapWithPath<R = any>(fn: (path: string, leaf: any) => R, tree: unknown): any {
@@ -183,7 +189,8 @@ export function treeMapWithPath<R = any>(fn: (path: string, leaf: any) => R, tre
  * @example
  * ```ts
  * import { getPath } from "../mod.ts";
- * getPath({ blocks: [{ q: 7 }] }, "blocks.0.q"); // 7
+ * import { assertEquals } from "../testing/assert.ts";
+ * assertEquals(getPath({ blocks: [{ q: 7 }] }, "blocks.0.q"), 7);
  * ```
  */
 export function getPath<L = unknown>(tree: unknown, path: string): L {
@@ -207,7 +214,8 @@ export function getPath<L = unknown>(tree: unknown, path: string): L {
  * @example
  * ```ts
  * import { fromPaths } from "../mod.ts";
- * fromPaths({ "blocks.0.q": 1, "embed": 2 }); // { blocks: [{ q: 1 }], embed: 2 }
+ * import { assertEquals } from "../testing/assert.ts";
+ * assertEquals(fromPaths({ "blocks.0.q": 1, "embed": 2 }), { blocks: [{ q: 1 }], embed: 2 });
  * ```
  */
 export function fromPaths<L = unknown>(entries: Record<string, L> | [string, L][]): Tree<L> {

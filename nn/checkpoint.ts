@@ -24,12 +24,13 @@
  * import { modelConfig } from "./config.ts";
  * import { init } from "./init.ts";
  * import { load, save } from "./checkpoint.ts";
+ * import { assertEquals } from "../testing/assert.ts";
  * const config = modelConfig({ vocab: 8, width: 32, depth: 1, seqLen: 4, headSize: 16 });
  * const params = init(key(0), config);
  * const path = await Deno.makeTempFile({ suffix: ".safetensors" });
  * await save(path, params, { config, parameterization: ngpt });
  * const loaded = await load(path);
- * console.log(loaded.config.width, loaded.rescalers.alphaA.init); // 32 0.05
+ * assertEquals([loaded.config.width, loaded.rescalers.alphaA.init], [32, 0.05]);
  * await Deno.remove(path);
  * ```
  *
@@ -123,10 +124,11 @@ function checkCanonical(
  * import { modelConfig } from "./config.ts";
  * import { init } from "./init.ts";
  * import { save } from "./checkpoint.ts";
+ * import { assertTrue } from "../testing/assert.ts";
  * const config = modelConfig({ vocab: 8, width: 32, depth: 1, seqLen: 4, headSize: 16 });
  * const path = await Deno.makeTempFile({ suffix: ".safetensors" });
  * await save(path, init(key(0), config), { config, parameterization: ngpt });
- * console.log((await Deno.stat(path)).size > 0); // true
+ * assertTrue((await Deno.stat(path)).size > 0);
  * await Deno.remove(path);
  * ```
  */
@@ -186,15 +188,10 @@ function parseJson(text: string | undefined, key: string, where: string): unknow
  * @example
  * ```ts
  * import { load } from "./checkpoint.ts";
+ * import { assertRejects } from "../testing/assert.ts";
  * const path = await Deno.makeTempFile();
  * await Deno.writeFile(path, new Uint8Array(3));
- * let message = "";
- * try {
- *   await load(path);
- * } catch (e) {
- *   message = (e as Error).message;
- * }
- * console.log(message.includes("file too short")); // true
+ * await assertRejects(() => load(path), [path, "file too short"]);
  * await Deno.remove(path);
  * ```
  */

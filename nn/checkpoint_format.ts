@@ -10,12 +10,17 @@
  * @example
  * ```ts
  * import { decodeSafetensors, encodeSafetensors } from "./checkpoint_format.ts";
+ * import { assertEquals } from "../testing/assert.ts";
  * const bytes = encodeSafetensors(
  *   [{ name: "w", dtype: "f32", shape: [2], data: new Float32Array([1, 2]) }],
  *   { note: "hello" },
  * );
  * const { tensors, metadata } = decodeSafetensors(bytes, "memory");
- * console.log(tensors[0].name, tensors[0].data, metadata.note); // w Float32Array [1, 2] hello
+ * assertEquals([tensors[0].name, tensors[0].data, metadata.note], [
+ *   "w",
+ *   new Float32Array([1, 2]),
+ *   "hello",
+ * ]);
  * ```
  *
  * @module
@@ -100,8 +105,10 @@ function fromBytes(bytes: Uint8Array, dtype: DType): DataArray {
  * @example
  * ```ts
  * import { encodeSafetensors } from "./checkpoint_format.ts";
+ * import { assertEquals } from "../testing/assert.ts";
  * const bytes = encodeSafetensors([{ name: "b", dtype: "bool", shape: [3], data: new Uint8Array([1, 0, 1]) }]);
- * console.log(bytes.length % 8); // 3 (the data, 3 bytes, starts 8-aligned)
+ * assertEquals(bytes.length % 8, 3); // the data, 3 bytes, starts 8-aligned
+ * assertEquals([...bytes.subarray(bytes.length - 3)], [1, 0, 1]);
  * ```
  */
 export function encodeSafetensors(
@@ -160,13 +167,11 @@ export function encodeSafetensors(
  * @example
  * ```ts
  * import { decodeSafetensors } from "./checkpoint_format.ts";
- * let message = "";
- * try {
- *   decodeSafetensors(new Uint8Array(4), "x.safetensors");
- * } catch (e) {
- *   message = (e as Error).message;
- * }
- * console.log(message); // x.safetensors: file too short (4 bytes) ...
+ * import { assertThrows } from "../testing/assert.ts";
+ * assertThrows(
+ *   () => decodeSafetensors(new Uint8Array(4), "x.safetensors"),
+ *   "x.safetensors: file too short (4 bytes)",
+ * );
  * ```
  */
 export function decodeSafetensors(bytes: Uint8Array, source: string): DecodedSafetensors {

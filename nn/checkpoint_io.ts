@@ -4,9 +4,11 @@
  * @example
  * ```ts
  * import { writeAtomic } from "./checkpoint_io.ts";
+ * import { assertEquals } from "../testing/assert.ts";
  * const dir = await Deno.makeTempDir();
  * await writeAtomic(`${dir}/a.bin`, new Uint8Array([1, 2, 3]));
- * console.log([...Deno.readDirSync(dir)].map((e) => e.name)); // ["a.bin"]
+ * assertEquals([...Deno.readDirSync(dir)].map((e) => e.name), ["a.bin"]); // no temporary left
+ * assertEquals(await Deno.readFile(`${dir}/a.bin`), new Uint8Array([1, 2, 3]));
  * await Deno.remove(dir, { recursive: true });
  * ```
  *
@@ -30,9 +32,10 @@ function splitPath(path: string): [string, string] {
  * @example
  * ```ts
  * import { writeAtomic } from "./checkpoint_io.ts";
+ * import { assertEquals } from "../testing/assert.ts";
  * const path = await Deno.makeTempFile();
  * await writeAtomic(path, new TextEncoder().encode("new"));
- * console.log(await Deno.readTextFile(path)); // new
+ * assertEquals(await Deno.readTextFile(path), "new");
  * await Deno.remove(path);
  * ```
  */
@@ -63,12 +66,13 @@ export async function writeAtomic(path: string, bytes: Uint8Array): Promise<void
  * @example
  * ```ts
  * import { checkRescalers } from "./checkpoint_io.ts";
+ * import { assertEquals } from "../testing/assert.ts";
  * const one = { init: 1, scale: 1 };
  * const r = checkRescalers(
  *   { alphaA: one, alphaM: one, sqk: one, su: one, sv: one, sz: one },
  *   "load: m.safetensors",
  * );
- * console.log(r.sz.scale); // 1
+ * assertEquals(r.sz, { init: 1, scale: 1 });
  * ```
  */
 export function checkRescalers(value: unknown, where: string): RescalerMetadata {

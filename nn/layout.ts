@@ -18,9 +18,10 @@ const COLUMNS = /^blocks\.\d+\.(attn\.o|mlp\.down)$/;
  * @example
  * ```ts
  * import { sphereAxisOf } from "./layout.ts";
- * sphereAxisOf("blocks.0.attn.q"); // -1 (rows)
- * sphereAxisOf("blocks.0.attn.o"); // 0 (columns)
- * sphereAxisOf("sz");              // null
+ * import { assertEquals } from "../testing/assert.ts";
+ * assertEquals(sphereAxisOf("blocks.0.attn.q"), -1); // rows
+ * assertEquals(sphereAxisOf("blocks.0.attn.o"), 0); // columns
+ * assertEquals(sphereAxisOf("sz"), null);
  * ```
  */
 export function sphereAxisOf(path: string): -1 | 0 | null {

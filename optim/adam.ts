@@ -60,10 +60,14 @@ function checkRate(name: string, value: number): void {
  * ```ts
  * import { tensor } from "../core/mod.ts";
  * import { scaleByAdam } from "./adam.ts";
+ * import { assertAllClose } from "../testing/all_close.ts";
+ * import { assertEquals } from "../testing/assert.ts";
  * const adam = scaleByAdam();
  * const g = { w: tensor([2, -3]) };
  * const [u, state] = adam.update(g, adam.init(g));
- * console.log(await u.w.toArray(), await state.count.item()); // about [1, -1], 1
+ * // Adam's first step is mu_hat / sqrt(nu_hat) = g / |g|: the sign of each gradient entry.
+ * await assertAllClose(u.w, [1, -1]);
+ * assertEquals(await state.count.item(), 1);
  * ```
  */
 export function scaleByAdam(options: AdamOptions = {}): GradientTransformation<AdamState> {

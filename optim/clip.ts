@@ -27,7 +27,8 @@ import { tensorsOf } from "./transform.ts";
  * ```ts
  * import { tensor } from "../core/mod.ts";
  * import { globalNorm } from "./clip.ts";
- * console.log(await globalNorm({ a: tensor([3]), b: tensor([[4]]) }).item()); // 5
+ * import { assertEquals } from "../testing/assert.ts";
+ * assertEquals(await globalNorm({ a: tensor([3]), b: tensor([[4]]) }).item(), 5);
  * ```
  */
 export function globalNorm(tree: Params): Tensor {
@@ -47,10 +48,11 @@ export function globalNorm(tree: Params): Tensor {
  * ```ts
  * import { tensor } from "../core/mod.ts";
  * import { clipByGlobalNorm } from "./clip.ts";
+ * import { assertAllClose } from "../testing/all_close.ts";
  * const clip = clipByGlobalNorm(1);
  * const g = { w: tensor([3, 4]) };
  * const [u] = clip.update(g, clip.init(g));
- * console.log(await u.w.toArray()); // [0.6, 0.8]
+ * await assertAllClose(u.w, [0.6, 0.8]);
  * ```
  */
 export function clipByGlobalNorm(maxNorm: number): GradientTransformation<Record<never, never>> {

@@ -6,10 +6,12 @@
  * ```ts
  * import { tensor } from "../core/mod.ts";
  * import { applyUpdates, chain, cosineDecay, scaleByAdam, scaleByLearningRate } from "./mod.ts";
+ * import { assertAllClose } from "../testing/all_close.ts";
  * const params = { w: tensor([1, 2]) };
  * const opt = chain(scaleByAdam(), scaleByLearningRate(cosineDecay({ peak: 0.1, steps: 10 })));
- * const [updates, state] = opt.update({ w: tensor([1, -1]) }, opt.init(params), params);
- * console.log(await applyUpdates(params, updates).w.toArray()); // about [0.9, 2.1]
+ * const [updates] = opt.update({ w: tensor([1, -1]) }, opt.init(params), params);
+ * // step 0: Adam's sign step, times -0.1 (the peak of the schedule)
+ * await assertAllClose(applyUpdates(params, updates).w, [0.9, 2.1]);
  * ```
  *
  * @module

@@ -16,9 +16,11 @@ import { fromData, type Tensor } from "../core/mod.ts";
  * ```ts
  * import { mul, tensor } from "../core/mod.ts";
  * import { scalarCache } from "./scalars.ts";
+ * import { assertEquals } from "../testing/assert.ts";
  * const scalar = scalarCache();
  * const a = tensor([1, 2]);
- * console.log(scalar(0.5, a) === scalar(0.5, a), await mul(a, scalar(0.5, a)).toArray()); // true [0.5, 1]
+ * assertEquals(scalar(0.5, a) === scalar(0.5, a), true); // one tensor per value
+ * assertEquals(await mul(a, scalar(0.5, a)).toArray(), [0.5, 1]);
  * ```
  */
 export function scalarCache(): (value: number, like: Tensor) => Tensor {

@@ -54,11 +54,12 @@ function checkMultipliers(op: string, multipliers: Params): void {
  * ```ts
  * import { tensor } from "../core/mod.ts";
  * import { scaleByLearningRate } from "./scale.ts";
+ * import { assertAllClose } from "../testing/all_close.ts";
  * const t = scaleByLearningRate((step) => 0.1 / (step + 1));
  * const g = { w: tensor([1, 2]) };
  * const [u, s] = t.update(g, t.init(g));
  * const [v] = t.update(g, s);
- * console.log(await u.w.toArray(), await v.w.toArray()); // [-0.1, -0.2] [-0.05, -0.1]
+ * await assertAllClose([u.w, v.w], [[-0.1, -0.2], [-0.05, -0.1]]);
  * ```
  */
 export function scaleByLearningRate(
@@ -137,10 +138,11 @@ export function scaleByLearningRate(
  * ```ts
  * import { tensor } from "../core/mod.ts";
  * import { scaleByTree } from "./scale.ts";
+ * import { assertAllClose } from "../testing/all_close.ts";
  * const t = scaleByTree({ a: 2, b: 0.5 });
  * const g = { a: tensor([1]), b: tensor([4]) };
  * const [u] = t.update(g, t.init(g));
- * console.log(await u.a.toArray(), await u.b.toArray()); // [2] [2]
+ * await assertAllClose(u, { a: [2], b: [2] });
  * ```
  */
 export function scaleByTree(multipliers: Params): GradientTransformation<Record<never, never>> {

@@ -5,8 +5,10 @@
  * @example
  * ```ts
  * import { cosineDecay } from "./schedules.ts";
+ * import { assertClose } from "../testing/assert.ts";
  * const lr = cosineDecay({ peak: 1e-3, steps: 100 });
- * console.log(lr(0), lr(99)); // 0.001 0.0001
+ * assertClose(lr(0), 0.001);
+ * assertClose(lr(99), 0.0001);
  * ```
  *
  * @module
@@ -42,7 +44,8 @@ function checkStep(op: string, step: number): void {
  * @example
  * ```ts
  * import { constant } from "./schedules.ts";
- * console.log(constant(0.01)(1234)); // 0.01
+ * import { assertEquals } from "../testing/assert.ts";
+ * assertEquals(constant(0.01)(1234), 0.01);
  * ```
  */
 export function constant(lr: number): Schedule {
@@ -76,8 +79,11 @@ export interface CosineDecayOptions {
  * @example
  * ```ts
  * import { cosineDecay } from "./schedules.ts";
+ * import { assertClose } from "../testing/assert.ts";
  * const lr = cosineDecay({ peak: 1, steps: 101 });
- * console.log(lr(0), lr(50), lr(100)); // 1 0.55 0.1
+ * assertClose(lr(0), 1);
+ * assertClose(lr(50), 0.55); // halfway: 0.1 + 0.9 * (1 + cos(π/2)) / 2
+ * assertClose(lr(100), 0.1);
  * ```
  */
 export function cosineDecay(options: CosineDecayOptions): Schedule {
@@ -112,8 +118,11 @@ export function cosineDecay(options: CosineDecayOptions): Schedule {
  * @example
  * ```ts
  * import { warmupCosine } from "./schedules.ts";
+ * import { assertClose } from "../testing/assert.ts";
  * const lr = warmupCosine({ peak: 1, steps: 20, warmup: 4 });
- * console.log(lr(0), lr(3), lr(19)); // 0.25 1 0.1
+ * assertClose(lr(0), 0.25);
+ * assertClose(lr(3), 1);
+ * assertClose(lr(19), 0.1);
  * ```
  */
 export function warmupCosine(

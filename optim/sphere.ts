@@ -31,9 +31,10 @@ export interface ProjectOptions {
  * ```ts
  * import { tensor } from "../core/mod.ts";
  * import { projectToSphere } from "./sphere.ts";
+ * import { assertAllClose } from "../testing/all_close.ts";
  * const project = projectToSphere({ rows: -1, cols: 0, gain: null });
  * const p = project({ rows: tensor([[3, 4]]), cols: tensor([[3], [4]]), gain: tensor([2]) });
- * console.log(await p.rows.toArray(), await p.cols.toArray()); // [[0.6, 0.8]] [[0.6], [0.8]]
+ * await assertAllClose(p, { rows: [[0.6, 0.8]], cols: [[0.6], [0.8]], gain: [2] });
  * ```
  */
 export function projectToSphere(

@@ -9,11 +9,13 @@
  * ```ts
  * import { tensor } from "../core/mod.ts";
  * import { decodeState, encodeState } from "./state.ts";
+ * import { assertEquals } from "../testing/assert.ts";
  * const state = [{ count: 3, mu: { w: tensor([1, 2]) } }, {}];
  * const { tensors, layout } = encodeState(state);
- * console.log(Object.keys(tensors), layout); // ["0.mu.w"] '[{"count":3,"mu":{"w":{"$tensor":"0.mu.w"}}},{}]'
+ * assertEquals(Object.keys(tensors), ["0.mu.w"]);
+ * assertEquals(layout, '[{"count":3,"mu":{"w":{"$tensor":"0.mu.w"}}},{}]');
  * const back = decodeState(layout, tensors);
- * console.log(back[0].count, back[0].mu.w === tensors["0.mu.w"]); // 3 true
+ * assertEquals([back[0].count, back[0].mu.w === tensors["0.mu.w"]], [3, true]);
  * ```
  *
  * @module
@@ -39,8 +41,9 @@ export interface EncodedState {
  * ```ts
  * import { tensor } from "../core/mod.ts";
  * import { encodeState } from "./state.ts";
+ * import { assertEquals } from "../testing/assert.ts";
  * const { tensors } = encodeState({ count: 1, nu: [tensor([0])] });
- * console.log(Object.keys(tensors)); // ["nu.0"]
+ * assertEquals(Object.keys(tensors), ["nu.0"]);
  * ```
  */
 export function encodeState(state: unknown): EncodedState {
@@ -83,8 +86,9 @@ export function encodeState(state: unknown): EncodedState {
  * ```ts
  * import { tensor } from "../core/mod.ts";
  * import { decodeState } from "./state.ts";
+ * import { assertEquals } from "../testing/assert.ts";
  * const s = decodeState('{"count":2,"mu":{"$tensor":"mu"}}', { mu: tensor([1]) });
- * console.log(s.count); // 2
+ * assertEquals(s.count, 2);
  * ```
  */
 // deno-lint-ignore no-explicit-any -- a state is dynamically shaped

@@ -15,11 +15,12 @@
  * import { applyUpdates, chain } from "./transform.ts";
  * import { scaleByAdam } from "./adam.ts";
  * import { scaleByLearningRate } from "./scale.ts";
+ * import { assertAllClose } from "../testing/all_close.ts";
  * const params = { w: tensor([1, 2]) };
  * const opt = chain(scaleByAdam(), scaleByLearningRate(0.1));
  * const state = opt.init(params);
  * const [updates] = opt.update({ w: tensor([0.5, -0.5]) }, state, params);
- * console.log(await applyUpdates(params, updates).w.toArray()); // about [0.9, 2.1]
+ * await assertAllClose(applyUpdates(params, updates).w, [0.9, 2.1]); // -0.1 · sign(grad)
  * ```
  *
  * @module
@@ -52,10 +53,11 @@ export interface GradientTransformation<S = unknown> {
  * import { chain } from "./transform.ts";
  * import { scaleByLearningRate } from "./scale.ts";
  * import { clipByGlobalNorm } from "./clip.ts";
+ * import { assertAllClose } from "../testing/all_close.ts";
  * const opt = chain(clipByGlobalNorm(1), scaleByLearningRate(0.5));
  * const g = { w: tensor([3, 4]) };
  * const [u] = opt.update(g, opt.init(g));
- * console.log(await u.w.toArray()); // [-0.3, -0.4]
+ * await assertAllClose(u.w, [-0.3, -0.4]);
  * ```
  */
 export function chain(
@@ -95,8 +97,9 @@ export function chain(
  * ```ts
  * import { tensor } from "../core/mod.ts";
  * import { applyUpdates } from "./transform.ts";
+ * import { assertEquals } from "../testing/assert.ts";
  * const p = applyUpdates({ w: tensor([1, 2]) }, { w: tensor([0.5, -1]) });
- * console.log(await p.w.toArray()); // [1.5, 1]
+ * assertEquals(await p.w.toArray(), [1.5, 1]);
  * ```
  */
 export function applyUpdates(params: Params, updates: Params): Params {
@@ -112,10 +115,11 @@ export function applyUpdates(params: Params, updates: Params): Params {
  * ```ts
  * import { tensor } from "../core/mod.ts";
  * import { disposeReplaced } from "./transform.ts";
+ * import { assertEquals } from "../testing/assert.ts";
  * const kept = tensor([1]);
  * const old = { a: kept, b: tensor([2]) };
  * disposeReplaced(old, { a: kept });
- * console.log(kept.disposed, old.b.disposed); // false true
+ * assertEquals([kept.disposed, old.b.disposed], [false, true]);
  * ```
  */
 export function disposeReplaced(old: unknown, next?: unknown): void {
@@ -130,7 +134,8 @@ export function disposeReplaced(old: unknown, next?: unknown): void {
  * ```ts
  * import { tensor } from "../core/mod.ts";
  * import { tensorsOf } from "./transform.ts";
- * console.log(tensorsOf({ count: 2, mu: [tensor([1])] }).length); // 1
+ * import { assertEquals } from "../testing/assert.ts";
+ * assertEquals(tensorsOf({ count: 2, mu: [tensor([1])] }).length, 1);
  * ```
  */
 export function tensorsOf(tree: unknown): Tensor[] {

@@ -6,8 +6,12 @@
  * ```ts
  * import { describe, formatDescription } from "./describe.ts";
  * import { nugpt } from "./presets.ts";
+ * import { assertEquals } from "../testing/assert.ts";
  * const dims = { width: 256, depth: 4, steps: 100, baseWidth: 64, baseDepth: 4, baseSteps: 100 };
- * console.log(formatDescription(describe(nugpt(), dims)));
+ * const lines = formatDescription(describe(nugpt(), dims)).split("\n");
+ * assertEquals(lines[0].split(/\s+/), ["role", "lr", "init", "scale", "effectiveLr"]);
+ * // hidden: νGPT's lr multiplier (width / base)^(-3/4) = 4^(-3/4)
+ * assertEquals(lines[2].split(/\s+/).slice(0, 2), ["hidden", "0.3536"]);
  * ```
  *
  * @module

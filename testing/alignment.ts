@@ -16,11 +16,12 @@
  * @example
  * ```ts
  * import { alignment } from "./alignment.ts";
+ * import { assertClose } from "./assert.ts";
  * // a rank-one update along the input: full alignment
  * const h = { shape: [1, 2], values: Float64Array.from([1, 0]) };
  * const w0 = { shape: [2, 2], values: Float64Array.from([1, 0, 0, 1]) };
  * const w = { shape: [2, 2], values: Float64Array.from([2, 0, 1, 1]) };
- * console.log(alignment({ w0, w, h0: h, h }).alpha); // 1
+ * assertClose(alignment({ w0, w, h0: h, h }).alpha, 1);
  * ```
  *
  * @module
@@ -73,11 +74,16 @@ function exponentOf(a: Float64Array, out: number, x: Float64Array, n: number, dI
  * @example
  * ```ts
  * import { alignment } from "./alignment.ts";
+ * import { assertClose } from "./assert.ts";
  * const w0 = { shape: [1, 2], values: Float64Array.from([1, 0]) };
  * const w = { shape: [1, 2], values: Float64Array.from([2, 0]) };
  * const h0 = { shape: [1, 2], values: Float64Array.from([0, 1]) };
  * const h = { shape: [1, 2], values: Float64Array.from([1, 1]) };
- * console.log(alignment({ w0, w, h0, h })); // about { alpha: 0.5, omega: 1, nu: 1 }
+ * const { alpha, omega, nu } = alignment({ w0, w, h0, h });
+ * // ΔW = [1, 0] against h = [1, 1]: log(2 · 1/√2) / log 2 = 1/2; W0 and ΔW both lie along Δh.
+ * assertClose(alpha, 0.5);
+ * assertClose(omega, 1);
+ * assertClose(nu, 1);
  * ```
  */
 export function alignment(
@@ -146,6 +152,7 @@ export interface AlignmentReport {
  * @example
  * ```ts
  * import { alignmentExponents } from "./alignment.ts";
+ * import { assertEquals, assertTrue } from "./assert.ts";
  * import { key, matmul, mean, normal, square, tanh } from "../core/mod.ts";
  * const x = normal(key(1), [16, 8]);
  * const factory = (width: number, { key: k }: { key: any }) => ({
@@ -155,7 +162,9 @@ export interface AlignmentReport {
  *   roleOf: () => "hidden" as const,
  * });
  * const r = await alignmentExponents(factory, { width: 16, layers: { w: "x" }, batch: x, steps: 3 });
- * console.log(r.layers.w.alpha); // one finite value in about [0.5, 1]
+ * assertEquals(r.steps, [3]);
+ * // at most 1 (Cauchy–Schwarz); above 1/2, as updates are sums of outer products along x's rows
+ * assertTrue(r.layers.w.alpha[0] > 0.5 && r.layers.w.alpha[0] <= 1, `α ${r.layers.w.alpha}`);
  * ```
  */
 export async function alignmentExponents(

@@ -74,16 +74,28 @@ export async function assertRejects(
   return caught;
 }
 
-/** Fails unless `|actual - expected| <= atol + rtol * |expected|`. */
+/**
+ * Fails unless `|actual - expected| <= atol + rtol * |expected|` (defaults rtol 1e-6, atol 1e-9).
+ * NaN equals NaN only with `equalNan: true`: a NaN on both sides is otherwise a failure.
+ *
+ * @example
+ * ```ts
+ * import { assertClose, assertThrows } from "./assert.ts";
+ * assertClose(0.1 + 0.2, 0.3);
+ * assertClose(NaN, NaN, { equalNan: true });
+ * assertThrows(() => assertClose(NaN, NaN), "expected NaN, got NaN");
+ * ```
+ */
 export function assertClose(
   actual: number,
   expected: number,
-  opts: { rtol?: number; atol?: number; message?: string } = {},
+  opts: { rtol?: number; atol?: number; equalNan?: boolean; message?: string } = {},
 ): void {
   const rtol = opts.rtol ?? 1e-6;
   const atol = opts.atol ?? 1e-9;
   const ok = Math.abs(actual - expected) <= atol + rtol * Math.abs(expected) ||
-    (Number.isNaN(actual) && Number.isNaN(expected)) || actual === expected;
+    (opts.equalNan === true && Number.isNaN(actual) && Number.isNaN(expected)) ||
+    (actual === expected && !Number.isNaN(actual));
   if (!ok) {
     throw new assert.AssertionError({
       message: `${opts.message ? opts.message + ": " : ""}expected ${expected}, got ${actual} ` +

@@ -112,9 +112,11 @@ function scalarOf(op: string, y: unknown): number {
  * @example
  * ```ts
  * import { checkGrads } from "./check_grads.ts";
+ * import { assertTrue } from "./assert.ts";
  * import { exp, sum, tensor } from "../core/mod.ts";
  * const report = await checkGrads((p: { w: any }) => sum(exp(p.w)), [{ w: tensor([0, 1]) }]);
- * console.log(report.ok, report.worstRelError, report.where);
+ * assertTrue(report.ok, report.where);
+ * assertTrue(report.worstRelError < 1e-6, `${report.worstRelError}`);
  * ```
  */
 export async function checkGrads(

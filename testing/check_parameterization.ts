@@ -108,10 +108,11 @@ function fmt(s: Settings): string {
  * @example
  * ```ts
  * import { checkParameterization } from "./check_parameterization.ts";
+ * import { assertTrue } from "./assert.ts";
  * import { compose, plain, widthExponent } from "../param/mod.ts";
  * const mine = compose("mine", plain, widthExponent("hidden", -1));
  * const r = checkParameterization(mine, { expectedExponents: { hidden: { lr: { width: -1 } } } });
- * console.log(r.ok, r.table);
+ * assertTrue(r.ok, r.table);
  * ```
  */
 export function checkParameterization(

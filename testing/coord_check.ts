@@ -7,6 +7,7 @@
  * ```ts
  * import { coordCheck } from "./coord_check.ts";
  * import { gather, key, l2Normalize, mean, normal, square, tensor } from "../core/mod.ts";
+ * import { assertTrue } from "./assert.ts";
  * const tokens = tensor([0, 1, 2, 3], { dtype: "i32" });
  * const factory = (width: number, { key: k }: { key: any }) => ({
  *   params: { embed: l2Normalize(normal(k, [4, width])) },
@@ -14,7 +15,9 @@
  *   activations: (p: any, t: any) => ({ h: gather(p.embed, t) }),
  * });
  * const r = await coordCheck(factory, { widths: [16, 32, 64], steps: 2, lr: 0.01, batch: tokens });
- * console.log(r.params.embed.vector.exponent); // about 0.5: Adam moves a row by lr·sqrt(width)
+ * // Adam moves each entry by about lr, so a row of `width` entries by lr·sqrt(width)
+ * const exponent = r.params.embed.vector.exponent;
+ * assertTrue(Math.abs(exponent - 0.5) < 0.1, `exponent ${exponent}`);
  * ```
  *
  * @module
@@ -114,6 +117,7 @@ function scaling(widths: number[], values: number[], flat: number): Scaling {
  * ```ts
  * import { coordCheck } from "./coord_check.ts";
  * import { key, matmul, mean, normal, square, tanh } from "../core/mod.ts";
+ * import { assertTrue } from "./assert.ts";
  * const x = normal(key(9), [8, 4]);
  * const factory = (width: number, { key: k }: { key: any }) => ({
  *   params: { w: normal(k, [4, width], { std: 0.5 }) },
@@ -122,7 +126,7 @@ function scaling(widths: number[], values: number[], flat: number): Scaling {
  *   roleOf: () => "hidden" as const,
  * });
  * const r = await coordCheck(factory, { widths: [8, 16, 32], batch: x });
- * console.log(r.activations.hidden.coordinate.verdict);
+ * assertTrue(["flat", "growing", "shrinking"].includes(r.activations.hidden.coordinate.verdict));
  * ```
  */
 export async function coordCheck(

@@ -4,8 +4,9 @@
  * @example
  * ```ts
  * import { fitPowerLaw } from "./power_law.ts";
+ * import { assertClose } from "./assert.ts";
  * const fit = fitPowerLaw([1, 2, 4, 8], [1, 0.5, 0.25, 0.125]);
- * console.log(fit.exponent); // -1
+ * assertClose(fit.exponent, -1);
  * ```
  *
  * @module
@@ -28,8 +29,9 @@ export interface PowerLawFit {
  * @example
  * ```ts
  * import { fitPowerLaw } from "./power_law.ts";
+ * import { assertEquals } from "./assert.ts";
  * const { exponent, maxResidual } = fitPowerLaw([32, 64, 128], [1, 1.41, 2.0]);
- * console.log(exponent.toFixed(2), maxResidual < 0.01); // "0.50" true
+ * assertEquals([exponent.toFixed(2), maxResidual < 0.01], ["0.50", true]);
  * ```
  */
 export function fitPowerLaw(xs: readonly number[], ys: readonly number[]): PowerLawFit {

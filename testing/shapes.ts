@@ -100,6 +100,31 @@ export function shapeArb(bounds: ShapeBounds = {}): fc.Arbitrary<number[]> {
   }).map((dims) => fitSize(dims, b.minDim, b.maxSize));
 }
 
+/**
+ * Shapes with at least one size-0 axis (empty tensors, as NumPy has them), within `bounds`
+ * (rank at least 1; `minDim` is ignored). Properties over ordinary shapes rarely meet these, so
+ * test them on purpose.
+ *
+ * @example
+ * ```ts
+ * import { fc } from "./fc.ts";
+ * import { emptyShapeArb } from "./shapes.ts";
+ * fc.assert(fc.property(emptyShapeArb({ maxRank: 3 }), (shape) =>
+ *   shape.length >= 1 && shape.length <= 3 && shape.includes(0)));
+ * ```
+ */
+export function emptyShapeArb(bounds: ShapeBounds = {}): fc.Arbitrary<number[]> {
+  const b = checkShapeBounds("emptyShapeArb", { ...bounds, minDim: 0 });
+  const rank = Math.max(1, b.minRank);
+  if (rank > b.maxRank) {
+    throw new Error(`emptyShapeArb: an empty shape needs rank >= 1, got maxRank ${b.maxRank}`);
+  }
+  return fc.tuple(
+    shapeArb({ ...b, minRank: rank }),
+    fc.nat(),
+  ).map(([shape, at]) => shape.map((d, i) => (i === at % shape.length ? 0 : d)));
+}
+
 /** Options of {@linkcode broadcastableShapesArb}. */
 export interface BroadcastBounds extends ShapeBounds {
   /** Probability that an operand's axis is 1 (broadcast) instead of the full size (default 0.3). */

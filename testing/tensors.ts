@@ -113,8 +113,9 @@ export function domainBounds(op: string, domain: Domain = "any"): [number, numbe
  * @example
  * ```ts
  * import { sample } from "./tensors.ts";
+ * import { assertEquals } from "./assert.ts";
  * const x = sample([2], [1, -1], "f64");
- * console.log(String(x)); // sample<f64>[2] [1,-1]
+ * assertEquals(String(x), "sample<f64>[2] [1,-1]");
  * ```
  */
 export function sample(
@@ -249,8 +250,9 @@ export function isSample(x: unknown): x is TensorSample {
  * @example
  * ```ts
  * import { sample, toTensors } from "./tensors.ts";
+ * import { assertEquals } from "./assert.ts";
  * const t = toTensors({ x: sample([2], [1, 2]) }) as { x: any };
- * console.log(t.x.shape); // [2]
+ * assertEquals([t.x.shape, await t.x.toArray()], [[2], [1, 2]]);
  * ```
  */
 export function toTensors(tree: unknown, opts: { dtype?: DType; backend?: Backend } = {}): unknown {

@@ -8,6 +8,7 @@
  * ```ts
  * import { trainAndObserve } from "./training.ts";
  * import { gather, key, matmul, mean, normal, square, tensor } from "../core/mod.ts";
+ * import { assertEquals } from "./assert.ts";
  * const tokens = tensor([0, 1, 2], { dtype: "i32" });
  * const model = {
  *   params: { embed: normal(key(0), [3, 8]), unembed: normal(key(1), [8, 3]) },
@@ -15,7 +16,8 @@
  *   activations: (p: any, t: any) => ({ h: gather(p.embed, t) }),
  * };
  * const seen = await trainAndObserve(model, { steps: 2, lr: 0.01, batch: tokens, observeAt: [0, 2] });
- * console.log(seen.length); // 2
+ * assertEquals(seen.map((o) => o.step), [0, 2]);
+ * assertEquals(seen[0].activations.h.shape, [3, 8]);
  * ```
  *
  * @module
@@ -120,9 +122,10 @@ export interface HostArray {
  * ```ts
  * import { checkAdam } from "./training.ts";
  * import { tensor } from "../core/mod.ts";
+ * import { assertClose } from "./assert.ts";
  * const opt = checkAdam({ w: tensor([1]) }, { lr: 0.1 });
  * const [next] = opt.step({ w: tensor([1]) }, { w: tensor([2]) }, opt.init({ w: tensor([1]) }));
- * console.log(await next.w.item()); // about 0.9
+ * assertClose(await next.w.item(), 0.9, { rtol: 1e-6 }); // the first Adam step: lr · sign(grad)
  * ```
  */
 export function checkAdam(
@@ -196,13 +199,14 @@ function disposeReplaced(old: unknown, next: unknown, protect: Set<Tensor>): voi
  * ```ts
  * import { trainAndObserve } from "./training.ts";
  * import { key, mean, normal, square } from "../core/mod.ts";
+ * import { assertEquals } from "./assert.ts";
  * const model = {
  *   params: { w: normal(key(0), [4]) },
  *   loss: (p: any) => mean(square(p.w)),
  *   activations: (p: any) => ({ w2: square(p.w) }),
  * };
  * const [start, end] = await trainAndObserve(model, { steps: 3, lr: 0.1, batch: null });
- * console.log(start.step, end.step); // 0 3
+ * assertEquals([start.step, end.step], [0, 3]);
  * ```
  */
 export async function trainAndObserve(

@@ -5,8 +5,9 @@
  * @example
  * ```ts
  * import { parseAlignmentArgs } from "./args.ts";
+ * import { assertEquals } from "../../testing/assert.ts";
  * const o = parseAlignmentArgs(["--steps", "100", "--lr", "2^-7"]);
- * console.log(o.steps, o.lr); // 100 0.0078125
+ * assertEquals([o.steps, o.lr], [100, 0.0078125]);
  * ```
  *
  * @module
@@ -64,7 +65,8 @@ export interface CoordArgs {
  * @example
  * ```ts
  * import { parseLr } from "./args.ts";
- * console.log(parseLr("--lr", "2^-6")); // 0.015625
+ * import { assertEquals } from "../../testing/assert.ts";
+ * assertEquals(parseLr("--lr", "2^-6"), 0.015625);
  * ```
  */
 export function parseLr(flag: string, text: string): number {
@@ -106,7 +108,8 @@ function paramList(text: string | undefined): string[] {
  * @example
  * ```ts
  * import { parseAlignmentArgs } from "./args.ts";
- * console.log(parseAlignmentArgs(["--width", "128"]).width); // 128
+ * import { assertEquals } from "../../testing/assert.ts";
+ * assertEquals(parseAlignmentArgs(["--width", "128"]).width, 128);
  * ```
  */
 export function parseAlignmentArgs(argv: string[]): AlignmentArgs {
@@ -163,7 +166,8 @@ export function parseAlignmentArgs(argv: string[]): AlignmentArgs {
  * @example
  * ```ts
  * import { parseCoordArgs } from "./args.ts";
- * console.log(parseCoordArgs(["--widths", "32,64"]).widths); // [32, 64]
+ * import { assertEquals } from "../../testing/assert.ts";
+ * assertEquals(parseCoordArgs(["--widths", "32,64"]).widths, [32, 64]);
  * ```
  */
 export function parseCoordArgs(argv: string[]): CoordArgs {

@@ -5,9 +5,11 @@
  * @example
  * ```ts
  * import { coordMarkdown } from "./coord_report.ts";
+ * import { assertTrue } from "../../testing/assert.ts";
  * const rows = [{ parameterization: "ngpt", quantity: "embedding output", metric: "vector" as const,
  *   widths: [32, 64], values: [1, 1.41], exponent: 0.5, verdict: "growing" }];
- * console.log(coordMarkdown(rows, { command: "x" }));
+ * const md = coordMarkdown(rows, { command: "x" });
+ * assertTrue(md.includes("| ngpt | embedding output | vector | 1.00e+0 | 1.41e+0 | 0.500 | growing |"));
  * ```
  *
  * @module
@@ -37,7 +39,13 @@ const e3 = (x: number) => (Number.isFinite(x) ? x.toExponential(2) : "n/a");
  * @example
  * ```ts
  * import { coordMarkdown } from "./coord_report.ts";
- * console.log(coordMarkdown([], { command: "deno run -A bench/alignment/coord_check.ts" }));
+ * import { assertEquals } from "../../testing/assert.ts";
+ * const md = coordMarkdown([], { command: "deno run -A bench/alignment/coord_check.ts" });
+ * assertEquals(md.split("\n").slice(0, 3), [
+ *   "# Coordinate check: nGPT vs νGPT",
+ *   "",
+ *   "Command: `deno run -A bench/alignment/coord_check.ts`",
+ * ]);
  * ```
  */
 export function coordMarkdown(
@@ -76,7 +84,8 @@ export function coordMarkdown(
  * @example
  * ```ts
  * import { coordSpec } from "./coord_report.ts";
- * console.log(coordSpec([]).facet);
+ * import { assertEquals } from "../../testing/assert.ts";
+ * assertEquals(coordSpec([]).facet, { column: { field: "quantity", type: "nominal", title: null } });
  * ```
  */
 export function coordSpec(rows: readonly CoordRow[]): VegaLiteSpec {

@@ -94,9 +94,10 @@ async function runAll(args: AlignmentArgs, options: AlignmentRunOptions) {
  * @example
  * ```ts
  * import { runAlignmentBench } from "./main.ts";
+ * import { assertEquals } from "../../testing/assert.ts";
  * const out = await Deno.makeTempDir();
  * const records = await runAlignmentBench(["--width", "64", "--depth", "1", "--seq", "8", "--batch", "2", "--probe", "2", "--steps", "2", "--every", "1", "--out", out]);
- * console.log(records.length); // 4: two parameterizations, two steps
+ * assertEquals(records.length, 4); // two parameterizations, two steps
  * ```
  */
 export async function runAlignmentBench(argv: string[]): Promise<AlignmentRecord[]> {

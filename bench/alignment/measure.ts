@@ -11,12 +11,13 @@
  * ```ts
  * import { ngpt } from "../../param/mod.ts";
  * import { measureAlignment } from "./measure.ts";
+ * import { assertEquals } from "../../testing/assert.ts";
  * const text = new TextEncoder().encode("the quick brown fox jumps over the lazy dog. ".repeat(40));
  * const run = await measureAlignment(ngpt, {
  *   width: 32, depth: 1, headSize: 32, seq: 8, batch: 2, steps: 4, every: 2, lr: 2 ** -6,
  *   baseWidth: 32, seed: 0, train: text, probe: text.subarray(0, 2 * 9),
  * });
- * console.log(run.records.map((r) => r.step)); // [2, 4]
+ * assertEquals(run.records.map((r) => r.step), [2, 4]);
  * ```
  *
  * @module
@@ -83,7 +84,8 @@ export interface AlignmentRun {
  * @example
  * ```ts
  * import { measurementSteps } from "./measure.ts";
- * console.log(measurementSteps(60, 25)); // [25, 50, 60]
+ * import { assertEquals } from "../../testing/assert.ts";
+ * assertEquals(measurementSteps(60, 25), [25, 50, 60]);
  * ```
  */
 export function measurementSteps(steps: number, every: number): number[] {
@@ -105,7 +107,8 @@ export function measurementSteps(steps: number, every: number): number[] {
  * @example
  * ```ts
  * import { finiteMean } from "./measure.ts";
- * console.log(finiteMean([0.5, NaN, 0.7])); // 0.6
+ * import { assertClose } from "../../testing/assert.ts";
+ * assertClose(finiteMean([0.5, NaN, 0.7]), 0.6);
  * ```
  */
 export function finiteMean(values: readonly number[]): number {
@@ -120,12 +123,14 @@ export function finiteMean(values: readonly number[]): number {
  * ```ts
  * import { nugpt } from "../../param/mod.ts";
  * import { measureAlignment } from "./measure.ts";
+ * import { assertTrue } from "../../testing/assert.ts";
  * const text = new TextEncoder().encode("a rose is a rose is a rose. ".repeat(30));
  * const run = await measureAlignment(nugpt(), {
  *   width: 64, depth: 1, headSize: 32, seq: 8, batch: 2, steps: 2, every: 1, lr: 2 ** -6,
  *   baseWidth: 32, seed: 0, train: text, probe: text.subarray(0, 9),
  * });
- * console.log(run.records[1].mean); // { alpha, omega, nu }
+ * const { alpha, omega, nu } = run.records[1].mean;
+ * assertTrue([alpha, omega, nu].every((v) => v <= 1 + 1e-12), JSON.stringify(run.records[1].mean));
  * ```
  */
 export async function measureAlignment(

@@ -19,10 +19,11 @@
  * import { key, randint } from "../../core/mod.ts";
  * import { modelConfig, ngptModel } from "../../nn/mod.ts";
  * import { probedModel } from "./probe.ts";
+ * import { assertTrue } from "../../testing/assert.ts";
  * const model = ngptModel(modelConfig({ vocab: 16, width: 32, depth: 1, seqLen: 8 }));
  * const probe = randint(key(1), [2, 9], 0, 16);
  * const checked = probedModel(model, { params: model.init(key(0)), probe });
- * console.log(Object.keys(checked.activations(checked.params, probe))); // blocks.0.attnIn, ...
+ * assertTrue(Object.keys(checked.activations(checked.params, probe)).includes("blocks.0.attnIn"));
  * ```
  *
  * @module
@@ -55,7 +56,8 @@ import type { CheckedModel } from "../../testing.ts";
  * @example
  * ```ts
  * import { HIDDEN_LEAVES } from "./probe.ts";
- * console.log(HIDDEN_LEAVES.length); // 7
+ * import { assertEquals } from "../../testing/assert.ts";
+ * assertEquals(HIDDEN_LEAVES.length, 7);
  * ```
  */
 export const HIDDEN_LEAVES = ["q", "k", "v", "o", "up", "gate", "down"] as const;
@@ -66,7 +68,8 @@ export const HIDDEN_LEAVES = ["q", "k", "v", "o", "up", "gate", "down"] as const
  * @example
  * ```ts
  * import { hiddenLayers } from "./probe.ts";
- * console.log(hiddenLayers(1)["blocks.0.mlp.down"]); // "blocks.0.mlpHidden"
+ * import { assertEquals } from "../../testing/assert.ts";
+ * assertEquals(hiddenLayers(1)["blocks.0.mlp.down"], "blocks.0.mlpHidden");
  * ```
  */
 export function hiddenLayers(depth: number): Record<string, string> {
@@ -96,9 +99,10 @@ function identity(n: number, like: Tensor): Tensor {
  * import { key, randint } from "../../core/mod.ts";
  * import { modelConfig, ngptModel } from "../../nn/mod.ts";
  * import { matrixInputs } from "./probe.ts";
+ * import { assertEquals } from "../../testing/assert.ts";
  * const model = ngptModel(modelConfig({ vocab: 16, width: 32, depth: 1, seqLen: 4 }));
  * const acts = matrixInputs(model, model.init(key(0)), randint(key(1), [2, 4], 0, 16));
- * console.log(acts["blocks.0.mlpHidden"].shape); // [8, 128]
+ * assertEquals(acts["blocks.0.mlpHidden"].shape, [8, 128]);
  * ```
  */
 export function matrixInputs(
@@ -147,9 +151,10 @@ export function matrixInputs(
  * import { key, randint } from "../../core/mod.ts";
  * import { modelConfig, ngptModel } from "../../nn/mod.ts";
  * import { probedModel } from "./probe.ts";
+ * import { assertEquals } from "../../testing/assert.ts";
  * const model = ngptModel(modelConfig({ vocab: 16, width: 32, depth: 1, seqLen: 4 }));
  * const m = probedModel(model, { params: model.init(key(0)), probe: randint(key(1), [2, 5], 0, 16) });
- * console.log(m.activations(m.params, randint(key(2), [1, 5], 0, 16)).probeLoss.shape); // [1]
+ * assertEquals(m.activations(m.params, randint(key(2), [1, 5], 0, 16)).probeLoss.shape, [1]);
  * ```
  */
 export function probedModel(

@@ -6,11 +6,13 @@
  * @example
  * ```ts
  * import { alignmentMarkdown } from "./report.ts";
+ * import { assertTrue } from "../../testing/assert.ts";
  * const rec = (step: number, a: number) => ({
  *   parameterization: "ngpt", width: 64, step, probeLoss: 3,
  *   mean: { alpha: a, omega: 0.5, nu: a }, matrices: {},
  * });
- * console.log(alignmentMarkdown([rec(25, 0.8), rec(50, 0.7), rec(75, 0.6)], { command: "x" }));
+ * const md = alignmentMarkdown([rec(25, 0.8), rec(50, 0.7), rec(75, 0.6)], { command: "x" });
+ * assertTrue(md.includes("| ngpt | late | 75 | 0.600 | 0.500 | 0.600 | 3.000 |"), md);
  * ```
  *
  * @module
@@ -48,7 +50,8 @@ function byParameterization(records: readonly AlignmentRecord[]): Map<string, Al
  * @example
  * ```ts
  * import { earlyMiddleLate } from "./report.ts";
- * console.log(earlyMiddleLate([1, 2, 3, 4])); // [["early", 1], ["middle", 2], ["late", 4]]
+ * import { assertEquals } from "../../testing/assert.ts";
+ * assertEquals(earlyMiddleLate([1, 2, 3, 4]), [["early", 1], ["middle", 2], ["late", 4]]);
  * ```
  */
 export function earlyMiddleLate<T>(xs: readonly T[]): [string, T][] {
@@ -65,7 +68,13 @@ export function earlyMiddleLate<T>(xs: readonly T[]): [string, T][] {
  * @example
  * ```ts
  * import { alignmentMarkdown } from "./report.ts";
- * console.log(alignmentMarkdown([], { command: "deno run -A bench/alignment/main.ts" }));
+ * import { assertEquals } from "../../testing/assert.ts";
+ * const md = alignmentMarkdown([], { command: "deno run -A bench/alignment/main.ts" });
+ * assertEquals(md.split("\n").slice(0, 3), [
+ *   "# Alignment exponents",
+ *   "",
+ *   "Command: `deno run -A bench/alignment/main.ts`",
+ * ]);
  * ```
  */
 export function alignmentMarkdown(
@@ -122,7 +131,8 @@ export function alignmentMarkdown(
  * @example
  * ```ts
  * import { exponentSpec } from "./report.ts";
- * console.log(exponentSpec([], "alpha").layer);
+ * import { assertEquals } from "../../testing/assert.ts";
+ * assertEquals((exponentSpec([], "alpha") as { layer: unknown[] }).layer.length, 3);
  * ```
  */
 export function exponentSpec(
@@ -193,7 +203,8 @@ export function exponentSpec(
  * @example
  * ```ts
  * import { lossSpec } from "./report.ts";
- * console.log(lossSpec([]).mark);
+ * import { assertEquals } from "../../testing/assert.ts";
+ * assertEquals(lossSpec([]).mark, { type: "line", point: true });
  * ```
  */
 export function lossSpec(records: readonly AlignmentRecord[]): VegaLiteSpec {

@@ -10,7 +10,10 @@
  * @example
  * ```ts
  * import { adapterReport } from "./adapter_info.ts";
- * console.log(await adapterReport()); // { found: false } where no adapter exists
+ * import { assertEquals } from "../../testing/assert.ts";
+ * const r = await adapterReport();
+ * // with an adapter, its info and limits; without one, neither (and `found: false`)
+ * assertEquals([r.info !== undefined, r.limits !== undefined], [r.found, r.found]);
  * ```
  *
  * @module
@@ -42,8 +45,11 @@ const LIMITS = [
  * @example
  * ```ts
  * import { adapterReport } from "./adapter_info.ts";
+ * import { assertEquals } from "../../testing/assert.ts";
  * const r = await adapterReport();
- * if (r.found) console.log(r.info?.description);
+ * // the limits matmul kernels need, each a positive number, where an adapter exists
+ * const limits = Object.values(r.limits ?? {});
+ * assertEquals(limits.length === 7 && limits.every((v) => v > 0), r.found);
  * ```
  */
 export async function adapterReport(): Promise<AdapterReport> {

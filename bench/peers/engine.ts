@@ -9,8 +9,9 @@
  * @example
  * ```ts
  * import { caseWork, matmulCase } from "./engine.ts";
+ * import { assertEquals } from "../../testing/assert.ts";
  * const c = matmulCase(256, 256, 256);
- * console.log(caseWork(c)); // { amount: 33554432, unit: "GFLOP/s" }
+ * assertEquals(caseWork(c), { amount: 2 * 256 ** 3, unit: "GFLOP/s" });
  * ```
  *
  * @module
@@ -89,8 +90,8 @@ export interface Engine {
  * @example
  * ```ts
  * import { matmulCase } from "./engine.ts";
- * console.log(matmulCase(1024, 512, 128, { transB: true }).label);
- * // "[1024x512]x[128x512]^T"
+ * import { assertEquals } from "../../testing/assert.ts";
+ * assertEquals(matmulCase(1024, 512, 128, { transB: true }).label, "[1024x512]x[128x512]^T");
  * ```
  */
 export function matmulCase(
@@ -113,7 +114,8 @@ export function matmulCase(
  * @example
  * ```ts
  * import { matmulInputShapes } from "./engine.ts";
- * matmulInputShapes({ m: 2, k: 3, n: 4, transA: true, transB: false }); // [[3, 2], [3, 4]]
+ * import { assertEquals } from "../../testing/assert.ts";
+ * assertEquals(matmulInputShapes({ m: 2, k: 3, n: 4, transA: true, transB: false }), [[3, 2], [3, 4]]);
  * ```
  */
 export function matmulInputShapes(
@@ -128,7 +130,8 @@ export function matmulInputShapes(
  * @example
  * ```ts
  * import { caseInputShapes } from "./engine.ts";
- * caseInputShapes({ kind: "softmax", label: "s", rows: 4, cols: 8 }); // [[4, 8]]
+ * import { assertEquals } from "../../testing/assert.ts";
+ * assertEquals(caseInputShapes({ kind: "softmax", label: "s", rows: 4, cols: 8 }), [[4, 8]]);
  * ```
  */
 export function caseInputShapes(c: BenchCase): number[][] {
@@ -152,7 +155,9 @@ export function caseInputShapes(c: BenchCase): number[][] {
  * @example
  * ```ts
  * import { caseWork } from "./engine.ts";
- * caseWork({ kind: "add", label: "add", size: 1000 }); // { amount: 12000, unit: "GB/s" }
+ * import { assertEquals } from "../../testing/assert.ts";
+ * // two f32 inputs read and one written: 12 bytes per element
+ * assertEquals(caseWork({ kind: "add", label: "add", size: 1000 }), { amount: 12000, unit: "GB/s" });
  * ```
  */
 export function caseWork(c: BenchCase): { amount: number; unit: Unit } {
@@ -176,8 +181,9 @@ export function caseWork(c: BenchCase): { amount: number; unit: Unit } {
  * @example
  * ```ts
  * import { caseInputs, matmulCase } from "./engine.ts";
+ * import { assertEquals } from "../../testing/assert.ts";
  * const [a, b] = caseInputs(matmulCase(2, 3, 4), 1);
- * console.log(a.length, b.length); // 6 12
+ * assertEquals([a.length, b.length], [6, 12]);
  * ```
  */
 export function caseInputs(c: BenchCase, seed: number): Float32Array[] {
@@ -201,8 +207,9 @@ export function caseInputs(c: BenchCase, seed: number): Float32Array[] {
  * @example
  * ```ts
  * import { expectedFirst } from "./engine.ts";
- * expectedFirst({ kind: "add", label: "a", size: 1 }, [new Float32Array([1]), new Float32Array([2])]);
- * // 3
+ * import { assertEquals } from "../../testing/assert.ts";
+ * const inputs = [new Float32Array([1]), new Float32Array([2])];
+ * assertEquals(expectedFirst({ kind: "add", label: "a", size: 1 }, inputs), 3);
  * ```
  */
 export function expectedFirst(c: BenchCase, inputs: readonly Float32Array[]): number {
@@ -239,7 +246,8 @@ export function expectedFirst(c: BenchCase, inputs: readonly Float32Array[]): nu
  * @example
  * ```ts
  * import { caseOutputBytes } from "./engine.ts";
- * caseOutputBytes({ kind: "exp", label: "e", size: 10 }); // 40
+ * import { assertEquals } from "../../testing/assert.ts";
+ * assertEquals(caseOutputBytes({ kind: "exp", label: "e", size: 10 }), 40);
  * ```
  */
 export function caseOutputBytes(c: BenchCase): number {

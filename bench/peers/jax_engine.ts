@@ -13,8 +13,12 @@
  * @example
  * ```ts
  * import { loadJax } from "./jax_engine.ts";
+ * import { assertTrue } from "../../testing/assert.ts";
  * const engines = await loadJax(["wasm"]);
- * for (const e of engines) console.log(typeof e === "string" ? e : `${e.name}: ${e.info}`);
+ * // one per device asked for: an engine, or the reason it could not start
+ * assertTrue(engines.length === 1);
+ * const [e] = engines;
+ * assertTrue(typeof e === "string" ? e.startsWith("jax-wasm") : e.info.startsWith("jax-js"), String(e));
  * ```
  *
  * @module
@@ -104,8 +108,9 @@ function jaxEngine(jax: JaxModule, device: "wasm" | "webgpu", info: string): Eng
  * @example
  * ```ts
  * import { loadJax } from "./jax_engine.ts";
+ * import { assertTrue } from "../../testing/assert.ts";
  * const [wasm] = await loadJax(["wasm"]);
- * console.log(typeof wasm === "string" ? wasm : wasm.name); // "jax-wasm"
+ * assertTrue(typeof wasm === "string" ? wasm.startsWith("jax-wasm") : wasm.name === "jax-wasm");
  * ```
  */
 export async function loadJax(

@@ -22,7 +22,8 @@
  * @example
  * ```ts
  * import { parseArgs } from "./matmul.ts";
- * parseArgs(["--sizes", "256,512", "--backends", "cpu"]).sizes; // [256, 512]
+ * import { assertEquals } from "../../testing/assert.ts";
+ * assertEquals(parseArgs(["--sizes", "256,512", "--backends", "cpu"]).sizes, [256, 512]);
  * ```
  *
  * @module
@@ -77,7 +78,8 @@ function list(v: string): string[] {
  * @example
  * ```ts
  * import { parseArgs } from "./matmul.ts";
- * parseArgs([]).gpuMax; // 1024
+ * import { assertEquals } from "../../testing/assert.ts";
+ * assertEquals(parseArgs([]).gpuMax, 1024);
  * ```
  */
 export function parseArgs(argv: readonly string[]): PeerBenchArgs {
@@ -160,8 +162,9 @@ export function parseArgs(argv: readonly string[]): PeerBenchArgs {
  * @example
  * ```ts
  * import { buildCases, parseArgs } from "./matmul.ts";
- * buildCases(parseArgs(["--sizes", "256", "--cases", "matmul"])).map((c) => c.label);
- * // ["256^3"]
+ * import { assertEquals } from "../../testing/assert.ts";
+ * const cases = buildCases(parseArgs(["--sizes", "256", "--cases", "matmul"]));
+ * assertEquals(cases.map((c) => c.label), ["256^3"]);
  * ```
  */
 export function buildCases(args: PeerBenchArgs): BenchCase[] {

@@ -55,10 +55,11 @@ function opOf(c: BenchCase): (xs: nu.Tensor[]) => nu.Tensor {
  * ```ts
  * import { createCpuBackend } from "../../kernels/cpu/backend.ts";
  * import { nugradEngine } from "./nugrad_engine.ts";
+ * import { assertEquals } from "../../testing/assert.ts";
  * const ts = nugradEngine("nugrad-ts", createCpuBackend({ blas: false }), "cpu", {
  *   matmulOnly: true,
  * });
- * console.log(ts.info);
+ * assertEquals([ts.name, ts.info.includes("BLAS: none")], ["nugrad-ts", true]);
  * ```
  */
 export function nugradEngine(

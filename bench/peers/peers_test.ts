@@ -86,10 +86,15 @@ Deno.test("measure grows reps until a sample reaches the target, then takes samp
     first: () => Promise.resolve(0),
     dispose: () => {},
   }, { targetSeconds: 0.02, samples: 4, warmup: 1, clock: () => now });
-  assertTrue(m.reps >= 40, `reps ${m.reps}`);
+  // The procedure on this clock, step by step: one warm-up op; 1 op takes 0.5 ms < 20 ms, so
+  // grow by min(10, 1.2 * 20 / 0.5) = 10; 10 ops take 5 ms, grow by 1.2 * 20 / 5 = 4.8 to 48 ops;
+  // 48 ops take 24 ms >= 20 ms: calibrated. Three more samples of 48 ops make four.
+  assertEquals(seen, [1, 1, 10, 48, 48, 48, 48]);
+  assertEquals(m.reps, 48);
   assertEquals(m.perOpSeconds.length, 4);
-  assertClose(m.medianSeconds, 0.0005, { rtol: 0.5 });
-  assertEquals(seen[0], 1);
+  for (const s of m.perOpSeconds) assertClose(s, 0.0005, { rtol: 1e-12 });
+  assertClose(m.medianSeconds, 0.0005, { rtol: 1e-12 });
+  assertClose(m.firstRunSeconds, 0.0005, { rtol: 1e-12 });
 });
 
 Deno.test("median of odd and even lists; empty throws", () => {

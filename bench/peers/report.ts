@@ -6,11 +6,12 @@
  * @example
  * ```ts
  * import { resultTable } from "./report.ts";
+ * import { assertTrue } from "../../testing/assert.ts";
  * const md = resultTable([
  *   { case: "256^3", kind: "matmul", engine: "nugrad-cpu", unit: "GFLOP/s", value: 40, secondsPerOp: 1e-3 },
  *   { case: "256^3", kind: "matmul", engine: "jax-wasm", unit: "GFLOP/s", value: 20, secondsPerOp: 2e-3 },
  * ], ["nugrad-cpu", "jax-wasm"]);
- * console.log(md.includes("0.50x")); // true
+ * assertTrue(md.includes("0.50x"), md); // jax-wasm at half nugrad-cpu's speed
  * ```
  *
  * @module
@@ -73,7 +74,8 @@ function cell(r: CellResult | undefined, ref: CellResult | undefined): string {
  * @example
  * ```ts
  * import { resultTable } from "./report.ts";
- * console.log(resultTable([], ["nugrad-cpu"]).split("\n")[0]); // "| case | unit | nugrad-cpu |"
+ * import { assertEquals } from "../../testing/assert.ts";
+ * assertEquals(resultTable([], ["nugrad-cpu"]).split("\n")[0], "| case | unit | nugrad-cpu |");
  * ```
  */
 export function resultTable(results: readonly CellResult[], engines: readonly string[]): string {
@@ -106,8 +108,9 @@ export function resultTable(results: readonly CellResult[], engines: readonly st
  * @example
  * ```ts
  * import { skipNotes } from "./report.ts";
- * skipNotes([{ case: "c", kind: "add", engine: "e", unit: "GB/s", error: "boom" }]);
- * // ["- e, c: error: boom"]
+ * import { assertEquals } from "../../testing/assert.ts";
+ * const notes = skipNotes([{ case: "c", kind: "add", engine: "e", unit: "GB/s", error: "boom" }]);
+ * assertEquals(notes, ["- e, c: error: boom"]);
  * ```
  */
 export function skipNotes(results: readonly CellResult[]): string[] {
@@ -138,11 +141,12 @@ export interface TargetCheck {
  * @example
  * ```ts
  * import { targetChecks } from "./report.ts";
+ * import { assertEquals } from "../../testing/assert.ts";
  * const checks = targetChecks([
  *   { case: "m", kind: "matmul", engine: "nugrad-cpu", unit: "GFLOP/s", value: 60, secondsPerOp: 1 },
  *   { case: "m", kind: "matmul", engine: "jax-wasm", unit: "GFLOP/s", value: 20, secondsPerOp: 3 },
  * ]);
- * console.log(checks[0].met); // true
+ * assertEquals(checks[0].met, true); // 60 / 20 = 3x
  * ```
  */
 export function targetChecks(results: readonly CellResult[]): TargetCheck[] {
@@ -189,8 +193,11 @@ export function targetChecks(results: readonly CellResult[]): TargetCheck[] {
  * @example
  * ```ts
  * import { targetSummary } from "./report.ts";
- * targetSummary([{ target: "a >= 2x b", case: "256^3", ratio: 2.5, needed: 2, met: true }]);
- * // "- a >= 2x b: met on all 1 cases (256^3 2.50x)"
+ * import { assertEquals } from "../../testing/assert.ts";
+ * const summary = targetSummary([
+ *   { target: "a >= 2x b", case: "256^3", ratio: 2.5, needed: 2, met: true },
+ * ]);
+ * assertEquals(summary, "- a >= 2x b: met on all 1 cases (256^3 2.50x)");
  * ```
  */
 export function targetSummary(checks: readonly TargetCheck[]): string {

@@ -10,8 +10,10 @@
  * @example
  * ```ts
  * import { loadTfjsWasm } from "./tfjs_engine.ts";
+ * import { assertTrue } from "../../testing/assert.ts";
  * const e = await loadTfjsWasm();
- * console.log(typeof e === "string" ? e : e.info);
+ * // an engine, or the reason tfjs could not start
+ * assertTrue(typeof e === "string" ? e.length > 0 : e.name === "tfjs-wasm", String(e));
  * ```
  *
  * @module
@@ -81,8 +83,9 @@ function tfjsEngine(tf: Tf, info: string): Engine {
  * @example
  * ```ts
  * import { loadTfjsWasm } from "./tfjs_engine.ts";
+ * import { assertTrue } from "../../testing/assert.ts";
  * const e = await loadTfjsWasm();
- * if (typeof e !== "string") console.log(e.name); // "tfjs-wasm"
+ * assertTrue(typeof e === "string" || e.name === "tfjs-wasm", String(e));
  * ```
  */
 export async function loadTfjsWasm(): Promise<Engine | string> {

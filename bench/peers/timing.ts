@@ -6,6 +6,7 @@
  * @example
  * ```ts
  * import { measure } from "./timing.ts";
+ * import { assertTrue } from "../../testing/assert.ts";
  * let x = 0;
  * const m = await measure({
  *   run: (reps) => {
@@ -15,7 +16,7 @@
  *   first: () => Promise.resolve(0),
  *   dispose: () => {},
  * }, { targetSeconds: 0.01, samples: 3 });
- * console.log(m.medianSeconds > 0);
+ * assertTrue(m.medianSeconds > 0 && m.perOpSeconds.length === 3, JSON.stringify(m));
  * ```
  *
  * @module
@@ -56,8 +57,9 @@ export interface Measurement {
  * @example
  * ```ts
  * import { median } from "./timing.ts";
- * median([3, 1, 2]); // 2
- * median([4, 1, 2, 3]); // 2.5
+ * import { assertEquals } from "../../testing/assert.ts";
+ * assertEquals(median([3, 1, 2]), 2);
+ * assertEquals(median([4, 1, 2, 3]), 2.5);
  * ```
  */
 export function median(xs: readonly number[]): number {
@@ -73,8 +75,11 @@ export function median(xs: readonly number[]): number {
  * @example
  * ```ts
  * import { timeRun } from "./timing.ts";
+ * import { assertEquals } from "../../testing/assert.ts";
  * const noop = { run: () => Promise.resolve(), first: () => Promise.resolve(0), dispose: () => {} };
- * console.log((await timeRun(noop, 10)) >= 0); // true
+ * let now = 0;
+ * const clock = () => (now += 250); // a fake clock: 250 ms between readings
+ * assertEquals(await timeRun(noop, 10, clock), 0.25);
  * ```
  */
 export async function timeRun(
@@ -103,8 +108,9 @@ export interface Calibration {
  * @example
  * ```ts
  * import { calibrate } from "./timing.ts";
+ * import { assertEquals } from "../../testing/assert.ts";
  * const noop = { run: () => Promise.resolve(), first: () => Promise.resolve(0), dispose: () => {} };
- * (await calibrate(noop, { targetSeconds: 1, maxReps: 8 })).reps; // 8
+ * assertEquals((await calibrate(noop, { targetSeconds: 1, maxReps: 8 })).reps, 8);
  * ```
  */
 export async function calibrate(p: Prepared, opts: MeasureOptions = {}): Promise<Calibration> {
@@ -132,6 +138,7 @@ export async function calibrate(p: Prepared, opts: MeasureOptions = {}): Promise
  * @example
  * ```ts
  * import { measure } from "./timing.ts";
+ * import { assertEquals } from "../../testing/assert.ts";
  * const m = await measure({
  *   run: () => Promise.resolve(),
  *   first: () => Promise.resolve(0),
@@ -140,7 +147,7 @@ export async function calibrate(p: Prepared, opts: MeasureOptions = {}): Promise
  *   targetSeconds: 0.001,
  *   maxReps: 10,
  * });
- * console.log(m.reps); // 10
+ * assertEquals(m.reps, 10); // a no-op never reaches 1 ms, so reps stop at maxReps
  * ```
  */
 export async function measure(p: Prepared, opts: MeasureOptions = {}): Promise<Measurement> {

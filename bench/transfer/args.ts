@@ -10,8 +10,9 @@
  * @example
  * ```ts
  * import { parseCommand } from "./args.ts";
+ * import { assertEquals } from "../../testing/assert.ts";
  * const cmd = parseCommand(["--axis", "width", "--sizes", "32,64", "--lrs", "-10:-6:1"]);
- * if (cmd.kind === "sweep") console.log(cmd.config.lrs); // [-10, -9, -8, -7, -6]
+ * assertEquals(cmd.kind === "sweep" && cmd.config.lrs, [-10, -9, -8, -7, -6]);
  * ```
  *
  * @module
@@ -252,7 +253,8 @@ function readArgs(argv: readonly string[]) {
  * @example
  * ```ts
  * import { parseGrid } from "./args.ts";
- * parseGrid("-12:-10:0.5"); // [-12, -11.5, -11, -10.5, -10]
+ * import { assertEquals } from "../../testing/assert.ts";
+ * assertEquals(parseGrid("-12:-10:0.5"), [-12, -11.5, -11, -10.5, -10]);
  * ```
  */
 export function parseGrid(text: string, flag = "--lrs"): number[] {
@@ -278,7 +280,8 @@ export function parseGrid(text: string, flag = "--lrs"): number[] {
  * @example
  * ```ts
  * import { roundGrid } from "./args.ts";
- * roundGrid(-9.499999999999); // -9.5
+ * import { assertEquals } from "../../testing/assert.ts";
+ * assertEquals(roundGrid(-9.499999999999), -9.5);
  * ```
  */
 export function roundGrid(x: number): number {
@@ -466,7 +469,9 @@ function parseBase(text: string | undefined, axis: Axis, fixed: BaseModel, sizes
  * @example
  * ```ts
  * import { parseCommand } from "./args.ts";
- * parseCommand(["merge", "out/a", "out/b"]); // { kind: "merge", dirs: [...], out: "out/transfer-merged" }
+ * import { assertEquals } from "../../testing/assert.ts";
+ * const cmd = parseCommand(["merge", "out/a", "out/b"]);
+ * assertEquals(cmd.kind === "merge" && [cmd.dirs, cmd.out], [["out/a", "out/b"], "out/transfer-merged"]);
  * ```
  */
 export function parseCommand(

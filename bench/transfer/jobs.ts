@@ -7,8 +7,10 @@
  * @example
  * ```ts
  * import { childArgs } from "./jobs.ts";
- * childArgs(["--preset", "quick", "--jobs", "2", "--out", "o"], 0, 2, "o");
- * // ["--preset", "quick", "--shard", "0/2", "--out", "o/shard-0"]
+ * import { assertEquals } from "../../testing/assert.ts";
+ * assertEquals(childArgs(["--preset", "quick", "--jobs", "2", "--out", "o"], 0, 2, "o"), [
+ *   "--preset", "quick", "--shard", "0/2", "--out", "o/shard-0",
+ * ]);
  * ```
  *
  * @module
@@ -24,7 +26,8 @@ import type { RunResult } from "./types.ts";
  * @example
  * ```ts
  * import { childArgs } from "./jobs.ts";
- * childArgs(["--jobs=2"], 1, 2, "out"); // ["--shard", "1/2", "--out", "out/shard-1"]
+ * import { assertEquals } from "../../testing/assert.ts";
+ * assertEquals(childArgs(["--jobs=2"], 1, 2, "out"), ["--shard", "1/2", "--out", "out/shard-1"]);
  * ```
  */
 export function childArgs(
@@ -69,7 +72,12 @@ async function relay(
  * @example
  * ```ts
  * import { runJobs } from "./jobs.ts";
- * // const results = await runJobs(Deno.args, 2, "out/transfer", console.log);
+ * import { assertEquals } from "../../testing/assert.ts";
+ * const out = await Deno.makeTempDir();
+ * const argv = ["--synthetic", "--search", "grid", "--sizes", "16,32", "--lrs", "-8:-7:1"];
+ * const results = await runJobs(argv, 2, out, () => {});
+ * // both shards' runs, merged: 2 parameterizations × 2 sizes × (2 rates + the signature rate)
+ * assertEquals(results.length, 2 * 2 * 3);
  * ```
  */
 export async function runJobs(

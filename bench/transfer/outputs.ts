@@ -34,7 +34,8 @@ export interface OutputFiles {
  * @example
  * ```ts
  * import { safeName } from "./outputs.ts";
- * safeName("./my_param.ts#mine"); // "my_param.ts-mine"
+ * import { assertEquals } from "../../testing/assert.ts";
+ * assertEquals(safeName("./my_param.ts#mine"), "my_param.ts-mine");
  * ```
  */
 export function safeName(name: string): string {

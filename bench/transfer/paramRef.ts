@@ -7,8 +7,9 @@
  * @example
  * ```ts
  * import { parseParamRef } from "./paramRef.ts";
- * parseParamRef("nugpt"); // { kind: "builtin", name: "nugpt" }
- * parseParamRef("./p.ts#mine"); // { kind: "module", path: "./p.ts", exportName: "mine" }
+ * import { assertEquals } from "../../testing/assert.ts";
+ * assertEquals(parseParamRef("nugpt"), { kind: "builtin", name: "nugpt" });
+ * assertEquals(parseParamRef("./p.ts#mine"), { kind: "module", path: "./p.ts", exportName: "mine" });
  * ```
  *
  * @module
@@ -30,7 +31,8 @@ const MODULE_REF = /^(.+\.(?:ts|js|mts|mjs))#([A-Za-z_$][\w$]*)$/;
  * @example
  * ```ts
  * import { parseParamRef } from "./paramRef.ts";
- * parseParamRef("mup").kind; // "builtin"
+ * import { assertEquals } from "../../testing/assert.ts";
+ * assertEquals(parseParamRef("mup").kind, "builtin");
  * ```
  */
 export function parseParamRef(text: string): ParamRef {
@@ -52,7 +54,8 @@ export function parseParamRef(text: string): ParamRef {
  * @example
  * ```ts
  * import { loadParameterization } from "./paramRef.ts";
- * await loadParameterization("./nowhere.ts#x").catch((e) => console.log(e.message));
+ * import { assertRejects } from "../../testing/assert.ts";
+ * await assertRejects(() => loadParameterization("./nowhere.ts#x"), "nowhere.ts");
  * ```
  */
 export async function loadParameterization(text: string): Promise<unknown> {

@@ -11,8 +11,10 @@
  * ```ts
  * import { gridRuns } from "./plan.ts";
  * import { parseCommand } from "./args.ts";
+ * import { assertEquals } from "../../testing/assert.ts";
  * const cmd = parseCommand(["--search", "grid", "--sizes", "32,64", "--lrs", "-8:-6:1"]);
- * if (cmd.kind === "sweep") console.log(gridRuns(cmd.config, "brown").length); // 2 params × 2 × 3
+ * // 2 parameterizations × 2 sizes × (3 rates + the signature rate 2^-4)
+ * assertEquals(cmd.kind === "sweep" && gridRuns(cmd.config, "brown").length, 2 * 2 * (3 + 1));
  * ```
  *
  * @module
@@ -42,7 +44,8 @@ export const IDENTICAL_AT_BASE: Readonly<Record<string, string>> = { nugpt: "ngp
  * @example
  * ```ts
  * import { fnv1a } from "./plan.ts";
- * fnv1a("abc"); // "1a47e90b"
+ * import { assertEquals } from "../../testing/assert.ts";
+ * assertEquals(fnv1a("abc"), "1a47e90b"); // FNV-1a 32-bit of "abc"
  * ```
  */
 export function fnv1a(text: string): string {
@@ -59,8 +62,15 @@ export function fnv1a(text: string): string {
  *
  * @example
  * ```ts
- * import { runId } from "./plan.ts";
- * // e.g. "nugpt.width128.lr-9.5.s0.3f2a9c01"
+ * import { makeRunSpec, runId } from "./plan.ts";
+ * import { parseCommand } from "./args.ts";
+ * import { assertEquals, assertTrue } from "../../testing/assert.ts";
+ * const cmd = parseCommand([]);
+ * if (cmd.kind !== "sweep") throw new Error("expected a sweep");
+ * const point = { parameterization: "nugpt", size: 128, log2Lr: -9.5, seed: 0 };
+ * const spec = makeRunSpec(cmd.config, point, "brown");
+ * assertEquals(runId(spec), spec.id);
+ * assertTrue(/^nugpt\.width128\.lr-9\.5\.s0\.[0-9a-f]{8}$/.test(spec.id), spec.id);
  * ```
  */
 export function runId(spec: Omit<RunSpec, "id">): string {
@@ -91,10 +101,11 @@ export function runId(spec: Omit<RunSpec, "id">): string {
  * ```ts
  * import { makeRunSpec } from "./plan.ts";
  * import { parseCommand } from "./args.ts";
+ * import { assertEquals } from "../../testing/assert.ts";
  * const cmd = parseCommand([]);
  * if (cmd.kind === "sweep") {
  *   const point = { parameterization: "ngpt", size: 64, log2Lr: -8, seed: 0 };
- *   console.log(makeRunSpec(cmd.config, point, "brown").width); // 64
+ *   assertEquals(makeRunSpec(cmd.config, point, "brown").width, 64);
  * }
  * ```
  */
@@ -132,8 +143,9 @@ export function makeRunSpec(config: SweepConfig, point: RunPoint, dataset: strin
  * ```ts
  * import { seedList } from "./plan.ts";
  * import { parseCommand } from "./args.ts";
+ * import { assertEquals } from "../../testing/assert.ts";
  * const cmd = parseCommand(["--seed", "3", "--seeds", "2"]);
- * if (cmd.kind === "sweep") seedList(cmd.config); // [3, 4]
+ * assertEquals(cmd.kind === "sweep" && seedList(cmd.config), [3, 4]);
  * ```
  */
 export function seedList(config: SweepConfig): number[] {
@@ -147,10 +159,13 @@ export function seedList(config: SweepConfig): number[] {
  * ```ts
  * import { isBaseModel, makeRunSpec } from "./plan.ts";
  * import { parseCommand } from "./args.ts";
+ * import { assertEquals } from "../../testing/assert.ts";
  * const cmd = parseCommand([]);
  * if (cmd.kind === "sweep") {
- *   const point = { parameterization: "ngpt", size: 32, log2Lr: -8, seed: 0 };
- *   isBaseModel(makeRunSpec(cmd.config, point, "brown")); // true
+ *   // the quick preset's base width is 16
+ *   const point = { parameterization: "ngpt", size: 16, log2Lr: -8, seed: 0 };
+ *   assertEquals(isBaseModel(makeRunSpec(cmd.config, point, "brown")), true);
+ *   assertEquals(isBaseModel(makeRunSpec(cmd.config, { ...point, size: 32 }, "brown")), false);
  * }
  * ```
  */
@@ -165,8 +180,15 @@ export function isBaseModel(spec: RunSpec): boolean {
  *
  * @example
  * ```ts
- * import { canonicalId } from "./plan.ts";
- * // canonicalId(nugptBaseRun) === canonicalId(ngptBaseRun)
+ * import { canonicalId, makeRunSpec } from "./plan.ts";
+ * import { parseCommand } from "./args.ts";
+ * import { assertEquals } from "../../testing/assert.ts";
+ * const cmd = parseCommand([]);
+ * if (cmd.kind !== "sweep") throw new Error("expected a sweep");
+ * const at = (parameterization: string, size: number) =>
+ *   canonicalId(makeRunSpec(cmd.config, { parameterization, size, log2Lr: -8, seed: 0 }, "brown"));
+ * assertEquals(at("nugpt", 16), at("ngpt", 16)); // the same model at the base width (16)
+ * assertEquals(at("nugpt", 32) === at("ngpt", 32), false); // different learning rates when wider
  * ```
  */
 export function canonicalId(spec: RunSpec): string {
@@ -210,7 +232,8 @@ export function gridRuns(config: SweepConfig, dataset: string): RunSpec[] {
  * @example
  * ```ts
  * import { shardOf } from "./plan.ts";
- * shardOf(5, 4); // 1
+ * import { assertEquals } from "../../testing/assert.ts";
+ * assertEquals(shardOf(5, 4), 1);
  * ```
  */
 export function shardOf(index: number, count: number): number {
@@ -224,8 +247,15 @@ export function shardOf(index: number, count: number): number {
  *
  * @example
  * ```ts
- * import { shardRuns } from "./plan.ts";
- * // shardRuns(runs, { index: 0, count: 4 })
+ * import { gridRuns, shardRuns } from "./plan.ts";
+ * import { parseCommand } from "./args.ts";
+ * import { assertEquals } from "../../testing/assert.ts";
+ * const cmd = parseCommand(["--search", "grid", "--sizes", "16,32", "--lrs", "-8:-6:1"]);
+ * if (cmd.kind !== "sweep") throw new Error("expected a sweep");
+ * const runs = gridRuns(cmd.config, "brown");
+ * const shards = [0, 1, 2, 3].map((index) => shardRuns(runs, { index, count: 4 }));
+ * // disjoint, and together every run
+ * assertEquals(shards.flat().map((r) => r.id).sort(), runs.map((r) => r.id).sort());
  * ```
  */
 export function shardRuns(

@@ -16,7 +16,8 @@
  * @example
  * ```ts
  * import { PRESETS } from "./presets.ts";
- * console.log(PRESETS.quick.sizes.width); // [16, 32, 64]
+ * import { assertEquals } from "../../testing/assert.ts";
+ * assertEquals(PRESETS.quick.sizes.width, [16, 32, 64]);
  * ```
  *
  * @module

@@ -34,7 +34,8 @@ export interface ProgressOptions {
  * @example
  * ```ts
  * import { formatDuration } from "./progress.ts";
- * formatDuration(185); // "3m05s"
+ * import { assertEquals } from "../../testing/assert.ts";
+ * assertEquals(formatDuration(185), "3m05s");
  * ```
  */
 export function formatDuration(seconds: number): string {

@@ -11,7 +11,8 @@
  * @example
  * ```ts
  * import { readResults } from "./results.ts";
- * const results = await readResults("out/transfer"); // [] when there is no file yet
+ * import { assertEquals } from "../../testing/assert.ts";
+ * assertEquals(await readResults(await Deno.makeTempDir()), []); // no file yet: no results
  * ```
  *
  * @module
@@ -34,7 +35,8 @@ export const RESULTS_FILE = "results.jsonl";
  * @example
  * ```ts
  * import { resultsPath } from "./results.ts";
- * resultsPath("out/transfer/"); // "out/transfer/results.jsonl"
+ * import { assertEquals } from "../../testing/assert.ts";
+ * assertEquals(resultsPath("out/transfer/"), "out/transfer/results.jsonl");
  * ```
  */
 export function resultsPath(dir: string): string {
@@ -47,7 +49,8 @@ export function resultsPath(dir: string): string {
  * @example
  * ```ts
  * import { isFinished, parseResults } from "./results.ts";
- * parseResults('{"spec":{"id":"a"},"status":"failed"}\n').filter(isFinished); // []
+ * import { assertEquals } from "../../testing/assert.ts";
+ * assertEquals(parseResults('{"spec":{"id":"a"},"status":"failed"}\n').filter(isFinished), []);
  * ```
  */
 export function isFinished(r: RunResult): boolean {
@@ -67,7 +70,10 @@ function isRunResult(x: unknown): x is RunResult {
  * @example
  * ```ts
  * import { parseResults } from "./results.ts";
- * parseResults('{"spec":{"id":"a"},"status":"ok"}\n{"spec":{"id":"b"},"sta'); // one result
+ * import { assertEquals } from "../../testing/assert.ts";
+ * // a line cut off by a kill is skipped
+ * const results = parseResults('{"spec":{"id":"a"},"status":"ok"}\n{"spec":{"id":"b"},"sta');
+ * assertEquals(results.map((r) => r.spec.id), ["a"]);
  * ```
  */
 export function parseResults(text: string): RunResult[] {
@@ -91,7 +97,8 @@ export function parseResults(text: string): RunResult[] {
  * @example
  * ```ts
  * import { readResults } from "./results.ts";
- * const results = await readResults(await Deno.makeTempDir()); // []
+ * import { assertEquals } from "../../testing/assert.ts";
+ * assertEquals(await readResults(await Deno.makeTempDir()), []);
  * ```
  */
 export async function readResults(dir: string): Promise<RunResult[]> {
@@ -108,8 +115,14 @@ export async function readResults(dir: string): Promise<RunResult[]> {
  *
  * @example
  * ```ts
- * import { latestById } from "./results.ts";
- * // latestById(await readResults("out/transfer")).get(id)
+ * import { latestById, parseResults } from "./results.ts";
+ * import { assertEquals } from "../../testing/assert.ts";
+ * const results = parseResults([
+ *   '{"spec":{"id":"a"},"status":"failed"}',
+ *   '{"spec":{"id":"a"},"status":"ok","finalValLoss":2}',
+ *   '{"spec":{"id":"a"},"status":"failed"}',
+ * ].join("\n"));
+ * assertEquals(latestById(results).get("a")?.status, "ok"); // the finished one wins
  * ```
  */
 export function latestById(results: readonly RunResult[]): Map<string, RunResult> {

@@ -18,8 +18,21 @@
  *
  * @example
  * ```ts
- * import { runPlan } from "./search.ts";
- * // await runPlan(config, "brown", async (specs) => specs.map(train));
+ * import { estimateRuns, runPlan } from "./search.ts";
+ * import { parseCommand } from "./args.ts";
+ * import { syntheticTrainer } from "./synthetic.ts";
+ * import { assertEquals } from "../../testing/assert.ts";
+ * const cmd = parseCommand(["--sizes", "16,32", "--param", "ngpt"]);
+ * if (cmd.kind !== "sweep") throw new Error("expected a sweep");
+ * const data = { name: "none", train: new Uint8Array(0), val: new Uint8Array(0) };
+ * const trained: string[] = [];
+ * await runPlan(cmd.config, "none", (specs) => {
+ *   trained.push(...specs.map((s) => s.id));
+ *   return Promise.all(specs.map((s) => syntheticTrainer(s, data, () => {})));
+ * });
+ * // adaptive: every run trained once, no more than the estimate
+ * assertEquals(new Set(trained).size, trained.length);
+ * assertEquals(trained.length <= estimateRuns(cmd.config, "none"), true);
  * ```
  *
  * @module

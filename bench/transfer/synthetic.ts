@@ -7,8 +7,9 @@
  *
  * @example
  * ```ts
- * import { syntheticTrainer, syntheticVertex } from "./synthetic.ts";
- * syntheticVertex("ngpt", 1); // -8.9: one doubling above the base
+ * import { syntheticVertex } from "./synthetic.ts";
+ * import { assertClose } from "../../testing/assert.ts";
+ * assertClose(syntheticVertex("ngpt", 1), -8.9); // one doubling above the base
  * ```
  *
  * @module
@@ -30,7 +31,8 @@ export const SYNTHETIC_DRIFT: Readonly<Record<string, number>> = {
  * @example
  * ```ts
  * import { syntheticVertex } from "./synthetic.ts";
- * syntheticVertex("nugpt", 2); // -8.2
+ * import { assertClose } from "../../testing/assert.ts";
+ * assertClose(syntheticVertex("nugpt", 2), -8.2);
  * ```
  */
 export function syntheticVertex(parameterization: string, log2Multiplier: number): number {

@@ -9,7 +9,17 @@
  * @example
  * ```ts
  * import { trainer } from "./trainer.ts";
- * // const result = await trainer(spec, data, (step, loss) => {});
+ * import { makeRunSpec } from "./plan.ts";
+ * import { parseCommand } from "./args.ts";
+ * import { assertEquals, assertTrue } from "../../testing/assert.ts";
+ * const cmd = parseCommand(["--steps", "4", "--batch", "2", "--seq", "8", "--eval-every", "2"]);
+ * if (cmd.kind !== "sweep") throw new Error("expected a sweep");
+ * const point = { parameterization: "ngpt", size: 16, log2Lr: -6, seed: 0 };
+ * const spec = makeRunSpec(cmd.config, point, "text");
+ * const text = new TextEncoder().encode("the cat sat on the mat. ".repeat(60));
+ * const result = await trainer(spec, { name: "text", train: text, val: text }, () => {});
+ * assertEquals([result.status, result.curves.map((c) => c.step)], ["ok", [2, 4]]);
+ * assertTrue(Number.isFinite(result.finalValLoss));
  * ```
  *
  * @module
@@ -63,7 +73,9 @@ export async function resolveParameterization(name: string): Promise<Parameteriz
  * @example
  * ```ts
  * import { finalWindows } from "./trainer.ts";
- * const w = finalWindows(new Uint8Array(1000), 64, 8); // 8 windows of 65
+ * import { assertEquals } from "../../testing/assert.ts";
+ * const w = finalWindows(new Uint8Array(1000), 64, 8);
+ * assertEquals(w.length, 8 * 65); // 8 windows of 65 tokens
  * ```
  */
 export function finalWindows(val: Uint8Array, seq: number, max = FINAL_WINDOWS): Int32Array {

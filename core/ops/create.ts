@@ -93,9 +93,13 @@ function dtypeOfArray(data: DataArray | readonly number[]): DType {
  * @example
  * ```ts
  * import { tensor } from "../../mod.ts";
- * const a = tensor([[1, 2, 3], [4, 5, 6]]);          // f32 [2,3]
- * const b = tensor([0, 2, 1], { dtype: "i32" });      // i32 [3]
- * const c = tensor(new Float64Array([1, 2]));         // f64 [2]
+ * import { assertEquals } from "../../testing/assert.ts";
+ * const a = tensor([[1, 2, 3], [4, 5, 6]]);
+ * const b = tensor([0, 2, 1], { dtype: "i32" });
+ * const c = tensor(new Float64Array([1, 2]));
+ * assertEquals([a.dtype, a.shape, b.dtype, b.shape, c.dtype, c.shape], [
+ *   "f32", [2, 3], "i32", [3], "f64", [2],
+ * ]);
  * ```
  */
 export function tensor(data: NestedArray | DataArray, opts: CreateOptions = {}): Tensor {
@@ -214,8 +218,11 @@ export function onesLike(t: Tensor): Tensor {
  * @example
  * ```ts
  * import { arange } from "../../mod.ts";
- * const a = arange(5);            // [0,1,2,3,4] i32
- * const b = arange(0, 1, 0.25);   // [0,0.25,0.5,0.75] f32
+ * import { assertEquals } from "../../testing/assert.ts";
+ * const a = arange(5);
+ * const b = arange(0, 1, 0.25);
+ * assertEquals([a.dtype, await a.toArray()], ["i32", [0, 1, 2, 3, 4]]);
+ * assertEquals([b.dtype, await b.toArray()], ["f32", [0, 0.25, 0.5, 0.75]]);
  * ```
  */
 export function arange(

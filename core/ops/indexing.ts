@@ -44,8 +44,9 @@ export const scatterAddRule: Rule<"scatterAdd"> = defineRule("scatterAdd", {
  * @example
  * ```ts
  * import { gather, tensor } from "../../mod.ts";
+ * import { assertEquals } from "../../testing/assert.ts";
  * const table = tensor([[1, 1], [2, 2], [3, 3]]);
- * gather(table, tensor([2, 0], { dtype: "i32" })); // [[3,3],[1,1]]
+ * assertEquals(await gather(table, tensor([2, 0], { dtype: "i32" })).toArray(), [[3, 3], [1, 1]]);
  * ```
  */
 export function gather(x: Tensor, indices: Tensor, opts: { axis?: number } = {}): Tensor {
@@ -65,7 +66,9 @@ export function gather(x: Tensor, indices: Tensor, opts: { axis?: number } = {})
  * @example
  * ```ts
  * import { scatterAdd, tensor } from "../../mod.ts";
- * scatterAdd(tensor([1, 2, 3]), tensor([0, 0, 2], { dtype: "i32" }), 3); // [3, 0, 3]
+ * import { assertEquals } from "../../testing/assert.ts";
+ * const y = scatterAdd(tensor([1, 2, 3]), tensor([0, 0, 2], { dtype: "i32" }), 3);
+ * assertEquals(await y.toArray(), [3, 0, 3]);
  * ```
  */
 export function scatterAdd(
@@ -97,7 +100,8 @@ export function scatterAdd(
  * @example
  * ```ts
  * import { oneHot, tensor } from "../../mod.ts";
- * oneHot(tensor([0, 2], { dtype: "i32" }), 3); // [[1,0,0],[0,0,1]]
+ * import { assertEquals } from "../../testing/assert.ts";
+ * assertEquals(await oneHot(tensor([0, 2], { dtype: "i32" }), 3).toArray(), [[1, 0, 0], [0, 0, 1]]);
  * ```
  */
 export function oneHot(indices: Tensor, depth: number, opts: { dtype?: DType } = {}): Tensor {
@@ -119,7 +123,9 @@ export function oneHot(indices: Tensor, depth: number, opts: { dtype?: DType } =
  * @example
  * ```ts
  * import { takeAlongLastAxis, tensor } from "../../mod.ts";
- * takeAlongLastAxis(tensor([[1, 2], [3, 4]]), tensor([1, 0], { dtype: "i32" })); // [2, 3]
+ * import { assertEquals } from "../../testing/assert.ts";
+ * const y = takeAlongLastAxis(tensor([[1, 2], [3, 4]]), tensor([1, 0], { dtype: "i32" }));
+ * assertEquals(await y.toArray(), [2, 3]);
  * ```
  */
 export function takeAlongLastAxis(x: Tensor, indices: Tensor): Tensor {

@@ -50,8 +50,10 @@ export const crossEntropyGradRule: Rule<"crossEntropyGrad"> = defineRule("crossE
  * @example
  * ```ts
  * import { crossEntropy, tensor } from "../../mod.ts";
- * crossEntropy(tensor([[0, 0]]), tensor([1], { dtype: "i32" })); // ln 2
- * crossEntropy(tensor([[0, 0]]), tensor([1], { dtype: "i32" }), { reduction: "none" }); // [ln 2]
+ * import { assertAllClose } from "../../testing/all_close.ts";
+ * const t = tensor([1], { dtype: "i32" });
+ * await assertAllClose(crossEntropy(tensor([[0, 0]]), t), Math.LN2);
+ * await assertAllClose(crossEntropy(tensor([[0, 0]]), t, { reduction: "none" }), [Math.LN2]);
  * ```
  */
 export function crossEntropy(

@@ -60,8 +60,10 @@ export interface MatmulOptions {
  * @example
  * ```ts
  * import { matmul, ones } from "../../mod.ts";
- * matmul(ones([8, 2, 3]), ones([3, 4])).shape;            // [8, 2, 4]
- * matmul(ones([3, 2]), ones([3, 4]), { transA: true }).shape; // [2, 4]
+ * import { assertEquals } from "../../testing/assert.ts";
+ * assertEquals(matmul(ones([8, 2, 3]), ones([3, 4])).shape, [8, 2, 4]);
+ * const y = matmul(ones([3, 2]), ones([3, 4]), { transA: true });
+ * assertEquals([y.shape, await y.toArray()], [[2, 4], [[3, 3, 3, 3], [3, 3, 3, 3]]]);
  * ```
  */
 export function matmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {

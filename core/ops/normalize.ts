@@ -14,7 +14,8 @@ import { sum } from "./reduce.ts";
  * @example
  * ```ts
  * import { l2Normalize, tensor } from "../../mod.ts";
- * l2Normalize(tensor([[3, 4]])); // [[0.6, 0.8]]
+ * import { assertAllClose } from "../../testing/all_close.ts";
+ * await assertAllClose(l2Normalize(tensor([[3, 4]])), [[0.6, 0.8]]);
  * ```
  */
 export function l2Normalize(x: Tensor, opts: { axis?: number; eps?: number } = {}): Tensor {

@@ -37,8 +37,9 @@ export const normalizeAxisRule: Rule<"normalizeAxis"> = defineRule("normalizeAxi
  * @example
  * ```ts
  * import { normalizeAlong, tensor } from "../../mod.ts";
- * console.log(await normalizeAlong(tensor([[3, 4]]), -1).toArray()); // [[0.6, 0.8]]
- * console.log(await normalizeAlong(tensor([[3], [4]]), 0).toArray()); // [[0.6], [0.8]]
+ * import { assertAllClose } from "../../testing/all_close.ts";
+ * await assertAllClose(normalizeAlong(tensor([[3, 4]]), -1), [[0.6, 0.8]]);
+ * await assertAllClose(normalizeAlong(tensor([[3], [4]]), 0), [[0.6], [0.8]]);
  * ```
  */
 export function normalizeAlong(x: Tensor, axis: 0 | -1, opts: { eps?: number } = {}): Tensor {

@@ -39,6 +39,15 @@ export const reduceMaxRule: Rule<"reduceMax"> = defineRule("reduceMax", {
   },
 });
 
+/** Throws, naming `op`, when an axis `op` reduces has size 0 (a max has no identity). */
+function assertNonEmptyAxes(op: string, x: Tensor, axis: ReduceOptions["axis"]): void {
+  for (const a of normalizeAxes(op, axis, x.rank)) {
+    if (x.shape[a] === 0) {
+      throw new Error(`${op}: cannot reduce empty axis ${a} of ${fmtShape(x.shape)}`);
+    }
+  }
+}
+
 function reduce(
   op: "sum" | "max",
   x: Tensor,
@@ -47,13 +56,7 @@ function reduce(
   x.assertLive(op);
   if (x.dtype === "bool") throw new Error(`${op}: needs a numeric tensor, got bool; cast first`);
   const axes = normalizeAxes(op, opts.axis, x.rank);
-  if (op === "max") {
-    for (const a of axes) {
-      if (x.shape[a] === 0) {
-        throw new Error(`max: cannot reduce empty axis ${a} of ${fmtShape(x.shape)}`);
-      }
-    }
-  }
+  if (op === "max") assertNonEmptyAxes("max", x, axes);
   const kept = axes.length === 0
     ? x
     : bind(op === "sum" ? "reduceSum" : "reduceMax", [x], { axes });
@@ -67,9 +70,10 @@ function reduce(
  * @example
  * ```ts
  * import { sum, tensor } from "../../mod.ts";
+ * import { assertEquals } from "../../testing/assert.ts";
  * const x = tensor([[1, 2], [3, 4]]);
- * sum(x);                                  // 10 (shape [])
- * sum(x, { axis: 1, keepdims: true });     // [[3], [7]]
+ * assertEquals([sum(x).shape, await sum(x).item()], [[], 10]);
+ * assertEquals(await sum(x, { axis: 1, keepdims: true }).toArray(), [[3], [7]]);
  * ```
  */
 export function sum(x: Tensor, opts: ReduceOptions = {}): Tensor {
@@ -82,7 +86,8 @@ export function sum(x: Tensor, opts: ReduceOptions = {}): Tensor {
  * @example
  * ```ts
  * import { max, tensor } from "../../mod.ts";
- * max(tensor([[1, 5], [3, 4]]), { axis: 0 }); // [3, 5]
+ * import { assertEquals } from "../../testing/assert.ts";
+ * assertEquals(await max(tensor([[1, 5], [3, 4]]), { axis: 0 }).toArray(), [3, 5]);
  * ```
  */
 export function max(x: Tensor, opts: ReduceOptions = {}): Tensor {
@@ -95,10 +100,12 @@ export function max(x: Tensor, opts: ReduceOptions = {}): Tensor {
  * @example
  * ```ts
  * import { min, tensor } from "../../mod.ts";
- * min(tensor([3, 1, 2])); // 1
+ * import { assertEquals } from "../../testing/assert.ts";
+ * assertEquals(await min(tensor([3, 1, 2])).item(), 1);
  * ```
  */
 export function min(x: Tensor, opts: ReduceOptions = {}): Tensor {
+  assertNonEmptyAxes("min", x, opts.axis);
   return neg(max(neg(x), opts));
 }
 
@@ -108,7 +115,8 @@ export function min(x: Tensor, opts: ReduceOptions = {}): Tensor {
  * @example
  * ```ts
  * import { mean, tensor } from "../../mod.ts";
- * mean(tensor([1, 2, 3, 4])); // 2.5
+ * import { assertEquals } from "../../testing/assert.ts";
+ * assertEquals(await mean(tensor([1, 2, 3, 4])).item(), 2.5);
  * ```
  */
 export function mean(x: Tensor, opts: ReduceOptions = {}): Tensor {
@@ -125,10 +133,12 @@ export function mean(x: Tensor, opts: ReduceOptions = {}): Tensor {
  * @example
  * ```ts
  * import { logsumexp, tensor } from "../../mod.ts";
- * logsumexp(tensor([0, 0])); // ln 2
+ * import { assertAllClose } from "../../testing/all_close.ts";
+ * await assertAllClose(logsumexp(tensor([0, 0])), Math.LN2);
  * ```
  */
 export function logsumexp(x: Tensor, opts: ReduceOptions = {}): Tensor {
+  assertNonEmptyAxes("logsumexp", x, opts.axis);
   const m = stopMax(x, opts.axis);
   const s = log(sum(exp(sub(x, m)), { axis: opts.axis, keepdims: true }));
   const out = add(s, m);
@@ -163,7 +173,8 @@ export function logSoftmax(x: Tensor, opts: { axis?: number } = {}): Tensor {
   if (!isFloat(x.dtype)) throw new Error(`logSoftmax: needs a float tensor, got ${x.dtype}`);
   if (x.rank === 0) throw new Error("logSoftmax: needs at least one axis, got a scalar");
   const axis = normalizeAxis("logSoftmax", opts.axis ?? -1, x.rank);
-  if (axis !== x.rank - 1) {
+  // An empty axis means an empty result (NumPy's shape), which the primitive gives on any axis.
+  if (axis !== x.rank - 1 && x.shape[axis] > 0) {
     return sub(x, logsumexp(x, { axis, keepdims: true }));
   }
   return bind("logSoftmax", [x], {});
@@ -175,7 +186,8 @@ export function logSoftmax(x: Tensor, opts: { axis?: number } = {}): Tensor {
  * @example
  * ```ts
  * import { softmax, tensor } from "../../mod.ts";
- * softmax(tensor([[1, 1]])); // [[0.5, 0.5]]
+ * import { assertAllClose } from "../../testing/all_close.ts";
+ * await assertAllClose(softmax(tensor([[1, 1]])), [[0.5, 0.5]]);
  * ```
  */
 export function softmax(x: Tensor, opts: { axis?: number } = {}): Tensor {

@@ -24,7 +24,8 @@ export const reshapeRule: Rule<"reshape"> = defineRule("reshape", {
  * @example
  * ```ts
  * import { arange, reshape } from "../../mod.ts";
- * reshape(arange(6), [2, -1]); // [[0,1,2],[3,4,5]]
+ * import { assertEquals } from "../../testing/assert.ts";
+ * assertEquals(await reshape(arange(6), [2, -1]).toArray(), [[0, 1, 2], [3, 4, 5]]);
  * ```
  */
 export function reshape(x: Tensor, shape: Shape): Tensor {
@@ -74,8 +75,9 @@ export function alias(x: Tensor): Tensor {
  * @example
  * ```ts
  * import { grad, mul, stopGradient, sum, type Tensor, tensor } from "../../mod.ts";
+ * import { assertEquals } from "../../testing/assert.ts";
  * const f = (x: Tensor) => sum(mul(x, stopGradient(x)));
- * await grad(f)(tensor([3])).toArray(); // [3]: the gradient is x, not 2x
+ * assertEquals(await grad(f)(tensor([3])).toArray(), [3]); // the gradient is x, not 2x
  * ```
  */
 export function stopGradient(x: Tensor): Tensor {
@@ -101,7 +103,8 @@ export const transposeRule: Rule<"transpose"> = defineRule("transpose", {
  * @example
  * ```ts
  * import { ones, transpose } from "../../mod.ts";
- * transpose(ones([2, 3, 4]), [0, 2, 1]).shape; // [2, 4, 3]
+ * import { assertEquals } from "../../testing/assert.ts";
+ * assertEquals(transpose(ones([2, 3, 4]), [0, 2, 1]).shape, [2, 4, 3]);
  * ```
  */
 export function transpose(x: Tensor, perm?: readonly number[]): Tensor {
@@ -126,7 +129,8 @@ export function transpose(x: Tensor, perm?: readonly number[]): Tensor {
  * @example
  * ```ts
  * import { ones, swapAxes } from "../../mod.ts";
- * swapAxes(ones([2, 3]), 0, 1).shape; // [3, 2]
+ * import { assertEquals } from "../../testing/assert.ts";
+ * assertEquals(swapAxes(ones([2, 3]), 0, 1).shape, [3, 2]);
  * ```
  */
 export function swapAxes(x: Tensor, a: number, b: number): Tensor {
@@ -153,7 +157,8 @@ export const broadcastRule: Rule<"broadcast"> = defineRule("broadcast", {
  * @example
  * ```ts
  * import { broadcastTo, tensor } from "../../mod.ts";
- * broadcastTo(tensor([1, 2]), [3, 2]); // three rows of [1, 2]
+ * import { assertEquals } from "../../testing/assert.ts";
+ * assertEquals(await broadcastTo(tensor([1, 2]), [3, 2]).toArray(), [[1, 2], [1, 2], [1, 2]]);
  * ```
  */
 export function broadcastTo(x: Tensor, shape: Shape): Tensor {
@@ -177,7 +182,8 @@ export function broadcastTo(x: Tensor, shape: Shape): Tensor {
  * @example
  * ```ts
  * import { expandDims, ones } from "../../mod.ts";
- * expandDims(ones([3]), 0).shape; // [1, 3]
+ * import { assertEquals } from "../../testing/assert.ts";
+ * assertEquals(expandDims(ones([3]), 0).shape, [1, 3]);
  * ```
  */
 export function expandDims(x: Tensor, axis: number): Tensor {
@@ -193,7 +199,8 @@ export function expandDims(x: Tensor, axis: number): Tensor {
  * @example
  * ```ts
  * import { ones, squeeze } from "../../mod.ts";
- * squeeze(ones([1, 3, 1])).shape; // [3]
+ * import { assertEquals } from "../../testing/assert.ts";
+ * assertEquals(squeeze(ones([1, 3, 1])).shape, [3]);
  * ```
  */
 export function squeeze(x: Tensor, axis?: number | readonly number[]): Tensor {

@@ -35,9 +35,10 @@ export const padRule: Rule<"pad"> = defineRule("pad", {
  * @example
  * ```ts
  * import { arange, reshape, slice } from "../../mod.ts";
+ * import { assertEquals } from "../../testing/assert.ts";
  * const x = reshape(arange(12), [3, 4]);
- * slice(x, [1, 0], [3, 2]); // [[4,5],[8,9]]
- * slice(x, [0, -1]);        // last column, shape [3, 1]
+ * assertEquals(await slice(x, [1, 0], [3, 2]).toArray(), [[4, 5], [8, 9]]);
+ * assertEquals(await slice(x, [0, -1]).toArray(), [[3], [7], [11]]); // the last column
  * ```
  */
 export function slice(
@@ -82,7 +83,8 @@ export function slice(
  * @example
  * ```ts
  * import { arange, sliceAxis } from "../../mod.ts";
- * sliceAxis(arange(10), 0, 2, 5); // [2, 3, 4]
+ * import { assertEquals } from "../../testing/assert.ts";
+ * assertEquals(await sliceAxis(arange(10), 0, 2, 5).toArray(), [2, 3, 4]);
  * ```
  */
 export function sliceAxis(x: Tensor, axis: number, start: number, end?: number): Tensor {
@@ -100,7 +102,8 @@ export function sliceAxis(x: Tensor, axis: number, start: number, end?: number):
  * @example
  * ```ts
  * import { pad, tensor } from "../../mod.ts";
- * pad(tensor([1, 2]), [[1, 2]]); // [0, 1, 2, 0, 0]
+ * import { assertEquals } from "../../testing/assert.ts";
+ * assertEquals(await pad(tensor([1, 2]), [[1, 2]]).toArray(), [0, 1, 2, 0, 0]);
  * ```
  */
 export function pad(x: Tensor, widths: readonly (readonly [number, number])[]): Tensor {
@@ -140,7 +143,8 @@ export const concatRule: Rule<"concat"> = defineRule("concat", {
  * @example
  * ```ts
  * import { concat, tensor } from "../../mod.ts";
- * concat([tensor([1, 2]), tensor([3])]); // [1, 2, 3]
+ * import { assertEquals } from "../../testing/assert.ts";
+ * assertEquals(await concat([tensor([1, 2]), tensor([3])]).toArray(), [1, 2, 3]);
  * ```
  */
 export function concat(xs: readonly Tensor[], axis = 0): Tensor {

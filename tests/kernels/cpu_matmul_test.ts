@@ -17,10 +17,11 @@ import {
   tensorArb,
   unravel,
 } from "./cpu_naive.ts";
+import { blasLibrary, requires } from "../requires.ts";
 
 const fallback = createCpuBackend({ blas: false });
 const blas = createCpuBackend();
-const noBlas = blas.blasLibrary === null;
+const blasRequirement = blasLibrary();
 
 interface MatmulCase {
   a: Host;
@@ -94,9 +95,8 @@ Deno.test("matmul fallback: i32 is exact", () => {
   }));
 });
 
-Deno.test({
+requires(blasRequirement, {
   name: "matmul BLAS: agrees with the naive reference and the fallback",
-  ignore: noBlas,
   fn() {
     for (const dtype of FLOAT_DTYPES) {
       const tol = dtype === "f32" ? { rtol: 1e-5, atol: 1e-5 } : { rtol: 1e-12, atol: 1e-12 };
@@ -109,9 +109,8 @@ Deno.test({
   },
 });
 
-Deno.test({
+requires(blasRequirement, {
   name: "matmul BLAS vs fallback: sizes that cross the fallback's cache blocks",
-  ignore: noBlas,
   fn() {
     // Expensive: each run is a few million multiply-adds, so 4 transpose combinations only.
     for (const dtype of FLOAT_DTYPES) {
@@ -135,8 +134,14 @@ Deno.test({
   },
 });
 
-Deno.test("matmul: info names BLAS when it opened", () => {
+Deno.test("matmul: info says when BLAS is absent", () => {
   assertEquals(fallback.info(), "cpu (BLAS: none, TypeScript matmul)");
   assertEquals(fallback.blasLibrary, null);
-  if (!noBlas) assertEquals(blas.info(), `cpu (BLAS: ${blas.blasLibrary})`);
+});
+
+requires(blasRequirement, {
+  name: "matmul: info names BLAS when it opened",
+  fn() {
+    assertEquals(blas.info(), `cpu (BLAS: ${blas.blasLibrary})`);
+  },
 });

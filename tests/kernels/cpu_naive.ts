@@ -83,11 +83,20 @@ export function runPrim<P extends CorePrim>(
   return result;
 }
 
-/** A small shape: rank `minRank..maxRank` (default 0..4), each dim `minDim..maxDim` (1..4). */
+/**
+ * A small shape: rank `minRank..maxRank` (default 0..4), each dim `minDim..maxDim` (1..4). Without
+ * an explicit `minDim`, one shape in five may have size-0 axes (NumPy's empty tensors), so every
+ * property over these shapes covers empty inputs too.
+ */
 export function shapeArb(
   opts: { minRank?: number; maxRank?: number; minDim?: number; maxDim?: number } = {},
 ): fc.Arbitrary<number[]> {
-  return toolkitShapeArb({ minRank: 0, maxRank: 4, minDim: 1, maxDim: 4, ...opts });
+  const bounds = { minRank: 0, maxRank: 4, minDim: 1, maxDim: 4, ...opts };
+  if (opts.minDim !== undefined) return toolkitShapeArb(bounds);
+  return fc.oneof(
+    { weight: 4, arbitrary: toolkitShapeArb(bounds) },
+    { weight: 1, arbitrary: toolkitShapeArb({ ...bounds, minDim: 0 }) },
+  );
 }
 
 /** A symmetric range `[-r, r]`, or explicit bounds (default `[-10, 10]`). */
@@ -128,11 +137,14 @@ export function broadcastableArb(out: readonly number[]): fc.Arbitrary<number[]>
   ).map(([drop, ones]) => out.slice(drop).map((d, i) => (ones[drop + i] ? 1 : d)));
 }
 
-/** Fails with the index and both values unless every element is within `atol + rtol*|e|`. */
+/**
+ * Fails with the index and both values unless every element is within `atol + rtol*|e|`.
+ * NaN matches NaN only with `equalNan: true` (a test that expects NaN says so).
+ */
 export function assertAllClose(
   actual: readonly number[],
   expected: readonly number[],
-  opts: { rtol?: number; atol?: number } = {},
+  opts: { rtol?: number; atol?: number; equalNan?: boolean } = {},
 ): void {
   if (actual.length !== expected.length) {
     throw new Error(`length ${actual.length} !== expected ${expected.length}`);
@@ -140,7 +152,8 @@ export function assertAllClose(
   const rtol = opts.rtol ?? 0, atol = opts.atol ?? 0;
   for (let i = 0; i < actual.length; i++) {
     const a = actual[i], e = expected[i];
-    if (Object.is(a, e) || (Number.isNaN(a) && Number.isNaN(e))) continue;
+    if (Number.isNaN(a) && Number.isNaN(e) && opts.equalNan) continue;
+    if (a === e) continue; // equal values, infinities included (NaN !== NaN)
     if (!(Math.abs(a - e) <= atol + rtol * Math.abs(e))) {
       throw new Error(`element ${i}: got ${a}, expected ${e} (rtol ${rtol}, atol ${atol})`);
     }

@@ -57,7 +57,11 @@ Deno.test("reduceSum: any axes subset matches the naive sum (f32, f64, i32)", ()
 
 Deno.test("reduceMax: any axes subset matches the naive max (f32, f64, i32)", () => {
   for (const dtype of [...FLOAT_DTYPES, "i32"] as const) {
-    fc.assert(fc.property(reduceCase(dtype), ([x, axes]) => {
+    // A max over an empty axis has no value (NumPy raises; nugrad's `max` op throws before the
+    // primitive runs, see tests/core/empty_test.ts), so the kernel is not asked for one: empty
+    // tensors appear here only with their size-0 axes kept.
+    const nonEmptyAxes = reduceCase(dtype).filter(([x, axes]) => axes.every((a) => x.shape[a] > 0));
+    fc.assert(fc.property(nonEmptyAxes, ([x, axes]) => {
       const want = naiveReduce(x, axes, -Infinity, Math.max);
       const got = runPrim(cpu, "reduceMax", [x], { axes }, { shape: want.shape, dtype });
       assertAllClose(got, want.data); // exact, except that -0 and 0 tie

@@ -118,3 +118,29 @@ gpuTest("webgpu jitted Adam step and normalizeAlong match the CPU (f32)", async 
     }
   }));
 });
+
+Deno.test("compiled Adam + learning rate (CPU, f32) equals the eager chain at every step count", async () => {
+  // The compiled step is generated from the chain itself (no second implementation): it keeps
+  // f64 intermediates, so it may differ from the eager chain's per-op f32 rounding by an ulp or
+  // so, never more; the bias corrections 1 - b^t, sqrt(c2) / c1 are checked at every count 1..60.
+  const cpu = nu.cpuBackend();
+  const f32 = (xs: number[]) => nu.tensor(xs, { dtype: "f32", backend: cpu });
+  const p = [0.3, -1.7, 0.01, 2], g = [0.5, -0.25, 1e-3, -2];
+  const m = [0.1, -0.2, 0.3, -0.4], v = [0.01, 0.2, 1e-6, 0.5];
+  for (const b2 of [0.95, 0.99, 0.999]) {
+    const opts = { b1: 0.9, b2, eps: 1e-8 };
+    const chain = nu.optim.chain(nu.optim.scaleByAdam(opts), nu.optim.scaleByLearningRate(0.01));
+    const step = (params: { w: nu.Tensor }, grads: { w: nu.Tensor }, state: unknown[]) =>
+      nu.optim.applyUpdates(params, chain.update(grads, state, params)[0]).w;
+    const compiled = nu.jit(step);
+    for (let t = 1; t <= 60; t++) {
+      using _ = nu.scope();
+      const count = nu.tensor(t - 1, { backend: cpu });
+      const state = () => [{ count, mu: { w: f32(m) }, nu: { w: f32(v) } }, { count }];
+      const want = await step({ w: f32(p) }, { w: f32(g) }, state()).data();
+      const got = await compiled({ w: f32(p) }, { w: f32(g) }, state()).data();
+      want.forEach((x: number, i: number) => assertClose(got[i], x, { rtol: 3e-7, atol: 0 }));
+    }
+    assertTrue(compiled.traces === 1, `one trace for 60 step counts, got ${compiled.traces}`);
+  }
+});

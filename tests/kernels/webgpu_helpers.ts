@@ -1,6 +1,6 @@
 /**
  * Helpers for the WebGPU backend tests: one shared backend per test file,
- * adapter detection (fail under `CI`, ignore with a notice elsewhere),
+ * adapter detection through `tests/requires.ts` (fail under `CI`, ignore with a notice elsewhere),
  * arbitraries for shapes and values, and a runner comparing a primitive's
  * WebGPU result with the CPU backend's.
  *
@@ -10,42 +10,24 @@ import type { CorePrim, CorePrimParams } from "../../core/bind.ts";
 import { runOn } from "./run_on.ts";
 import type { DataArray, DType } from "../../kernels/backend.ts";
 import { createCpuBackend } from "../../kernels/cpu/backend.ts";
-import {
-  createWebGpuBackend,
-  probeAdapter,
-  type WebGpuBackend,
-} from "../../kernels/webgpu/backend.ts";
+import { createWebGpuBackend, type WebGpuBackend } from "../../kernels/webgpu/backend.ts";
+import { requires, webgpuAdapter } from "../requires.ts";
 import { type Host as HostTensor, numel, typed } from "./cpu_naive.ts";
 
-const found = await probeAdapter();
-const inCI = Deno.env.get("CI") !== undefined;
-/** True when the WebGPU tests cannot run here and are skipped. */
-export const skipGpu = found === null && !inCI;
-if (skipGpu) {
-  console.warn(
-    "NOTICE: no WebGPU adapter found; the webgpu tests are ignored " +
-      "(try DENO_WEBGPU_BACKEND=vulkan with Mesa's lavapipe installed).",
-  );
-}
+/** Whether this machine has a WebGPU adapter (see `tests/requires.ts`). */
+export const gpuRequirement = await webgpuAdapter();
 
 let shared: Promise<WebGpuBackend> | null = null;
 
 /** The shared backend of this test file. */
 export function gpu(): Promise<WebGpuBackend> {
-  if (!found) {
-    throw new Error(
-      "webgpu tests: no WebGPU adapter found and CI is set, so the WebGPU tests fail " +
-        "(install Mesa's Vulkan lavapipe and set DENO_WEBGPU_BACKEND=vulkan)",
-    );
-  }
   return shared ??= createWebGpuBackend();
 }
 
-/** A Deno test that needs the WebGPU backend. */
+/** A Deno test that needs the WebGPU backend (skipped, or failed under CI, without an adapter). */
 export function gpuTest(name: string, fn: (g: WebGpuBackend) => Promise<void>): void {
-  Deno.test({
+  requires(gpuRequirement, {
     name,
-    ignore: skipGpu,
     sanitizeOps: false,
     sanitizeResources: false,
     fn: async () => await fn(await gpu()),
@@ -60,11 +42,14 @@ export type { Host as HostTensor } from "./cpu_naive.ts";
 
 export { broadcastableArb, numel, shapeArb, tensorArb, typed, valueArb } from "./cpu_naive.ts";
 
-/** Fails naming the index and values unless each element is within `atol + rtol*|e|`. */
+/**
+ * Fails naming the index and values unless each element is within `atol + rtol*|e|`.
+ * NaN matches NaN only with `equalNan: true` (a test that expects NaN says so).
+ */
 export function assertAllClose(
   actual: ArrayLike<number>,
   expected: ArrayLike<number>,
-  opts: { rtol?: number; atol?: number; what?: string } = {},
+  opts: { rtol?: number; atol?: number; what?: string; equalNan?: boolean } = {},
 ): void {
   const what = opts.what ? `${opts.what}: ` : "";
   if (actual.length !== expected.length) {
@@ -73,7 +58,8 @@ export function assertAllClose(
   const rtol = opts.rtol ?? 0, atol = opts.atol ?? 0;
   for (let i = 0; i < actual.length; i++) {
     const a = actual[i], e = expected[i];
-    if (Object.is(a, e) || a === e || (Number.isNaN(a) && Number.isNaN(e))) continue;
+    if (Number.isNaN(a) && Number.isNaN(e) && opts.equalNan) continue;
+    if (a === e) continue;
     if (!(Math.abs(a - e) <= atol + rtol * Math.abs(e))) {
       throw new Error(`${what}element ${i}: webgpu ${a}, cpu ${e} (rtol ${rtol}, atol ${atol})`);
     }
@@ -90,7 +76,7 @@ export async function compareWithCpu<P extends CorePrim>(
   inputs: readonly HostTensor[],
   params: CorePrimParams[P],
   out: { shape: number[]; dtype: DType },
-  tol: { rtol?: number; atol?: number } = { rtol: 1e-5, atol: 1e-5 },
+  tol: { rtol?: number; atol?: number; equalNan?: boolean } = { rtol: 1e-5, atol: 1e-5 },
 ): Promise<DataArray> {
   const n = numel(out.shape);
   const cpuBufs = inputs.map((x) => cpu.upload(typed(x.data, x.dtype), x.dtype));
@@ -118,5 +104,27 @@ export async function compareWithCpu<P extends CorePrim>(
     inputs.map((x) => `[${x.shape}]:${x.dtype}`).join(", ")
   } -> [${out.shape}]`;
   assertAllClose(got, want, { ...tol, what });
+  return got;
+}
+
+/** Upload `inputs`, run `prim` on the WebGPU backend, read the result back, release everything. */
+export async function runGpu<P extends CorePrim>(
+  g: WebGpuBackend,
+  prim: P,
+  inputs: readonly HostTensor[],
+  params: CorePrimParams[P],
+  out: { shape: number[]; dtype: DType },
+): Promise<number[]> {
+  const bufs = inputs.map((x) => g.upload(typed(x.data, x.dtype), x.dtype));
+  const y = runOn(
+    g,
+    prim,
+    inputs.map((x, i) => ({ buffer: bufs[i], shape: x.shape, dtype: x.dtype })),
+    params,
+    out,
+  );
+  for (const b of bufs) g.release(b);
+  const got = Array.from(await g.read(y, out.dtype, numel(out.shape)));
+  g.release(y);
   return got;
 }

@@ -3,7 +3,8 @@ import { runOn } from "./run_on.ts";
 import type { BackendBuffer } from "../../kernels/backend.ts";
 import { createWebGpuBackend } from "../../kernels/webgpu/backend.ts";
 import { assertEquals, assertRejects, assertThrows, assertTrue } from "../../testing/assert.ts";
-import { gpuTest, skipGpu } from "./webgpu_helpers.ts";
+import { gpuRequirement, gpuTest } from "./webgpu_helpers.ts";
+import { requires } from "../requires.ts";
 
 const f32 = "f32" as const;
 
@@ -121,9 +122,8 @@ gpuTest("webgpu read: concurrent reads each get their own data", async (g) => {
   assertThrows(() => g.release(bufs[0]), "after release");
 });
 
-Deno.test({
+requires(gpuRequirement, {
   name: "webgpu device lost: every later call throws a clear error",
-  ignore: skipGpu,
   sanitizeOps: false,
   sanitizeResources: false,
   fn: async () => {

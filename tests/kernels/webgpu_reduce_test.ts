@@ -27,13 +27,20 @@ const reduceCase = fc.tuple(reduceShape, fc.constantFrom<DType>("f32", "i32")).c
 for (const prim of ["reduceSum", "reduceMax"] as const) {
   gpuTest(`webgpu ${prim}: any axes, both paths, f32 and i32 match the CPU`, async (g) => {
     await fc.assert(
-      fc.asyncProperty(reduceCase, async ([x, axes]) => {
-        const shape = x.shape.map((d, i) => (axes.includes(i) ? 1 : d));
-        await compareWithCpu(g, prim, [x], { axes }, { shape, dtype: x.dtype }, {
-          rtol: 1e-5,
-          atol: 1e-4,
-        });
-      }),
+      // reduceMax over an empty axis has no value (the `max` op throws before it runs; the
+      // backends' placeholders differ: i32 0 on the CPU, INT_MIN on WebGPU): not asked for.
+      fc.asyncProperty(
+        prim === "reduceMax"
+          ? reduceCase.filter(([x, axes]) => axes.every((a) => x.shape[a] > 0))
+          : reduceCase,
+        async ([x, axes]) => {
+          const shape = x.shape.map((d, i) => (axes.includes(i) ? 1 : d));
+          await compareWithCpu(g, prim, [x], { axes }, { shape, dtype: x.dtype }, {
+            rtol: 1e-5,
+            atol: 1e-4,
+          });
+        },
+      ),
     );
   });
 }

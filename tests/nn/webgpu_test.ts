@@ -9,23 +9,14 @@ import {
   treePaths,
   valueAndGrad,
 } from "../../core/mod.ts";
-import { createWebGpuBackend, probeAdapter } from "../../kernels/webgpu/backend.ts";
+import { createWebGpuBackend } from "../../kernels/webgpu/backend.ts";
+import { requires, webgpuAdapter } from "../requires.ts";
 import { nugpt } from "../../param/mod.ts";
 import { modelConfig, ngptModel, type NgptParams } from "../../nn/mod.ts";
 import { disposeTree } from "./helpers.ts";
 
-const found = await probeAdapter();
-const skip = found === null && Deno.env.get("CI") === undefined;
-if (skip) {
-  console.warn(
-    "NOTICE: no WebGPU adapter; tests/nn/webgpu_test.ts is ignored " +
-      "(try DENO_WEBGPU_BACKEND=vulkan with Mesa's lavapipe installed).",
-  );
-}
-
-Deno.test({
+requires(await webgpuAdapter(), {
   name: "the same forward and backward on the CPU and WebGPU backends agree",
-  ignore: skip,
   sanitizeOps: false,
   sanitizeResources: false,
   fn: async () => {

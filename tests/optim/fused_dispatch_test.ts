@@ -6,7 +6,8 @@
 import * as nu from "../../mod.ts";
 import type { WebGpuBackend } from "../../kernels/webgpu/backend.ts";
 import { assertTrue } from "../../testing/assert.ts";
-import { skipGpu } from "../kernels/webgpu_helpers.ts";
+import { gpuRequirement } from "../kernels/webgpu_helpers.ts";
+import { requires } from "../requires.ts";
 
 async function count(jit: boolean): Promise<number> {
   const backend = await nu.useBackend("webgpu") as WebGpuBackend;
@@ -32,9 +33,8 @@ async function count(jit: boolean): Promise<number> {
   return dispatches;
 }
 
-Deno.test({
+requires(gpuRequirement, {
   name: "webgpu: a compiled nGPT step (width 64) records at most 150 dispatches",
-  ignore: skipGpu,
   sanitizeResources: false,
   sanitizeOps: false,
   fn: async () => {

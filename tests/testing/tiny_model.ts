@@ -6,9 +6,10 @@
  * ```ts
  * import { key } from "../../mod.ts";
  * import { tinyBatch, tinyMlp } from "./tiny_model.ts";
+ * import { assertEquals } from "../../testing/assert.ts";
  * const dims = { width: 8, depth: 1, steps: 1, baseWidth: 8, baseDepth: 1, baseSteps: 1 };
  * const model = tinyMlp(8, { key: key(0), dims });
- * console.log(model.loss(model.params, tinyBatch()).shape); // []
+ * assertEquals(model.loss(model.params, tinyBatch()).shape, []);
  * ```
  *
  * @module

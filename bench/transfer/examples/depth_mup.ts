@@ -8,7 +8,8 @@
  * @example
  * ```ts
  * import { nugptDepthMup } from "./depth_mup.ts";
- * console.log(nugptDepthMup.name); // "nugpt+depthMup"
+ * import { assertEquals } from "../../../testing/assert.ts";
+ * assertEquals(nugptDepthMup.name, "nugpt+depthMup");
  * ```
  *
  * @module

@@ -8,7 +8,8 @@
  * @example
  * ```ts
  * import { nugptNoHorizon } from "./no_horizon.ts";
- * console.log(nugptNoHorizon.name); // "nugpt-no-horizon"
+ * import { assertEquals } from "../../../testing/assert.ts";
+ * assertEquals(nugptNoHorizon.name, "nugpt-no-horizon");
  * ```
  *
  * @module
