@@ -45,12 +45,12 @@ import {
   treePaths,
 } from "../core/mod.ts";
 import { decodeState, encodeState } from "../optim/state.ts";
-import { type Dims, type Parameterization, rescalerMetadata } from "../param/mod.ts";
-import type { RescalerMetadata } from "../param/mod.ts";
+import type { Dims, Parameterization } from "../param/mod.ts";
 import { type ModelConfig, validateConfig } from "./config.ts";
 import { decodeSafetensors, encodeSafetensors, type StoredTensor } from "./checkpoint_format.ts";
 import { checkRescalers, writeAtomic } from "./checkpoint_io.ts";
-import { type NgptParams, parameterShapes } from "./params.ts";
+import type { NgptParams } from "./params.ts";
+import { parameterShapes, type RescalerMetadata, rescalerMetadata } from "./spec.ts";
 import { defaultDims } from "./rescalers.ts";
 
 /** Tensor names of the optimizer state start with this prefix. */

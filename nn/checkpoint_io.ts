@@ -12,10 +12,7 @@
  *
  * @module
  */
-import type { RescalerMetadata } from "../param/mod.ts";
-
-/** The rescalers recorded in checkpoint metadata, in order. */
-export const RESCALER_KEYS = ["alphaA", "alphaM", "sqk", "su", "sv", "sz"] as const;
+import { RESCALER_KEYS, type RescalerMetadata } from "./spec.ts";
 
 function splitPath(path: string): [string, string] {
   const cut = Math.max(path.lastIndexOf("/"), path.lastIndexOf("\\"));

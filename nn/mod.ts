@@ -22,14 +22,24 @@ export {
   type ModelConfigInput,
   validateConfig,
 } from "./config.ts";
+export type { AttentionParams, BlockParams, MlpParams, NgptParams } from "./params.ts";
 export {
-  type AttentionParams,
-  type BlockParams,
-  type MlpParams,
-  type NgptParams,
+  axisTree,
+  PARAMETERS,
+  parameterNames,
   parameterShapes,
-  projectParams,
-} from "./params.ts";
+  type ParameterSpec,
+  parameterSpec,
+  RESCALER_KEYS,
+  type RescalerConstants,
+  type RescalerKey,
+  type RescalerMetadata,
+  rescalerMetadata,
+  roleOf,
+  roleTree,
+  settingsFor,
+  sphereAxisOf,
+} from "./spec.ts";
 export { defaultDims, type RescalerFactors, rescalerFactors, UNIT_FACTORS } from "./rescalers.ts";
 export { init, type InitOptions } from "./init.ts";
 export { applyRope, type RopeOptions, type RopeTables, ropeTables } from "./rope.ts";
@@ -37,8 +47,12 @@ export { attention, type AttentionOptions, causalMask } from "./attention.ts";
 export { mlp, type MlpOptions } from "./mlp.ts";
 export { block, type BlockOptions, normLerp } from "./block.ts";
 export { apply, type ApplyOptions, type Batch, hiddenStates, loss, splitBatch } from "./model.ts";
-export { type NgptModel, ngptModel, type NgptModelOptions } from "./ngpt.ts";
-export { sphereAxisOf } from "./layout.ts";
+export {
+  type ModelOptimizerOptions,
+  type NgptModel,
+  ngptModel,
+  type NgptModelOptions,
+} from "./ngpt.ts";
 export {
   evaluate,
   train,

@@ -21,10 +21,9 @@ import {
   sliceAxis,
   Tensor,
   tidy,
-  treeLeaves,
   valueAndGrad,
 } from "../core/mod.ts";
-import { optimizerFor } from "../optim/mod.ts";
+import { disposeReplaced } from "../optim/mod.ts";
 import type { NgptModel } from "./ngpt.ts";
 import type { NgptParams } from "./params.ts";
 
@@ -175,7 +174,7 @@ export async function train(model: NgptModel, opts: TrainOptions): Promise<Train
   const margin = opts.divergenceMargin ?? 1.0;
   const evalOpts = { chunk: opts.evalBatch ?? 64, backend };
   const initial = opts.params ?? model.init(opts.key ?? makeKey(0), { backend });
-  const opt = optimizerFor(model.parameterization, model.dims, {
+  const opt = model.optimizer({
     lr: opts.lr,
     steps: opts.steps,
     params: initial,
@@ -258,16 +257,6 @@ export async function train(model: NgptModel, opts: TrainOptions): Promise<Train
     disposeReplaced(state, []);
     if (!opts.returnParams && params !== initial) disposeReplaced(params, []);
     if (!opts.params && params !== initial) disposeReplaced(initial, []);
-  }
-}
-
-/** Dispose the tensors of `old` that do not also appear in `next`. */
-function disposeReplaced(old: unknown, next: unknown): void {
-  const keep = new Set(treeLeaves(next));
-  for (const leaf of treeLeaves(old)) {
-    if (leaf !== null && typeof leaf === "object" && "dispose" in leaf && !keep.has(leaf)) {
-      (leaf as Tensor).dispose();
-    }
   }
 }
 

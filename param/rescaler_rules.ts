@@ -15,7 +15,7 @@
  * @module
  */
 import { multipliers } from "./dims.ts";
-import type { Rule } from "./parameterization.ts";
+import type { SettingsRule } from "./parameterization.ts";
 import type { RescalerRole } from "./roles.ts";
 import {
   checkDimsValue,
@@ -31,7 +31,7 @@ function initPowerRule(
   roles: Roles,
   exponent: number,
   pick: (m: { mw: number; mL: number; mT: number }) => number,
-): Rule {
+): SettingsRule {
   const set = roleSet(roles, op, true);
   checkFinite(exponent, "exponent", op);
   return (settings, query) =>
@@ -59,7 +59,7 @@ function initPowerRule(
 export function initWidthExponent(
   roles: RescalerRole | readonly RescalerRole[],
   exponent: number,
-): Rule {
+): SettingsRule {
   return initPowerRule("initWidthExponent", roles, exponent, (m) => m.mw);
 }
 
@@ -79,7 +79,7 @@ export function initWidthExponent(
 export function initDepthExponent(
   roles: RescalerRole | readonly RescalerRole[],
   exponent: number,
-): Rule {
+): SettingsRule {
   return initPowerRule("initDepthExponent", roles, exponent, (m) => m.mL);
 }
 
@@ -96,7 +96,7 @@ export function initDepthExponent(
  * assertTrue(p({ role: "alpha", dims }).init === 0.5);
  * ```
  */
-export function alphaInitDepth(exponent: number): Rule {
+export function alphaInitDepth(exponent: number): SettingsRule {
   return initPowerRule("alphaInitDepth", "alpha", exponent, (m) => m.mL);
 }
 
@@ -105,7 +105,7 @@ function setRescalerField(
   field: "init" | "scale",
   roles: RescalerRole | readonly RescalerRole[],
   value: DimsValue,
-): Rule {
+): SettingsRule {
   const set = roleSet(roles, op, true);
   checkDimsValue(value, field, op);
   return (settings, query) =>
@@ -128,7 +128,7 @@ function setRescalerField(
 export function rescalerScale(
   roles: RescalerRole | readonly RescalerRole[],
   scale: DimsValue,
-): Rule {
+): SettingsRule {
   return setRescalerField("rescalerScale", "scale", roles, scale);
 }
 
@@ -145,6 +145,6 @@ export function rescalerScale(
  * assertTrue(p({ role: "alpha", dims }).init === 0.05);
  * ```
  */
-export function rescalerInit(roles: RescalerRole | readonly RescalerRole[], init: DimsValue): Rule {
+export function rescalerInit(roles: RescalerRole | readonly RescalerRole[], init: DimsValue): SettingsRule {
   return setRescalerField("rescalerInit", "init", roles, init);
 }
