@@ -25,8 +25,8 @@ export {
 export type { AttentionParams, BlockParams, MlpParams, NgptParams } from "./params.ts";
 export {
   axisTree,
-  PARAMETERS,
   parameterNames,
+  PARAMETERS,
   parameterShapes,
   type ParameterSpec,
   parameterSpec,

@@ -60,29 +60,31 @@ const vector = (pattern: string, length: (c: ModelConfig) => number, role: Resca
  * assertEquals([sqk.shape(config), sqk.role, sqk.rescaler], [[4, 16], "sqk", "sqk"]);
  * ```
  */
-export const PARAMETERS: readonly ParameterSpec[] = Object.freeze([
-  { pattern: "embed", shape: (c) => [c.vocab, d(c)], role: "input", sphereAxis: -1 },
-  matrix("blocks.{l}.attn.q", d, -1),
-  matrix("blocks.{l}.attn.k", d, -1),
-  matrix("blocks.{l}.attn.v", d, -1),
-  matrix("blocks.{l}.attn.o", d, 0),
-  {
-    pattern: "blocks.{l}.attn.sqk",
-    shape: (c) => [c.heads, c.width / c.heads],
-    role: "sqk",
-    sphereAxis: null,
-    rescaler: "sqk",
-  },
-  vector("blocks.{l}.alphaA", d, "alpha"),
-  matrix("blocks.{l}.mlp.up", (c) => c.mlpWidth, -1),
-  matrix("blocks.{l}.mlp.gate", (c) => c.mlpWidth, -1),
-  { ...matrix("blocks.{l}.mlp.down", d, 0), shape: (c) => [d(c), c.mlpWidth] },
-  vector("blocks.{l}.mlp.su", (c) => c.mlpWidth, "su"),
-  vector("blocks.{l}.mlp.sv", (c) => c.mlpWidth, "sv"),
-  vector("blocks.{l}.alphaM", d, "alpha"),
-  { pattern: "unembed", shape: (c) => [c.vocab, d(c)], role: "output", sphereAxis: -1 },
-  vector("sz", (c) => c.vocab, "sz"),
-] satisfies ParameterSpec[]);
+export const PARAMETERS: readonly ParameterSpec[] = Object.freeze(
+  [
+    { pattern: "embed", shape: (c) => [c.vocab, d(c)], role: "input", sphereAxis: -1 },
+    matrix("blocks.{l}.attn.q", d, -1),
+    matrix("blocks.{l}.attn.k", d, -1),
+    matrix("blocks.{l}.attn.v", d, -1),
+    matrix("blocks.{l}.attn.o", d, 0),
+    {
+      pattern: "blocks.{l}.attn.sqk",
+      shape: (c) => [c.heads, c.width / c.heads],
+      role: "sqk",
+      sphereAxis: null,
+      rescaler: "sqk",
+    },
+    vector("blocks.{l}.alphaA", d, "alpha"),
+    matrix("blocks.{l}.mlp.up", (c) => c.mlpWidth, -1),
+    matrix("blocks.{l}.mlp.gate", (c) => c.mlpWidth, -1),
+    { ...matrix("blocks.{l}.mlp.down", d, 0), shape: (c) => [d(c), c.mlpWidth] },
+    vector("blocks.{l}.mlp.su", (c) => c.mlpWidth, "su"),
+    vector("blocks.{l}.mlp.sv", (c) => c.mlpWidth, "sv"),
+    vector("blocks.{l}.alphaM", d, "alpha"),
+    { pattern: "unembed", shape: (c) => [c.vocab, d(c)], role: "output", sphereAxis: -1 },
+    vector("sz", (c) => c.vocab, "sz"),
+  ] satisfies ParameterSpec[],
+);
 
 const BLOCK = "blocks.{l}.";
 const firstBlockRow = PARAMETERS.findIndex((row) => row.pattern.startsWith(BLOCK));

@@ -38,8 +38,8 @@ export {
   parameterization,
   plain,
   type Query,
-  type SettingsRule,
   type Settings,
+  type SettingsRule,
 } from "./parameterization.ts";
 export {
   chainRules,

@@ -196,7 +196,11 @@ export const identityRule: SettingsRule = (settings) => settings;
  * assertTrue(p({ role: "hidden", dims }).lr === 0.125);
  * ```
  */
-export function compose(name: string, base: Parameterization, ...rules: SettingsRule[]): Parameterization {
+export function compose(
+  name: string,
+  base: Parameterization,
+  ...rules: SettingsRule[]
+): Parameterization {
   if (typeof base !== "function") {
     throw new Error(`compose: base of ${JSON.stringify(name)} must be a parameterization`);
   }

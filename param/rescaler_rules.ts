@@ -145,6 +145,9 @@ export function rescalerScale(
  * assertTrue(p({ role: "alpha", dims }).init === 0.05);
  * ```
  */
-export function rescalerInit(roles: RescalerRole | readonly RescalerRole[], init: DimsValue): SettingsRule {
+export function rescalerInit(
+  roles: RescalerRole | readonly RescalerRole[],
+  init: DimsValue,
+): SettingsRule {
   return setRescalerField("rescalerInit", "init", roles, init);
 }

@@ -10,9 +10,9 @@ import { skipGpu } from "../kernels/webgpu_helpers.ts";
 async function count(fused: boolean): Promise<{ step: number; optimizer: number }> {
   const backend = await nu.useBackend("webgpu") as WebGpuBackend;
   const config = nu.nn.modelConfig({ vocab: 64, width: 64, depth: 2, seqLen: 8, headSize: 32 });
-  const model = nu.nn.ngptModel(config, { parameterization: nu.param.nugpt() });
+  const model = nu.nn.ngptModel(config, { parameterization: nu.param.nugpt });
   let params = model.init(nu.key(0));
-  const opt = nu.optim.optimizerFor(model.parameterization, model.dims, {
+  const opt = model.optimizer({
     lr: 2 ** -7,
     params,
     fused,

@@ -9,7 +9,8 @@ import { optimizerFor } from "../../optim/optimizer_for.ts";
 import { disposeReplaced } from "../../optim/transform.ts";
 import { decodeState, encodeState } from "../../optim/state.ts";
 import { nugpt } from "../../param/mod.ts";
-import { parameterShapes } from "../../nn/params.ts";
+import { parameterShapes } from "../../nn/spec.ts";
+import { withRoles } from "./helpers.ts";
 import { assertClose, assertEquals } from "../../testing/assert.ts";
 
 const CONFIG = { vocab: 5, width: 4, heads: 2, depth: 2, mlpWidth: 8, seqLen: 4 };
@@ -29,7 +30,7 @@ function tree(seed: number): any {
 
 async function run(fused: boolean, clip?: number) {
   let params = tree(1);
-  const opt = optimizerFor(nugpt(), DIMS, { lr: 0.05, params, fused, clip });
+  const opt = optimizerFor(nugpt, DIMS, withRoles({ lr: 0.05, params, fused, clip }));
   params = opt.project(params);
   let state = opt.init(params);
   for (let i = 0; i < 5; i++) {
@@ -66,8 +67,8 @@ for (const clip of [undefined, 0.5]) {
 
 Deno.test("optimizerFor fused step resumes an encoded chain state, and memory is flat", () => {
   let params = tree(2);
-  const chainOpt = optimizerFor(nugpt(), DIMS, { lr: 0.05, params, fused: false });
-  const opt = optimizerFor(nugpt(), DIMS, { lr: 0.05, params });
+  const chainOpt = optimizerFor(nugpt, DIMS, withRoles({ lr: 0.05, params, fused: false }));
+  const opt = optimizerFor(nugpt, DIMS, withRoles({ lr: 0.05, params }));
   let state = chainOpt.init(params);
   const grads = tree(3);
   [params, state] = nu.tidy(() => chainOpt.step(params, grads, state));

@@ -183,7 +183,10 @@ Deno.test("rule factories reject bad roles and values, naming them", () => {
   assertThrows(() => setSettings("input", { init: 1 }), ["setSettings", "input", "not a rescaler"]);
   assertThrows(() => setSettings("sz", { lrr: 1 } as never), ["setSettings", '"lrr"']);
   assertThrows(() => compose("c", plain, 3 as unknown as SettingsRule), ["compose", "rule 0"]);
-  assertThrows(() => chainRules(identityRule, null as unknown as SettingsRule), ["chainRules", "rule 1"]);
+  assertThrows(() => chainRules(identityRule, null as unknown as SettingsRule), [
+    "chainRules",
+    "rule 1",
+  ]);
   assertThrows(() => parameterization("", () => ({ lr: 1 })), ["parameterization", "name"]);
 });
 
