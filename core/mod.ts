@@ -85,7 +85,6 @@ export {
   adamUpdate,
   type AdamUpdateInputs,
   type AdamUpdateOptions,
-  normalizeAlong,
 } from "./ops/optimizer_kernels.ts";
 export { crossEntropy } from "./ops/losses.ts";
 export { customVjp, grad, type GradOptions, valueAndGrad, vjp, type VjpFunction } from "./grad.ts";
