@@ -16,7 +16,13 @@
  * @module
  */
 import { treeMapWithPath } from "../core/mod.ts";
-import type { Dims, Parameterization, RescalerRole, Role, Settings } from "../param/mod.ts";
+import {
+  type Dims,
+  isRescaler,
+  type Parameterization,
+  type Role,
+  type Settings,
+} from "../param/mod.ts";
 import type { ModelConfig } from "./config.ts";
 
 /** One row of {@linkcode PARAMETERS}. */
@@ -36,19 +42,31 @@ export interface ParameterSpec {
 /** The rescalers' keys (spec section 3): αA, αM, sqk, su, sv, sz. */
 export type RescalerKey = "alphaA" | "alphaM" | "sqk" | "su" | "sv" | "sz";
 
-const d = (c: ModelConfig) => c.width;
-const matrix = (pattern: string, rows: (c: ModelConfig) => number, sphereAxis: -1 | 0) =>
-  ({ pattern, shape: (c: ModelConfig) => [rows(c), d(c)], role: "hidden", sphereAxis }) as const;
-const vector = (pattern: string, length: (c: ModelConfig) => number, role: RescalerRole) => ({
-  pattern,
-  shape: (c: ModelConfig) => [length(c)],
-  role,
-  sphereAxis: null,
-  rescaler: pattern.split(".").at(-1) as RescalerKey,
-});
+/** The spec's listing: name, shape in the spec's letters, role, sphere axis. */
+const LISTING: readonly [string, string, Role, -1 | 0 | null][] = [
+  ["embed", "V d", "input", -1],
+  ["blocks.{l}.attn.q", "d d", "hidden", -1],
+  ["blocks.{l}.attn.k", "d d", "hidden", -1],
+  ["blocks.{l}.attn.v", "d d", "hidden", -1],
+  ["blocks.{l}.attn.o", "d d", "hidden", 0],
+  ["blocks.{l}.attn.sqk", "H k", "sqk", null],
+  ["blocks.{l}.alphaA", "d", "alpha", null],
+  ["blocks.{l}.mlp.up", "m d", "hidden", -1],
+  ["blocks.{l}.mlp.gate", "m d", "hidden", -1],
+  ["blocks.{l}.mlp.down", "d m", "hidden", 0],
+  ["blocks.{l}.mlp.su", "m", "su", null],
+  ["blocks.{l}.mlp.sv", "m", "sv", null],
+  ["blocks.{l}.alphaM", "d", "alpha", null],
+  ["unembed", "V d", "output", -1],
+  ["sz", "V", "sz", null],
+];
+
+const size = (c: ModelConfig, letter: string): number =>
+  ({ V: c.vocab, d: c.width, H: c.heads, k: c.width / c.heads, m: c.mlpWidth })[letter]!;
 
 /**
- * The spec's parameter table, in spec order (matrices are stored `[out, in]`).
+ * The spec's parameter table, in spec order (matrices are stored `[out, in]`; rescalers are
+ * the rows with a rescaler role, keyed by their last name segment).
  *
  * @example
  * ```ts
@@ -61,36 +79,20 @@ const vector = (pattern: string, length: (c: ModelConfig) => number, role: Resca
  * ```
  */
 export const PARAMETERS: readonly ParameterSpec[] = Object.freeze(
-  [
-    { pattern: "embed", shape: (c) => [c.vocab, d(c)], role: "input", sphereAxis: -1 },
-    matrix("blocks.{l}.attn.q", d, -1),
-    matrix("blocks.{l}.attn.k", d, -1),
-    matrix("blocks.{l}.attn.v", d, -1),
-    matrix("blocks.{l}.attn.o", d, 0),
-    {
-      pattern: "blocks.{l}.attn.sqk",
-      shape: (c) => [c.heads, c.width / c.heads],
-      role: "sqk",
-      sphereAxis: null,
-      rescaler: "sqk",
-    },
-    vector("blocks.{l}.alphaA", d, "alpha"),
-    matrix("blocks.{l}.mlp.up", (c) => c.mlpWidth, -1),
-    matrix("blocks.{l}.mlp.gate", (c) => c.mlpWidth, -1),
-    { ...matrix("blocks.{l}.mlp.down", d, 0), shape: (c) => [d(c), c.mlpWidth] },
-    vector("blocks.{l}.mlp.su", (c) => c.mlpWidth, "su"),
-    vector("blocks.{l}.mlp.sv", (c) => c.mlpWidth, "sv"),
-    vector("blocks.{l}.alphaM", d, "alpha"),
-    { pattern: "unembed", shape: (c) => [c.vocab, d(c)], role: "output", sphereAxis: -1 },
-    vector("sz", (c) => c.vocab, "sz"),
-  ] satisfies ParameterSpec[],
+  LISTING.map(([pattern, letters, role, sphereAxis]) =>
+    Object.freeze({
+      pattern,
+      shape: (c: ModelConfig) => letters.split(" ").map((letter) => size(c, letter)),
+      role,
+      sphereAxis,
+      ...(isRescaler(role) ? { rescaler: pattern.split(".").at(-1) as RescalerKey } : {}),
+    })
+  ),
 );
 
-const BLOCK = "blocks.{l}.";
-const firstBlockRow = PARAMETERS.findIndex((row) => row.pattern.startsWith(BLOCK));
-const pre = PARAMETERS.slice(0, firstBlockRow);
-const inBlock = PARAMETERS.filter((row) => row.pattern.startsWith(BLOCK));
-const post = PARAMETERS.filter((row, i) => i > firstBlockRow && !row.pattern.startsWith(BLOCK));
+const inBlock = PARAMETERS.filter((row) => row.pattern.includes("{l}"));
+const first = PARAMETERS.indexOf(inBlock[0]);
+const [pre, post] = [PARAMETERS.slice(0, first), PARAMETERS.slice(first + inBlock.length)];
 const matchers = PARAMETERS.map((row) => ({
   row,
   regex: new RegExp(`^${row.pattern.replaceAll(".", "\\.").replace("{l}", "(?:0|[1-9]\\d*)")}$`),
