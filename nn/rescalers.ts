@@ -17,7 +17,7 @@
  *
  * @module
  */
-import type { Dims, Parameterization } from "../param/mod.ts";
+import { baseDims, type Dims, type Parameterization } from "../param/mod.ts";
 import type { ModelConfig } from "./config.ts";
 import { RESCALER_KEYS, type RescalerKey, rescalerMetadata } from "./spec.ts";
 
@@ -72,12 +72,5 @@ export const UNIT_FACTORS: RescalerFactors = Object.freeze(
  * ```
  */
 export function defaultDims(config: ModelConfig): Dims {
-  return Object.freeze({
-    width: config.width,
-    depth: config.depth,
-    steps: 1,
-    baseWidth: config.width,
-    baseDepth: config.depth,
-    baseSteps: 1,
-  });
+  return baseDims({ width: config.width, depth: config.depth, steps: 1 });
 }

@@ -51,7 +51,6 @@ export {
 } from "./rules.ts";
 export type { DimsValue, Roles } from "./rule_args.ts";
 export {
-  alphaInitDepth,
   initDepthExponent,
   initWidthExponent,
   rescalerInit,

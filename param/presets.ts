@@ -35,7 +35,7 @@ import {
   type Query,
 } from "./parameterization.ts";
 import {
-  alphaInitDepth,
+  initDepthExponent,
   initWidthExponent,
   rescalerInit,
   rescalerScale,
@@ -84,7 +84,7 @@ export const mup: Parameterization = compose(
   ngpt,
   widthExponent(["input", "output"], -1 / 2),
   widthExponent("hidden", -1),
-  alphaInitDepth(-1),
+  initDepthExponent("alpha", -1),
 );
 
 /** Options of {@linkcode nugpt}. */
@@ -149,7 +149,7 @@ function buildNugpt(name: string, options: NugptOptions): Parameterization {
     widthExponent(["hidden", "output"], -3 / 4),
     chainRules(lrMultiplier("input", cIn), lrMultiplier("output", cOut)),
     rescalerScale(["alpha", "sqk", "sz"], s0 ?? ((dims) => 1 / Math.sqrt(dims.baseWidth))),
-    alphaInitDepth(-1),
+    initDepthExponent("alpha", -1),
     initWidthExponent("sz", 1 / 2),
   );
 }

@@ -6,8 +6,8 @@
  * ```ts
  * import { assertTrue } from "../testing/assert.ts";
  * import { compose, plain } from "./parameterization.ts";
- * import { alphaInitDepth, rescalerInit } from "./rescaler_rules.ts";
- * const p = compose("p", plain, rescalerInit("alpha", 0.05), alphaInitDepth(-1));
+ * import { initDepthExponent, rescalerInit } from "./rescaler_rules.ts";
+ * const p = compose("p", plain, rescalerInit("alpha", 0.05), initDepthExponent("alpha", -1));
  * const dims = { width: 64, depth: 8, steps: 10, baseWidth: 64, baseDepth: 4, baseSteps: 10 };
  * assertTrue(p({ role: "alpha", dims }).init === 0.025);
  * ```
@@ -64,7 +64,8 @@ export function initWidthExponent(
 }
 
 /**
- * Multiplies the init of rescaler `roles` by `mL^exponent`.
+ * Multiplies the init of rescaler `roles` by `mL^exponent` (μP-style and νGPT: αA, αM by
+ * `mL^-1`).
  *
  * @example
  * ```ts
@@ -81,23 +82,6 @@ export function initDepthExponent(
   exponent: number,
 ): SettingsRule {
   return initPowerRule("initDepthExponent", roles, exponent, (m) => m.mL);
-}
-
-/**
- * Multiplies the init of `αA` and `αM` by `mL^exponent` (μP-style and νGPT use −1).
- *
- * @example
- * ```ts
- * import { assertTrue } from "../testing/assert.ts";
- * import { compose, plain } from "./parameterization.ts";
- * import { alphaInitDepth } from "./rescaler_rules.ts";
- * const p = compose("p", plain, alphaInitDepth(-1));
- * const dims = { width: 64, depth: 4, steps: 10, baseWidth: 64, baseDepth: 2, baseSteps: 10 };
- * assertTrue(p({ role: "alpha", dims }).init === 0.5);
- * ```
- */
-export function alphaInitDepth(exponent: number): SettingsRule {
-  return initPowerRule("alphaInitDepth", "alpha", exponent, (m) => m.mL);
 }
 
 function setRescalerField(

@@ -11,10 +11,10 @@ import {
   type SettingsRule,
 } from "../../param/parameterization.ts";
 import {
-  alphaInitDepth,
   chainRules,
   depthExponent,
   horizonExponent,
+  initDepthExponent,
   initWidthExponent,
   lrMultiplier,
   override,
@@ -141,7 +141,7 @@ Deno.test("init and scale rules: set, multiply, and leave lr alone", () => {
         rescalerInit(["sqk", "sz"], (d) => d.width),
         rescalerScale("su", 0.25),
         initWidthExponent("sz", e),
-        alphaInitDepth(e),
+        initDepthExponent("alpha", e),
       );
       assertTrue(closeRel(p({ role: "sz", dims }).init as number, dims.width * mw ** e));
       assertEquals(p({ role: "sqk", dims }).init, dims.width);
