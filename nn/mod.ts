@@ -23,23 +23,7 @@ export {
   validateConfig,
 } from "./config.ts";
 export type { AttentionParams, BlockParams, MlpParams, NgptParams } from "./params.ts";
-export {
-  axisTree,
-  parameterNames,
-  PARAMETERS,
-  parameterShapes,
-  type ParameterSpec,
-  parameterSpec,
-  RESCALER_KEYS,
-  type RescalerConstants,
-  type RescalerKey,
-  type RescalerMetadata,
-  rescalerMetadata,
-  roleOf,
-  roleTree,
-  settingsFor,
-  sphereAxisOf,
-} from "./spec.ts";
+export * from "./spec.ts";
 export { defaultDims, type RescalerFactors, rescalerFactors, UNIT_FACTORS } from "./rescalers.ts";
 export { init, type InitOptions } from "./init.ts";
 export { applyRope, type RopeOptions, type RopeTables, ropeTables } from "./rope.ts";

@@ -9,18 +9,16 @@ import { sum } from "./reduce.ts";
 import { normalizeAlong } from "./optimizer_kernels.ts";
 
 /**
- * `x / sqrt(sum(x², axis) + eps)`: unit L2 norm along `axis` (default last). `eps` (default 0)
- * guards all-zero rows. The one public normalization: a matrix normalized along its rows or
- * columns runs as one fused primitive (`normalizeAxis`, one kernel), any other shape as a
- * composition of primitives; both are differentiable.
+ * `x / sqrt(sum(x², axis) + eps)`: unit L2 norm along `axis` (default last); `eps` (default 0)
+ * guards all-zero rows. A matrix's rows or columns run as one fused primitive (one kernel),
+ * other shapes as a composition; both are differentiable.
  *
  * @example
  * ```ts
  * import { assertAllClose } from "../../testing/all_close.ts";
  * import { l2Normalize, tensor } from "../../mod.ts";
  * await assertAllClose(l2Normalize(tensor([[3, 4]])), [[0.6, 0.8]]);
- * await assertAllClose(l2Normalize(tensor([[3], [4]]), { axis: 0 }), [[0.6], [0.8]]);
- * await assertAllClose(l2Normalize(tensor([[[0, 2]]])), [[[0, 1]]]);
+ * await assertAllClose(l2Normalize(tensor([[[3], [4]]]), { axis: 1 }), [[[0.6], [0.8]]]);
  * ```
  */
 export function l2Normalize(x: Tensor, opts: { axis?: number; eps?: number } = {}): Tensor {
