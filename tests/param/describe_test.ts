@@ -1,7 +1,7 @@
-import { assertEquals, assertThrows, assertTrue } from "../../testing/assert.ts";
+import { assertEquals, assertTrue } from "../../testing/assert.ts";
 import { fc } from "../../testing/fc.ts";
 import { describe, formatDescription } from "../../param/describe.ts";
-import { compose, type Parameterization, type Query } from "../../param/parameterization.ts";
+import type { Parameterization } from "../../param/parameterization.ts";
 import { mup, ngpt, nugpt, nugptPaper } from "../../param/presets.ts";
 import { isRescaler, ROLES } from "../../param/roles.ts";
 import { arbDims } from "./arbitraries.ts";
