@@ -54,3 +54,16 @@ export {
   save,
   type SaveOptions,
 } from "./checkpoint.ts";
+export {
+  causalAttention,
+  chunk,
+  embedding,
+  gelu,
+  initLayerNorm,
+  initLinear,
+  layerNorm,
+  linear,
+  type LinearParams,
+  type NormParams,
+  rmsNorm,
+} from "./layers.ts";
