@@ -87,7 +87,20 @@ export {
   type AdamUpdateOptions,
 } from "./ops/optimizer_kernels.ts";
 export { crossEntropy } from "./ops/losses.ts";
-export { customVjp, grad, type GradOptions, valueAndGrad, vjp, type VjpFunction } from "./grad.ts";
+export {
+  type ArgOf,
+  type ArgsOf,
+  customVjp,
+  grad,
+  type GradOf,
+  type GradOptions,
+  type GradsOf,
+  valueAndGrad,
+  type ValueOf,
+  vjp,
+  type VjpFunction,
+  type WithAux,
+} from "./grad.ts";
 export {
   fromPaths,
   getPath,
