@@ -7,7 +7,7 @@
  * import { assertEquals } from "../testing/assert.ts";
  * import { modelConfig } from "./config.ts";
  * const config = modelConfig({ vocab: 256, width: 64, depth: 2, seqLen: 64 });
- * assertEquals(config.heads, 2);
+ * assertEquals(config.heads, 4);
  * assertEquals(config.mlpWidth, 256);
  * ```
  *
@@ -31,6 +31,19 @@ export interface ModelConfig {
 }
 
 const FIELDS = ["vocab", "width", "heads", "depth", "mlpWidth", "seqLen"] as const;
+
+/**
+ * The head size {@linkcode modelConfig} uses when none is given (also the transfer CLI's).
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "../testing/assert.ts";
+ * import { DEFAULT_HEAD_SIZE, modelConfig } from "./config.ts";
+ * const config = modelConfig({ vocab: 8, width: 16, depth: 1, seqLen: 4 });
+ * assertEquals([DEFAULT_HEAD_SIZE, config.heads], [16, 1]);
+ * ```
+ */
+export const DEFAULT_HEAD_SIZE = 16;
 
 /**
  * Throws unless `config` describes a model that can run: every field a positive integer, the
@@ -104,14 +117,17 @@ export interface ModelConfigInput {
   readonly depth: number;
   /** Context length. */
   readonly seqLen: number;
-  /** Head size `k` (default 32, as in the paper's width scaling; `heads = width / k`). */
+  /**
+   * Head size `k` (default 16, the transfer CLI's: every width that is a multiple of 16 works,
+   * small CPU-sized widths included; the paper's runs use 32). `heads = width / k`.
+   */
   readonly headSize?: number;
   /** MLP width (default {@linkcode defaultMlpWidth}). */
   readonly mlpWidth?: number;
 }
 
 /**
- * A validated {@linkcode ModelConfig} from the width and a head size (default 32): width grows
+ * A validated {@linkcode ModelConfig} from the width and a head size (default 16): width grows
  * by adding heads at a fixed head size (spec section 7).
  *
  * @example
@@ -123,7 +139,7 @@ export interface ModelConfigInput {
  * ```
  */
 export function modelConfig(input: ModelConfigInput): ModelConfig {
-  const headSize = input.headSize ?? 32;
+  const headSize = input.headSize ?? DEFAULT_HEAD_SIZE;
   if (!Number.isInteger(headSize) || headSize <= 0) {
     throw new Error(`modelConfig: headSize must be a positive integer, got ${headSize}`);
   }

@@ -16,6 +16,7 @@
  * @module
  */
 export {
+  DEFAULT_HEAD_SIZE,
   defaultMlpWidth,
   type ModelConfig,
   modelConfig,

@@ -10,7 +10,7 @@
  * import { init } from "./init.ts";
  * import type { NgptParams } from "./params.ts";
  * const params: NgptParams = init(key(0), modelConfig({ vocab: 16, width: 32, depth: 1, seqLen: 8 }));
- * assertEquals(params.blocks[0].attn.sqk.shape, [1, 32]);
+ * assertEquals(params.blocks[0].attn.sqk.shape, [2, 16]);
  * ```
  *
  * @module
