@@ -133,12 +133,7 @@ function checkCanonical(
 export async function save(path: string, params: unknown, options: SaveOptions): Promise<void> {
   const where = `save: ${path}`;
   const { parameterization, optimizerState } = options;
-  let config: ModelConfig;
-  try {
-    config = validateConfig(options.config);
-  } catch (e) {
-    throw new Error(`${where}: ${(e as Error).message}`);
-  }
+  const config = validateConfig(options.config, `${where}: config`);
   if (typeof parameterization !== "function") {
     throw new Error(`${where}: options.parameterization must be a parameterization`);
   }
@@ -209,7 +204,10 @@ export async function load(path: string, options: LoadOptions = {}): Promise<Che
   const { tensors, metadata } = decodeSafetensors(bytes, where);
   let config: ModelConfig;
   try {
-    config = validateConfig(parseJson(metadata.config, "config", where) as ModelConfig);
+    config = validateConfig(
+      parseJson(metadata.config, "config", where) as ModelConfig,
+      `${where}: config`,
+    );
   } catch (e) {
     const message = (e as Error).message;
     throw new Error(message.startsWith(where) ? message : `${where}: config: ${message}`);

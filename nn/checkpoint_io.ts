@@ -3,10 +3,11 @@
  *
  * @example
  * ```ts
+ * import { assertEquals } from "../testing/assert.ts";
  * import { writeAtomic } from "./checkpoint_io.ts";
  * const dir = await Deno.makeTempDir();
  * await writeAtomic(`${dir}/a.bin`, new Uint8Array([1, 2, 3]));
- * console.log([...Deno.readDirSync(dir)].map((e) => e.name)); // ["a.bin"]
+ * assertEquals([...Deno.readDirSync(dir)].map((e) => e.name), ["a.bin"]);
  * await Deno.remove(dir, { recursive: true });
  * ```
  *
@@ -26,10 +27,11 @@ function splitPath(path: string): [string, string] {
  *
  * @example
  * ```ts
+ * import { assertEquals } from "../testing/assert.ts";
  * import { writeAtomic } from "./checkpoint_io.ts";
  * const path = await Deno.makeTempFile();
  * await writeAtomic(path, new TextEncoder().encode("new"));
- * console.log(await Deno.readTextFile(path)); // new
+ * assertEquals(await Deno.readTextFile(path), "new");
  * await Deno.remove(path);
  * ```
  */
@@ -49,7 +51,8 @@ export async function writeAtomic(path: string, bytes: Uint8Array): Promise<void
     await Deno.rename(temp, path);
   } catch (e) {
     await Deno.remove(temp).catch(() => {});
-    throw new Error(`save: ${path}: cannot write: ${(e as Error).message}`);
+    const reason = (e as Error).message.replaceAll(temp, path);
+    throw new Error(`save: ${path}: cannot write (${(e as Error).name}): ${reason}`);
   }
 }
 
@@ -59,13 +62,14 @@ export async function writeAtomic(path: string, bytes: Uint8Array): Promise<void
  *
  * @example
  * ```ts
+ * import { assertEquals } from "../testing/assert.ts";
  * import { checkRescalers } from "./checkpoint_io.ts";
  * const one = { init: 1, scale: 1 };
  * const r = checkRescalers(
  *   { alphaA: one, alphaM: one, sqk: one, su: one, sv: one, sz: one },
  *   "load: m.safetensors",
  * );
- * console.log(r.sz.scale); // 1
+ * assertEquals(r.sz.scale, 1);
  * ```
  */
 export function checkRescalers(value: unknown, where: string): RescalerMetadata {

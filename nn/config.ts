@@ -48,8 +48,8 @@ export const DEFAULT_HEAD_SIZE = 16;
 /**
  * Throws unless `config` describes a model that can run: every field a positive integer, the
  * width divisible by the number of heads, and an even head size (rotate-half RoPE pairs
- * dimension `i` with `i + k/2`). The message names the field and its value. Returns a frozen
- * copy holding only the known fields.
+ * dimension `i` with `i + k/2`). The message starts with `op` (the public function called)
+ * and names the field and its value. Returns a frozen copy holding only the known fields.
  *
  * @example
  * ```ts
@@ -61,15 +61,15 @@ export const DEFAULT_HEAD_SIZE = 16;
  * );
  * ```
  */
-export function validateConfig(config: ModelConfig): ModelConfig {
+export function validateConfig(config: ModelConfig, op = "validateConfig"): ModelConfig {
   if (typeof config !== "object" || config === null) {
-    throw new Error(`validateConfig: config must be an object { ${FIELDS.join(", ")} }`);
+    throw new Error(`${op}: config must be an object { ${FIELDS.join(", ")} }`);
   }
   for (const field of FIELDS) {
     const value = (config as unknown as Record<string, unknown>)[field];
     if (typeof value !== "number" || !Number.isInteger(value) || value <= 0) {
       throw new Error(
-        `validateConfig: ${field} must be a positive integer, got ${
+        `${op}: ${field} must be a positive integer, got ${
           typeof value === "string" ? JSON.stringify(value) : String(value)
         }`,
       );
@@ -77,12 +77,12 @@ export function validateConfig(config: ModelConfig): ModelConfig {
   }
   const { vocab, width, heads, depth, mlpWidth, seqLen } = config;
   if (width % heads !== 0) {
-    throw new Error(`validateConfig: width ${width} is not divisible by heads ${heads}`);
+    throw new Error(`${op}: width ${width} is not divisible by heads ${heads}`);
   }
   const headSize = width / heads;
   if (headSize % 2 !== 0) {
     throw new Error(
-      `validateConfig: head size ${headSize} (width ${width} / heads ${heads}) must be even ` +
+      `${op}: head size ${headSize} (width ${width} / heads ${heads}) must be even ` +
         `for rotate-half RoPE`,
     );
   }
@@ -158,5 +158,5 @@ export function modelConfig(input: ModelConfigInput): ModelConfig {
         ? defaultMlpWidth(input.width)
         : input.width),
     seqLen: input.seqLen,
-  });
+  }, "modelConfig");
 }

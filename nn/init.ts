@@ -62,7 +62,7 @@ export interface InitOptions {
  * ```
  */
 export function init(k: Key, config: ModelConfig, options: InitOptions = {}): NgptParams {
-  const cfg = validateConfig(config);
+  const cfg = validateConfig(config, "init");
   const parameterization = options.parameterization ?? ngpt;
   const dims = options.dims ?? defaultDims(cfg);
   const dtype = options.dtype ?? "f32";

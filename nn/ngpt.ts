@@ -81,7 +81,7 @@ export interface NgptModelOptions {
  * ```
  */
 export function ngptModel(config: ModelConfig, options: NgptModelOptions = {}): NgptModel {
-  const cfg = validateConfig(config);
+  const cfg = validateConfig(config, "ngptModel");
   const parameterization = options.parameterization ?? ngpt;
   const dims = validateDims(options.dims ?? defaultDims(cfg), "ngptModel");
   if (dims.width !== cfg.width || dims.depth !== cfg.depth) {
