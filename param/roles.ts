@@ -33,16 +33,7 @@ export type RescalerRole = "alpha" | "sqk" | "su" | "sv" | "sz";
  * ```
  */
 export const ROLES: readonly Role[] = Object.freeze(
-  [
-    "input",
-    "hidden",
-    "output",
-    "alpha",
-    "sqk",
-    "su",
-    "sv",
-    "sz",
-  ] as const,
+  ["input", "hidden", "output", "alpha", "sqk", "su", "sv", "sz"] as const,
 );
 
 /**
