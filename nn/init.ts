@@ -18,6 +18,7 @@
  */
 import {
   type Backend,
+  fromPaths,
   full,
   keep,
   type Key,
@@ -32,7 +33,6 @@ import { type ModelConfig, validateConfig } from "./config.ts";
 import type { NgptParams } from "./params.ts";
 import { defaultDims } from "./rescalers.ts";
 import { parameterShapes, settingsFor, sphereAxisOf } from "./spec.ts";
-import { fromPaths } from "../core/mod.ts";
 
 /** Options of {@linkcode init}. */
 export interface InitOptions {

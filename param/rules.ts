@@ -22,8 +22,6 @@ import type { SettingsRule } from "./parameterization.ts";
 import { type Role, ROLES } from "./roles.ts";
 import { checkFinite, type Roles, roleSet } from "./rule_args.ts";
 
-export type { DimsValue, Roles } from "./rule_args.ts";
-
 function lrPowerRule(
   roles: ReadonlySet<Role>,
   exponent: number,
