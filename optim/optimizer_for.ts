@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { type Tensor, tidy, treeMap, treeMapWithPath } from "../core/mod.ts";
+import { getPath, type Tensor, tidy, treeMapWithPath } from "../core/mod.ts";
 import { fusedAdamStep } from "./fused_step.ts";
 import type { Dims, Parameterization, Role } from "../param/mod.ts";
 import { scaleByAdam } from "./adam.ts";
@@ -111,11 +111,10 @@ export function optimizerFor(
     }
     schedule = cosineDecay({ peak: lr, steps: options.steps ?? dims.steps });
   }
-  const multipliers = treeMap(
-    (leaf: Tensor, role: Role) => parameterization({ role, dims, shape: leaf.shape }).lr,
-    params,
-    options.roles,
-  );
+  const multipliers = treeMapWithPath((path: string, leaf: Tensor) => {
+    const role = getPath<Role>(options.roles, path);
+    return parameterization({ role, dims, shape: leaf.shape, path }).lr;
+  }, params);
   const axes = options.axes;
   const transforms = [
     ...(clip === undefined ? [] : [clipByGlobalNorm(clip)]),
