@@ -12,19 +12,21 @@
  *
  * @example
  * ```ts
+ * import { assertAllClose } from "./testing/all_close.ts";
  * import * as nu from "./mod.ts";
  * import { assertEquals } from "./testing/assert.ts";
  * const f = (x: nu.Tensor) => nu.sum(nu.mul(x, x));
  * const g = nu.grad(f)(nu.tensor([1, 2, 3]));
- * assertEquals(await g.toArray(), [2, 4, 6]);
+ * await assertAllClose(g, [2, 4, 6]);
  * ```
  *
  * @example
  * ```ts
+ * import { assertEquals } from "./testing/assert.ts";
  * import * as nu from "./mod.ts";
  * import { assertEquals } from "./testing/assert.ts";
  * const config = nu.nn.modelConfig({ vocab: 256, width: 64, depth: 2, seqLen: 64 });
- * const model = nu.nn.ngptModel(config, { parameterization: nu.param.nugpt() });
+ * const model = nu.nn.ngptModel(config, { parameterization: nu.param.nugpt });
  * const params = model.init(nu.key(0));
  * const logits = model.apply(params, nu.randint(nu.key(1), [2, 64], 0, 256));
  * assertEquals(logits.shape, [2, 64, 256]);
@@ -33,6 +35,18 @@
  * @module
  */
 export * from "./core/mod.ts";
+
+/**
+ * The library's version (the `version` of `deno.json`; a test keeps the two equal).
+ *
+ * @example
+ * ```ts
+ * import { assertTrue } from "./testing/assert.ts";
+ * import { version } from "./mod.ts";
+ * assertTrue(/^\d+\.\d+\.\d+/.test(version));
+ * ```
+ */
+export const version = "0.1.0";
 export * as nn from "./nn/mod.ts";
 export * as optim from "./optim/mod.ts";
 export * as param from "./param/mod.ts";

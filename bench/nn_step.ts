@@ -38,7 +38,7 @@ for (const name of values.backends.split(",")) {
     const config = nu.nn.modelConfig({ vocab: 256, width, depth, seqLen: seq, headSize });
     const model = nu.nn.ngptModel(config, { parameterization: nu.param.nugpt() });
     let params = model.init(nu.key(0));
-    const opt = nu.optim.optimizerFor(model.parameterization, model.dims, {
+    const opt = model.optimizer({
       lr: 2 ** -7,
       steps,
       params,

@@ -158,12 +158,39 @@ function checkScalar(op: string, value: unknown): Tensor {
  * await assertAllClose(grads.w, [2, 4]);
  * ```
  */
-export function valueAndGrad<F extends (...args: any[]) => any>(
-  f: F,
-  opts: GradOptions = {},
-): (...args: Parameters<F>) => [any, any] {
-  return transform("valueAndGrad", f, opts);
+export function valueAndGrad<
+  F extends (...args: any[]) => any,
+  const O extends GradOptions = Record<never, never>,
+>(f: F, opts?: O): (...args: Parameters<F>) => [ValueOf<F, O>, GradsOf<F, O>] {
+  return transform("valueAndGrad", f, opts ?? {});
 }
+
+/** The type of argument `N` of `F`. */
+export type ArgOf<F, N> = F extends (...args: infer A) => any ? N extends keyof A ? A[N] : any
+  : never;
+
+/** The types of arguments `N` (a tuple of indices) of `F`. */
+export type ArgsOf<F, N extends readonly number[]> = { -readonly [K in keyof N]: ArgOf<F, N[K]> };
+
+/**
+ * The gradients' type for `F` under options `O`: shaped like the differentiated argument
+ * (the first by default), or a tuple of them when `argnums` is an array.
+ */
+export type GradsOf<F, O extends GradOptions> = O["argnums"] extends readonly number[]
+  ? ArgsOf<F, O["argnums"]>
+  : O["argnums"] extends number ? ArgOf<F, O["argnums"]>
+  : ArgOf<F, 0>;
+
+/** `f`'s `[value, aux]` with `hasAux` (aux `any` unless `f` returns a tuple type). */
+export type WithAux<R> = R extends readonly [infer V, infer A] ? [V, A] : [Tensor, any];
+
+/** The value {@linkcode valueAndGrad} returns for `F` under options `O`. */
+export type ValueOf<F extends (...args: any[]) => any, O extends GradOptions> = O["hasAux"] extends
+  true ? WithAux<ReturnType<F>> : ReturnType<F>;
+
+/** What {@linkcode grad} returns for `F` under options `O` (with `hasAux`: `[grads, aux]`). */
+export type GradOf<F extends (...args: any[]) => any, O extends GradOptions> = O["hasAux"] extends
+  true ? [GradsOf<F, O>, WithAux<ReturnType<F>>[1]] : GradsOf<F, O>;
 
 function transform<F extends (...args: any[]) => any>(
   op: string,
@@ -217,14 +244,14 @@ function transform<F extends (...args: any[]) => any>(
  * await assertAllClose(d2f(tensor([Math.PI / 2])), [-1]);
  * ```
  */
-export function grad<F extends (...args: any[]) => any>(
-  f: F,
-  opts: GradOptions = {},
-): (...args: Parameters<F>) => any {
-  const vg = transform("grad", f, opts);
-  return (...args) => {
+export function grad<
+  F extends (...args: any[]) => any,
+  const O extends GradOptions = Record<never, never>,
+>(f: F, opts?: O): (...args: Parameters<F>) => GradOf<F, O> {
+  const vg = transform("grad", f, opts ?? {});
+  return (...args): any => {
     const [value, grads] = vg(...args);
-    if (opts.hasAux) {
+    if (opts?.hasAux) {
       (value as [Tensor, unknown])[0].dispose();
       return [grads, (value as [Tensor, unknown])[1]];
     }

@@ -81,9 +81,21 @@ export {
 export { concat, pad, slice, sliceAxis } from "./ops/slice.ts";
 export { gather, oneHot, scatterAdd, takeAlongLastAxis } from "./ops/indexing.ts";
 export { l2Normalize } from "./ops/normalize.ts";
-export { normalizeAlong } from "./ops/optimizer_kernels.ts";
 export { crossEntropy } from "./ops/losses.ts";
-export { customVjp, grad, type GradOptions, valueAndGrad, vjp, type VjpFunction } from "./grad.ts";
+export {
+  type ArgOf,
+  type ArgsOf,
+  customVjp,
+  grad,
+  type GradOf,
+  type GradOptions,
+  type GradsOf,
+  valueAndGrad,
+  type ValueOf,
+  vjp,
+  type VjpFunction,
+  type WithAux,
+} from "./grad.ts";
 export {
   fromPaths,
   getPath,

@@ -46,12 +46,12 @@ import {
   treePaths,
 } from "../core/mod.ts";
 import { decodeState, encodeState } from "../optim/state.ts";
-import { type Dims, type Parameterization, rescalerMetadata } from "../param/mod.ts";
-import type { RescalerMetadata } from "../param/mod.ts";
+import type { Dims, Parameterization } from "../param/mod.ts";
 import { type ModelConfig, validateConfig } from "./config.ts";
 import { decodeSafetensors, encodeSafetensors, type StoredTensor } from "./checkpoint_format.ts";
 import { checkRescalers, writeAtomic } from "./checkpoint_io.ts";
-import { type NgptParams, parameterShapes } from "./params.ts";
+import type { NgptParams } from "./params.ts";
+import { parameterShapes, type RescalerMetadata, rescalerMetadata } from "./spec.ts";
 import { defaultDims } from "./rescalers.ts";
 
 /** Tensor names of the optimizer state start with this prefix. */
@@ -135,12 +135,7 @@ function checkCanonical(
 export async function save(path: string, params: unknown, options: SaveOptions): Promise<void> {
   const where = `save: ${path}`;
   const { parameterization, optimizerState } = options;
-  let config: ModelConfig;
-  try {
-    config = validateConfig(options.config);
-  } catch (e) {
-    throw new Error(`${where}: ${(e as Error).message}`);
-  }
+  const config = validateConfig(options.config, `${where}: config`);
   if (typeof parameterization !== "function") {
     throw new Error(`${where}: options.parameterization must be a parameterization`);
   }
@@ -206,7 +201,10 @@ export async function load(path: string, options: LoadOptions = {}): Promise<Che
   const { tensors, metadata } = decodeSafetensors(bytes, where);
   let config: ModelConfig;
   try {
-    config = validateConfig(parseJson(metadata.config, "config", where) as ModelConfig);
+    config = validateConfig(
+      parseJson(metadata.config, "config", where) as ModelConfig,
+      `${where}: config`,
+    );
   } catch (e) {
     const message = (e as Error).message;
     throw new Error(message.startsWith(where) ? message : `${where}: config: ${message}`);

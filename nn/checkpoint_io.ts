@@ -3,6 +3,7 @@
  *
  * @example
  * ```ts
+ * import { assertEquals } from "../testing/assert.ts";
  * import { writeAtomic } from "./checkpoint_io.ts";
  * import { assertEquals } from "../testing/assert.ts";
  * const dir = await Deno.makeTempDir();
@@ -14,10 +15,7 @@
  *
  * @module
  */
-import type { RescalerMetadata } from "../param/mod.ts";
-
-/** The rescalers recorded in checkpoint metadata, in order. */
-export const RESCALER_KEYS = ["alphaA", "alphaM", "sqk", "su", "sv", "sz"] as const;
+import { RESCALER_KEYS, type RescalerMetadata } from "./spec.ts";
 
 function splitPath(path: string): [string, string] {
   const cut = Math.max(path.lastIndexOf("/"), path.lastIndexOf("\\"));
@@ -31,6 +29,7 @@ function splitPath(path: string): [string, string] {
  *
  * @example
  * ```ts
+ * import { assertEquals } from "../testing/assert.ts";
  * import { writeAtomic } from "./checkpoint_io.ts";
  * import { assertEquals } from "../testing/assert.ts";
  * const path = await Deno.makeTempFile();
@@ -55,7 +54,8 @@ export async function writeAtomic(path: string, bytes: Uint8Array): Promise<void
     await Deno.rename(temp, path);
   } catch (e) {
     await Deno.remove(temp).catch(() => {});
-    throw new Error(`save: ${path}: cannot write: ${(e as Error).message}`);
+    const reason = (e as Error).message.replaceAll(temp, path);
+    throw new Error(`save: ${path}: cannot write (${(e as Error).name}): ${reason}`);
   }
 }
 
@@ -65,6 +65,7 @@ export async function writeAtomic(path: string, bytes: Uint8Array): Promise<void
  *
  * @example
  * ```ts
+ * import { assertEquals } from "../testing/assert.ts";
  * import { checkRescalers } from "./checkpoint_io.ts";
  * import { assertEquals } from "../testing/assert.ts";
  * const one = { init: 1, scale: 1 };
@@ -72,7 +73,7 @@ export async function writeAtomic(path: string, bytes: Uint8Array): Promise<void
  *   { alphaA: one, alphaM: one, sqk: one, su: one, sv: one, sz: one },
  *   "load: m.safetensors",
  * );
- * assertEquals(r.sz, { init: 1, scale: 1 });
+ * assertEquals(r.sz.scale, 1);
  * ```
  */
 export function checkRescalers(value: unknown, where: string): RescalerMetadata {

@@ -7,7 +7,7 @@
  * import { assertEquals } from "../testing/assert.ts";
  * import { modelConfig } from "./config.ts";
  * const config = modelConfig({ vocab: 256, width: 64, depth: 2, seqLen: 64 });
- * assertEquals(config.heads, 2);
+ * assertEquals(config.heads, 4);
  * assertEquals(config.mlpWidth, 256);
  * ```
  *
@@ -33,10 +33,23 @@ export interface ModelConfig {
 const FIELDS = ["vocab", "width", "heads", "depth", "mlpWidth", "seqLen"] as const;
 
 /**
+ * The head size {@linkcode modelConfig} uses when none is given (also the transfer CLI's).
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "../testing/assert.ts";
+ * import { DEFAULT_HEAD_SIZE, modelConfig } from "./config.ts";
+ * const config = modelConfig({ vocab: 8, width: 16, depth: 1, seqLen: 4 });
+ * assertEquals([DEFAULT_HEAD_SIZE, config.heads], [16, 1]);
+ * ```
+ */
+export const DEFAULT_HEAD_SIZE = 16;
+
+/**
  * Throws unless `config` describes a model that can run: every field a positive integer, the
  * width divisible by the number of heads, and an even head size (rotate-half RoPE pairs
- * dimension `i` with `i + k/2`). The message names the field and its value. Returns a frozen
- * copy holding only the known fields.
+ * dimension `i` with `i + k/2`). The message starts with `op` (the public function called)
+ * and names the field and its value. Returns a frozen copy holding only the known fields.
  *
  * @example
  * ```ts
@@ -48,15 +61,15 @@ const FIELDS = ["vocab", "width", "heads", "depth", "mlpWidth", "seqLen"] as con
  * );
  * ```
  */
-export function validateConfig(config: ModelConfig): ModelConfig {
+export function validateConfig(config: ModelConfig, op = "validateConfig"): ModelConfig {
   if (typeof config !== "object" || config === null) {
-    throw new Error(`validateConfig: config must be an object { ${FIELDS.join(", ")} }`);
+    throw new Error(`${op}: config must be an object { ${FIELDS.join(", ")} }`);
   }
   for (const field of FIELDS) {
     const value = (config as unknown as Record<string, unknown>)[field];
     if (typeof value !== "number" || !Number.isInteger(value) || value <= 0) {
       throw new Error(
-        `validateConfig: ${field} must be a positive integer, got ${
+        `${op}: ${field} must be a positive integer, got ${
           typeof value === "string" ? JSON.stringify(value) : String(value)
         }`,
       );
@@ -64,12 +77,12 @@ export function validateConfig(config: ModelConfig): ModelConfig {
   }
   const { vocab, width, heads, depth, mlpWidth, seqLen } = config;
   if (width % heads !== 0) {
-    throw new Error(`validateConfig: width ${width} is not divisible by heads ${heads}`);
+    throw new Error(`${op}: width ${width} is not divisible by heads ${heads}`);
   }
   const headSize = width / heads;
   if (headSize % 2 !== 0) {
     throw new Error(
-      `validateConfig: head size ${headSize} (width ${width} / heads ${heads}) must be even ` +
+      `${op}: head size ${headSize} (width ${width} / heads ${heads}) must be even ` +
         `for rotate-half RoPE`,
     );
   }
@@ -104,14 +117,17 @@ export interface ModelConfigInput {
   readonly depth: number;
   /** Context length. */
   readonly seqLen: number;
-  /** Head size `k` (default 32, as in the paper's width scaling; `heads = width / k`). */
+  /**
+   * Head size `k` (default 16, the transfer CLI's: every width that is a multiple of 16 works,
+   * small CPU-sized widths included; the paper's runs use 32). `heads = width / k`.
+   */
   readonly headSize?: number;
   /** MLP width (default {@linkcode defaultMlpWidth}). */
   readonly mlpWidth?: number;
 }
 
 /**
- * A validated {@linkcode ModelConfig} from the width and a head size (default 32): width grows
+ * A validated {@linkcode ModelConfig} from the width and a head size (default 16): width grows
  * by adding heads at a fixed head size (spec section 7).
  *
  * @example
@@ -123,7 +139,7 @@ export interface ModelConfigInput {
  * ```
  */
 export function modelConfig(input: ModelConfigInput): ModelConfig {
-  const headSize = input.headSize ?? 32;
+  const headSize = input.headSize ?? DEFAULT_HEAD_SIZE;
   if (!Number.isInteger(headSize) || headSize <= 0) {
     throw new Error(`modelConfig: headSize must be a positive integer, got ${headSize}`);
   }
@@ -142,5 +158,5 @@ export function modelConfig(input: ModelConfigInput): ModelConfig {
         ? defaultMlpWidth(input.width)
         : input.width),
     seqLen: input.seqLen,
-  });
+  }, "modelConfig");
 }

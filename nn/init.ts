@@ -10,7 +10,7 @@
  * import { modelConfig } from "./config.ts";
  * import { init } from "./init.ts";
  * const config = modelConfig({ vocab: 16, width: 32, depth: 1, seqLen: 8 });
- * const params = init(key(0), config, { parameterization: nugpt() });
+ * const params = init(key(0), config, { parameterization: nugpt });
  * assertEquals(treePaths(params)[1][0], "blocks.0.attn.q");
  * ```
  *
@@ -18,6 +18,7 @@
  */
 import {
   type Backend,
+  fromPaths,
   full,
   keep,
   type Key,
@@ -27,13 +28,11 @@ import {
   type Tensor,
   tidy,
 } from "../core/mod.ts";
-import { type Dims, ngpt, type Parameterization, settingsFor } from "../param/mod.ts";
+import { type Dims, ngpt, type Parameterization } from "../param/mod.ts";
 import { type ModelConfig, validateConfig } from "./config.ts";
-import { sphereAxisOf } from "./layout.ts";
 import type { NgptParams } from "./params.ts";
-import { parameterShapes } from "./params.ts";
 import { defaultDims } from "./rescalers.ts";
-import { fromPaths } from "../core/mod.ts";
+import { parameterShapes, settingsFor, sphereAxisOf } from "./spec.ts";
 
 /** Options of {@linkcode init}. */
 export interface InitOptions {
@@ -63,7 +62,7 @@ export interface InitOptions {
  * ```
  */
 export function init(k: Key, config: ModelConfig, options: InitOptions = {}): NgptParams {
-  const cfg = validateConfig(config);
+  const cfg = validateConfig(config, "init");
   const parameterization = options.parameterization ?? ngpt;
   const dims = options.dims ?? defaultDims(cfg);
   const dtype = options.dtype ?? "f32";

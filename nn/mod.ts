@@ -16,20 +16,15 @@
  * @module
  */
 export {
+  DEFAULT_HEAD_SIZE,
   defaultMlpWidth,
   type ModelConfig,
   modelConfig,
   type ModelConfigInput,
   validateConfig,
 } from "./config.ts";
-export {
-  type AttentionParams,
-  type BlockParams,
-  type MlpParams,
-  type NgptParams,
-  parameterShapes,
-  projectParams,
-} from "./params.ts";
+export type { AttentionParams, BlockParams, MlpParams, NgptParams } from "./params.ts";
+export * from "./spec.ts";
 export { defaultDims, type RescalerFactors, rescalerFactors, UNIT_FACTORS } from "./rescalers.ts";
 export { init, type InitOptions } from "./init.ts";
 export { applyRope, type RopeOptions, type RopeTables, ropeTables } from "./rope.ts";
@@ -37,8 +32,12 @@ export { attention, type AttentionOptions, causalMask } from "./attention.ts";
 export { mlp, type MlpOptions } from "./mlp.ts";
 export { block, type BlockOptions, normLerp } from "./block.ts";
 export { apply, type ApplyOptions, type Batch, hiddenStates, loss, splitBatch } from "./model.ts";
-export { type NgptModel, ngptModel, type NgptModelOptions } from "./ngpt.ts";
-export { sphereAxisOf } from "./layout.ts";
+export {
+  type ModelOptimizerOptions,
+  type NgptModel,
+  ngptModel,
+  type NgptModelOptions,
+} from "./ngpt.ts";
 export {
   evaluate,
   train,
@@ -57,3 +56,16 @@ export {
   save,
   type SaveOptions,
 } from "./checkpoint.ts";
+export {
+  causalAttention,
+  chunk,
+  embedding,
+  gelu,
+  initLayerNorm,
+  initLinear,
+  layerNorm,
+  linear,
+  type LinearParams,
+  type NormParams,
+  rmsNorm,
+} from "./layers.ts";

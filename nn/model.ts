@@ -83,11 +83,16 @@ function checkTokens(tokens: Tensor, config: ModelConfig, op: string): void {
  * ```
  */
 export function hiddenStates(params: NgptParams, tokens: Tensor, options: ApplyOptions): Tensor[] {
+  return forward(params, tokens, options, "hiddenStates");
+}
+
+/** The hidden states; `op` (the public function called) starts every error message. */
+function forward(params: NgptParams, tokens: Tensor, options: ApplyOptions, op: string): Tensor[] {
   const { config, factors } = options;
-  checkTokens(tokens, config, "hiddenStates");
+  checkTokens(tokens, config, op);
   if (params.blocks.length !== config.depth) {
     throw new Error(
-      `hiddenStates: params have ${params.blocks.length} blocks, config.depth is ${config.depth}`,
+      `${op}: params have ${params.blocks.length} blocks, config.depth is ${config.depth}`,
     );
   }
   const headSize = config.width / config.heads;
@@ -124,8 +129,12 @@ export function hiddenStates(params: NgptParams, tokens: Tensor, options: ApplyO
  * ```
  */
 export function apply(params: NgptParams, tokens: Tensor, options: ApplyOptions): Tensor {
+  return logits(params, tokens, options, "apply");
+}
+
+function logits(params: NgptParams, tokens: Tensor, options: ApplyOptions, op: string): Tensor {
   return tidy(() => {
-    const states = hiddenStates(params, tokens, options);
+    const states = forward(params, tokens, options, op);
     const h = states[states.length - 1];
     const sz = mul(params.sz, options.factors.sz);
     return mul(matmul(h, params.unembed, { transB: true }), sz);
@@ -144,11 +153,15 @@ export function apply(params: NgptParams, tokens: Tensor, options: ApplyOptions)
  * assertEquals([await inputs.toArray(), await targets.toArray()], [[[1, 2]], [[2, 3]]]);
  * ```
  */
-export function splitBatch(batch: Batch): { inputs: Tensor; targets: Tensor } {
+export function splitBatch(batch: Batch, op = "splitBatch"): { inputs: Tensor; targets: Tensor } {
   if ("inputs" in batch && "targets" in batch) return batch;
   const tokens = batch as Tensor;
-  if (tokens.rank !== 2 || tokens.shape[1] < 2) {
-    throw new Error(`loss: tokens must be [B, T+1] with T >= 1, got ${fmtShape(tokens.shape)}`);
+  if (tokens.dtype !== "i32" || tokens.rank !== 2 || tokens.shape[1] < 2) {
+    throw new Error(
+      `${op}: tokens must be i32 [B, T+1] with T >= 1, got ${tokens.dtype} ${
+        fmtShape(tokens.shape)
+      }`,
+    );
   }
   const n = tokens.shape[1];
   return { inputs: sliceAxis(tokens, 1, 0, n - 1), targets: sliceAxis(tokens, 1, 1, n) };
@@ -175,7 +188,7 @@ export function splitBatch(batch: Batch): { inputs: Tensor; targets: Tensor } {
  */
 export function loss(params: NgptParams, batch: Batch, options: ApplyOptions): Tensor {
   return tidy(() => {
-    const { inputs, targets } = splitBatch(batch);
-    return crossEntropy(apply(params, inputs, options), targets);
+    const { inputs, targets } = splitBatch(batch, "loss");
+    return crossEntropy(logits(params, inputs, options, "loss"), targets);
   });
 }

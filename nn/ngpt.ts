@@ -1,6 +1,7 @@
 /**
  * An nGPT model as one value: its config, parameterization and dimensions bundled with the
- * rescaler factors they imply, and `init`, `apply`, `hiddenStates`, `loss` bound to them.
+ * rescaler factors they imply, and `init`, `apply`, `hiddenStates`, `loss` and `optimizer`
+ * bound to them.
  *
  * @example
  * ```ts
@@ -10,7 +11,7 @@
  * import { modelConfig } from "./config.ts";
  * import { ngptModel } from "./ngpt.ts";
  * const model = ngptModel(modelConfig({ vocab: 16, width: 32, depth: 1, seqLen: 8 }), {
- *   parameterization: nugpt(),
+ *   parameterization: nugpt,
  * });
  * const params = model.init(key(0));
  * assertEquals(model.apply(params, randint(key(1), [2, 8], 0, 16)).shape, [2, 8, 16]);
@@ -20,11 +21,16 @@
  */
 import type { Backend, Key, Tensor } from "../core/mod.ts";
 import { type Dims, ngpt, type Parameterization, validateDims } from "../param/mod.ts";
+import { type Optimizer, optimizerFor, type OptimizerForOptions } from "../optim/mod.ts";
 import { type ModelConfig, validateConfig } from "./config.ts";
 import { init } from "./init.ts";
 import { apply, type Batch, hiddenStates, loss } from "./model.ts";
 import type { NgptParams } from "./params.ts";
 import { defaultDims, type RescalerFactors, rescalerFactors } from "./rescalers.ts";
+import { axisTree, roleTree } from "./spec.ts";
+
+/** Options of `NgptModel.optimizer`: those of `optimizerFor`, less what the model knows. */
+export type ModelOptimizerOptions = Omit<OptimizerForOptions, "roles" | "axes">;
 
 /** A model: everything but the parameters. Plain data plus functions bound to it. */
 export interface NgptModel {
@@ -44,6 +50,11 @@ export interface NgptModel {
   hiddenStates(params: NgptParams, tokens: Tensor): Tensor[];
   /** Mean next-token cross-entropy. */
   loss(params: NgptParams, batch: Batch): Tensor;
+  /**
+   * The optimizer the parameterization implies (spec section 6) for `options.params`: Adam
+   * (b1 0.9, b2 0.95, eps 1e-16), per-parameter learning rates, projection to the sphere.
+   */
+  optimizer(options: ModelOptimizerOptions): Optimizer;
 }
 
 /** Options of {@linkcode ngptModel}. */
@@ -70,7 +81,7 @@ export interface NgptModelOptions {
  * ```
  */
 export function ngptModel(config: ModelConfig, options: NgptModelOptions = {}): NgptModel {
-  const cfg = validateConfig(config);
+  const cfg = validateConfig(config, "ngptModel");
   const parameterization = options.parameterization ?? ngpt;
   const dims = validateDims(options.dims ?? defaultDims(cfg), "ngptModel");
   if (dims.width !== cfg.width || dims.depth !== cfg.depth) {
@@ -91,5 +102,11 @@ export function ngptModel(config: ModelConfig, options: NgptModelOptions = {}): 
     apply: (params: NgptParams, tokens: Tensor) => apply(params, tokens, spec),
     hiddenStates: (params: NgptParams, tokens: Tensor) => hiddenStates(params, tokens, spec),
     loss: (params: NgptParams, batch: Batch) => loss(params, batch, spec),
+    optimizer: (o: ModelOptimizerOptions) =>
+      optimizerFor(parameterization, dims, {
+        ...o,
+        roles: o?.params && roleTree(o.params),
+        axes: o?.params && axisTree(o.params),
+      }),
   });
 }

@@ -1,22 +1,21 @@
 /**
- * The nGPT parameter tree (canonical names of spec section 5), its shapes, and the projection
- * of its matrices onto the unit sphere (spec section 4).
+ * The nGPT parameter tree's types (canonical names of spec section 5; the table of names,
+ * shapes, roles and sphere axes is `spec.ts`).
  *
  * @example
  * ```ts
  * import { assertEquals } from "../testing/assert.ts";
+ * import { key } from "../core/mod.ts";
  * import { modelConfig } from "./config.ts";
- * import { parameterShapes } from "./params.ts";
- * const shapes = parameterShapes(modelConfig({ vocab: 16, width: 32, depth: 1, seqLen: 8 }));
- * assertEquals(shapes["blocks.0.attn.sqk"], [1, 32]);
+ * import { init } from "./init.ts";
+ * import type { NgptParams } from "./params.ts";
+ * const params: NgptParams = init(key(0), modelConfig({ vocab: 16, width: 32, depth: 1, seqLen: 8 }));
+ * assertEquals(params.blocks[0].attn.sqk.shape, [2, 16]);
  * ```
  *
  * @module
  */
-import { l2Normalize, type Tensor, tidy, treeMapWithPath } from "../core/mod.ts";
-import { canonicalNames } from "../param/mod.ts";
-import type { ModelConfig } from "./config.ts";
-import { sphereAxisOf } from "./layout.ts";
+import type { Tensor } from "../core/mod.ts";
 
 /** One attention layer: the four matrices `[out, in]` and the stored per-head `sqk` `[H, k]`. */
 export interface AttentionParams {
@@ -68,68 +67,4 @@ export interface NgptParams {
   readonly unembed: Tensor;
   /** Stored logit scale `sz` `[V]`. */
   readonly sz: Tensor;
-}
-
-/**
- * The shape of every parameter, keyed by canonical name, in spec order.
- *
- * @example
- * ```ts
- * import { assertEquals } from "../testing/assert.ts";
- * import { modelConfig } from "./config.ts";
- * import { parameterShapes } from "./params.ts";
- * const config = modelConfig({ vocab: 10, width: 32, depth: 1, seqLen: 4, headSize: 16 });
- * assertEquals(parameterShapes(config)["blocks.0.mlp.down"], [32, 128]);
- * ```
- */
-export function parameterShapes(config: ModelConfig): Record<string, number[]> {
-  const { vocab: V, width: d, heads: H, mlpWidth: m, depth } = config;
-  const k = d / H;
-  const out: Record<string, number[]> = {};
-  for (const name of canonicalNames(depth)) {
-    const leaf = name.split(".").at(-1)!;
-    out[name] = ({
-      embed: [V, d],
-      unembed: [V, d],
-      sz: [V],
-      q: [d, d],
-      k: [d, d],
-      v: [d, d],
-      o: [d, d],
-      sqk: [H, k],
-      alphaA: [d],
-      alphaM: [d],
-      up: [m, d],
-      gate: [m, d],
-      down: [d, m],
-      su: [m],
-      sv: [m],
-    } as Record<string, number[]>)[leaf];
-  }
-  return out;
-}
-
-/**
- * Every matrix projected onto the unit sphere along its model-width axis (`sphereAxisOf`);
- * rescalers are returned as they are (the same tensors, not copies). The projected matrices are
- * new tensors owned by the caller's scope.
- *
- * @example
- * ```ts
- * import { assertTrue } from "../testing/assert.ts";
- * import { key, mul } from "../core/mod.ts";
- * import { modelConfig } from "./config.ts";
- * import { init } from "./init.ts";
- * import { projectParams } from "./params.ts";
- * const params = init(key(0), modelConfig({ vocab: 8, width: 32, depth: 1, seqLen: 4 }));
- * const moved = { ...params, embed: mul(params.embed, 3) };
- * const back = projectParams(moved);
- * assertTrue(back.sz === params.sz);
- * ```
- */
-export function projectParams<P extends object = NgptParams>(params: P): P {
-  return treeMapWithPath((path: string, leaf: Tensor) => {
-    const axis = sphereAxisOf(path);
-    return axis === null ? leaf : tidy(() => l2Normalize(leaf, { axis }));
-  }, params) as P;
 }

@@ -17,24 +17,12 @@
  *
  * @module
  */
-import { type Dims, type Parameterization, rescalerMetadata } from "../param/mod.ts";
+import { baseDims, type Dims, type Parameterization } from "../param/mod.ts";
 import type { ModelConfig } from "./config.ts";
+import { RESCALER_KEYS, type RescalerKey, rescalerMetadata } from "./spec.ts";
 
-/** For each rescaler, `init / scale`: effective value = factor · stored value. */
-export interface RescalerFactors {
-  /** Attention interpolation rate αA. */
-  readonly alphaA: number;
-  /** MLP interpolation rate αM. */
-  readonly alphaM: number;
-  /** Query-key scale sqk. */
-  readonly sqk: number;
-  /** SwiGLU `u` scale su. */
-  readonly su: number;
-  /** SwiGLU gate scale sv. */
-  readonly sv: number;
-  /** Logit scale sz. */
-  readonly sz: number;
-}
+/** For each rescaler (keyed as in `spec.ts`), `init / scale`: effective = factor · stored. */
+export type RescalerFactors = Readonly<Record<RescalerKey, number>>;
 
 /**
  * The factors `init / scale` of every rescaler under `parameterization` at `dims`.
@@ -50,15 +38,9 @@ export interface RescalerFactors {
  */
 export function rescalerFactors(parameterization: Parameterization, dims: Dims): RescalerFactors {
   const meta = rescalerMetadata(parameterization, dims);
-  const ratio = (name: keyof RescalerFactors) => meta[name].init / meta[name].scale;
-  return Object.freeze({
-    alphaA: ratio("alphaA"),
-    alphaM: ratio("alphaM"),
-    sqk: ratio("sqk"),
-    su: ratio("su"),
-    sv: ratio("sv"),
-    sz: ratio("sz"),
-  });
+  return Object.freeze(
+    Object.fromEntries(RESCALER_KEYS.map((k) => [k, meta[k].init / meta[k].scale])),
+  ) as RescalerFactors;
 }
 
 /**
@@ -72,14 +54,9 @@ export function rescalerFactors(parameterization: Parameterization, dims: Dims):
  * assertEquals(UNIT_FACTORS.sz, 1);
  * ```
  */
-export const UNIT_FACTORS: RescalerFactors = Object.freeze({
-  alphaA: 1,
-  alphaM: 1,
-  sqk: 1,
-  su: 1,
-  sv: 1,
-  sz: 1,
-});
+export const UNIT_FACTORS: RescalerFactors = Object.freeze(
+  Object.fromEntries(RESCALER_KEYS.map((k) => [k, 1])),
+) as RescalerFactors;
 
 /**
  * The default dimensions for a model: the model is its own base, trained for one step (every
@@ -95,12 +72,5 @@ export const UNIT_FACTORS: RescalerFactors = Object.freeze({
  * ```
  */
 export function defaultDims(config: ModelConfig): Dims {
-  return Object.freeze({
-    width: config.width,
-    depth: config.depth,
-    steps: 1,
-    baseWidth: config.width,
-    baseDepth: config.depth,
-    baseSteps: 1,
-  });
+  return baseDims({ width: config.width, depth: config.depth, steps: 1 });
 }

@@ -21,12 +21,12 @@ import {
   sliceAxis,
   Tensor,
   tidy,
-  treeLeaves,
 } from "../core/mod.ts";
-import { optimizerFor } from "../optim/mod.ts";
+import { disposeReplaced } from "../optim/mod.ts";
 import type { NgptModel } from "./ngpt.ts";
 import type { NgptParams } from "./params.ts";
 import { trainStep } from "./train_step.ts";
+import { checkTokenIds } from "./tokens.ts";
 
 /** Token windows: a tensor `[N, T+1]` (i32), or the same as host data. */
 export type Windows = Tensor | { data: Int32Array; count: number };
@@ -91,19 +91,19 @@ export interface TrainResult {
   msPerStep: number;
   /** Wall time of the whole run in seconds. */
   wallSeconds: number;
+  /** Why the run diverged (its batches were checked first: their token ids were valid). */
+  reason?: string;
   /** The final parameters, when `returnParams` is set. */
   params?: NgptParams;
 }
 
-function toTensor(w: Windows, backend: Backend): { t: Tensor; owned: boolean } {
+function toTensor(w: Windows, backend: Backend, vocab: number, op: string): { t: Tensor } {
   if (!(w instanceof Tensor)) {
-    const rows = w.count;
-    return {
-      t: fromData(w.data, [rows, w.data.length / rows], { dtype: "i32", backend }),
-      owned: true,
-    };
+    const shape = [w.count, w.data.length / w.count];
+    checkTokenIds(w.data, shape, vocab, op);
+    return { t: fromData(w.data, shape, { dtype: "i32", backend }) };
   }
-  return { t: w as Tensor, owned: false };
+  return { t: w as Tensor };
 }
 
 /**
@@ -112,6 +112,7 @@ function toTensor(w: Windows, backend: Backend): { t: Tensor; owned: boolean } {
  *
  * @example
  * ```ts
+ * import { assertTrue } from "../testing/assert.ts";
  * import { key, randint } from "../core/mod.ts";
  * import { modelConfig, ngptModel } from "./mod.ts";
  * import { evaluate } from "./train.ts";
@@ -130,7 +131,7 @@ export async function evaluate(
   opts: { chunk?: number; backend?: Backend } = {},
 ): Promise<number> {
   using _scope = scope();
-  const { t } = toTensor(windows, opts.backend ?? getBackend());
+  const { t } = toTensor(windows, opts.backend ?? getBackend(), model.config.vocab, "evaluate");
   const rows = t.shape[0];
   const chunk = opts.chunk ?? 64;
   let total: Tensor | null = null;
@@ -146,7 +147,9 @@ export async function evaluate(
 }
 
 /**
- * Train `model` for `opts.steps` steps at base learning rate `opts.lr`.
+ * Train `model` for `opts.steps` steps at base learning rate `opts.lr`. Token ids given as host
+ * data are checked to lie in `[0, vocab)`; when the loss becomes non-finite or rises too far,
+ * the last batch is read back and checked before the run is reported `diverged`.
  *
  * @example
  * ```ts
@@ -188,7 +191,7 @@ export async function train(model: NgptModel, opts: TrainOptions): Promise<Train
   const margin = opts.divergenceMargin ?? 1.0;
   const evalOpts = { chunk: opts.evalBatch ?? 64, backend };
   const initial = opts.params ?? model.init(opts.key ?? makeKey(0), { backend });
-  const opt = optimizerFor(model.parameterization, model.dims, {
+  const opt = model.optimizer({
     lr: opts.lr,
     steps: opts.steps,
     params: initial,
@@ -204,13 +207,16 @@ export async function train(model: NgptModel, opts: TrainOptions): Promise<Train
     : null;
   let reference: number | null = null;
   let status: "ok" | "diverged" = "ok";
+  let reason: string | undefined;
+  let lastBatch: Tensor | undefined;
   let step = 0;
   let segmentStart = performance.now(), segmentSteps = 0;
   try {
     while (step < opts.steps) {
-      const { t: batch } = toTensor(opts.batch(step), backend);
+      lastBatch?.dispose();
+      const { t: batch } = toTensor(opts.batch(step), backend, model.config.vocab, "train");
+      lastBatch = batch;
       const [loss, nextParams, nextState] = stepFn(params, state, batch);
-      batch.dispose();
       disposeReplaced(state, nextState);
       if (params !== initial) disposeReplaced(params, nextParams);
       params = nextParams;
@@ -233,7 +239,11 @@ export async function train(model: NgptModel, opts: TrainOptions): Promise<Train
       opts.onProgress?.(step, trainLoss);
       const ref: number = reference ??= initialValLoss ?? trainLoss;
       if (!Number.isFinite(trainLoss) || trainLoss > ref + margin) {
+        const ids = await batch.data();
+        checkTokenIds(ids, batch.shape, model.config.vocab, `train: batch of step ${step - 1}`);
         status = "diverged";
+        reason = `the training loss reached ${trainLoss} at step ${step} (from ${ref}) with ` +
+          `valid token ids: the learning rate ${opts.lr} is likely too high`;
         break;
       }
       segmentStart = performance.now();
@@ -263,23 +273,15 @@ export async function train(model: NgptModel, opts: TrainOptions): Promise<Train
       initialValLoss,
       msPerStep: median(segmentMs),
       wallSeconds: (performance.now() - started) / 1000,
+      ...(reason === undefined ? {} : { reason }),
       ...(opts.returnParams ? { params } : {}),
     };
   } finally {
     stepFn.dispose();
+    lastBatch?.dispose();
     disposeReplaced(state, []);
     if (!opts.returnParams && params !== initial) disposeReplaced(params, []);
     if (!opts.params && params !== initial) disposeReplaced(initial, []);
-  }
-}
-
-/** Dispose the tensors of `old` that do not also appear in `next`. */
-function disposeReplaced(old: unknown, next: unknown): void {
-  const keep = new Set(treeLeaves(next));
-  for (const leaf of treeLeaves(old)) {
-    if (leaf !== null && typeof leaf === "object" && "dispose" in leaf && !keep.has(leaf)) {
-      (leaf as Tensor).dispose();
-    }
   }
 }
 

@@ -20,13 +20,13 @@ import { scalarCache } from "./scalars.ts";
 import { castLike, nextCount, zeroCount } from "./step_count.ts";
 import type { GradientTransformation, Params } from "./transform.ts";
 
-/** Options of {@linkcode scaleByAdam} (spec section 6 defaults). */
+/** Options of {@linkcode scaleByAdam} (Optax's defaults; the nGPT optimizer passes its own). */
 export interface AdamOptions {
   /** Decay of the first moment (default 0.9). */
   b1?: number;
-  /** Decay of the second moment (default 0.95). */
+  /** Decay of the second moment (default 0.999; the nGPT spec uses 0.95). */
   b2?: number;
-  /** Added to the root of the bias-corrected second moment (default 1e-16, the paper's). */
+  /** Added to the root of the bias-corrected second moment (default 1e-8; nGPT: 1e-16). */
   eps?: number;
 }
 
@@ -58,6 +58,7 @@ function checkRate(name: string, value: number): void {
  *
  * @example
  * ```ts
+ * import { assertAllClose } from "../testing/all_close.ts";
  * import { tensor } from "../core/mod.ts";
  * import { scaleByAdam } from "./adam.ts";
  * import { assertAllClose } from "../testing/all_close.ts";
@@ -65,13 +66,11 @@ function checkRate(name: string, value: number): void {
  * const adam = scaleByAdam();
  * const g = { w: tensor([2, -3]) };
  * const [u, state] = adam.update(g, adam.init(g));
- * // Adam's first step is mu_hat / sqrt(nu_hat) = g / |g|: the sign of each gradient entry.
- * await assertAllClose(u.w, [1, -1]);
- * assertEquals(await state.count.item(), 1);
+ * await assertAllClose([u, state.count], [{ w: [1, -1] }, 1]);
  * ```
  */
 export function scaleByAdam(options: AdamOptions = {}): GradientTransformation<AdamState> {
-  const { b1 = 0.9, b2 = 0.95, eps = 1e-16 } = options;
+  const { b1 = 0.9, b2 = 0.999, eps = 1e-8 } = options;
   checkRate("b1", b1);
   checkRate("b2", b2);
   if (typeof eps !== "number" || !(eps >= 0) || !Number.isFinite(eps)) {

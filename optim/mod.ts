@@ -4,14 +4,13 @@
  *
  * @example
  * ```ts
- * import { tensor } from "../core/mod.ts";
- * import { applyUpdates, chain, cosineDecay, scaleByAdam, scaleByLearningRate } from "./mod.ts";
  * import { assertAllClose } from "../testing/all_close.ts";
+ * import { tensor } from "../core/mod.ts";
+ * import { adam, applyUpdates, cosineDecay } from "./mod.ts";
  * const params = { w: tensor([1, 2]) };
- * const opt = chain(scaleByAdam(), scaleByLearningRate(cosineDecay({ peak: 0.1, steps: 10 })));
+ * const opt = adam(cosineDecay({ peak: 0.1, steps: 10 }));
  * const [updates] = opt.update({ w: tensor([1, -1]) }, opt.init(params), params);
- * // step 0: Adam's sign step, times -0.1 (the peak of the schedule)
- * await assertAllClose(applyUpdates(params, updates).w, [0.9, 2.1]);
+ * await assertAllClose(applyUpdates(params, updates), { w: [0.9, 2.1] });
  * ```
  *
  * @module
@@ -22,8 +21,19 @@ export {
   disposeReplaced,
   type GradientTransformation,
   type Params,
+  type StateOf,
   tensorsOf,
 } from "./transform.ts";
+export {
+  adam,
+  adamw,
+  type AdamWOptions,
+  addDecayedWeights,
+  sgd,
+  type SgdOptions,
+  trace,
+  type TraceState,
+} from "./aliases.ts";
 export { type AdamOptions, type AdamState, scaleByAdam } from "./adam.ts";
 export {
   type LearningRateOptions,

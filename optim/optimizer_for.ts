@@ -5,10 +5,8 @@
  *
  * @module
  */
-import { type Tensor, tidy, treeMapWithPath } from "../core/mod.ts";
-import { sphereAxisOf } from "../nn/layout.ts";
-import type { Dims, Parameterization } from "../param/mod.ts";
-import { settingsFor } from "../param/mod.ts";
+import { getPath, type Tensor, tidy, treeMapWithPath } from "../core/mod.ts";
+import type { Dims, Parameterization, Role } from "../param/mod.ts";
 import { scaleByAdam } from "./adam.ts";
 import { clipByGlobalNorm } from "./clip.ts";
 import { scaleByLearningRate } from "./scale.ts";
@@ -18,8 +16,10 @@ import { applyUpdates, chain, type GradientTransformation, type Params } from ".
 
 /** Options of {@linkcode optimizerFor}. */
 export interface OptimizerForOptions {
-  /** The parameters (canonical names): their paths and shapes give the multipliers. */
+  /** The parameters: their roles and shapes give the multipliers. */
   params: Params;
+  /** Each parameter's role, a tree shaped like `params` (the model gives it: `nn.roleTree`). */
+  roles: Params;
   /** Peak base learning rate of the default cosine schedule (required without `schedule`). */
   lr?: number;
   /** Training steps of the default schedule (default `dims.steps`). */
@@ -34,8 +34,8 @@ export interface OptimizerForOptions {
   eps?: number;
   /** Clip gradients to this global norm before Adam (default: no clipping). */
   clip?: number;
-  /** Sphere axes per parameter (default: `sphereAxisOf(path)` from `nn/layout.ts`). */
-  axes?: Params;
+  /** Sphere axes per parameter, a tree shaped like `params` (the model gives it: `nn.axisTree`). */
+  axes: Params;
 }
 
 /** What {@linkcode optimizerFor} returns. */
@@ -63,20 +63,22 @@ export interface Optimizer {
 
 /**
  * Build the optimizer that `parameterization` implies at `dims` for the parameter tree
- * `options.params` (canonical names, spec section 5).
+ * `options.params`, whose roles and sphere axes the model gives (`model.optimizer` does this
+ * for an nGPT model). Adam runs with the spec's b1 0.9, b2 0.95, eps 1e-16 unless given.
  *
  * @example
  * ```ts
+ * import { assertAllClose } from "../testing/all_close.ts";
  * import { ones, tensor } from "../core/mod.ts";
  * import { ngpt } from "../param/mod.ts";
  * import { optimizerFor } from "./optimizer_for.ts";
  * const dims = { width: 2, depth: 1, steps: 10, baseWidth: 2, baseDepth: 1, baseSteps: 10 };
  * const params = { embed: tensor([[1, 0], [0, 1]]), sz: ones([2]) };
- * const opt = optimizerFor(ngpt, dims, { lr: 0.01, params });
- * let state = opt.init(params);
+ * const roles = { embed: "input", sz: "sz" };
+ * const opt = optimizerFor(ngpt, dims, { lr: 0.01, params, roles, axes: { embed: -1, sz: null } });
  * const grads = { embed: tensor([[0, 1], [1, 0]]), sz: ones([2]) };
- * const [next, nextState] = opt.step(params, grads, state);
- * console.log(await next.sz.toArray()); // about [0.99, 0.99]
+ * const [next] = opt.step(params, grads, opt.init(params));
+ * await assertAllClose(next.sz, [0.99, 0.99], { rtol: 1e-5 });
  * ```
  */
 export function optimizerFor(
@@ -88,6 +90,12 @@ export function optimizerFor(
   if (typeof options !== "object" || options === null || options.params === undefined) {
     throw new Error(`${op}: options.params (the parameter tree) is required`);
   }
+  if (options.roles === undefined || options.axes === undefined) {
+    throw new Error(
+      `${op}: options.roles and options.axes (trees shaped like params) are required; ` +
+        `for an nGPT model call model.optimizer({ lr, steps }) instead`,
+    );
+  }
   const { params, lr, b1 = 0.9, b2 = 0.95, eps = 1e-16, clip } = options;
   let schedule = options.schedule;
   if (schedule === undefined) {
@@ -96,11 +104,11 @@ export function optimizerFor(
     }
     schedule = cosineDecay({ peak: lr, steps: options.steps ?? dims.steps });
   }
-  const multipliers = treeMapWithPath(
-    (path: string, leaf: Tensor) => settingsFor(parameterization, path, dims, leaf.shape).lr,
-    params,
-  );
-  const axes = options.axes ?? treeMapWithPath((path: string) => sphereAxisOf(path), params);
+  const multipliers = treeMapWithPath((path: string, leaf: Tensor) => {
+    const role = getPath<Role>(options.roles, path);
+    return parameterization({ role, dims, shape: leaf.shape, path }).lr;
+  }, params);
+  const axes = options.axes;
   const transforms = [
     ...(clip === undefined ? [] : [clipByGlobalNorm(clip)]),
     scaleByAdam({ b1, b2, eps }),

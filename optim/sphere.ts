@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { normalizeAlong, type Tensor, treeMap } from "../core/mod.ts";
+import { l2Normalize, type Tensor, treeMap } from "../core/mod.ts";
 import type { Params } from "./transform.ts";
 
 /** Where each parameter keeps unit vectors: `-1` rows, `0` columns, `null` not normalized. */
@@ -25,10 +25,11 @@ export interface ProjectOptions {
  * A function that renormalizes the vectors of each parameter along its axis (a tree of
  * `-1 | 0 | null` shaped like the parameters; `null` leaves pass through unchanged). Apply it
  * to the parameters after each update, and once at init. Optimizer state is not involved.
- * Each matrix is one `normalizeAlong` primitive (one dispatch on WebGPU).
+ * Each matrix is one `l2Normalize` (one fused primitive, one dispatch on WebGPU).
  *
  * @example
  * ```ts
+ * import { assertAllClose } from "../testing/all_close.ts";
  * import { tensor } from "../core/mod.ts";
  * import { projectToSphere } from "./sphere.ts";
  * import { assertAllClose } from "../testing/all_close.ts";
@@ -56,7 +57,7 @@ export function projectToSphere(
             `projectToSphere: axis ${axis} needs a matrix, got shape [${p.shape.join(",")}]`,
           );
         }
-        return normalizeAlong(p, axis, { eps });
+        return l2Normalize(p, { axis, eps });
       },
       params,
       axes,

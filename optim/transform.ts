@@ -43,9 +43,12 @@ export interface GradientTransformation<S = unknown> {
   update(grads: Params, state: S, params?: Params): [Params, S];
 }
 
+/** The state type of a gradient transformation. */
+export type StateOf<T> = T extends GradientTransformation<infer S> ? S : never;
+
 /**
  * Transformations applied in order: the updates of one are the gradients of the next. The
- * state is the array of the states, in the same order.
+ * state is the array of the states, in the same order (typed as the tuple of their types).
  *
  * @example
  * ```ts
@@ -56,20 +59,22 @@ export interface GradientTransformation<S = unknown> {
  * import { assertAllClose } from "../testing/all_close.ts";
  * const opt = chain(clipByGlobalNorm(1), scaleByLearningRate(0.5));
  * const g = { w: tensor([3, 4]) };
- * const [u] = opt.update(g, opt.init(g));
- * await assertAllClose(u.w, [-0.3, -0.4]);
+ * const [u, [, lrState]] = opt.update(g, opt.init(g));
+ * await assertAllClose([u, lrState.count], [{ w: [-0.3, -0.4] }, 1]);
  * ```
  */
-export function chain(
-  ...transforms: GradientTransformation<unknown>[]
-): GradientTransformation<unknown[]> {
+// deno-lint-ignore no-explicit-any -- any transformation's state
+export function chain<T extends GradientTransformation<any>[]>(
+  ...transforms: T
+): GradientTransformation<{ [K in keyof T]: StateOf<T[K]> }> {
   transforms.forEach((t, i) => {
     if (typeof t?.init !== "function" || typeof t?.update !== "function") {
       throw new Error(`chain: argument ${i} is not a gradient transformation (init/update)`);
     }
   });
+  type S = { [K in keyof T]: StateOf<T[K]> };
   return {
-    init: (params) => transforms.map((t) => t.init(params)),
+    init: (params) => transforms.map((t) => t.init(params)) as S,
     update: (grads, state, params) => {
       if (!Array.isArray(state) || state.length !== transforms.length) {
         throw new Error(
@@ -85,7 +90,7 @@ export function chain(
         updates = u;
         next.push(s);
       });
-      return [updates, next];
+      return [updates, next as S];
     },
   };
 }

@@ -5,24 +5,21 @@
  * @example
  * ```ts
  * import { assertTrue } from "../testing/assert.ts";
- * import { compose, depthMup, describe, formatDescription, nugpt, settingsFor } from "./mod.ts";
+ * import { compose, depthMup, describe, formatDescription, nugpt } from "./mod.ts";
  * const dims = { width: 256, depth: 8, steps: 2000, baseWidth: 64, baseDepth: 4, baseSteps: 1000 };
- * const p = compose("nugpt+depthMup", nugpt(), depthMup);
- * assertTrue(settingsFor(p, "blocks.0.attn.q", dims).lr > 0);
- * console.log(formatDescription(describe(p, dims)));
+ * const p = compose("nugpt+depthMup", nugpt, depthMup);
+ * assertTrue(p({ role: "hidden", dims }).lr > 0);
+ * assertTrue(formatDescription(describe(p, dims)).split("\n").length === 9);
  * ```
  *
  * @module
  */
 export {
-  canonicalNames,
   isRescaler,
   isRole,
-  KNOWN_PATTERNS,
   RESCALER_ROLES,
   type RescalerRole,
   type Role,
-  roleOf,
   ROLES,
 } from "./roles.ts";
 export {
@@ -41,8 +38,8 @@ export {
   parameterization,
   plain,
   type Query,
-  type Rule,
   type Settings,
+  type SettingsRule,
 } from "./parameterization.ts";
 export {
   chainRules,
@@ -54,20 +51,11 @@ export {
 } from "./rules.ts";
 export type { DimsValue, Roles } from "./rule_args.ts";
 export {
-  alphaInitDepth,
   initDepthExponent,
   initWidthExponent,
   rescalerInit,
   rescalerScale,
 } from "./rescaler_rules.ts";
 export { override, setSettings, type SettingsOverride } from "./override.ts";
-export { mup, ngpt, nugpt, type NugptOptions, nugptPaper } from "./presets.ts";
-export {
-  describe,
-  type DescriptionRow,
-  formatDescription,
-  type RescalerConstants,
-  type RescalerMetadata,
-  rescalerMetadata,
-  settingsFor,
-} from "./describe.ts";
+export { mup, ngpt, nugpt, type NugptOptions, nugptPaper, nugptWith } from "./presets.ts";
+export { describe, type DescriptionRow, formatDescription } from "./describe.ts";

@@ -7,14 +7,14 @@
  * import { assertTrue } from "../testing/assert.ts";
  * import { override } from "./override.ts";
  * import { nugpt } from "./presets.ts";
- * const frozenLogits = override(nugpt(), "sz", { lr: 0 });
+ * const frozenLogits = override(nugpt, "sz", { lr: 0 });
  * const dims = { width: 64, depth: 2, steps: 10, baseWidth: 64, baseDepth: 2, baseSteps: 10 };
  * assertTrue(frozenLogits({ role: "sz", dims }).lr === 0);
  * ```
  *
  * @module
  */
-import { compose, type Parameterization, type Rule } from "./parameterization.ts";
+import { compose, type Parameterization, type SettingsRule } from "./parameterization.ts";
 import { checkDimsValue, type DimsValue, evaluate, type Roles, roleSet } from "./rule_args.ts";
 
 /** Replacement values for {@linkcode setSettings} and {@linkcode override}. */
@@ -41,7 +41,7 @@ export interface SettingsOverride {
  * assertTrue(s.lr === 0 && s.init === 2 && s.scale === 1);
  * ```
  */
-export function setSettings(roles: Roles, values: SettingsOverride): Rule {
+export function setSettings(roles: Roles, values: SettingsOverride): SettingsRule {
   const op = "setSettings";
   if (typeof values !== "object" || values === null) {
     throw new Error(`${op}: values must be an object { lr?, init?, scale? }, got ${values}`);

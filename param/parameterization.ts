@@ -4,7 +4,7 @@
  * A {@linkcode Parameterization} maps a query (a parameter's role, the model's dimensions, and
  * optionally the parameter's shape and canonical name) to its {@linkcode Settings}: the
  * learning-rate multiplier, and for rescalers the `init` and `scale` of spec section 3. A
- * {@linkcode Rule} transforms settings; {@linkcode compose} applies rules, in order, to the
+ * {@linkcode SettingsRule} transforms settings; {@linkcode compose} applies rules, in order, to the
  * answer of a base parameterization. Nothing is mutable: settings, queries and
  * parameterizations are frozen, and rules must return new objects.
  *
@@ -53,7 +53,7 @@ export interface Query {
 }
 
 /** One step of a parameterization: new settings from the previous ones and the query. */
-export type Rule = (settings: Settings, query: Query) => Settings;
+export type SettingsRule = (settings: Settings, query: Query) => Settings;
 
 /** A named, pure function from a {@linkcode Query} to {@linkcode Settings}. */
 export type Parameterization = ((query: Query) => Settings) & { readonly name: string };
@@ -179,7 +179,7 @@ export const plain: Parameterization = parameterization(
  * assertTrue(same({ role: "input", dims }).lr === plain({ role: "input", dims }).lr);
  * ```
  */
-export const identityRule: Rule = (settings) => settings;
+export const identityRule: SettingsRule = (settings) => settings;
 
 /**
  * A new parameterization named `name`: `base`'s answer, then each rule in order. Rules that
@@ -196,7 +196,11 @@ export const identityRule: Rule = (settings) => settings;
  * assertTrue(p({ role: "hidden", dims }).lr === 0.125);
  * ```
  */
-export function compose(name: string, base: Parameterization, ...rules: Rule[]): Parameterization {
+export function compose(
+  name: string,
+  base: Parameterization,
+  ...rules: SettingsRule[]
+): Parameterization {
   if (typeof base !== "function") {
     throw new Error(`compose: base of ${JSON.stringify(name)} must be a parameterization`);
   }

@@ -22,14 +22,20 @@
  * const dims = { width: 256, depth: 4, steps: 100, baseWidth: 64, baseDepth: 4, baseSteps: 100 };
  * assertTrue(ngpt({ role: "hidden", dims }).lr === 1);
  * assertTrue(mup({ role: "hidden", dims }).lr === 0.25);
- * assertTrue(Math.abs(nugpt()({ role: "hidden", dims }).lr - 4 ** -0.75) < 1e-15);
+ * assertTrue(Math.abs(nugpt({ role: "hidden", dims }).lr - 4 ** -0.75) < 1e-15);
  * ```
  *
  * @module
  */
-import { compose, identityRule, type Parameterization, plain } from "./parameterization.ts";
 import {
-  alphaInitDepth,
+  compose,
+  identityRule,
+  type Parameterization,
+  plain,
+  type Query,
+} from "./parameterization.ts";
+import {
+  initDepthExponent,
   initWidthExponent,
   rescalerInit,
   rescalerScale,
@@ -78,7 +84,7 @@ export const mup: Parameterization = compose(
   ngpt,
   widthExponent(["input", "output"], -1 / 2),
   widthExponent("hidden", -1),
-  alphaInitDepth(-1),
+  initDepthExponent("alpha", -1),
 );
 
 /** Options of {@linkcode nugpt}. */
@@ -143,31 +149,54 @@ function buildNugpt(name: string, options: NugptOptions): Parameterization {
     widthExponent(["hidden", "output"], -3 / 4),
     chainRules(lrMultiplier("input", cIn), lrMultiplier("output", cOut)),
     rescalerScale(["alpha", "sqk", "sz"], s0 ?? ((dims) => 1 / Math.sqrt(dims.baseWidth))),
-    alphaInitDepth(-1),
+    initDepthExponent("alpha", -1),
     initWidthExponent("sz", 1 / 2),
   );
 }
 
 /**
- * νGPT (spec section 7): every learning rate times `mT^-1/3` (unless `horizon: false`);
- * input times `mw^-1/2 · c_in`; hidden times `mw^-3/4`; output times `mw^-3/4 · c_out`;
- * αA, αM, sqk, sz with constant scale `s0`; α init `0.05 · mL^-1`; sz init `mw^1/2`.
- * With the defaults it equals nGPT exactly at the base model. Its name records the options
- * given, e.g. `nugpt(horizon=false)`.
+ * νGPT with options (spec section 7): every learning rate times `mT^-1/3` (unless
+ * `horizon: false`); input times `mw^-1/2 · c_in`; hidden times `mw^-3/4`; output times
+ * `mw^-3/4 · c_out`; αA, αM, sqk, sz with constant scale `s0`; α init `0.05 · mL^-1`; sz init
+ * `mw^1/2`. Its name records the options given, e.g. `nugpt(horizon=false)`.
  *
  * @example
  * ```ts
- * import { assertTrue } from "../testing/assert.ts";
- * import { ngpt, nugpt } from "./presets.ts";
- * const base = { width: 64, depth: 4, steps: 100, baseWidth: 64, baseDepth: 4, baseSteps: 100 };
- * assertTrue(nugpt()({ role: "sqk", dims: base }).scale === ngpt({ role: "sqk", dims: base }).scale);
- * const long = { ...base, steps: 800 };
- * assertTrue(nugpt({ horizon: false })({ role: "hidden", dims: long }).lr === 1);
+ * import { assertEquals } from "../testing/assert.ts";
+ * import { nugptWith } from "./presets.ts";
+ * const long = { width: 64, depth: 4, steps: 800, baseWidth: 64, baseDepth: 4, baseSteps: 100 };
+ * const p = nugptWith({ horizon: false });
+ * assertEquals([p.name, p({ role: "hidden", dims: long }).lr], ["nugpt(horizon=false)", 1]);
  * ```
  */
-export function nugpt(options: NugptOptions = {}): Parameterization {
+export function nugptWith(options: NugptOptions = {}): Parameterization {
   return buildNugpt(nugptName(options), options);
 }
+
+const nugptDefaults = buildNugpt("nugpt", {});
+
+/**
+ * νGPT with the default options (see {@linkcode nugptWith}); it equals nGPT exactly at the
+ * base model. Like `ngpt` and `mup` it is a value; the older spelling `nugpt(options?)`, called
+ * with options or nothing, still returns `nugptWith(options)`.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "../testing/assert.ts";
+ * import { ngpt, nugpt } from "./presets.ts";
+ * const base = { width: 64, depth: 4, steps: 100, baseWidth: 64, baseDepth: 4, baseSteps: 100 };
+ * assertEquals(nugpt({ role: "sqk", dims: base }).scale, ngpt({ role: "sqk", dims: base }).scale);
+ * assertEquals(nugpt().name, "nugpt");
+ * ```
+ */
+export const nugpt: Parameterization & ((options?: NugptOptions) => Parameterization) = (() => {
+  const call = (arg?: Query | NugptOptions) =>
+    arg !== undefined && arg !== null && "role" in arg
+      ? nugptDefaults(arg as Query)
+      : nugptWith(arg as NugptOptions | undefined);
+  Object.defineProperty(call, "name", { value: "nugpt" });
+  return Object.freeze(call) as Parameterization & ((options?: NugptOptions) => Parameterization);
+})();
 
 /**
  * νGPT with the paper's constants: `s0 = 0.03`, `c_out = 1/2` (and `c_in = 1`, horizon on).

@@ -6,8 +6,8 @@
  * ```ts
  * import { assertTrue } from "../testing/assert.ts";
  * import { compose, plain } from "./parameterization.ts";
- * import { alphaInitDepth, rescalerInit } from "./rescaler_rules.ts";
- * const p = compose("p", plain, rescalerInit("alpha", 0.05), alphaInitDepth(-1));
+ * import { initDepthExponent, rescalerInit } from "./rescaler_rules.ts";
+ * const p = compose("p", plain, rescalerInit("alpha", 0.05), initDepthExponent("alpha", -1));
  * const dims = { width: 64, depth: 8, steps: 10, baseWidth: 64, baseDepth: 4, baseSteps: 10 };
  * assertTrue(p({ role: "alpha", dims }).init === 0.025);
  * ```
@@ -15,7 +15,7 @@
  * @module
  */
 import { multipliers } from "./dims.ts";
-import type { Rule } from "./parameterization.ts";
+import type { SettingsRule } from "./parameterization.ts";
 import type { RescalerRole } from "./roles.ts";
 import {
   checkDimsValue,
@@ -31,7 +31,7 @@ function initPowerRule(
   roles: Roles,
   exponent: number,
   pick: (m: { mw: number; mL: number; mT: number }) => number,
-): Rule {
+): SettingsRule {
   const set = roleSet(roles, op, true);
   checkFinite(exponent, "exponent", op);
   return (settings, query) =>
@@ -59,12 +59,13 @@ function initPowerRule(
 export function initWidthExponent(
   roles: RescalerRole | readonly RescalerRole[],
   exponent: number,
-): Rule {
+): SettingsRule {
   return initPowerRule("initWidthExponent", roles, exponent, (m) => m.mw);
 }
 
 /**
- * Multiplies the init of rescaler `roles` by `mL^exponent`.
+ * Multiplies the init of rescaler `roles` by `mL^exponent` (μP-style and νGPT: αA, αM by
+ * `mL^-1`).
  *
  * @example
  * ```ts
@@ -79,25 +80,8 @@ export function initWidthExponent(
 export function initDepthExponent(
   roles: RescalerRole | readonly RescalerRole[],
   exponent: number,
-): Rule {
+): SettingsRule {
   return initPowerRule("initDepthExponent", roles, exponent, (m) => m.mL);
-}
-
-/**
- * Multiplies the init of `αA` and `αM` by `mL^exponent` (μP-style and νGPT use −1).
- *
- * @example
- * ```ts
- * import { assertTrue } from "../testing/assert.ts";
- * import { compose, plain } from "./parameterization.ts";
- * import { alphaInitDepth } from "./rescaler_rules.ts";
- * const p = compose("p", plain, alphaInitDepth(-1));
- * const dims = { width: 64, depth: 4, steps: 10, baseWidth: 64, baseDepth: 2, baseSteps: 10 };
- * assertTrue(p({ role: "alpha", dims }).init === 0.5);
- * ```
- */
-export function alphaInitDepth(exponent: number): Rule {
-  return initPowerRule("alphaInitDepth", "alpha", exponent, (m) => m.mL);
 }
 
 function setRescalerField(
@@ -105,7 +89,7 @@ function setRescalerField(
   field: "init" | "scale",
   roles: RescalerRole | readonly RescalerRole[],
   value: DimsValue,
-): Rule {
+): SettingsRule {
   const set = roleSet(roles, op, true);
   checkDimsValue(value, field, op);
   return (settings, query) =>
@@ -128,7 +112,7 @@ function setRescalerField(
 export function rescalerScale(
   roles: RescalerRole | readonly RescalerRole[],
   scale: DimsValue,
-): Rule {
+): SettingsRule {
   return setRescalerField("rescalerScale", "scale", roles, scale);
 }
 
@@ -145,6 +129,9 @@ export function rescalerScale(
  * assertTrue(p({ role: "alpha", dims }).init === 0.05);
  * ```
  */
-export function rescalerInit(roles: RescalerRole | readonly RescalerRole[], init: DimsValue): Rule {
+export function rescalerInit(
+  roles: RescalerRole | readonly RescalerRole[],
+  init: DimsValue,
+): SettingsRule {
   return setRescalerField("rescalerInit", "init", roles, init);
 }

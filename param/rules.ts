@@ -18,17 +18,15 @@
  * @module
  */
 import { multipliers } from "./dims.ts";
-import type { Rule } from "./parameterization.ts";
+import type { SettingsRule } from "./parameterization.ts";
 import { type Role, ROLES } from "./roles.ts";
 import { checkFinite, type Roles, roleSet } from "./rule_args.ts";
-
-export type { DimsValue, Roles } from "./rule_args.ts";
 
 function lrPowerRule(
   roles: ReadonlySet<Role>,
   exponent: number,
   pick: (m: { mw: number; mL: number; mT: number }) => number,
-): Rule {
+): SettingsRule {
   return (settings, query) =>
     roles.has(query.role)
       ? { ...settings, lr: settings.lr * Math.pow(pick(multipliers(query.dims)), exponent) }
@@ -48,7 +46,7 @@ function lrPowerRule(
  * assertTrue(p({ role: "output", dims }).lr === 0.5);
  * ```
  */
-export function widthExponent(roles: Roles, exponent: number): Rule {
+export function widthExponent(roles: Roles, exponent: number): SettingsRule {
   const set = roleSet(roles, "widthExponent");
   return lrPowerRule(set, checkFinite(exponent, "exponent", "widthExponent"), (m) => m.mw);
 }
@@ -66,7 +64,7 @@ export function widthExponent(roles: Roles, exponent: number): Rule {
  * assertTrue(p({ role: "hidden", dims }).lr === 0.5);
  * ```
  */
-export function depthExponent(roles: Roles, exponent: number): Rule {
+export function depthExponent(roles: Roles, exponent: number): SettingsRule {
   const set = roleSet(roles, "depthExponent");
   return lrPowerRule(set, checkFinite(exponent, "exponent", "depthExponent"), (m) => m.mL);
 }
@@ -85,7 +83,7 @@ export function depthExponent(roles: Roles, exponent: number): Rule {
  * assertTrue(Math.abs(p({ role: "sz", dims }).lr - 0.5) < 1e-15);
  * ```
  */
-export function horizonExponent(exponent: number, roles: Roles = ROLES): Rule {
+export function horizonExponent(exponent: number, roles: Roles = ROLES): SettingsRule {
   const set = roleSet(roles, "horizonExponent");
   return lrPowerRule(set, checkFinite(exponent, "exponent", "horizonExponent"), (m) => m.mT);
 }
@@ -104,7 +102,7 @@ export function horizonExponent(exponent: number, roles: Roles = ROLES): Rule {
  * assertTrue(p({ role: "output", dims }).lr === 0.5);
  * ```
  */
-export function lrMultiplier(roles: Roles, factor: number): Rule {
+export function lrMultiplier(roles: Roles, factor: number): SettingsRule {
   const set = roleSet(roles, "lrMultiplier");
   checkFinite(factor, "factor", "lrMultiplier");
   if (factor < 0) throw new Error(`lrMultiplier: factor must be non-negative, got ${factor}`);
@@ -122,12 +120,12 @@ export function lrMultiplier(roles: Roles, factor: number): Rule {
  * import { compose } from "./parameterization.ts";
  * import { depthMup } from "./rules.ts";
  * import { nugpt } from "./presets.ts";
- * const p = compose("nugpt+depthMup", nugpt(), depthMup);
+ * const p = compose("nugpt+depthMup", nugpt, depthMup);
  * const dims = { width: 64, depth: 16, steps: 10, baseWidth: 64, baseDepth: 4, baseSteps: 10 };
  * assertTrue(p({ role: "hidden", dims }).lr === 0.5);
  * ```
  */
-export const depthMup: Rule = depthExponent("hidden", -1 / 2);
+export const depthMup: SettingsRule = depthExponent("hidden", -1 / 2);
 
 /**
  * One rule that applies `rules` in order: a named group of rules can then be reused on
@@ -143,7 +141,7 @@ export const depthMup: Rule = depthExponent("hidden", -1 / 2);
  * assertTrue(compose("p", plain, quarter)({ role: "output", dims }).lr === 0.25);
  * ```
  */
-export function chainRules(...rules: Rule[]): Rule {
+export function chainRules(...rules: SettingsRule[]): SettingsRule {
   rules.forEach((rule, i) => {
     if (typeof rule !== "function") {
       throw new Error(`chainRules: rule ${i} is not a function: ${rule}`);

@@ -38,7 +38,8 @@ import {
   treeMap,
   treeMapWithPath,
 } from "../core/mod.ts";
-import { type Dims, type Parameterization, type Role, roleOf } from "../param/mod.ts";
+import type { Dims, Parameterization, Role } from "../param/mod.ts";
+import { roleOf } from "../nn/spec.ts";
 
 /** A model as the checks see it. */
 export interface CheckedModel<P = any, B = any> {

@@ -20,8 +20,8 @@ const maxAbsDiff = (a: nu.Tensor, b: nu.Tensor) =>
 Deno.test("matrixInputs: each matrix's input reproduces nn's attention, mlp and blocks", () => {
   const width = 64, depth = 2, T = 8;
   const dims = { width, depth, steps: 10, baseWidth: 32, baseDepth: depth, baseSteps: 10 };
-  const model = ngptModel(modelConfig({ vocab: 32, width, depth, seqLen: T }), {
-    parameterization: nugpt(),
+  const model = ngptModel(modelConfig({ vocab: 32, width, depth, seqLen: T, headSize: 32 }), {
+    parameterization: nugpt,
     dims,
   });
   nu.tidy(() => {

@@ -19,7 +19,7 @@
  * @module
  */
 import { fromData, keep, type Tensor } from "../../core/mod.ts";
-import { modelConfig, ngptModel, splitBatch } from "../../nn/mod.ts";
+import { axisTree, modelConfig, ngptModel, roleTree, splitBatch } from "../../nn/mod.ts";
 import { constant, optimizerFor, type Params } from "../../optim/mod.ts";
 import {
   coordCheck,
@@ -138,6 +138,8 @@ export async function runCoordCheck(argv: string[]): Promise<CoordRow[]> {
   const optimizer = (_w: number, ctx: ModelContext & { params: unknown }) => {
     const o = optimizerFor(ctx.parameterization!, ctx.dims, {
       params: ctx.params as Params,
+      roles: roleTree(ctx.params),
+      axes: axisTree(ctx.params),
       schedule: constant(args.lr),
     });
     return { init: o.init, step: o.step };

@@ -24,7 +24,7 @@
  */
 import { fromData, key, Tensor, treeLeaves } from "../../core/mod.ts";
 import { modelConfig, ngptModel, type NgptParams } from "../../nn/mod.ts";
-import { optimizerFor, type Params } from "../../optim/mod.ts";
+import type { Params } from "../../optim/mod.ts";
 import type { Dims, Parameterization } from "../../param/mod.ts";
 import { alignment, type AlignmentValues, trainAndObserve } from "../../testing.ts";
 import { sampleBatch } from "../transfer/data.ts";
@@ -155,7 +155,7 @@ export async function measureAlignment(
   }
   const probe = fromData(Int32Array.from(opts.probe), [windows, seq + 1], { dtype: "i32" });
   const params = model.init(key(opts.seed));
-  const optimizer = optimizerFor(parameterization, dims, {
+  const optimizer = model.optimizer({
     params: params as unknown as Params,
     lr: opts.lr,
     steps,

@@ -94,7 +94,13 @@ export function matmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
         (transA || transB ? ` (transA=${transA}, transB=${transB})` : ""),
     );
   }
-  broadcastShapes("matmul", a2.shape.slice(0, -2), b2.shape.slice(0, -2));
+  try {
+    broadcastShapes("matmul", a2.shape.slice(0, -2), b2.shape.slice(0, -2));
+  } catch {
+    throw new Error(
+      `matmul: batch dimensions do not broadcast: ${fmtShape(a.shape)} x ${fmtShape(b.shape)}`,
+    );
+  }
   const out = bind("matmul", [a2, b2], {
     transA: transA && a.rank > 1,
     transB: transB && b.rank > 1,

@@ -31,13 +31,14 @@ export const normalizeAxisRule: Rule<"normalizeAxis"> = defineRule("normalizeAxi
 
 /**
  * Unit L2 norm along `axis` of a matrix: each row (`-1`) or column (`0`) divided by
- * `sqrt(sum of its squares + eps)` (`eps` default 0), in one primitive. The same values as
- * `l2Normalize(x, { axis, eps })` up to rounding; differentiable.
+ * `sqrt(sum of its squares + eps)` (`eps` default 0), in one primitive (`normalizeAxis`);
+ * differentiable. Internal: the public op is `l2Normalize`, which calls this for matrices.
  *
  * @example
  * ```ts
- * import { normalizeAlong, tensor } from "../../mod.ts";
  * import { assertAllClose } from "../../testing/all_close.ts";
+ * import { tensor } from "../../mod.ts";
+ * import { normalizeAlong } from "./optimizer_kernels.ts";
  * await assertAllClose(normalizeAlong(tensor([[3, 4]]), -1), [[0.6, 0.8]]);
  * await assertAllClose(normalizeAlong(tensor([[3], [4]]), 0), [[0.6], [0.8]]);
  * ```

@@ -9,6 +9,7 @@
  * numRuns: fast-check's default (100) for every case.
  */
 import * as nu from "../../mod.ts";
+import { normalizeAlong } from "../../core/ops/optimizer_kernels.ts";
 import { alias } from "../../core/ops/shape.ts";
 import type { CorePrim } from "../../core/bind.ts";
 import { primitiveNames } from "../../core/rules.ts";
@@ -196,7 +197,7 @@ const table: Record<CorePrim, Row> = {
         tensorArb([r, c], { dtype: "f64", domain: "any", awayFrom: [0], margin: 0.2 })
           .map((x) => ({ xs: [x], ints: [axis, eps] }))
       ),
-      f: ([x], [axis, eps]) => nu.normalizeAlong(x, axis as 0 | -1, { eps }),
+      f: ([x], [axis, eps]) => normalizeAlong(x, axis as 0 | -1, { eps }),
     }],
   },
   matmul: {

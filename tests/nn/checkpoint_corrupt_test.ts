@@ -5,7 +5,8 @@
  */
 import { assertRejects } from "../../testing/assert.ts";
 import { key, type Tensor, treePaths } from "../../core/mod.ts";
-import { ngpt, rescalerMetadata } from "../../param/mod.ts";
+import { ngpt } from "../../param/mod.ts";
+import { rescalerMetadata } from "../../nn/spec.ts";
 import { init } from "../../nn/init.ts";
 import { load, save } from "../../nn/checkpoint.ts";
 import { defaultDims } from "../../nn/rescalers.ts";
@@ -127,8 +128,8 @@ Deno.test("load refuses a wrong shape, a missing tensor, an unexpected one, miss
     build(entries, { ...meta, config: JSON.stringify({ ...CONFIG, heads: 3 }) }),
     ["width 8 is not divisible by heads 3"],
   );
-  await refused(build(entries, { ...meta, rescalers: JSON.stringify({ alphaA: {} }) }), [
-    "rescalers.alphaA.init",
+  await refused(build(entries, { ...meta, rescalers: JSON.stringify({ sqk: {} }) }), [
+    "rescalers.sqk.init",
   ]);
   // and the well-formed hand-made file itself loads
   await load(await writeBytes(build(entries, meta)));

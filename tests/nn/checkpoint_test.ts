@@ -12,10 +12,11 @@ import {
   treeMap,
   treePaths,
 } from "../../core/mod.ts";
-import { ngpt, nugpt, rescalerMetadata } from "../../param/mod.ts";
-import { encodeState, optimizerFor } from "../../optim/mod.ts";
+import { ngpt, nugpt } from "../../param/mod.ts";
+import { encodeState } from "../../optim/mod.ts";
 import { init } from "../../nn/init.ts";
-import { parameterShapes } from "../../nn/params.ts";
+import { parameterShapes, rescalerMetadata } from "../../nn/spec.ts";
+import { ngptModel } from "../../nn/ngpt.ts";
 import { CHECKPOINT_FORMAT, load, save } from "../../nn/checkpoint.ts";
 
 export const CONFIG = { vocab: 8, width: 8, heads: 2, depth: 1, mlpWidth: 16, seqLen: 4 };
@@ -33,11 +34,11 @@ async function tempDir(): Promise<string> {
 
 Deno.test("checkpoint: f32 round trip is bit-exact, special values included", async () => {
   const dir = await tempDir();
-  const params = init(key(1), CONFIG, { parameterization: nugpt(), dims: DIMS });
+  const params = init(key(1), CONFIG, { parameterization: nugpt, dims: DIMS });
   const special = new Float32Array([NaN, -0, Infinity, -Infinity, 1e-45, -3.4e38, 0.1, 1]);
   const withSpecial = { ...params, sz: fromData(special, [8]) };
   const path = `${dir}/model.safetensors`;
-  await save(path, withSpecial, { config: CONFIG, parameterization: nugpt(), dims: DIMS });
+  await save(path, withSpecial, { config: CONFIG, parameterization: nugpt, dims: DIMS });
   const loaded = await load(path);
   assertEquals(treePaths(loaded.params).map(([n]) => n), treePaths(withSpecial).map(([n]) => n));
   for (
@@ -49,7 +50,7 @@ Deno.test("checkpoint: f32 round trip is bit-exact, special values included", as
     assertEquals(bits(b), bits(a), name);
   }
   assertEquals(loaded.config, CONFIG);
-  assertEquals(loaded.rescalers, rescalerMetadata(nugpt(), DIMS));
+  assertEquals(loaded.rescalers, rescalerMetadata(nugpt, DIMS));
   assertEquals(loaded.metadata.parameterization, "nugpt");
   assertEquals(loaded.metadata.format, CHECKPOINT_FORMAT);
   assertEquals(JSON.parse(loaded.metadata.dims), DIMS);
@@ -74,8 +75,11 @@ Deno.test("checkpoint: f64 round trip is bit-exact on the CPU backend", async ()
 
 Deno.test("checkpoint: optimizer state round trip (tensors, step counts included, under opt.)", async () => {
   const dir = await tempDir();
-  const params = init(key(3), CONFIG, { parameterization: nugpt(), dims: DIMS });
-  const opt = optimizerFor(nugpt(), DIMS, { lr: 0.01, params });
+  const params = init(key(3), CONFIG, { parameterization: nugpt, dims: DIMS });
+  const opt = ngptModel(CONFIG, { parameterization: nugpt, dims: DIMS }).optimizer({
+    lr: 0.01,
+    params,
+  });
   let state = opt.init(params);
   const grads = init(key(4), CONFIG);
   let current = params;
@@ -83,7 +87,7 @@ Deno.test("checkpoint: optimizer state round trip (tensors, step counts included
   const path = `${dir}/with_state.safetensors`;
   await save(path, current, {
     config: CONFIG,
-    parameterization: nugpt(),
+    parameterization: nugpt,
     dims: DIMS,
     optimizerState: state,
   });

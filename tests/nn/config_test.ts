@@ -36,19 +36,23 @@ Deno.test("defaultMlpWidth is 4d rounded up to a multiple of 8 (property)", () =
   assertThrows(() => defaultMlpWidth(0), ["width", "0"]);
 });
 
+Deno.test("modelConfig: the default head size is 16, so width 16 works", () => {
+  assertEquals(modelConfig({ vocab: 8, width: 16, depth: 1, seqLen: 4 }).heads, 1);
+});
+
 Deno.test("modelConfig derives heads from the head size and refuses a width it cannot split", () => {
   assertEquals(modelConfig({ vocab: 256, width: 128, depth: 4, seqLen: 64 }), {
     vocab: 256,
     width: 128,
-    heads: 4,
+    heads: 8,
     depth: 4,
     mlpWidth: 512,
     seqLen: 64,
   });
   assertEquals(modelConfig({ vocab: 8, width: 24, headSize: 8, depth: 1, seqLen: 4 }).heads, 3);
   assertThrows(
-    () => modelConfig({ vocab: 8, width: 48, depth: 1, seqLen: 4 }),
-    ["width 48", "headSize 32"],
+    () => modelConfig({ vocab: 8, width: 40, depth: 1, seqLen: 4 }),
+    ["width 40", "headSize 16"],
   );
   assertThrows(
     () => modelConfig({ vocab: 8, width: 32, depth: 0, seqLen: 4 }),

@@ -16,7 +16,7 @@ import {
 } from "../../core/mod.ts";
 import type { Parameterization } from "../../param/mod.ts";
 import { modelConfig, ngptModel, type NgptParams } from "../../nn/mod.ts";
-import { constant, disposeReplaced, optimizerFor } from "../../optim/mod.ts";
+import { constant, disposeReplaced } from "../../optim/mod.ts";
 
 /** How far things moved after the steps, at one width. */
 export interface Movement {
@@ -74,7 +74,7 @@ export function coordCheck(parameterization: Parameterization, o: CoordCheckOpti
     const model = ngptModel(config, { parameterization, dims });
     const first = model.init(key(0));
     let params: NgptParams = first;
-    const opt = optimizerFor(parameterization, dims, { schedule: constant(o.lr), params });
+    const opt = model.optimizer({ schedule: constant(o.lr), params });
     let state = opt.init(params);
     const lossAndGrad = valueAndGrad((p: NgptParams) => model.loss(p, batch));
     const before = [model.hiddenStates(params, tokens)[0], model.apply(params, tokens)];

@@ -1,7 +1,16 @@
 import { assertClose, assertEquals, assertThrows, assertTrue } from "../../testing/assert.ts";
 import { cpuBackend, key, memory, mul, type Tensor, treePaths } from "../../core/mod.ts";
-import { canonicalNames, ngpt, nugpt, settingsFor } from "../../param/mod.ts";
-import { init, modelConfig, parameterShapes, projectParams, sphereAxisOf } from "../../nn/mod.ts";
+import { ngpt, nugpt } from "../../param/mod.ts";
+import { projectToSphere } from "../../optim/mod.ts";
+import {
+  axisTree,
+  init,
+  modelConfig,
+  parameterNames,
+  parameterShapes,
+  settingsFor,
+  sphereAxisOf,
+} from "../../nn/mod.ts";
 import { disposeTree, worstUnitNormError } from "./helpers.ts";
 
 const config = modelConfig({ vocab: 24, width: 32, headSize: 8, depth: 2, seqLen: 8 });
@@ -9,7 +18,7 @@ const config = modelConfig({ vocab: 24, width: 32, headSize: 8, depth: 2, seqLen
 Deno.test("init: treePaths give the canonical names of spec section 5, with their shapes", () => {
   const params = init(key(0), config);
   const paths = treePaths<Tensor>(params);
-  assertEquals(paths.map(([p]) => p), canonicalNames(2));
+  assertEquals(paths.map(([p]) => p), parameterNames(2));
   assertEquals(paths.map(([p]) => p), [
     "embed",
     ...[0, 1].flatMap((l) =>
@@ -46,7 +55,7 @@ Deno.test("init: rescalers store `scale` in every entry (nGPT and νGPT at a wid
   const dims = { width: 32, depth: 2, steps: 100, baseWidth: 16, baseDepth: 1, baseSteps: 50 };
   // spec section 7: scale of αA, αM, sqk, sz is 1/sqrt(d) under nGPT, s0 = 1/sqrt(d0) under
   // νGPT (defaults); su, sv have scale 1 under both.
-  for (const [parameterization, s] of [[undefined, 1 / Math.sqrt(32)], [nugpt(), 0.25]] as const) {
+  for (const [parameterization, s] of [[undefined, 1 / Math.sqrt(32)], [nugpt, 0.25]] as const) {
     const params = init(key(2), config, { parameterization, dims });
     for (const [path, t] of treePaths<Tensor>(params)) {
       if (sphereAxisOf(path) !== null) continue;
@@ -75,14 +84,14 @@ Deno.test("init: same key same parameters; other key differs; f64 on the CPU; pa
   assertThrows(() => init(key(0), { ...config, heads: 5 }), ["width 32", "heads 5"]);
 });
 
-Deno.test("projectParams: brings moved matrices back to the sphere, leaves rescalers alone", () => {
+Deno.test("projectToSphere(axisTree(params)): brings moved matrices back to the sphere, leaves rescalers alone", () => {
   const params = init(key(5), config);
   const moved = {
     ...params,
     embed: mul(params.embed, 3),
     blocks: params.blocks.map((b) => ({ ...b, mlp: { ...b.mlp, down: mul(b.mlp.down, 0.5) } })),
   };
-  const back = projectParams(moved);
+  const back: typeof moved = projectToSphere(axisTree(params))(moved);
   assertTrue(worstUnitNormError(back.embed, -1) < 1e-5);
   assertTrue(worstUnitNormError(back.blocks[0].mlp.down, 0) < 1e-5);
   assertTrue(back.sz === params.sz && back.blocks[1].alphaM === params.blocks[1].alphaM);

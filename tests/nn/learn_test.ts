@@ -10,7 +10,7 @@ import {
 } from "../../core/mod.ts";
 import { ngpt } from "../../param/mod.ts";
 import { modelConfig, ngptModel, type NgptParams, sphereAxisOf } from "../../nn/mod.ts";
-import { disposeReplaced, optimizerFor } from "../../optim/mod.ts";
+import { disposeReplaced } from "../../optim/mod.ts";
 import { worstUnitNormError } from "./helpers.ts";
 
 /** A tiny language: a Markov chain where each token has two equally likely successors. */
@@ -40,7 +40,7 @@ Deno.test("end to end: a small nGPT learns a Markov chain; matrices stay on the 
   const dims = { width: 32, depth: 1, steps, baseWidth: 32, baseDepth: 1, baseSteps: steps };
   const model = ngptModel(config, { parameterization: ngpt, dims });
   let params: NgptParams = model.init(key(0));
-  const opt = optimizerFor(ngpt, dims, { lr: 0.02, params });
+  const opt = model.optimizer({ lr: 0.02, params });
   let state = opt.init(params);
   const lossAndGrad = valueAndGrad((p: NgptParams, b: Tensor) => model.loss(p, b));
   const held = markovBatch(999, 16, seqLen + 1, vocab);

@@ -12,9 +12,9 @@ import { requires } from "../requires.ts";
 async function count(jit: boolean): Promise<number> {
   const backend = await nu.useBackend("webgpu") as WebGpuBackend;
   const config = nu.nn.modelConfig({ vocab: 64, width: 64, depth: 2, seqLen: 8, headSize: 32 });
-  const model = nu.nn.ngptModel(config, { parameterization: nu.param.nugpt() });
+  const model = nu.nn.ngptModel(config, { parameterization: nu.param.nugpt });
   let params = model.init(nu.key(0));
-  const opt = nu.optim.optimizerFor(model.parameterization, model.dims, { lr: 2 ** -7, params });
+  const opt = model.optimizer({ lr: 2 ** -7, params });
   let state = opt.init(params);
   const batch = nu.keep(nu.randint(nu.key(1), [2, 9], 0, 64));
   const step = nu.nn.trainStep(model, opt, { jit });

@@ -1,5 +1,6 @@
 /** Shared helpers for the optim tests: f64 tensors on the CPU backend, reading trees back. */
 import { cpuBackend, fromData, type Tensor, treeLeaves } from "../../core/mod.ts";
+import { axisTree, roleTree } from "../../nn/spec.ts";
 
 /** An f64 tensor on the CPU backend. */
 export function f64(values: readonly number[], shape: readonly number[] = [values.length]): Tensor {
@@ -37,4 +38,11 @@ export function vectorNorms(m: Tensor, axis: -1 | 0): number[] {
     norms.push(Math.sqrt(s));
   }
   return norms;
+}
+
+/** `options` plus the nGPT roles and sphere axes of `options.params` (what a model passes). */
+export function withRoles<O extends { params: unknown }>(
+  options: O,
+): O & { roles: unknown; axes: unknown } {
+  return { ...options, roles: roleTree(options.params), axes: axisTree(options.params) };
 }

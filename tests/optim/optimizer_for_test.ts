@@ -31,9 +31,8 @@ import {
   optimizerFor,
 } from "../../optim/mod.ts";
 import { ngpt, nugpt, type Parameterization } from "../../param/mod.ts";
-import { parameterShapes } from "../../nn/params.ts";
-import { sphereAxisOf } from "../../nn/layout.ts";
-import { values, vectorNorms } from "./helpers.ts";
+import { parameterShapes, sphereAxisOf } from "../../nn/spec.ts";
+import { values, vectorNorms, withRoles } from "./helpers.ts";
 
 const CONFIG = { vocab: 5, width: 4, heads: 2, depth: 2, mlpWidth: 8, seqLen: 4 };
 /** Width 8 at base 2 (mw = 4), 80 steps at base 10 (mT = 8), depth 2 at base 1. */
@@ -65,14 +64,14 @@ function specMultiplier(name: string, which: "ngpt" | "nugpt"): number {
 
 const PRESETS: [string, "ngpt" | "nugpt", Parameterization][] = [
   ["ngpt", "ngpt", ngpt],
-  ["nugpt", "nugpt", nugpt()],
+  ["nugpt", "nugpt", nugpt],
 ];
 
 for (const [label, which, p] of PRESETS) {
   Deno.test(`optimizerFor(${label}): each leaf moves by lr_base(step)·multiplier`, () => {
     const params = toyParams(1);
     const lr = 0.01;
-    const opt = optimizerFor(p, DIMS, { lr, params });
+    const opt = optimizerFor(p, DIMS, withRoles({ lr, params }));
     // a constant-sign gradient makes Adam's direction exactly ±1 at every step
     const grads = treeMap((t: Tensor) => tidy(() => sub(mul(t, 0), 2)), params);
     let state = opt.init(params);
@@ -94,7 +93,7 @@ for (const [label, which, p] of PRESETS) {
 
 Deno.test("optimizerFor: step projects the matrices, moves the rescalers, leaves the state alone", () => {
   const params = toyParams(2);
-  const opt = optimizerFor(nugpt(), DIMS, { lr: 0.05, params });
+  const opt = optimizerFor(nugpt, DIMS, withRoles({ lr: 0.05, params }));
   const grads = toyParams(3);
   const state = opt.init(params);
   const [next, stepState] = opt.step(params, grads, state);
@@ -121,15 +120,19 @@ function leafOrValues(x: unknown): unknown {
 
 Deno.test("optimizerFor: options are checked; clip adds a first transformation", () => {
   const params = toyParams(4);
-  assertThrows(() => optimizerFor(ngpt, DIMS, { params }), ["optimizerFor", "lr"]);
+  assertThrows(() => optimizerFor(ngpt, DIMS, withRoles({ params })), ["optimizerFor", "lr"]);
   assertThrows(() => optimizerFor(ngpt, DIMS, {} as never), ["optimizerFor", "params"]);
   assertThrows(
-    () => optimizerFor(ngpt, DIMS, { lr: 1, params: { bogus: params.embed } }),
-    ["roleOf", "bogus"],
+    () => optimizerFor(ngpt, DIMS, { lr: 1, params } as never),
+    ["optimizerFor", "options.roles and options.axes", "model.optimizer"],
   );
-  const clipped = optimizerFor(ngpt, DIMS, { lr: 1, params, clip: 1 });
+  const clipped = optimizerFor(ngpt, DIMS, withRoles({ lr: 1, params, clip: 1 }));
   assertEquals(clipped.init(params).length, 3);
-  const scheduled = optimizerFor(ngpt, DIMS, { params, schedule: (t) => 1 / (t + 1) });
+  const scheduled = optimizerFor(
+    ngpt,
+    DIMS,
+    withRoles({ params, schedule: (t: number) => 1 / (t + 1) }),
+  );
   assertEquals(scheduled.schedule(3), 0.25);
 });
 
@@ -160,7 +163,7 @@ function train(
 
 Deno.test("optimizer state: encode, copy the tensors, decode, and training continues identically", () => {
   const target = toyParams(5, "f32");
-  const opt = optimizerFor(nugpt(), DIMS, { lr: 0.02, params: toyParams(6, "f32") });
+  const opt = optimizerFor(nugpt, DIMS, withRoles({ lr: 0.02, params: toyParams(6, "f32") }));
   let params: unknown = toyParams(6, "f32");
   let state = opt.init(params);
   [params, state] = train(opt, params, state, target, 3);
@@ -187,7 +190,7 @@ Deno.test("optimizer state: encode, copy the tensors, decode, and training conti
 Deno.test("memory stays flat over 200 optimizer steps", () => {
   const target = toyParams(7, "f32");
   let params: unknown = toyParams(8, "f32");
-  const opt = optimizerFor(nugpt(), DIMS, { lr: 0.01, params, clip: 10 });
+  const opt = optimizerFor(nugpt, DIMS, withRoles({ lr: 0.01, params, clip: 10 }));
   let state = opt.init(params);
   [params, state] = train(opt, params, state, target, 1);
   const before = memory();

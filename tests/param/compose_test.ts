@@ -8,13 +8,13 @@ import {
   type Parameterization,
   parameterization,
   plain,
-  type Rule,
+  type SettingsRule,
 } from "../../param/parameterization.ts";
 import {
-  alphaInitDepth,
   chainRules,
   depthExponent,
   horizonExponent,
+  initDepthExponent,
   initWidthExponent,
   lrMultiplier,
   override,
@@ -33,7 +33,7 @@ const arbRoles = () => fc.subarray([...ROLES], { minLength: 1 });
 const arbExponent = () => fc.double({ min: -2, max: 2, noNaN: true });
 
 /** Rules that only multiply learning rates: any order gives the same answer. */
-const arbLrRule = (): fc.Arbitrary<Rule> =>
+const arbLrRule = (): fc.Arbitrary<SettingsRule> =>
   fc.oneof(
     fc.tuple(arbRoles(), arbExponent()).map(([r, e]) => widthExponent(r, e)),
     fc.tuple(arbRoles(), arbExponent()).map(([r, e]) => depthExponent(r, e)),
@@ -76,16 +76,16 @@ Deno.test("purity: same query, same answer; frozen inputs are accepted and untou
 
 Deno.test("a rule cannot mutate the settings it is given or the query", () => {
   const dims = { width: 64, depth: 2, steps: 10, baseWidth: 32, baseDepth: 2, baseSteps: 10 };
-  const mutatesSettings: Rule = (s) => {
+  const mutatesSettings: SettingsRule = (s) => {
     (s as { lr: number }).lr = 5;
     return s;
   };
-  const mutatesDims: Rule = (s, q) => {
+  const mutatesDims: SettingsRule = (s, q) => {
     (q.dims as { width: number }).width = 1;
     return s;
   };
   assertThrows(() => compose("bad", ngpt, mutatesSettings)({ role: "hidden", dims }), "read only");
-  const mutatesShape: Rule = (s, q) => {
+  const mutatesShape: SettingsRule = (s, q) => {
     (q.shape as number[])[0] = 0;
     return s;
   };
@@ -141,7 +141,7 @@ Deno.test("init and scale rules: set, multiply, and leave lr alone", () => {
         rescalerInit(["sqk", "sz"], (d) => d.width),
         rescalerScale("su", 0.25),
         initWidthExponent("sz", e),
-        alphaInitDepth(e),
+        initDepthExponent("alpha", e),
       );
       assertTrue(closeRel(p({ role: "sz", dims }).init as number, dims.width * mw ** e));
       assertEquals(p({ role: "sqk", dims }).init, dims.width);
@@ -182,8 +182,11 @@ Deno.test("rule factories reject bad roles and values, naming them", () => {
   assertThrows(() => rescalerScale("sz", NaN), ["rescalerScale", "NaN"]);
   assertThrows(() => setSettings("input", { init: 1 }), ["setSettings", "input", "not a rescaler"]);
   assertThrows(() => setSettings("sz", { lrr: 1 } as never), ["setSettings", '"lrr"']);
-  assertThrows(() => compose("c", plain, 3 as unknown as Rule), ["compose", "rule 0"]);
-  assertThrows(() => chainRules(identityRule, null as unknown as Rule), ["chainRules", "rule 1"]);
+  assertThrows(() => compose("c", plain, 3 as unknown as SettingsRule), ["compose", "rule 0"]);
+  assertThrows(() => chainRules(identityRule, null as unknown as SettingsRule), [
+    "chainRules",
+    "rule 1",
+  ]);
   assertThrows(() => parameterization("", () => ({ lr: 1 })), ["parameterization", "name"]);
 });
 

@@ -1,43 +1,12 @@
-import { assertEquals, assertThrows, assertTrue } from "../../testing/assert.ts";
+import { assertEquals, assertTrue } from "../../testing/assert.ts";
 import { fc } from "../../testing/fc.ts";
-import {
-  describe,
-  formatDescription,
-  rescalerMetadata,
-  settingsFor,
-} from "../../param/describe.ts";
-import { compose, type Parameterization, type Query } from "../../param/parameterization.ts";
+import { describe, formatDescription } from "../../param/describe.ts";
+import type { Parameterization } from "../../param/parameterization.ts";
 import { mup, ngpt, nugpt, nugptPaper } from "../../param/presets.ts";
-import { canonicalNames, isRescaler, roleOf, ROLES } from "../../param/roles.ts";
+import { isRescaler, ROLES } from "../../param/roles.ts";
 import { arbDims } from "./arbitraries.ts";
 
-const arbPreset = () => fc.constantFrom<Parameterization>(ngpt, mup, nugpt(), nugptPaper);
-
-Deno.test("settingsFor a canonical name equals the answer for its role", () => {
-  fc.assert(
-    fc.property(arbPreset(), arbDims(), fc.nat({ max: 6 }), (p, dims, depth) => {
-      for (const path of canonicalNames(depth)) {
-        assertEquals(settingsFor(p, path, dims), p({ role: roleOf(path), dims }));
-      }
-    }),
-  );
-  assertThrows(() => settingsFor(ngpt, "blocks.0.attn.w", {} as never), ["roleOf", "attn.w"]);
-});
-
-Deno.test("settingsFor passes the path and shape on to rules", () => {
-  const seen: Query[] = [];
-  const spy = compose("spy", ngpt, (s, q) => {
-    seen.push(q);
-    return q.shape ? { ...s, lr: 1 / q.shape[1] } : s;
-  });
-  const dims = { width: 64, depth: 2, steps: 10, baseWidth: 32, baseDepth: 2, baseSteps: 10 };
-  assertEquals(settingsFor(spy, "blocks.1.mlp.down", dims, [64, 256]).lr, 1 / 256);
-  assertEquals(settingsFor(spy, "blocks.1.mlp.down", dims).lr, 1);
-  assertEquals(seen.map((q) => [q.path, q.role, q.shape]), [
-    ["blocks.1.mlp.down", "hidden", [64, 256]],
-    ["blocks.1.mlp.down", "hidden", undefined],
-  ]);
-});
+const arbPreset = () => fc.constantFrom<Parameterization>(ngpt, mup, nugpt, nugptPaper);
 
 Deno.test("describe gives one row per role with effectiveLr = lr · init / scale", () => {
   fc.assert(
@@ -86,26 +55,5 @@ Deno.test("formatDescription is a fixed-width table: header, one line per row, e
       "sz             1     2     0.125           16",
       "alpha   1.000e-7  0.05  1.235e+5            0",
     ].join("\n"),
-  );
-});
-
-Deno.test("rescalerMetadata holds each rescaler's init and scale and survives JSON", () => {
-  fc.assert(
-    fc.property(arbPreset(), arbDims(), (p, dims) => {
-      const meta = rescalerMetadata(p, dims);
-      assertEquals(JSON.parse(JSON.stringify(meta)), meta);
-      const pick = (role: "alpha" | "sqk" | "su" | "sv" | "sz") => {
-        const { init, scale } = p({ role, dims });
-        return { init, scale };
-      };
-      assertEquals(meta, {
-        alphaA: pick("alpha"),
-        alphaM: pick("alpha"),
-        sqk: pick("sqk"),
-        su: pick("su"),
-        sv: pick("sv"),
-        sz: pick("sz"),
-      });
-    }),
   );
 });

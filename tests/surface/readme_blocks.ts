@@ -1,7 +1,9 @@
 /**
  * The README's code blocks, read from README.md itself, and a runner that executes a TypeScript
  * block in a fresh Deno process: the tests built on it keep the README from drifting away from
- * what is tested.
+ * what is tested; and the helpers that keep a README example and the test that runs it identical
+ * (the first `ts` block after a heading, and the code between `// --- README snippet starts` and
+ * `// --- README snippet ends` markers of a test file, dedented).
  *
  * @module
  */
@@ -72,4 +74,27 @@ export async function runModule(source: string): Promise<string> {
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+}
+
+/** The first ```ts block after the line `heading` in README.md (without its fences). */
+export async function readmeBlock(heading: string): Promise<string> {
+  const text = await Deno.readTextFile(new URL("README.md", root));
+  const at = text.indexOf(`\n${heading}\n`);
+  if (at < 0) throw new Error(`readmeBlock: no heading ${JSON.stringify(heading)} in README.md`);
+  const start = text.indexOf("```ts\n", at);
+  const end = text.indexOf("\n```", start + 6);
+  if (start < 0 || end < 0) throw new Error(`readmeBlock: no ts block after ${heading}`);
+  return text.slice(start + 6, end);
+}
+
+/** The `index`-th marked snippet of a test file's `source`, with its indentation removed. */
+export function snippetOf(source: string, index: number): string {
+  const parts = source.split("// --- README snippet starts\n").slice(1);
+  const body = parts[index]?.split(/\n\s*\/\/ --- README snippet ends/)[0];
+  if (body === undefined) throw new Error(`snippetOf: no snippet ${index}`);
+  const lines = body.split("\n");
+  const indent = Math.min(
+    ...lines.filter((l) => l.trim() !== "").map((l) => l.length - l.trimStart().length),
+  );
+  return lines.map((l) => l.slice(indent)).join("\n");
 }

@@ -11,7 +11,7 @@ import {
   type ModelFactory,
 } from "../../testing.ts";
 import { compose, ngpt, nugpt, plain, widthExponent } from "../../param/mod.ts";
-import { modelConfig, ngptModel, splitBatch } from "../../nn/mod.ts";
+import { axisTree, modelConfig, ngptModel, roleTree, splitBatch } from "../../nn/mod.ts";
 import { constant, optimizerFor, type Params } from "../../optim/mod.ts";
 import { assertEquals, assertThrows, assertTrue } from "../../testing/assert.ts";
 import { tinyBatch, tinyMlp } from "./tiny_model.ts";
@@ -153,6 +153,8 @@ Deno.test("coordCheck: nGPT's embedding movement grows like sqrt(width), νGPT's
   const optimizer = (_w: number, ctx: ModelContext & { params: unknown }) => {
     const o = optimizerFor(ctx.parameterization ?? ngpt, ctx.dims, {
       params: ctx.params as Params,
+      roles: roleTree(ctx.params),
+      axes: axisTree(ctx.params),
       schedule: constant(lr),
     });
     return { init: o.init, step: o.step };

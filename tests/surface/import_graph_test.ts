@@ -1,0 +1,113 @@
+/**
+ * Layers import downward only (DESIGN.md): kernels < core < param < optim < nn < testing <
+ * the root entry points < bench, tests. (param is plain arithmetic on roles and dimensions;
+ * optim's `optimizerFor` reads a parameterization, so param sits below optim.) Each library
+ * file's import lines (comments and doc examples skipped) are parsed and every relative import
+ * is checked against that order. Library files import each other by relative paths only
+ * (`node:` built-ins allowed); the property-testing helpers under `testing/` may use `npm:`.
+ */
+import { assertEquals } from "../../testing/assert.ts";
+
+const ROOT = new URL("../../", import.meta.url);
+
+/** Rank of each top-level folder or root file; a file may import only lower ranks or its own. */
+const RANK: Record<string, number> = {
+  kernels: 0,
+  core: 1,
+  param: 2,
+  optim: 3,
+  nn: 4,
+  testing: 5,
+  "mod.ts": 6,
+  "testing.ts": 6,
+  bench: 7,
+  tests: 7,
+};
+
+/** The specifiers of the static and dynamic imports and re-exports in `source`. */
+export function importSpecifiers(source: string): string[] {
+  const code = source
+    .replace(/\/\*[\s\S]*?\*\//g, "")
+    .split("\n")
+    .map((line) => line.replace(/^\s*\/\/.*$/, ""))
+    .join("\n");
+  const found: string[] = [];
+  const patterns = [
+    /\b(?:import|export)\s+(?:type\s+)?[^'";]*?\bfrom\s*["']([^"']+)["']/g,
+    /\bimport\s*["']([^"']+)["']/g,
+    /\bimport\(\s*["']([^"']+)["']\s*\)/g,
+  ];
+  for (const pattern of patterns) {
+    for (const match of code.matchAll(pattern)) found.push(match[1]);
+  }
+  return found;
+}
+
+function topOf(relative: string): string {
+  return relative.split("/")[0];
+}
+
+async function* libraryFiles(dir: URL): AsyncGenerator<URL> {
+  for await (const entry of Deno.readDir(dir)) {
+    const url = new URL(entry.name + (entry.isDirectory ? "/" : ""), dir);
+    if (entry.isDirectory) yield* libraryFiles(url);
+    else if (entry.name.endsWith(".ts")) yield url;
+  }
+}
+
+/** Every upward or sideways import among the library's files, as `from -> to` lines. */
+async function violations(): Promise<string[]> {
+  const bad: string[] = [];
+  const roots = ["kernels/", "core/", "param/", "optim/", "nn/", "testing/"]
+    .map((d) => new URL(d, ROOT));
+  const files: URL[] = [new URL("mod.ts", ROOT), new URL("testing.ts", ROOT)];
+  for (const root of roots) for await (const file of libraryFiles(root)) files.push(file);
+  for (const file of files) {
+    const from = file.href.slice(ROOT.href.length);
+    const source = await Deno.readTextFile(file);
+    for (const spec of importSpecifiers(source)) {
+      if (!spec.startsWith(".")) {
+        const allowed = spec.startsWith("node:") ||
+          (spec.startsWith("npm:") && topOf(from) === "testing");
+        if (!allowed) bad.push(`${from} -> ${spec} (not a relative import)`);
+        continue;
+      }
+      const to = new URL(spec, file).href.slice(ROOT.href.length);
+      const [a, b] = [topOf(from), topOf(to)];
+      if (a === b) continue;
+      if (!(b in RANK) || !(RANK[b] < RANK[a])) bad.push(`${from} -> ${to}`);
+    }
+  }
+  return bad;
+}
+
+Deno.test("import graph: the parser finds imports and skips comments and doc examples", () => {
+  const source = [
+    "/**",
+    ' * import { x } from "../nn/mod.ts";',
+    " */",
+    '// import { y } from "../nn/y.ts";',
+    'import { a, type B } from "./a.ts";',
+    'import type { C } from "../core/c.ts";',
+    'export { d } from "./d.ts";',
+    "export * as e from '../e.ts';",
+    'import "./side_effect.ts";',
+    'const f = await import("./f.ts");',
+    "import {",
+    "  g,",
+    '} from "./g.ts";',
+  ].join("\n");
+  assertEquals(importSpecifiers(source).sort(), [
+    "../core/c.ts",
+    "../e.ts",
+    "./a.ts",
+    "./d.ts",
+    "./f.ts",
+    "./g.ts",
+    "./side_effect.ts",
+  ]);
+});
+
+Deno.test("import graph: no library file imports a folder above its own", async () => {
+  assertEquals(await violations(), []);
+});
