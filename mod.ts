@@ -24,7 +24,6 @@
  * ```ts
  * import { assertEquals } from "./testing/assert.ts";
  * import * as nu from "./mod.ts";
- * import { assertEquals } from "./testing/assert.ts";
  * const config = nu.nn.modelConfig({ vocab: 256, width: 64, depth: 2, seqLen: 64 });
  * const model = nu.nn.ngptModel(config, { parameterization: nu.param.nugpt });
  * const params = model.init(nu.key(0));

@@ -139,3 +139,13 @@ export type {
   Shape,
   UnaryOp,
 } from "../kernels/backend.ts";
+export type {
+  BinaryFn,
+  CompareFn,
+  FusedKernel,
+  KernelInput,
+  KernelReduce,
+  ScalarFn,
+  ScalarNode,
+  UnaryFn,
+} from "../kernels/fused.ts";

@@ -41,6 +41,7 @@ import {
   type DataArray,
   fromData,
   fromPaths,
+  getBackend,
   keep,
   type Tensor,
   treePaths,
@@ -222,11 +223,11 @@ export async function load(path: string, options: LoadOptions = {}): Promise<Che
     throw new Error(`${where}: ${opt.length} opt. tensors but no __metadata__.optimizer layout`);
   }
   const created: Tensor[] = [];
+  const target = options.backend ?? getBackend();
   const upload = (t: StoredTensor) => {
-    const out = fromData(t.data as DataArray, t.shape, {
-      dtype: t.dtype,
-      backend: options.backend,
-    });
+    // f64 (a step count saved on the CPU) becomes f32 on a backend without f64.
+    const dtype = t.dtype === "f64" && !target.dtypes.includes("f64") ? "f32" : t.dtype;
+    const out = fromData(t.data as DataArray, t.shape, { dtype, backend: target });
     created.push(out);
     return out;
   };

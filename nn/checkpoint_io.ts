@@ -5,7 +5,6 @@
  * ```ts
  * import { assertEquals } from "../testing/assert.ts";
  * import { writeAtomic } from "./checkpoint_io.ts";
- * import { assertEquals } from "../testing/assert.ts";
  * const dir = await Deno.makeTempDir();
  * await writeAtomic(`${dir}/a.bin`, new Uint8Array([1, 2, 3]));
  * assertEquals([...Deno.readDirSync(dir)].map((e) => e.name), ["a.bin"]); // no temporary left
@@ -31,7 +30,6 @@ function splitPath(path: string): [string, string] {
  * ```ts
  * import { assertEquals } from "../testing/assert.ts";
  * import { writeAtomic } from "./checkpoint_io.ts";
- * import { assertEquals } from "../testing/assert.ts";
  * const path = await Deno.makeTempFile();
  * await writeAtomic(path, new TextEncoder().encode("new"));
  * assertEquals(await Deno.readTextFile(path), "new");
@@ -67,7 +65,6 @@ export async function writeAtomic(path: string, bytes: Uint8Array): Promise<void
  * ```ts
  * import { assertEquals } from "../testing/assert.ts";
  * import { checkRescalers } from "./checkpoint_io.ts";
- * import { assertEquals } from "../testing/assert.ts";
  * const one = { init: 1, scale: 1 };
  * const r = checkRescalers(
  *   { alphaA: one, alphaM: one, sqk: one, su: one, sv: one, sz: one },

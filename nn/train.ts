@@ -116,7 +116,6 @@ function toTensor(w: Windows, backend: Backend, vocab: number, op: string): { t:
  * import { key, randint } from "../core/mod.ts";
  * import { modelConfig, ngptModel } from "./mod.ts";
  * import { evaluate } from "./train.ts";
- * import { assertTrue } from "../testing/assert.ts";
  * const model = ngptModel(modelConfig({ vocab: 16, width: 32, depth: 1, seqLen: 8 }));
  * const params = model.init(key(0));
  * const loss = await evaluate(model, params, randint(key(1), [4, 9], 0, 16));

@@ -32,12 +32,11 @@ export interface TrainStep {
  * @example
  * ```ts
  * import { key, randint } from "../core/mod.ts";
- * import { optimizerFor } from "../optim/mod.ts";
  * import { modelConfig, ngptModel, trainStep } from "./mod.ts";
  * import { assertTrue } from "../testing/assert.ts";
  * const model = ngptModel(modelConfig({ vocab: 16, width: 32, depth: 1, seqLen: 8 }));
  * let params = model.init(key(0));
- * const opt = optimizerFor(model.parameterization, model.dims, { lr: 0.01, steps: 10, params });
+ * const opt = model.optimizer({ lr: 0.01, steps: 10, params });
  * let state = opt.init(params);
  * const step = trainStep(model, opt);
  * const batch = randint(key(1), [4, 9], 0, 16);

@@ -61,7 +61,6 @@ function checkRate(name: string, value: number): void {
  * import { assertAllClose } from "../testing/all_close.ts";
  * import { tensor } from "../core/mod.ts";
  * import { scaleByAdam } from "./adam.ts";
- * import { assertAllClose } from "../testing/all_close.ts";
  * import { assertEquals } from "../testing/assert.ts";
  * const adam = scaleByAdam();
  * const g = { w: tensor([2, -3]) };

@@ -120,7 +120,7 @@ export function trace(
  * import { adam } from "./aliases.ts";
  * const opt = adam(1e-3);
  * const [adamState, lrState] = opt.init({ w: tensor([1]) });
- * assertEquals([adamState.count, lrState.count], [0, 0]);
+ * assertEquals([await adamState.count.item(), await lrState.count.item()], [0, 0]);
  * ```
  */
 export function adam(

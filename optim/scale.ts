@@ -3,17 +3,7 @@
  *
  * @module
  */
-import {
-  cast,
-  fromData,
-  gather,
-  keep,
-  minimum,
-  mul,
-  Tensor,
-  treeLeaves,
-  treeMap,
-} from "../core/mod.ts";
+import { cast, fromData, gather, minimum, mul, Tensor, treeLeaves, treeMap } from "../core/mod.ts";
 import { castLike, nextCount, zeroCount } from "./step_count.ts";
 import { scalarCache } from "./scalars.ts";
 import { constant, type Schedule } from "./schedules.ts";
@@ -72,18 +62,16 @@ export function scaleByLearningRate(
   }
   const { multipliers } = options;
   if (multipliers !== undefined) checkMultipliers("scaleByLearningRate", multipliers);
-  // The schedule as a table on each backend, read at the step count by a gather, so the rate
-  // of a compiled step changes with the count tensor.
-  const tables = new Map<unknown, Map<string, Tensor>>();
-  const tableOn = (like: Tensor): Tensor => {
+  // The schedule as a table read at the step count by a gather, so that the rate of a compiled
+  // step follows the count tensor. Made once on the host; uploaded inside each update (under
+  // `nu.jit` that upload is a constant of the compiled program).
+  const hostTables = new Map<string, Float32Array | Float64Array>();
+  const tableFor = (like: Tensor): Tensor => {
     const dtype = like.dtype === "f64" ? "f64" : "f32";
-    const key = `${dtype}`;
-    const perBackend = tables.get(like.backend) ?? new Map<string, Tensor>();
-    tables.set(like.backend, perBackend);
-    let t = perBackend.get(key);
-    if (t === undefined || t.disposed) {
+    let rates = hostTables.get(dtype);
+    if (rates === undefined) {
       const n = Math.max(1, schedule.horizon ?? DEFAULT_HORIZON);
-      const rates = dtype === "f64" ? new Float64Array(n) : new Float32Array(n);
+      rates = dtype === "f64" ? new Float64Array(n) : new Float32Array(n);
       for (let i = 0; i < n; i++) {
         const r = schedule(i);
         if (typeof r !== "number" || !Number.isFinite(r)) {
@@ -91,16 +79,15 @@ export function scaleByLearningRate(
         }
         rates[i] = -r;
       }
-      t = keep(fromData(rates, [n], { backend: like.backend }));
-      perBackend.set(key, t);
+      hostTables.set(dtype, rates);
     }
-    return t;
+    return fromData(rates, [rates.length], { backend: like.backend });
   };
   const constantRate = typeof lr === "number" ? lr : null;
   return {
     init: (params) => {
       const count = zeroCount(params);
-      if (constantRate === null) tableOn(count);
+      if (constantRate === null) tableFor(count).dispose(); // checks the schedule now
       return { count };
     },
     update: (grads, state) => {
@@ -110,7 +97,7 @@ export function scaleByLearningRate(
       let negRate: Tensor | number;
       if (constantRate !== null) negRate = -constantRate;
       else {
-        const table = tableOn(first);
+        const table = tableFor(first);
         const last = table.size - 1;
         const index = typeof state.count === "number"
           ? fromData([Math.min(state.count, last)], [], { dtype: "i32", backend: first.backend })

@@ -32,7 +32,6 @@ export interface ProjectOptions {
  * import { assertAllClose } from "../testing/all_close.ts";
  * import { tensor } from "../core/mod.ts";
  * import { projectToSphere } from "./sphere.ts";
- * import { assertAllClose } from "../testing/all_close.ts";
  * const project = projectToSphere({ rows: -1, cols: 0, gain: null });
  * const p = project({ rows: tensor([[3, 4]]), cols: tensor([[3], [4]]), gain: tensor([2]) });
  * await assertAllClose(p, { rows: [[0.6, 0.8]], cols: [[0.6], [0.8]], gain: [2] });

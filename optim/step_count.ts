@@ -11,8 +11,9 @@ import { Tensor as TensorClass } from "../core/mod.ts";
 import type { Params } from "./transform.ts";
 
 /**
- * A zero step count on the backend of the first tensor in `params`: a scalar of its float
- * dtype (f64 parameters count in f64, so their updates keep f64 precision), else f32.
+ * A zero step count on the backend of the first tensor in `params`: an f64 scalar where the
+ * backend has f64 (the CPU), else f32. Bias corrections such as `1 − 0.999^t` lose digits to
+ * cancellation in f32; computed from an f64 count they are exact to f32 rounding.
  *
  * @example
  * ```ts
@@ -27,8 +28,7 @@ export function zeroCount(params: Params): Tensor {
     | Tensor
     | undefined;
   if (first === undefined) return zeros([]);
-  const dtype = first.dtype === "f64" ? "f64" : "f32";
-  return zeros([], { backend: first.backend, dtype });
+  return zeros([], { backend: first.backend, dtype: countDtype(first) });
 }
 
 /**
@@ -50,8 +50,7 @@ export function nextCount(count: Tensor | number, like: Tensor): Tensor {
       `optimizer state: count must be a scalar tensor or an integer >= 0, got ${count}`,
     );
   }
-  const dtype = like.dtype === "f64" ? "f64" : "f32";
-  return add(zeros([], { backend: like.backend, dtype }), count + 1);
+  return add(zeros([], { backend: like.backend, dtype: countDtype(like) }), count + 1);
 }
 
 /**
@@ -67,4 +66,8 @@ export function nextCount(count: Tensor | number, like: Tensor): Tensor {
  */
 export function castLike(x: Tensor, like: Tensor): Tensor {
   return x.dtype === like.dtype ? x : cast(x, like.dtype);
+}
+
+function countDtype(like: Tensor): "f32" | "f64" {
+  return like.backend.dtypes.includes("f64") ? "f64" : "f32";
 }

@@ -6,7 +6,6 @@
  * import { assertEquals } from "../testing/assert.ts";
  * import { describe, formatDescription } from "./describe.ts";
  * import { nugpt } from "./presets.ts";
- * import { assertEquals } from "../testing/assert.ts";
  * const dims = { width: 256, depth: 4, steps: 100, baseWidth: 64, baseDepth: 4, baseSteps: 100 };
  * assertEquals(formatDescription(describe(nugpt, dims)).split("\n")[0].split(/ +/)[0], "role");
  * ```

@@ -56,7 +56,7 @@ export function isIdentity(shape: Shape, strides: readonly number[], offset: num
  * import { reshapeView } from "./views.ts";
  * import { assertEquals } from "../../testing/assert.ts";
  * // A transposed [3, 2] view of a [2, 3] buffer, split into [3, 2, 1]:
- * assertEquals(reshapeView({ shape: [3, 2], strides: [1, 3], offset: 0 }, [3, 2, 1])?.strides, [1, 3, 1]);
+ * assertEquals(reshapeView({ shape: [3, 2], strides: [1, 3], offset: 0 }, [3, 2, 1])?.strides, [1, 3, 0]);
  * // ... merged into [6] it is no longer strided:
  * assertEquals(reshapeView({ shape: [3, 2], strides: [1, 3], offset: 0 }, [6]), null);
  * ```

@@ -22,7 +22,7 @@ export interface CpuOperand {
  * @example
  * ```ts
  * import type { CpuKernel } from "./kernel.ts";
- * const copy: CpuKernel<"cast"> = (inputs) => inputs[0].data.slice();
+ * const copy: CpuKernel<"transpose"> = (inputs) => inputs[0].data.slice();
  * ```
  */
 export type CpuKernel<P extends Prim> = (

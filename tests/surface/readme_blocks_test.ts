@@ -1,7 +1,8 @@
 /**
  * Every TypeScript block of README.md is run or compared with the file that runs it: the
  * "Use it from a URL" block runs here with the URL pointing at this checkout, the
- * "Your own parameterization" block runs in `readme_train_example_test.ts`, and the
+ * "Train your own model" block is the loop `readme_loop_test.ts` runs (compared with its text),
+ * the "Your own parameterization" block runs in `readme_train_example_test.ts`, and the
  * "Testing your own model" block is, character for character, the body of
  * `tests/testing/readme_example_test.ts` (which the suite runs).
  */
@@ -10,7 +11,12 @@ import { assertAllClose } from "../../testing/all_close.ts";
 import { assertEquals } from "../../testing/assert.ts";
 import { modUrl, readmeBlocks, readmeTsBlock, runModule } from "./readme_blocks.ts";
 
-const COVERED = ["Use it from a URL", "Your own parameterization", "Testing your own model"];
+const COVERED = [
+  "Use it from a URL",
+  "Train your own model",
+  "Your own parameterization",
+  "Testing your own model",
+];
 
 Deno.test("README: every ts block is one this file or a named test covers", async () => {
   const headings = (await readmeBlocks()).filter((b) => b.lang === "ts").map((b) => b.heading);

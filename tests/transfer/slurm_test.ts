@@ -11,20 +11,21 @@ import { gridRuns } from "../../bench/transfer/plan.ts";
 import { parseResults } from "../../bench/transfer/results.ts";
 import type { RunResult } from "../../bench/transfer/types.ts";
 import { type SlurmCluster, slurmUnavailable, startSlurmCluster } from "./slurm_cluster.ts";
+import { type Requirement, requires } from "../requires.ts";
 
-const unavailable = slurmUnavailable();
-const inCI = Deno.env.get("CI") === "true";
-if (unavailable !== null && !inCI) console.warn(`slurm_test skipped: ${unavailable}`);
+const slurm: Requirement = {
+  what: "a one-node Slurm cluster on localhost",
+  missing: slurmUnavailable(),
+  install: "apt-get install slurm-wlm munge, and run the tests as root",
+};
 
 function slurmTest(name: string, body: (cluster: SlurmCluster) => Promise<void>) {
-  Deno.test({
-    name: unavailable !== null && !inCI ? `${name} (skipped: ${unavailable})` : name,
-    ignore: unavailable !== null && !inCI,
+  requires(slurm, {
+    name,
     // The daemons and jobs are processes of this test; they are all stopped at its end.
     sanitizeResources: false,
     sanitizeOps: false,
     fn: async () => {
-      if (unavailable !== null) throw new Error(`CI=true and ${unavailable}`);
       const cluster = await startSlurmCluster();
       try {
         await body(cluster);
