@@ -71,6 +71,7 @@ export { matmul, type MatmulOptions } from "./ops/matmul.ts";
 export {
   broadcastTo,
   expandDims,
+  flip,
   isTensor,
   reshape,
   squeeze,

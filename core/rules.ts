@@ -11,7 +11,7 @@ import type { CorePrim, Rule, RuleTable } from "./bind.ts";
 import { binaryRule, castRule, compareRule, unaryRule, whereRule } from "./ops/elementwise.ts";
 import { logSoftmaxRule, reduceMaxRule, reduceSumRule } from "./ops/reduce.ts";
 import { matmulRule } from "./ops/matmul.ts";
-import { aliasRule, broadcastRule, reshapeRule, transposeRule } from "./ops/shape.ts";
+import { aliasRule, broadcastRule, flipRule, reshapeRule, transposeRule } from "./ops/shape.ts";
 import { concatRule, padRule, sliceRule } from "./ops/slice.ts";
 import { gatherRule, scatterAddRule } from "./ops/indexing.ts";
 import { crossEntropyGradRule, crossEntropyRule } from "./ops/losses.ts";
@@ -30,6 +30,7 @@ const table: RuleTable = {
   reshape: reshapeRule,
   alias: aliasRule,
   transpose: transposeRule,
+  flip: flipRule,
   broadcast: broadcastRule,
   slice: sliceRule,
   pad: padRule,

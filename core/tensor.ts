@@ -18,6 +18,7 @@ import {
   sizeOf,
 } from "../kernels/backend.ts";
 import { BYTES_PER_ELEMENT } from "../kernels/backend.ts";
+import { activeTrace } from "./trace_context.ts";
 
 /** Nested arrays of numbers or booleans, as {@linkcode Tensor.toArray} returns. */
 export type NestedArray = number | boolean | NestedArray[];
@@ -201,6 +202,22 @@ export class Tensor {
   /** The elements as nested arrays of the tensor's shape (bool as booleans). */
   async toArray(): Promise<NestedArray> {
     return nest(await this.data(), this.shape, this.dtype === "bool");
+  }
+
+  /**
+   * A tensor is not a JavaScript number: using one in arithmetic, a comparison or a
+   * condition's test throws (read the value with `await t.item()`; inside `nu.jit`, values are
+   * not known while tracing). Converting to a string gives {@linkcode Tensor.toString}.
+   */
+  [Symbol.toPrimitive](hint: string): string {
+    if (hint === "string") return this.toString();
+    throw new Error(
+      `Tensor: a tensor (${this.dtype} ${fmtShape(this.shape)}) was used as a JS number ` +
+        `(arithmetic or a comparison); read it with await t.item()` +
+        (activeTrace() !== null
+          ? ", outside the jitted function, or make the value a static argument"
+          : ""),
+    );
   }
 
   /** A short description, e.g. `Tensor<f32>[2,3]`. */

@@ -84,6 +84,7 @@ export type CompareOp = "lt" | "le" | "gt" | "ge" | "eq" | "ne";
  *   transposes that `transA`/`transB` ask for, which the kernel folds into its
  *   indexing); batch dims broadcast; both inputs have rank >= 2.
  * - `transpose`: permute axes by `perm`.
+ * - `flip`: reverse the order of the elements along `axis`.
  * - `broadcast`: expand an input of the same rank (size-1 axes) to `shape` (= `out.shape`).
  * - `slice`: take `sizes[i]` (= `out.shape[i]`) elements from `starts[i]` on each axis.
  * - `pad`: zero-pad by `before[i]` and `after[i]` on each axis (giving `out.shape`).
@@ -109,6 +110,8 @@ export interface PrimParams {
   matmul: { transA: boolean; transB: boolean };
   /** Permute axes. */
   transpose: { perm: readonly number[] };
+  /** Reverse the elements along `axis`. */
+  flip: { axis: number };
   /** Expand size-1 axes to `shape`. */
   broadcast: { shape: Shape };
   /** A box of `sizes` from `starts`. */

@@ -299,3 +299,32 @@ export class ProgramBuilder {
     return this.#add(`${fn}(${args.join(",")})${dtype}`, { fn, args: [...args], dtype });
   }
 }
+
+/**
+ * The copy kernel that reverses axis `axis` of a contiguous `shape` (a negative stride): how
+ * every backend runs `flip`.
+ *
+ * @example
+ * ```ts
+ * import { flipKernel } from "./fused.ts";
+ * import { assertEquals } from "../testing/assert.ts";
+ * const k = flipKernel([2, 3], 1, "f32");
+ * assertEquals([k.inputs[0].strides, k.inputs[0].offset], [[3, -1], 2]);
+ * ```
+ */
+export function flipKernel(shape: Shape, axis: number, dtype: DType): FusedKernel {
+  const strides: number[] = [];
+  let acc = 1;
+  for (let a = shape.length - 1; a >= 0; a--) {
+    strides[a] = acc;
+    acc *= shape[a];
+  }
+  const offset = (shape[axis] - 1) * strides[axis];
+  strides[axis] = -strides[axis];
+  return {
+    shape,
+    inputs: [{ dtype, strides, offset: shape[axis] === 0 ? 0 : offset }],
+    nodes: [{ fn: "load", input: 0, dtype }],
+    outputs: [0],
+  };
+}

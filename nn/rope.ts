@@ -17,10 +17,10 @@
 import {
   add,
   type Backend,
-  concat,
+  flip,
   fromData,
   mul,
-  neg,
+  reshape,
   sliceAxis,
   type Tensor,
   tidy,
@@ -112,8 +112,11 @@ export function applyRope(x: Tensor, tables: RopeTables): Tensor {
   return tidy(() => {
     const cos = T === maxT ? tables.cos : sliceAxis(tables.cos, 0, 0, T);
     const sin = T === maxT ? tables.sin : sliceAxis(tables.sin, 0, 0, T);
-    const last = x.rank - 1;
-    const rotated = concat([neg(sliceAxis(x, last, k / 2, k)), sliceAxis(x, last, 0, k / 2)], last);
+    // rotate-half: [x1, x2] -> [-x2, x1], as a flip of the two halves (a view under nu.jit,
+    // no copy) times the signs [-1, 1].
+    const pairs = reshape(x, [...x.shape.slice(0, -1), 2, k / 2]);
+    const signs = fromData([-1, 1], [2, 1], { dtype: x.dtype, backend: x.backend });
+    const rotated = reshape(mul(flip(pairs, -2), signs), x.shape);
     return add(mul(x, cos), mul(rotated, sin));
   });
 }

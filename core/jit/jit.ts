@@ -220,6 +220,7 @@ function trace<A extends unknown[], R>(
     }) as A;
     const out = withTrace(rec, () => fn(...traced));
     if (out instanceof Promise) {
+      out.catch(() => {}); // its rejection (a value read while tracing) is reported here instead
       throw new Error(
         "jit: the function returned a Promise; it must be synchronous (values cannot be awaited " +
           "inside a traced function)",

@@ -174,7 +174,64 @@ export function schedule(
     stepUnit[index] = g.id;
   };
 
-  const lastGroupOfShape = new Map<string, Group>();
+  /** Whether independent groups `h` and `g` can become one kernel. */
+  const canMerge = (h: Group, g: Group) => {
+    if (h === g || !sameShape(h.shape, g.shape) || (h.reduce && g.reduce)) return false;
+    if (dependsOn(g.id, h.id) || dependsOn(h.id, g.id)) return false;
+    const keys = new Set(h.inputs.map((v, i) => inputKey(v, h.views[i])));
+    g.inputs.forEach((v, i) => keys.add(inputKey(v, g.views[i])));
+    const inputs = [...keys].filter((k) => !isScalarConst(Number(k.split("@")[0]))).length;
+    return inputs + outputsOf(h) + outputsOf(g) <= maxBuffers &&
+      paramWords(h.shape.length, inputs) <= 64;
+  };
+  const outputsOf = (g: Group) => {
+    let n = g.reduce ? 1 : 0;
+    for (const v of g.computed.keys()) {
+      if (g.reduce?.value === v) continue;
+      const cs = consumers.get(v) ?? [];
+      if (outputs.has(v) || cs.some((c) => stepUnit[c] !== g.id)) n++;
+    }
+    return n;
+  };
+  const merge = (h: Group, g: Group) => {
+    const map: number[] = [];
+    const gInputs = new Map<number, number>();
+    g.inputs.forEach((v, i) => {
+      const view = g.views[i];
+      const key = inputKey(v, view);
+      let idx = h.inputKey.get(key);
+      if (idx === undefined) {
+        idx = h.inputs.length;
+        h.inputs.push(v);
+        h.views.push(view);
+        h.inputKey.set(key, idx);
+      }
+      gInputs.set(i, idx);
+    });
+    g.b.nodes.forEach((n, i) => {
+      if (n.fn === "load") map[i] = h.b.load(gInputs.get(n.input)!, n.dtype);
+      else if (n.fn === "const") map[i] = h.b.constant(n.value, n.dtype);
+      else if (n.fn === "reduced") map[i] = h.b.reduced(n.dtype);
+      else map[i] = h.b.fn(n.fn, n.args.map((a) => map[a]), n.dtype);
+    });
+    for (const [v, node] of g.computed) {
+      h.computed.set(v, map[node]);
+      unitOfValue.set(v, h.id);
+    }
+    if (g.reduce) {
+      h.reduce = { ...g.reduce, node: map[g.reduce.node] };
+      unitOfValue.set(g.reduce.value, h.id);
+    }
+    for (const d of g.deps) h.deps.add(d);
+    stepUnit.forEach((u, i) => {
+      if (u === g.id) stepUnit[i] = h.id;
+    });
+    for (const other of [...groups.values(), ...prims.values()]) {
+      if (other.deps.delete(g.id)) other.deps.add(h.id);
+    }
+    h.deps.delete(h.id);
+    groups.delete(g.id);
+  };
   steps.forEach((step, index) => {
     if (step.kind === "prim") {
       const id = nextUnit++;
@@ -195,14 +252,18 @@ export function schedule(
       if (g && !candidates.includes(g)) candidates.push(g);
     }
     candidates.sort((a, b) => b.order - a.order);
-    const shapeKey = step.kernel.shape.join(",");
-    const sibling = lastGroupOfShape.get(shapeKey);
-    if (sibling && !candidates.includes(sibling)) candidates.push(sibling);
+    // Two producer groups of this kernel's shape that do not depend on each other become one
+    // (an update reading both of Adam's moments), so that the kernel can join them both.
+    for (let i = candidates.length - 1; i >= 1; i--) {
+      if (canMerge(candidates[0], candidates[i])) {
+        merge(candidates[0], candidates[i]);
+        candidates.splice(i, 1);
+      }
+    }
     for (const g of candidates) {
       if (canJoin(g, step, index)) {
         addTo(g, step, index);
         g.order = index;
-        lastGroupOfShape.set(shapeKey, g);
         return;
       }
     }
@@ -219,8 +280,24 @@ export function schedule(
     };
     groups.set(g.id, g);
     addTo(g, step, index);
-    lastGroupOfShape.set(shapeKey, g);
   });
+
+  // Second pass: merge independent groups of one shape (siblings: the same update applied to
+  // several parameters, the backward pass of parallel branches) while buffers allow.
+  const byShape = new Map<string, Group[]>();
+  for (const g of [...groups.values()].sort((a, b) => a.id - b.id)) {
+    const key = g.shape.join(",");
+    const list = byShape.get(key) ?? [];
+    byShape.set(key, list);
+    let merged = false;
+    for (const h of list) {
+      if (!canMerge(h, g)) continue;
+      merge(h, g);
+      merged = true;
+      break;
+    }
+    if (!merged) list.push(g);
+  }
 
   // Finalize groups into kernels, then order all units topologically.
   const units = new Map<number, { unit: Unit; deps: Set<number>; first: number }>();

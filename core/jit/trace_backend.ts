@@ -78,7 +78,7 @@ export function readInsideTraceError(op: string): Error {
   );
 }
 
-const VIEW_PRIMS: ReadonlySet<string> = new Set(["transpose", "broadcast", "slice"]);
+const VIEW_PRIMS: ReadonlySet<string> = new Set(["transpose", "broadcast", "slice", "flip"]);
 
 /**
  * A recording backend for one trace of `target`.
@@ -268,6 +268,7 @@ export class Recorder implements TraceBackend {
     if (prim === "normalizeAxis") {
       return this.#normalize(inputs[0], params as PrimParams["normalizeAxis"]);
     }
+    if (prim === "logSoftmax") return this.#logSoftmax(inputs[0]);
     if (prim === "reduceSum" || prim === "reduceMax") {
       // A reduction is a fused kernel with an identity program, so producers can fuse into it.
       const x = inputs[0];
@@ -359,6 +360,63 @@ export class Recorder implements TraceBackend {
     return new TraceBuffer(out);
   }
 
+  /**
+   * `logSoftmax` (last axis) as two generated row kernels: the row maximum, then
+   * `x − m − log Σ exp(x − m)`, so that the producer of `x` (a mask, say) and the consumers
+   * (softmax's `exp`) fuse into them.
+   */
+  #logSoftmax(x: Operand): BackendBuffer {
+    const shape = [...x.shape];
+    const n = shape.reduce((a, b) => a * b, 1);
+    const last = shape.length - 1;
+    const rows = n / Math.max(1, shape[last]);
+    const { base, view } = this.#viewOf(this.valueOf(x.buffer, x.dtype, n), shape);
+    const t = x.dtype;
+    const xin = { dtype: t, strides: view.strides, offset: view.offset };
+    const rowStrides = shape.map((_, a) => {
+      if (a === last) return 0;
+      let s = 1;
+      for (let b = a + 1; b < last; b++) s *= shape[b];
+      return s;
+    });
+    const maxes = this.#add({ dtype: t, size: rows, kind: "computed" });
+    this.steps.push({
+      kind: "fused",
+      kernel: {
+        shape,
+        inputs: [xin],
+        nodes: [{ fn: "load", input: 0, dtype: t }],
+        outputs: [],
+        reduce: { op: "max", node: 0, axes: [last] },
+      },
+      inputs: [base],
+      outputs: [maxes],
+    });
+    const sums = this.#add({ dtype: t, size: rows, kind: "computed" });
+    const out = this.#add({ dtype: t, size: n, kind: "computed" });
+    this.steps.push({
+      kind: "fused",
+      kernel: {
+        shape,
+        inputs: [xin, { dtype: t, strides: rowStrides, offset: 0 }],
+        nodes: [
+          { fn: "load", input: 0, dtype: t },
+          { fn: "load", input: 1, dtype: t },
+          { fn: "sub", args: [0, 1], dtype: t },
+          { fn: "exp", args: [2], dtype: t },
+          { fn: "reduced", dtype: t },
+          { fn: "log", args: [4], dtype: t },
+          { fn: "sub", args: [2, 5], dtype: t },
+        ],
+        outputs: [6],
+        reduce: { op: "sum", node: 3, axes: [last] },
+      },
+      inputs: [base, maxes],
+      outputs: [out, sums],
+    });
+    return new TraceBuffer(out);
+  }
+
   /** The target's memory. */
   memory(): BackendMemory {
     return this.target.memory();
@@ -387,6 +445,13 @@ function applyView(prim: string, params: unknown, v: View, outShape: readonly nu
       strides: outShape.map((d, a) => (v.shape[a] === 1 && d !== 1 ? 0 : v.strides[a])),
       offset: v.offset,
     };
+  }
+  if (prim === "flip") {
+    const { axis } = params as { axis: number };
+    const strides = [...v.strides];
+    const offset = v.offset + (v.shape[axis] > 0 ? (v.shape[axis] - 1) * strides[axis] : 0);
+    strides[axis] = -strides[axis];
+    return { shape: [...outShape], strides, offset };
   }
   const { starts } = params as { starts: readonly number[] };
   let offset = v.offset;

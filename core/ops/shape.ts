@@ -4,10 +4,9 @@
  *
  * @module
  */
-import { defineRule } from "../bind.ts";
 import type { Shape } from "../../kernels/backend.ts";
 import { sizeOf } from "../../kernels/backend.ts";
-import { bind, type Rule } from "../bind.ts";
+import { bind, defineRule, type Rule } from "../bind.ts";
 import { broadcastShapes, checkShape, normalizeAxes, normalizeAxis, sameShape } from "../shape.ts";
 import { fmtShape, shareStorage, Tensor } from "../tensor.ts";
 import { sum } from "./reduce.ts";
@@ -218,4 +217,26 @@ export function squeeze(x: Tensor, axis?: number | readonly number[]): Tensor {
 /** True when `x` is a Tensor. */
 export function isTensor(x: unknown): x is Tensor {
   return x instanceof Tensor;
+}
+
+/** The `flip` primitive's rule: its own VJP. */
+export const flipRule: Rule<"flip"> = defineRule("flip", {
+  outSpec: ([x]) => ({ shape: x.shape, dtype: x.dtype }),
+  vjp: (g, { params: { axis } }) => [bind("flip", [g], { axis })],
+});
+
+/**
+ * Reverse the elements along `axis` (NumPy `flip`). Under `nu.jit` it is a view: kernels read
+ * through a negative stride, nothing is copied.
+ *
+ * @example
+ * ```ts
+ * import { flip, tensor } from "../../mod.ts";
+ * import { assertEquals } from "../../testing/assert.ts";
+ * assertEquals(await flip(tensor([[1, 2, 3], [4, 5, 6]]), 1).toArray(), [[3, 2, 1], [6, 5, 4]]);
+ * ```
+ */
+export function flip(x: Tensor, axis: number): Tensor {
+  x.assertLive("flip");
+  return bind("flip", [x], { axis: normalizeAxis("flip", axis, x.rank) });
 }

@@ -39,6 +39,7 @@ import type { CpuKernel, CpuKernelTable, CpuOperand } from "./kernel.ts";
 import {
   broadcastKernel,
   concatKernel,
+  flipKernel,
   padKernel,
   sliceKernel,
   transposeKernel,
@@ -68,6 +69,7 @@ function kernelTable(blas: Blas | null): CpuKernelTable {
     reduceMax: reduceMaxKernel,
     matmul: (inputs, params, out) => matmulKernel(blas, inputs, params, out),
     transpose: transposeKernel,
+    flip: flipKernel,
     broadcast: broadcastKernel,
     slice: sliceKernel,
     pad: padKernel,

@@ -5,6 +5,8 @@
  *
  * @module
  */
+import { runFusedCpu } from "./codegen.ts";
+import { flipKernel as reversed } from "../fused.ts";
 import type { DataArray, OutSpec, PrimParams } from "../backend.ts";
 import { sizeOf, stridesOf } from "../backend.ts";
 import { allocFor } from "./buffer.ts";
@@ -148,5 +150,26 @@ export function concatKernel(
     });
     at += x.shape[params.axis];
   }
+  return o;
+}
+
+/**
+ * Reverse the elements along `params.axis` (a copy through a negative stride).
+ *
+ * @example
+ * ```ts
+ * import { flipKernel } from "./layout.ts";
+ * import { assertEquals } from "../../testing/assert.ts";
+ * const x = { data: new Float32Array([1, 2, 3, 4]), shape: [2, 2], dtype: "f32" as const };
+ * assertEquals([...flipKernel([x], { axis: 1 }, { shape: [2, 2], dtype: "f32" })], [2, 1, 4, 3]);
+ * ```
+ */
+export function flipKernel(
+  inputs: readonly CpuOperand[],
+  params: PrimParams["flip"],
+  out: OutSpec,
+): DataArray {
+  const o = allocFor(out.dtype, sizeOf(out.shape));
+  runFusedCpu(reversed(out.shape, params.axis, out.dtype), [inputs[0].data], [o]);
   return o;
 }

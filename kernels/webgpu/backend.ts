@@ -25,7 +25,7 @@ import { Dispatcher } from "./dispatch.ts";
 import { runFusedWebGpu } from "./codegen.ts";
 import type { FusedKernel } from "../fused.ts";
 import { runGather, runScatterAdd } from "./gather.ts";
-import { runBroadcast, runConcat, runPad, runSlice, runTranspose } from "./layout.ts";
+import { runBroadcast, runConcat, runFlip, runPad, runSlice, runTranspose } from "./layout.ts";
 import { runMatmul } from "./matmul.ts";
 import { PipelineCache } from "./pipelines.ts";
 import { runReduceMax, runReduceSum } from "./reduce.ts";
@@ -52,6 +52,7 @@ const KERNELS: { [P in Prim]: PrimKernel<P> } = {
   reduceMax: runReduceMax,
   matmul: runMatmul,
   transpose: runTranspose,
+  flip: runFlip,
   broadcast: runBroadcast,
   slice: runSlice,
   pad: runPad,

@@ -4,6 +4,8 @@
  *
  * @module
  */
+import { runFusedWebGpu } from "./codegen.ts";
+import { flipKernel } from "../fused.ts";
 import type { OutSpec } from "../backend.ts";
 import { sizeOf, stridesOf } from "../backend.ts";
 import { PARAMS_WGSL, storageDecls } from "./pipelines.ts";
@@ -178,4 +180,32 @@ export function runConcat(
     }
     offset += x.shape[params.axis];
   }
+}
+
+/**
+ * Reverse the elements along `params.axis` (a copy through a negative stride).
+ *
+ * @example
+ * ```ts
+ * import { createWebGpuBackend, probeAdapter } from "./backend.ts";
+ * import { assertEquals } from "../../testing/assert.ts";
+ * if (await probeAdapter()) {
+ *   const gpu = await createWebGpuBackend();
+ *   const x = gpu.upload(new Float32Array([1, 2, 3]), "f32");
+ *   const y = gpu.run("flip", [{ buffer: x, shape: [3], dtype: "f32" }], { axis: 0 }, {
+ *     shape: [3],
+ *     dtype: "f32",
+ *   });
+ *   assertEquals([...await gpu.read(y, "f32", 3)], [3, 2, 1]);
+ * }
+ * ```
+ */
+export function runFlip(
+  host: KernelHost,
+  inputs: readonly GpuOperand[],
+  params: { axis: number },
+  out: OutSpec,
+  dst: GPUBuffer,
+): void {
+  runFusedWebGpu(host, flipKernel(out.shape, params.axis, out.dtype), [inputs[0].buffer], [dst]);
 }

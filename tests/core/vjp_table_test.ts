@@ -240,6 +240,18 @@ const table: Record<CorePrim, Row> = {
       f: ([x], perm) => nu.transpose(x, perm),
     }],
   },
+  flip: {
+    cases: [{
+      name: "flip(axis)",
+      inputs: shapeArb({ minRank: 1, maxRank: 4, maxDim: 3, maxSize: 24 }).chain((s) =>
+        fc.record({
+          xs: tensorArb(s, { dtype: "f64" }).map((x) => [x]),
+          ints: fc.integer({ min: -s.length, max: s.length - 1 }).map((a) => [a]),
+        })
+      ),
+      f: ([x], [axis]) => nu.flip(x, axis),
+    }],
+  },
   broadcast: {
     cases: [{
       name: "broadcastTo",
