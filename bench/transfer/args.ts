@@ -46,6 +46,8 @@ export interface SweepConfig {
   data: string | null;
   out: string;
   backend: string;
+  /** Compile each training step with `nu.jit` (default true; `--no-jit` turns it off). */
+  jit: boolean;
   shard: { index: number; count: number } | null;
   resume: boolean;
   evalEvery: number;
@@ -111,6 +113,7 @@ const OPTIONS = {
   data: { type: "string" },
   out: { type: "string" },
   backend: { type: "string" },
+  "no-jit": { type: "boolean" },
   shard: { type: "string" },
   resume: { type: "boolean" },
   "eval-every": { type: "string" },
@@ -175,6 +178,8 @@ Flags (defaults are the quick preset's unless noted):
                          corpus (every 20th file held out)
   --out DIR              output folder (default ${DEFAULT_OUT})
   --backend NAME         backend for the trainer, e.g. webgpu or cpu (default: the trainer's)
+  --no-jit               run every training step op by op instead of compiled by nu.jit (the
+                         same results to f32 rounding, slower; for comparison)
   --shard i/n | auto     run only shard i of n (0 <= i < n); combine the n folders with merge.
                          auto: i from SLURM_ARRAY_TASK_ID (n: SLURM_ARRAY_TASK_COUNT, or
                          SLURM_ARRAY_TASK_MAX + 1) or a Kubernetes Indexed Job's
@@ -557,6 +562,7 @@ export function parseCommand(
       data: v.data ?? null,
       out: v.out ?? DEFAULT_OUT,
       backend: v.backend ?? "",
+      jit: !(v["no-jit"] ?? false),
       shard: v.shard === undefined
         ? null
         : v.shard === "auto"

@@ -51,6 +51,8 @@ export interface SweepSettings {
   schedule: string;
   precision: string;
   backend: string;
+  /** How each step runs: `jit` (compiled by nu.jit) or `eager` (`--no-jit`). */
+  compile: "jit" | "eager";
   axis: Axis;
   /** The fixed dimensions; null for the one swept along `axis`. */
   width: number | null;
@@ -125,6 +127,7 @@ export async function sweepSettings(
     schedule: identity.schedule,
     precision: identity.precision,
     backend: config.backend || identity.defaultBackend,
+    compile: config.jit === false ? "eager" : "jit",
     axis: config.axis,
     width: fixed("width", config.width),
     depth: fixed("depth", config.depth),
@@ -177,6 +180,7 @@ export function exampleSettings(): SweepSettings {
     schedule: "cosine to 10%",
     precision: "float32",
     backend: "cpu",
+    compile: "jit",
     axis: "width",
     width: null,
     depth: 2,
@@ -225,6 +229,7 @@ const LABELS: [keyof SweepSettings, string][] = [
   ["schedule", "learning-rate schedule"],
   ["precision", "precision"],
   ["backend", "--backend"],
+  ["compile", "--no-jit"],
   ["axis", "--axis"],
   ["width", "--width"],
   ["depth", "--depth"],

@@ -131,6 +131,7 @@ export function makeRunSpec(config: SweepConfig, point: RunPoint, dataset: strin
     base: { ...base },
     dataset,
     backend,
+    ...(config.jit === false ? { jit: false } : {}),
     evalEvery,
   };
   return { id: runId(spec), ...spec };

@@ -90,7 +90,7 @@ export function finalWindows(val: Uint8Array, seq: number, max = FINAL_WINDOWS):
  * (this file, `nn/train.ts`, the model, the optimizer, the kernels) that changes results: sweep
  * folders record it, and `--resume` and `merge` refuse to mix runs of different versions.
  */
-export const TRAINING_CODE_VERSION = 1;
+export const TRAINING_CODE_VERSION = 2;
 
 /** Dimensions at which {@linkcode parameterizationFingerprint} evaluates a parameterization. */
 const REFERENCE_DIMS: Dims[] = [1, 2, 4].flatMap((m) => [
@@ -178,6 +178,7 @@ export const trainer: Trainer = async (spec, data: Dataset, onProgress): Promise
     evalWindows: rows(val),
     finalWindows: rows(fin),
     evalEvery: spec.evalEvery,
+    jit: spec.jit !== false,
     onProgress,
     backend: getBackend(),
   });

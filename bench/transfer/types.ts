@@ -64,6 +64,8 @@ export interface RunSpec {
   dataset: string;
   /** Backend the trainer should use (`webgpu`, `cpu`, ...), or "" for the trainer's default. */
   backend: string;
+  /** Compile the training step with `nu.jit` (false: `--no-jit`). Not part of `id`. */
+  jit?: boolean;
   /** Evaluate on the fixed validation windows every this many steps. */
   evalEvery: number;
 }

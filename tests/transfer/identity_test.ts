@@ -76,7 +76,9 @@ Deno.test("data content, parameterization definition and training code are part 
   await Deno.writeTextFile(`${dir}/a.ts`, src(1));
   await Deno.writeTextFile(`${dir}/b.ts`, src(2));
   const { sweepSettings } = await import("../../bench/transfer/identity.ts");
-  const { trainerIdentity } = await import("../../bench/transfer/trainer.ts");
+  const { trainerIdentity, TRAINING_CODE_VERSION } = await import(
+    "../../bench/transfer/trainer.ts"
+  );
   const { parseCommand } = await import("../../bench/transfer/args.ts");
   const settingsOf = async (ref: string) => {
     const cmd = parseCommand(["--param", ref]);
@@ -88,7 +90,7 @@ Deno.test("data content, parameterization definition and training code are part 
   const a2 = await settingsOf(`${dir}/a.ts#mine`);
   assertEquals(a.params[`${dir}/a.ts#mine`], a2.params[`${dir}/a.ts#mine`]);
   assertTrue(a.params[`${dir}/a.ts#mine`] !== b.params[`${dir}/b.ts#mine`]);
-  assertEquals(a.code, `nugrad-train-1`);
+  assertEquals(a.code, `nugrad-train-${TRAINING_CODE_VERSION}`);
   assertEquals([a.precision, a.backend], ["float32", "cpu"]);
 });
 
