@@ -344,10 +344,24 @@ export function runFusedCpu(
   inputs: readonly DataArray[],
   outputs: readonly DataArray[],
 ): void {
-  if (shapeSize(kernel.shape) === 0) {
+  let ready = prepared.get(kernel);
+  if (ready === undefined) {
+    ready = prepare(kernel);
+    prepared.set(kernel, ready);
+  }
+  if (ready === null) {
     if (kernel.reduce) outputs[outputs.length - 1].fill(kernel.reduce.op === "sum" ? 0 : -Infinity);
     return;
   }
+  ready.fn(inputs, outputs, ready.params);
+}
+
+/** A kernel's compiled function and run-time sizes, kept per kernel object (compiled programs
+ * run the same kernel objects every step); null for an empty iteration. */
+const prepared = new WeakMap<FusedKernel, { fn: Compiled; params: number[] } | null>();
+
+function prepare(kernel: FusedKernel): { fn: Compiled; params: number[] } | null {
+  if (shapeSize(kernel.shape) === 0) return null;
   const k = collapseKernel(kernel);
   const key = kernelKey(k);
   let fn = cache.get(key);
@@ -359,7 +373,7 @@ export function runFusedCpu(
     if (cache.size >= MAX_CACHED) cache.clear();
     cache.set(key, fn);
   }
-  fn(inputs, outputs, runtimeParams(k));
+  return { fn, params: runtimeParams(k) };
 }
 
 /** Generated kernels in the cache (for tests and benchmarks). */

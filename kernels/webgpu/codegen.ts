@@ -14,7 +14,8 @@ import {
   type ScalarNode,
   shapeSize,
 } from "../fused.ts";
-import { PARAM_WORDS, PARAMS_WGSL } from "./pipelines.ts";
+import { type Kernel, PARAM_WORDS, PARAMS_WGSL } from "./pipelines.ts";
+import type { Grid } from "./dispatch.ts";
 import { convertExpr, flatGrid, type KernelHost, lowestOf, wgslType } from "./wgsl.ts";
 
 const NAN = "bitcast<f32>(0x7fc00000u)";
@@ -220,11 +221,33 @@ export function runFusedWebGpu(
   inputs: readonly GPUBuffer[],
   outputs: readonly GPUBuffer[],
 ): void {
+  let ready = prepared.get(kernel);
+  if (ready === undefined || ready.host !== host) {
+    ready = prepare(host, kernel);
+    prepared.set(kernel, ready);
+  }
+  if (ready.threads === 0) return;
+  host.dispatch(ready.compiled, ready.params, [...inputs, ...outputs], ready.grid);
+}
+
+interface Prepared {
+  host: KernelHost;
+  compiled: Kernel;
+  params: number[];
+  threads: number;
+  grid: Grid;
+}
+
+/** Pipelines and parameters per kernel object (compiled programs reuse them every step). */
+const prepared = new WeakMap<FusedKernel, Prepared>();
+
+function prepare(host: KernelHost, kernel: FusedKernel): Prepared {
   const k = collapseKernel(kernel);
-  const threads = k.reduce
+  const threads = shapeSize(kernel.shape) === 0 && !k.reduce
+    ? 0
+    : k.reduce
     ? shapeSize(k.shape.filter((_, a) => !k.reduce!.axes.includes(a)))
     : shapeSize(k.shape);
-  if (shapeSize(kernel.shape) === 0 && !k.reduce) return;
   const params = paramsOf(k, threads);
   if (params.length > PARAM_WORDS) {
     throw new Error(
@@ -233,11 +256,12 @@ export function runFusedWebGpu(
     );
   }
   const nOut = k.outputs.length + (k.reduce ? 1 : 0);
-  const compiled = host.kernel(`fused:${kernelKey(k)}`, () => generate(k), inputs.length, nOut);
-  host.dispatch(
+  const compiled = host.kernel(`fused:${kernelKey(k)}`, () => generate(k), k.inputs.length, nOut);
+  return {
+    host,
     compiled,
     params,
-    [...inputs, ...outputs],
-    flatGrid(threads, host.maxWorkgroupsPerDim, 64),
-  );
+    threads,
+    grid: flatGrid(threads, host.maxWorkgroupsPerDim, 64),
+  };
 }
