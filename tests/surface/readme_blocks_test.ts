@@ -14,6 +14,7 @@ import { modUrl, readmeBlocks, readmeTsBlock, runModule } from "./readme_blocks.
 const COVERED = [
   "Use it from a URL",
   "Train your own model",
+  "Compile a step with `nu.jit`",
   "Your own parameterization",
   "Testing your own model",
 ];
@@ -51,4 +52,16 @@ Deno.test("README: the testing example is the body of tests/testing/readme_examp
   );
   const body = file.slice(file.indexOf("*/\n") + 3);
   assertEquals(block, body);
+});
+
+Deno.test("README: the nu.jit example traces once and trains", async () => {
+  const block = await readmeTsBlock("Compile a step with `nu.jit`");
+  const stdout = await runModule(
+    block.replace('"./mod.ts"', JSON.stringify(modUrl)) +
+      `\nif (step.traces !== 1) throw new Error("traced " + step.traces + " times");
+const last = await nu.mean(nu.square(nu.tanh(nu.matmul(x, w)))).item();
+const first = await nu.mean(nu.square(nu.tanh(nu.matmul(x, nu.normal(nu.key(0), [8, 4]))))).item();
+if (!(last < first)) throw new Error("the loss did not fall: " + first + " -> " + last);\n`,
+  );
+  assertEquals(stdout.startsWith("1 {"), true, stdout);
 });
