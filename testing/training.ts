@@ -26,6 +26,7 @@ import {
   add,
   div,
   grad,
+  jit,
   keep,
   type Key,
   mul,
@@ -95,6 +96,8 @@ export interface TrainOptions<B = any> {
   dims?: Dims;
   /** Steps after which to observe (0 = before training; default [0, steps]). */
   observeAt?: readonly number[];
+  /** Compile each training step with `nu.jit` (default true; false runs it op by op). */
+  jit?: boolean;
 }
 
 /** Host copies of parameters and activations at one step. */
@@ -243,21 +246,26 @@ export async function trainAndObserve(
   };
   let params: unknown = model.params;
   let state = keep(tidy(() => optimizer.init(params)));
+  const eager = (p: unknown, st: unknown, batch: unknown) =>
+    tidy(() => {
+      const g = grad((q: unknown) => model.loss(q, batch))(p);
+      const [p1, s1] = optimizer.step(p, g, st);
+      return [model.project ? model.project(p1) : p1, s1];
+    });
+  const compiled = opts.jit === false ? null : jit(eager);
+  const step = compiled ?? eager;
   try {
     if (observeAt.has(0)) await observe(0, params);
     for (let s = 1; s <= steps; s++) {
       const batch = batchAt(s - 1);
-      const [next, nextState] = keep(tidy(() => {
-        const g = grad((p: unknown) => model.loss(p, batch))(params);
-        const [p1, s1] = optimizer.step(params, g, state);
-        return [model.project ? model.project(p1) : p1, s1];
-      }));
+      const [next, nextState] = keep(step(params, state, batch));
       disposeReplaced(params, next, initial);
       disposeReplaced(state, nextState, initial);
       [params, state] = [next, nextState];
       if (observeAt.has(s)) await observe(s, params);
     }
   } finally {
+    compiled?.dispose();
     disposeReplaced(params, null, initial);
     disposeReplaced(state, null, initial);
   }

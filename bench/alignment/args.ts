@@ -43,6 +43,8 @@ export interface AlignmentArgs {
   out: string;
   /** Parameterizations trained at once (each in its own worker). */
   jobs: number;
+  /** Compile each training step with `nu.jit` (false: `--no-jit`). */
+  jit: boolean;
 }
 
 /** Options of the coordinate-check plot. */
@@ -132,6 +134,7 @@ export function parseAlignmentArgs(argv: string[]): AlignmentArgs {
       data: { type: "string" },
       out: { type: "string" },
       jobs: { type: "string" },
+      "no-jit": { type: "boolean" },
     },
     strict: true,
   });
@@ -157,6 +160,7 @@ export function parseAlignmentArgs(argv: string[]): AlignmentArgs {
     data: v.data ?? null,
     out: v.out ?? "out/alignment",
     jobs: int("--jobs", v.jobs, 1),
+    jit: !(v["no-jit"] ?? false),
   };
 }
 

@@ -49,6 +49,7 @@ alpha, omega, nu of every hidden matrix (q, k, v, o, up, gate, down of each bloc
   --data FILE      train on a UTF-8 text file (last 5 % held out) instead of the Brown corpus
   --seed S         init and batch seed (default 0)
   --jobs J         parameterizations trained at once, one worker each (default 1)
+  --no-jit         run each training step op by op instead of compiled by nu.jit
   --out DIR        output folder (default out/alignment)
 `;
 
@@ -123,6 +124,7 @@ export async function runAlignmentBench(argv: string[]): Promise<AlignmentRecord
     seed: args.seed,
     train: data.train,
     probe: validationWindows(data.val, { seq: args.seq, count: args.probe }),
+    jit: args.jit,
   };
   const runs = await runAll(args, options);
   const records = runs.flatMap(([, run]) => run.records);

@@ -49,6 +49,8 @@ export interface AlignmentRunOptions {
   train: Uint8Array;
   /** Fixed probe windows: `n · (seq + 1)` tokens, the batch the exponents are measured on. */
   probe: ArrayLike<number>;
+  /** Compile each training step with `nu.jit` (default true; `--no-jit` turns it off). */
+  jit?: boolean;
 }
 
 /** The exponents of one matrix at one step. */
@@ -175,6 +177,7 @@ export async function measureAlignment(
       batch: batchAt,
       optimizer: { init: optimizer.init, step: optimizer.step },
       observeAt: [0, ...measurementSteps(steps, opts.every)],
+      jit: opts.jit,
     });
     const [init, ...later] = seen.sort((a, b) => a.step - b.step);
     const records = later.map((o): AlignmentRecord => {
