@@ -1,0 +1,84 @@
+/**
+ * Worker threads for the Wasm GEMM. Each Worker instantiates the same module
+ * on the same shared memory, sleeps on the generation word and runs
+ * {@linkcode runGemmTasks} whenever a job is published.
+ *
+ * The Workers are `node:worker_threads` Workers started from source text
+ * (`eval`), for two reasons: they can be `unref()`-ed, so an idle pool never
+ * keeps a script alive (a web Worker does), and source text needs no read
+ * permission and no module URL (a web Worker from a file URL needs
+ * `--allow-read`), so the pool works in a script run with no flags at all and
+ * when nugrad is imported from a URL. Where that module is missing (a
+ * browser), {@linkcode startWorkers} resolves to 0 and the GEMM runs on the
+ * calling thread alone.
+ *
+ * @example
+ * ```ts
+ * import { workerSource } from "./thread_pool.ts";
+ * import { assertEquals } from "../../../testing/assert.ts";
+ * assertEquals(workerSource().includes("runGemmTasks"), true);
+ * ```
+ *
+ * @module
+ */
+import { CTL, runGemmTasks } from "./gemm_tasks.ts";
+
+/**
+ * The Workers' source: CommonJS text holding {@linkcode runGemmTasks}'s own
+ * source and the control layout.
+ */
+export function workerSource(): string {
+  return [
+    `const { workerData } = require("node:worker_threads");`,
+    `const L = ${JSON.stringify(CTL)};`,
+    `const runGemmTasks = ${runGemmTasks.toString()};`,
+    `const { bytes, memory, thread } = workerData;`,
+    `const ex = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } }).exports;`,
+    `const ctl = new Int32Array(memory.buffer, 0, L.WORDS);`,
+    `let seen = 0;`,
+    `for (;;) {`,
+    `  Atomics.wait(ctl, L.GEN, seen);`,
+    `  seen = Atomics.load(ctl, L.GEN);`,
+    `  if ((seen & 1) === 0) runGemmTasks(ex, ctl, thread, L);`,
+    `}`,
+  ].join("\n");
+}
+
+/** A started Worker, as far as the pool needs it. */
+interface PoolWorker {
+  unref(): void;
+  on(event: "error", listener: (e: unknown) => void): void;
+}
+
+/**
+ * Start `count` Workers numbered `1..count` on `memory` with the module
+ * `bytes`; resolves to the number started (0 where `node:worker_threads` is
+ * missing or a Worker cannot start). `onError` hears a Worker that fails later.
+ */
+export async function startWorkers(
+  count: number,
+  bytes: Uint8Array,
+  memory: WebAssembly.Memory,
+  onError: (e: unknown) => void,
+): Promise<number> {
+  let Worker: new (src: string, opts: Record<string, unknown>) => PoolWorker;
+  try {
+    ({ Worker } = await import("node:worker_threads") as unknown as { Worker: typeof Worker });
+  } catch {
+    return 0;
+  }
+  const src = workerSource();
+  let started = 0;
+  for (let thread = 1; thread <= count; thread++) {
+    try {
+      const w = new Worker(src, { eval: true, workerData: { bytes, memory, thread } });
+      w.on("error", onError);
+      w.unref();
+      started++;
+    } catch (e) {
+      onError(e);
+      break;
+    }
+  }
+  return started;
+}
