@@ -33,7 +33,6 @@ import type {
   Prim,
   PrimParams,
 } from "../backend.ts";
-import { type Blas, openBlas } from "./blas.ts";
 import { copyAs, CpuBuffer } from "./buffer.ts";
 import { binaryKernel, compareKernel, whereKernel } from "./binary.ts";
 import { gatherKernel, scatterAddKernel } from "./gather.ts";
@@ -45,7 +44,7 @@ import {
   sliceKernel,
   transposeKernel,
 } from "./layout.ts";
-import { matmulKernel } from "./matmul.ts";
+import { chooseMatmul, type CpuMatmul, matmulKernel, type MatmulPath } from "./matmul.ts";
 import { crossEntropyGradKernel, crossEntropyKernel } from "./cross_entropy.ts";
 import { logSoftmaxKernel, reduceMaxKernel, reduceSumKernel } from "./reduce.ts";
 import { castKernel, unaryKernel } from "./unary.ts";
@@ -60,10 +59,12 @@ export interface CpuBackendOptions {
    * `true` or absent: `NUGRAD_BLAS` if set, else the usual OpenBLAS/BLAS names.
    */
   blas?: boolean | string;
+  /** Force the matmul path (tests, benchmarks); absent: BLAS > Wasm SIMD > TypeScript. */
+  matmul?: MatmulPath;
 }
 
 /** The dispatch table for everything but matmul, which needs the BLAS handle. */
-function kernelTable(blas: Blas | null): CpuKernelTable {
+function kernelTable(mm: CpuMatmul): CpuKernelTable {
   return {
     unary: unaryKernel,
     binary: binaryKernel,
@@ -71,7 +72,7 @@ function kernelTable(blas: Blas | null): CpuKernelTable {
     where: whereKernel,
     reduceSum: reduceSumKernel,
     reduceMax: reduceMaxKernel,
-    matmul: (inputs, params, out) => matmulKernel(blas, inputs, params, out),
+    matmul: (inputs, params, out) => matmulKernel(mm, inputs, params, out),
     transpose: transposeKernel,
     broadcast: broadcastKernel,
     slice: sliceKernel,
@@ -95,14 +96,17 @@ export class CpuBackend implements Backend {
   readonly dtypes: readonly DType[] = ["f32", "f64", "i32", "bool"];
   /** The BLAS library matmul calls, or `null` when it uses the TypeScript loop. */
   readonly blasLibrary: string | null;
+  /** The matmul paths (BLAS, Wasm SIMD or TypeScript) and their description. */
+  readonly matmul: CpuMatmul;
   readonly #kernels: CpuKernelTable;
   #buffers = 0;
   #bytes = 0;
 
   /** Prefer {@linkcode createCpuBackend}. */
-  constructor(blas: Blas | null) {
-    this.blasLibrary = blas?.library ?? null;
-    this.#kernels = kernelTable(blas);
+  constructor(matmul: CpuMatmul) {
+    this.matmul = matmul;
+    this.blasLibrary = matmul.blas?.library ?? null;
+    this.#kernels = kernelTable(matmul);
   }
 
   #own(buffer: BackendBuffer, op: string): CpuBuffer {
@@ -188,24 +192,24 @@ export class CpuBackend implements Backend {
     return Promise.resolve();
   }
 
-  /** E.g. `cpu (BLAS: libopenblas.so.0)`. */
+  /** E.g. `cpu (matmul: OpenBLAS 0.3.21 SkylakeX)`. */
   info(): string {
-    return `cpu (BLAS: ${this.blasLibrary ?? "none, TypeScript matmul"})`;
+    return `cpu (matmul: ${this.matmul.description})`;
   }
 }
 
 /**
  * Create a CPU backend. BLAS is opened as {@linkcode CpuBackendOptions.blas}
  * says; when none opens, one line goes to stderr (once per process) and
- * matmul uses the TypeScript loop.
+ * matmul uses Wasm SIMD (f32), else the TypeScript loop.
  *
  * @example
  * ```ts
  * import { createCpuBackend } from "./backend.ts";
  * const cpu = createCpuBackend({ blas: false });
- * cpu.info(); // "cpu (BLAS: none, TypeScript matmul)"
+ * cpu.info(); // "cpu (matmul: TypeScript)"
  * ```
  */
 export function createCpuBackend(opts: CpuBackendOptions = {}): CpuBackend {
-  return new CpuBackend(openBlas(opts.blas));
+  return new CpuBackend(chooseMatmul(opts));
 }

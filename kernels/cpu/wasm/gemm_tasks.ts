@@ -65,8 +65,10 @@ export const CTL = {
   /** Micro-kernel tile: rows, columns. */
   MR: 20,
   NR: 21,
+  /** Bit t set: thread t ran a task of this job. */
+  USED: 22,
   /** Control words in all. */
-  WORDS: 22,
+  WORDS: 23,
 } as const;
 
 /** The control-word layout, passed to {@linkcode runGemmTasks} (Workers get it as JSON). */
@@ -150,7 +152,7 @@ export function runGemmTasks(
         );
       }
     }
-    ran++;
+    if (ran++ === 0) Atomics.or(ctl, L.USED, 1 << thread);
     if (Atomics.add(ctl, L.DONE, 1) + 1 === ntasks) Atomics.notify(ctl, L.DONE);
   }
 }

@@ -29,12 +29,13 @@ import { CTL, runGemmTasks } from "./gemm_tasks.ts";
  */
 export function workerSource(): string {
   return [
-    `const { workerData } = require("node:worker_threads");`,
+    `const { workerData, parentPort } = require("node:worker_threads");`,
     `const L = ${JSON.stringify(CTL)};`,
     `const runGemmTasks = ${runGemmTasks.toString()};`,
     `const { bytes, memory, thread } = workerData;`,
     `const ex = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } }).exports;`,
     `const ctl = new Int32Array(memory.buffer, 0, L.WORDS);`,
+    `parentPort.postMessage("ready");`,
     `let seen = 0;`,
     `for (;;) {`,
     `  Atomics.wait(ctl, L.GEN, seen);`,
@@ -48,12 +49,14 @@ export function workerSource(): string {
 interface PoolWorker {
   unref(): void;
   on(event: "error", listener: (e: unknown) => void): void;
+  once(event: "message", listener: () => void): void;
 }
 
 /**
  * Start `count` Workers numbered `1..count` on `memory` with the module
- * `bytes`; resolves to the number started (0 where `node:worker_threads` is
- * missing or a Worker cannot start). `onError` hears a Worker that fails later.
+ * `bytes`; resolves, once each is waiting for work, to the number started (0
+ * where `node:worker_threads` is missing or a Worker cannot start). `onError`
+ * hears a Worker that fails.
  */
 export async function startWorkers(
   count: number,
@@ -68,17 +71,28 @@ export async function startWorkers(
     return 0;
   }
   const src = workerSource();
-  let started = 0;
+  const ready: Promise<boolean>[] = [];
   for (let thread = 1; thread <= count; thread++) {
     try {
       const w = new Worker(src, { eval: true, workerData: { bytes, memory, thread } });
-      w.on("error", onError);
-      w.unref();
-      started++;
+      ready.push(
+        new Promise((resolve) => {
+          // Referenced while it starts (so that awaiting it keeps the event loop
+          // alive), unreferenced once it waits for work.
+          w.once("message", () => {
+            w.unref();
+            resolve(true);
+          });
+          w.on("error", (e) => {
+            onError(e);
+            resolve(false);
+          });
+        }),
+      );
     } catch (e) {
       onError(e);
       break;
     }
   }
-  return started;
+  return (await Promise.all(ready)).filter((ok) => ok).length;
 }

@@ -65,6 +65,10 @@ export interface WasmGemm {
   readonly description: string;
   /** Threads a large product runs on, the calling one included (grows once Workers start). */
   readonly threads: number;
+  /** How many threads ran tasks of the last job (its multiply step). */
+  readonly lastJobThreads: number;
+  /** Start the Worker threads now (they start on the first large product otherwise). */
+  startThreads(): Promise<number>;
   /** The products `C[t]`, concatenated (`aOffs.length * m * n` elements). */
   matmul(args: WasmMatmulArgs): Float32Array;
 }
@@ -80,7 +84,7 @@ class Engine implements WasmGemm {
   readonly #bytes: Uint8Array<ArrayBuffer>;
   readonly #maxThreads: number;
   #workers = 0;
-  #starting = false;
+  #starting: Promise<number> | null = null;
   #broken: unknown = null;
 
   constructor(maxThreads: number) {
@@ -105,14 +109,24 @@ class Engine implements WasmGemm {
     return `Wasm SIMD (${fma}), ${n} thread${n === 1 ? "" : "s"}`;
   }
 
-  #startPool(): void {
-    if (this.#starting || this.#maxThreads <= 1) return;
-    this.#starting = true;
-    startWorkers(this.#maxThreads - 1, this.#bytes, this.#memory, (e) => {
-      this.#broken = e;
-    }).then((n) => {
-      this.#workers = n;
-    });
+  get lastJobThreads(): number {
+    let used = Atomics.load(new Int32Array(this.#memory.buffer, 0, CTL.WORDS), CTL.USED), n = 0;
+    for (; used !== 0; used &= used - 1) n++;
+    return n;
+  }
+
+  startThreads(): Promise<number> {
+    if (!this.#starting) {
+      this.#starting = this.#maxThreads <= 1
+        ? Promise.resolve(1)
+        : startWorkers(this.#maxThreads - 1, this.#bytes, this.#memory, (e) => {
+          this.#broken = e;
+        }).then((n) => {
+          this.#workers = n;
+          return 1 + n;
+        });
+    }
+    return this.#starting;
   }
 
   #ensureBytes(bytes: number): void {
@@ -137,6 +151,7 @@ class Engine implements WasmGemm {
     for (const [i, v] of Object.entries(params)) ctl[Number(i)] = v;
     ctl[CTL.NTASKS] = ntasks;
     Atomics.store(ctl, CTL.DONE, 0);
+    Atomics.store(ctl, CTL.USED, 0);
     const next = gen + 2;
     Atomics.store(ctl, CTL.NEXT, ((next >>> 1) & 0x7ff) << 20);
     Atomics.store(ctl, CTL.GEN, next);
@@ -165,7 +180,7 @@ class Engine implements WasmGemm {
     if (out.length === 0 || k === 0) return out;
     const flops = 2 * m * n * k * count;
     const threaded = this.#maxThreads > 1 && flops >= THREAD_MIN_FLOPS && !this.#broken;
-    if (threaded) this.#startPool();
+    if (threaded) this.startThreads();
     const threads = threaded ? Math.max(1, this.#maxThreads) : 1;
     // Row blocks: small enough that every thread gets a few, at most MC_MAX rows.
     const mc = Math.min(MC_MAX, Math.max(MR, roundUp(Math.ceil(m / (3 * threads)), MR)));
