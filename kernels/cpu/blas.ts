@@ -190,13 +190,14 @@ const opened = new Map<string, Blas | null>();
 
 /**
  * `Deno.dlopen` one candidate (once per path per process), with its
- * `OPENBLAS_CORETYPE` set while the library initialises; `null` when it does
- * not open.
+ * `OPENBLAS_CORETYPE` set while the library initialises (and restored after);
+ * `null` when it does not open.
  */
 export function openCandidate(candidate: BlasCandidate): Blas | null {
   const { path, coretype } = candidate;
   if (opened.has(path)) return opened.get(path)!;
   const canSet = coretype !== undefined && envGranted("OPENBLAS_CORETYPE");
+  const before = canSet ? Deno.env.get("OPENBLAS_CORETYPE") : undefined;
   if (canSet) Deno.env.set("OPENBLAS_CORETYPE", coretype);
   // BLIS runs single-threaded unless told otherwise.
   if (/blis/i.test(path) && envGranted("BLIS_NUM_THREADS") && !Deno.env.get("BLIS_NUM_THREADS")) {
@@ -225,7 +226,8 @@ export function openCandidate(candidate: BlasCandidate): Blas | null {
   } catch {
     blas = null;
   } finally {
-    if (canSet) Deno.env.delete("OPENBLAS_CORETYPE");
+    if (canSet && before === undefined) Deno.env.delete("OPENBLAS_CORETYPE");
+    else if (canSet) Deno.env.set("OPENBLAS_CORETYPE", before!);
   }
   opened.set(path, blas);
   return blas;
