@@ -242,19 +242,8 @@ export function matmulKernel(
     return o;
   }
   if (wasm && o instanceof Float32Array && k > 0) {
-    o.set(
-      wasm.matmul({
-        a: a as Float32Array,
-        b: b as Float32Array,
-        aOffs,
-        bOffs,
-        m,
-        n,
-        k,
-        transA,
-        transB,
-      }),
-    );
+    const [fa, fb] = [a as Float32Array, b as Float32Array];
+    wasm.matmul({ a: fa, b: fb, aOffs, bOffs, m, n, k, transA, transB, out: o });
     return o;
   }
   const scratch = o instanceof Float64Array ? o : new Float64Array(o.length);

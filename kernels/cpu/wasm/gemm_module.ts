@@ -33,8 +33,6 @@ export const NR = 8;
 /** Memory pages the module declares as its maximum (4 GiB). */
 export const MAX_PAGES = 65536;
 
-const NV = NR / 4;
-
 // SIMD opcodes (after the 0xfd prefix).
 const V128_LOAD = 0x00;
 const V128_LOAD32_SPLAT = 0x09;
@@ -88,7 +86,7 @@ function minOf(f: FunctionBody, a: () => void, b: () => void): void {
  * `edgeCopy(src, dst, ldc, rows, cols, first)`: copy (or add when `first` is
  * 0) the `rows x cols` corner of the `MR x NR` tile at `src` into `C` at `dst`.
  */
-function edgeCopy(): FunctionBody {
+function edgeCopy(NR: number): FunctionBody {
   const f = new FunctionBody([I32, I32, I32, I32, I32, I32]);
   const [src, dst, ldc, rows, cols, first] = [0, 1, 2, 3, 4, 5];
   const r = f.local(I32), c = f.local(I32), s = f.local(I32), d = f.local(I32);
@@ -120,7 +118,8 @@ function edgeCopy(): FunctionBody {
 }
 
 /** `macro(ap, bp, c, mc, nc, kc, ldc, first, edge)`; `edgeFn` is edgeCopy's index. */
-function macro(fma: boolean, edgeFn: number): FunctionBody {
+function macro(fma: boolean, edgeFn: number, MR: number, NR: number): FunctionBody {
+  const NV = NR / 4;
   const f = new FunctionBody([I32, I32, I32, I32, I32, I32, I32, I32, I32]);
   const [ap, bp, c, mc, nc, kc, ldc, first, edge] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
   const ir = f.local(I32), jr = f.local(I32), pa = f.local(I32), pb = f.local(I32);
@@ -255,15 +254,23 @@ export interface GemmModuleOptions {
   fma: boolean;
   /** Import a shared memory (for Workers). */
   shared: boolean;
+  /** Micro-kernel rows (default {@linkcode MR}); for tuning. */
+  mr?: number;
+  /** Micro-kernel columns, a multiple of 4 (default {@linkcode NR}); for tuning. */
+  nr?: number;
 }
 
 /** The module's bytes. */
 export function gemmModuleBytes(opts: GemmModuleOptions): Uint8Array<ArrayBuffer> {
+  const mr = opts.mr ?? MR, nr = opts.nr ?? NR;
+  if (!Number.isInteger(mr) || mr < 1 || !Number.isInteger(nr) || nr < 4 || nr % 4 !== 0) {
+    throw new Error(`gemmModuleBytes: needs mr >= 1 and nr a multiple of 4, got ${mr}, ${nr}`);
+  }
   return assembleModule([
-    { body: edgeCopy() },
-    { name: "macro", body: macro(opts.fma, 0) },
-    { name: "packA", body: pack(MR, false) },
-    { name: "packB", body: pack(NR, true) },
+    { body: edgeCopy(nr) },
+    { name: "macro", body: macro(opts.fma, 0, mr, nr) },
+    { name: "packA", body: pack(mr, false) },
+    { name: "packB", body: pack(nr, true) },
   ], { min: 1, max: MAX_PAGES, shared: opts.shared });
 }
 

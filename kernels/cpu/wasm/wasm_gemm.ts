@@ -57,6 +57,8 @@ export interface WasmMatmulArgs {
   transA: boolean;
   /** B is stored `[n, k]`. */
   transB: boolean;
+  /** Where to write the result (`aOffs.length * m * n` elements); absent: a new array. */
+  out?: Float32Array;
 }
 
 /** The Wasm GEMM engine of this process. */
@@ -176,8 +178,16 @@ class Engine implements WasmGemm {
   matmul(args: WasmMatmulArgs): Float32Array {
     const { a, b, aOffs, bOffs, m, n, k, transA, transB } = args;
     const count = aOffs.length;
-    const out = new Float32Array(count * m * n);
-    if (out.length === 0 || k === 0) return out;
+    const out = args.out ?? new Float32Array(count * m * n);
+    if (out.length !== count * m * n) {
+      throw new Error(
+        `wasm matmul: out has ${out.length} elements, not ${count} x ${m} x ${n} = ${
+          count * m * n
+        }`,
+      );
+    }
+    if (out.length === 0) return out;
+    if (k === 0) return out.fill(0);
     const flops = 2 * m * n * k * count;
     const threaded = this.#maxThreads > 1 && flops >= THREAD_MIN_FLOPS && !this.#broken;
     if (threaded) this.startThreads();
