@@ -32,7 +32,17 @@ export interface KernelArgs {
   child: boolean;
 }
 
-/** Parse the command line; bad values throw, naming the flag. */
+/**
+ * Parse the command line; bad values throw, naming the flag.
+ *
+ * @example
+ * ```ts
+ * import { parseKernelArgs } from "./blas_kernels.ts";
+ * import { assertEquals, assertThrows } from "../../testing/assert.ts";
+ * assertEquals(parseKernelArgs(["--kernels", "Haswell"]).kernels, ["Haswell"]);
+ * assertThrows(() => parseKernelArgs(["--sizes", "0"]), "--sizes");
+ * ```
+ */
 export function parseKernelArgs(argv: readonly string[]): KernelArgs {
   const { values } = parseArgs({
     args: [...argv],
@@ -52,8 +62,19 @@ export function parseKernelArgs(argv: readonly string[]): KernelArgs {
   return { sizes, kernels: values.kernels.split(","), seconds, child: values.child };
 }
 
-/** GFLOP/s of `openBlas()`'s sgemm at each size (median of 5 timed runs). */
-function measure(sizes: readonly number[], seconds: number): Record<string, unknown> {
+/**
+ * GFLOP/s of `openBlas()`'s sgemm at each size (median of 5 timed runs), or
+ * `{ error }` when no BLAS opens.
+ *
+ * @example
+ * ```ts
+ * import { measureBlas } from "./blas_kernels.ts";
+ * import { assertEquals } from "../../testing/assert.ts";
+ * const r = measureBlas([16], 0.001);
+ * assertEquals("error" in r || (r.gflops as Record<number, number>)[16] > 0, true);
+ * ```
+ */
+export function measureBlas(sizes: readonly number[], seconds: number): Record<string, unknown> {
   const blas = openBlas();
   if (!blas) return { error: "no BLAS opened" };
   const gflops: Record<number, number> = {};
@@ -106,10 +127,10 @@ async function child(env: Record<string, string>, unset: string[], args: KernelA
 }
 
 /** Measure every kernel, print a markdown table. */
-export async function main(argv: readonly string[]): Promise<void> {
+async function main(argv: readonly string[]): Promise<void> {
   const args = parseKernelArgs(argv);
   if (args.child) {
-    console.log(JSON.stringify(measure(args.sizes, args.seconds)));
+    console.log(JSON.stringify(measureBlas(args.sizes, args.seconds)));
     return;
   }
   const cpu = readCpuFeatures();

@@ -192,6 +192,13 @@ const opened = new Map<string, Blas | null>();
  * `Deno.dlopen` one candidate (once per path per process), with its
  * `OPENBLAS_CORETYPE` set while the library initialises (and restored after);
  * `null` when it does not open.
+ *
+ * @example
+ * ```ts
+ * import { openCandidate } from "./blas.ts";
+ * import { assertEquals } from "../../testing/assert.ts";
+ * assertEquals(openCandidate({ path: "/nonexistent/libblas.so" }), null);
+ * ```
  */
 export function openCandidate(candidate: BlasCandidate): Blas | null {
   const { path, coretype } = candidate;

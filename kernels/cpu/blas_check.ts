@@ -58,6 +58,14 @@ function fill<T extends Float32Array | Float64Array>(out: T, seed: number): T {
 /**
  * Run the check with `gemm`; `null` when every product agrees, else a message
  * naming the first wrong product (routine, shape, flags, element, values).
+ *
+ * @example
+ * ```ts
+ * import { checkGemm } from "./blas_check.ts";
+ * import { assertEquals } from "../../testing/assert.ts";
+ * assertEquals(checkGemm(() => {}), "sgemm 3x5x7 transA=false transB=false: element [0,0] is 12345, the reference " +
+ *   "0.135233863216647");
+ * ```
  */
 export function checkGemm(gemm: GemmFn): string | null {
   for (const f64 of [false, true]) {

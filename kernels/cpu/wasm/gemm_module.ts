@@ -260,7 +260,18 @@ export interface GemmModuleOptions {
   nr?: number;
 }
 
-/** The module's bytes. */
+/**
+ * The module's bytes.
+ *
+ * @example
+ * ```ts
+ * import { gemmModuleBytes } from "./gemm_module.ts";
+ * import { assertEquals } from "../../../testing/assert.ts";
+ * const bytes = gemmModuleBytes({ fma: false, shared: false, mr: 4, nr: 8 });
+ * const names = WebAssembly.Module.exports(new WebAssembly.Module(bytes)).map((e) => e.name);
+ * assertEquals(names, ["macro", "packA", "packB"]);
+ * ```
+ */
 export function gemmModuleBytes(opts: GemmModuleOptions): Uint8Array<ArrayBuffer> {
   const mr = opts.mr ?? MR, nr = opts.nr ?? NR;
   if (!Number.isInteger(mr) || mr < 1 || !Number.isInteger(nr) || nr < 4 || nr % 4 !== 0) {

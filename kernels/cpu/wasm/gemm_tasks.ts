@@ -98,6 +98,15 @@ export interface GemmExports {
  * Claim and run tasks of the published job until none is left (or the job is
  * not the one whose parameters this thread read). `thread` picks the scratch
  * area; `L` is {@linkcode CTL}. Returns the number of tasks this thread ran.
+ *
+ * @example
+ * ```ts
+ * import { CTL, runGemmTasks } from "./gemm_tasks.ts";
+ * import { assertEquals } from "../../../testing/assert.ts";
+ * const ctl = new Int32Array(CTL.WORDS);
+ * ctl[CTL.GEN] = 2; // published, but NEXT carries another generation's tag: nothing to claim
+ * assertEquals(runGemmTasks({} as never, ctl, 0, CTL), 0);
+ * ```
  */
 export function runGemmTasks(
   ex: GemmExports,

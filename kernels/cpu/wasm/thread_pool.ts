@@ -53,6 +53,16 @@ interface PoolWorker {
 }
 
 /**
+ * @example
+ * ```ts
+ * import { startWorkers } from "./thread_pool.ts";
+ * import { gemmModuleBytes } from "./gemm_module.ts";
+ * import { assertEquals } from "../../../testing/assert.ts";
+ * const memory = new WebAssembly.Memory({ initial: 1, maximum: 65536, shared: true });
+ * const bytes = gemmModuleBytes({ fma: false, shared: true });
+ * assertEquals(await startWorkers(0, bytes, memory, () => {}), 0);
+ * ```
+ *
  * Start `count` Workers numbered `1..count` on `memory` with the module
  * `bytes`; resolves, once each is waiting for work, to the number started (0
  * where `node:worker_threads` is missing or a Worker cannot start). `onError`

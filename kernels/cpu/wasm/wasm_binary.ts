@@ -90,6 +90,18 @@ function utf8(s: string): number[] {
  * One function's signature, locals and code, written opcode by opcode.
  * Parameters are locals `0..params.length-1`; {@linkcode FunctionBody.local}
  * adds more. Methods return `this` so that code reads as a chain.
+ *
+ * @example
+ * ```ts
+ * import { FunctionBody, I32 } from "./wasm_binary.ts";
+ * import { assertEquals } from "../../../testing/assert.ts";
+ * const f = new FunctionBody([I32], [I32]);
+ * const t = f.local(I32);
+ * f.localGet(0).i32(1).op(0x6a).localTee(t); // t = x + 1, left on the stack
+ * assertEquals(t, 1);
+ * // size 11; one group of one i32 local; local.get 0; i32.const 1; i32.add; local.tee 1; end
+ * assertEquals(f.encode(), [11, 1, 1, I32, 0x20, 0, 0x41, 1, 0x6a, 0x22, 1, 0x0b]);
+ * ```
  */
 export class FunctionBody {
   /** Parameter types. */
@@ -225,6 +237,19 @@ function section(id: number, content: number[]): number[] {
 /**
  * The bytes of a module holding `functions` (indices in array order), with
  * `env.memory` imported when `memory` is given.
+ *
+ * @example
+ * ```ts
+ * import { assembleModule, FunctionBody } from "./wasm_binary.ts";
+ * import { assertEquals } from "../../../testing/assert.ts";
+ * const bytes = assembleModule([{ name: "nop", body: new FunctionBody([]) }], {
+ *   min: 1,
+ *   max: 2,
+ *   shared: false,
+ * });
+ * const mod = new WebAssembly.Module(bytes);
+ * assertEquals(WebAssembly.Module.imports(mod)[0], { module: "env", name: "memory", kind: "memory" });
+ * ```
  */
 export function assembleModule(
   functions: readonly ModuleFunction[],

@@ -259,7 +259,16 @@ class Engine implements WasmGemm {
 let engine: Engine | null | undefined;
 let engineThreads = 0;
 
-/** The threads a large product uses by default: every logical core, at most 8. */
+/**
+ * The threads a large product uses by default: every logical core, at most 8.
+ *
+ * @example
+ * ```ts
+ * import { defaultThreads } from "./wasm_gemm.ts";
+ * import { assertEquals } from "../../../testing/assert.ts";
+ * assertEquals(defaultThreads() >= 1 && defaultThreads() <= 8, true);
+ * ```
+ */
 export function defaultThreads(): number {
   const n = typeof navigator === "object" ? navigator.hardwareConcurrency ?? 1 : 1;
   return Math.max(1, Math.min(8, n));
@@ -269,6 +278,15 @@ export function defaultThreads(): number {
  * The process's Wasm GEMM, created on first use with `threads` threads
  * (default {@linkcode defaultThreads}); `null` where WebAssembly SIMD is
  * missing. A later call with another thread count gets the first engine.
+ *
+ * @example
+ * ```ts
+ * import { wasmGemm } from "./wasm_gemm.ts";
+ * import { assertEquals } from "../../../testing/assert.ts";
+ * const gemm = wasmGemm()!;
+ * assertEquals(wasmGemm(), gemm);
+ * assertEquals(gemm.description.startsWith("Wasm SIMD"), true);
+ * ```
  */
 export function wasmGemm(threads: number = defaultThreads()): WasmGemm | null {
   if (engine !== undefined) return engine;
@@ -281,7 +299,17 @@ export function wasmGemm(threads: number = defaultThreads()): WasmGemm | null {
   return engine;
 }
 
-/** The thread count the engine was created with (0 before {@linkcode wasmGemm} runs). */
+/**
+ * The thread count the engine was created with (0 before {@linkcode wasmGemm} runs).
+ *
+ * @example
+ * ```ts
+ * import { wasmGemm, wasmGemmThreads } from "./wasm_gemm.ts";
+ * import { assertEquals } from "../../../testing/assert.ts";
+ * wasmGemm(3);
+ * assertEquals(wasmGemmThreads(), 3);
+ * ```
+ */
 export function wasmGemmThreads(): number {
   return engineThreads;
 }
