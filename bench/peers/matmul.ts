@@ -29,6 +29,7 @@
  * @module
  */
 import { createCpuBackend } from "../../kernels/cpu/backend.ts";
+import { wasmGemm } from "../../kernels/cpu/wasm/wasm_gemm.ts";
 import {
   type BenchCase,
   caseInputs,
@@ -200,7 +201,7 @@ async function loadEngines(args: PeerBenchArgs): Promise<{ engines: Engine[]; fa
     // The path a script run without --allow-ffi (or without OpenBLAS) gets; its Worker
     // threads are started here so that no case pays their start-up.
     const wasm = createCpuBackend({ matmul: "wasm" });
-    await wasm.matmul.wasm?.startThreads();
+    await wasmGemm()?.startThreads();
     engines.push(nugradEngine("nugrad-wasm", wasm, "cpu", { matmulOnly: true }));
   }
   if (want("ts")) {

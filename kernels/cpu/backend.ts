@@ -44,7 +44,7 @@ import {
   sliceKernel,
   transposeKernel,
 } from "./layout.ts";
-import { chooseMatmul, type CpuMatmul, matmulKernel, type MatmulPath } from "./matmul.ts";
+import { chooseMatmul, type CpuMatmul, matmulKernel } from "./matmul.ts";
 import { crossEntropyGradKernel, crossEntropyKernel } from "./cross_entropy.ts";
 import { logSoftmaxKernel, reduceMaxKernel, reduceSumKernel } from "./reduce.ts";
 import { castKernel, unaryKernel } from "./unary.ts";
@@ -60,7 +60,7 @@ export interface CpuBackendOptions {
    */
   blas?: boolean | string;
   /** Force the matmul path (tests, benchmarks); absent: BLAS > Wasm SIMD > TypeScript. */
-  matmul?: MatmulPath;
+  matmul?: "blas" | "wasm" | "ts";
 }
 
 /** The dispatch table for everything but matmul, which needs the BLAS handle. */
@@ -96,15 +96,17 @@ export class CpuBackend implements Backend {
   readonly dtypes: readonly DType[] = ["f32", "f64", "i32", "bool"];
   /** The BLAS library matmul calls, or `null` when it uses the TypeScript loop. */
   readonly blasLibrary: string | null;
-  /** The matmul paths (BLAS, Wasm SIMD or TypeScript) and their description. */
-  readonly matmul: CpuMatmul;
+  /** The path f32 matmul takes: BLAS, Wasm SIMD or TypeScript. */
+  readonly matmulPath: "blas" | "wasm" | "ts";
+  readonly #matmul: CpuMatmul;
   readonly #kernels: CpuKernelTable;
   #buffers = 0;
   #bytes = 0;
 
   /** Prefer {@linkcode createCpuBackend}. */
   constructor(matmul: CpuMatmul) {
-    this.matmul = matmul;
+    this.#matmul = matmul;
+    this.matmulPath = matmul.path;
     this.blasLibrary = matmul.blas?.library ?? null;
     this.#kernels = kernelTable(matmul);
   }
@@ -194,7 +196,7 @@ export class CpuBackend implements Backend {
 
   /** E.g. `cpu (matmul: OpenBLAS 0.3.21 SkylakeX)`. */
   info(): string {
-    return `cpu (matmul: ${this.matmul.description})`;
+    return `cpu (matmul: ${this.#matmul.description})`;
   }
 }
 

@@ -4,6 +4,7 @@
  */
 import type { DType } from "../../kernels/backend.ts";
 import { createCpuBackend } from "../../kernels/cpu/backend.ts";
+import { openBlas } from "../../kernels/cpu/blas.ts";
 import { wasmGemm } from "../../kernels/cpu/wasm/wasm_gemm.ts";
 import { assertEquals, assertThrows, assertTrue } from "../../testing/assert.ts";
 import { fc } from "../../testing/fc.ts";
@@ -161,9 +162,12 @@ Deno.test("matmul: info names the path", () => {
   assertEquals(createCpuBackend({ blas: false }).info(), "cpu (matmul: TypeScript)");
   assertEquals(fallback.blasLibrary, null);
   assertTrue(/^cpu \(matmul: Wasm SIMD \(.*\), \d+ threads?\)$/.test(wasm.info()), wasm.info());
+  assertEquals([fallback.matmulPath, wasm.matmulPath], ["ts", "wasm"]);
   if (!noBlas) {
-    assertEquals(blas.info(), `cpu (matmul: ${blas.matmul.blas!.description})`);
-    assertTrue(blas.matmul.blas!.kernel === null || blas.info().includes(blas.matmul.blas!.kernel));
+    const lib = openBlas()!; // the same library, opened once per process
+    assertEquals(blas.matmulPath, "blas");
+    assertEquals(blas.info(), `cpu (matmul: ${lib.description})`);
+    assertTrue(lib.kernel === null || blas.info().includes(lib.kernel));
   }
 });
 
