@@ -257,7 +257,6 @@ class Engine implements WasmGemm {
 }
 
 let engine: Engine | null | undefined;
-let engineThreads = 0;
 
 /**
  * The threads a large product uses by default: every logical core, at most 8.
@@ -289,27 +288,14 @@ export function defaultThreads(): number {
  * ```
  */
 export function wasmGemm(threads: number = defaultThreads()): WasmGemm | null {
+  if (!Number.isInteger(threads) || threads < 1) {
+    throw new Error(`wasmGemm: threads must be a positive integer, got ${threads}`);
+  }
   if (engine !== undefined) return engine;
   try {
     engine = new Engine(threads);
-    engineThreads = threads;
   } catch {
     engine = null;
   }
   return engine;
-}
-
-/**
- * The thread count the engine was created with (0 before {@linkcode wasmGemm} runs).
- *
- * @example
- * ```ts
- * import { wasmGemm, wasmGemmThreads } from "./wasm_gemm.ts";
- * import { assertEquals } from "../../../testing/assert.ts";
- * wasmGemm(3);
- * assertEquals(wasmGemmThreads(), 3);
- * ```
- */
-export function wasmGemmThreads(): number {
-  return engineThreads;
 }
