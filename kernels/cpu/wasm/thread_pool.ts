@@ -40,7 +40,8 @@ export function workerSource(): string {
     `for (;;) {`,
     `  Atomics.wait(ctl, L.GEN, seen);`,
     `  seen = Atomics.load(ctl, L.GEN);`,
-    `  if ((seen & 1) === 0) runGemmTasks(ex, ctl, thread, L);`,
+    // A fresh view each job: the memory may have grown since (an old view keeps its length).
+    `  if ((seen & 1) === 0) runGemmTasks(ex, new Int32Array(memory.buffer, 0, L.WORDS), thread, L);`,
     `}`,
   ].join("\n");
 }
