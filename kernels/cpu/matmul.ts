@@ -176,7 +176,9 @@ export function chooseMatmul(choice: MatmulChoice = {}): CpuMatmul {
     if (blas === false) {
       throw new Error('createCpuBackend: matmul: "blas" contradicts blas: false');
     }
-    const lib = openBlas(blas, { fallback: "nothing: the backend is not created" });
+    const lib = openBlas(blas, {
+      fallback: 'nothing: matmul: "blas" was asked for, so createCpuBackend throws',
+    });
     if (!lib) {
       throw new Error(
         `createCpuBackend: matmul: "blas" but no BLAS opened (blas: ${blas ?? "default"}; ` +

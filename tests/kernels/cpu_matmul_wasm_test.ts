@@ -141,3 +141,30 @@ Deno.test("wasm engine: bad arguments are named", () => {
   // k = 0: zeros, even into a dirty output.
   assertEquals([...gemm.matmul({ ...args, k: 0, out: new Float32Array(4).fill(7) })], [0, 0, 0, 0]);
 });
+
+Deno.test("wasm engine: a batch whose packed B exceeds one job's budget runs in chunks, right", () => {
+  // 300 x [8x256] x [256x256] (B broadcast): 256 KiB of packed B per matrix, 75 MiB in all,
+  // more than the 64 MiB one job packs.
+  const [count, m, k, n] = [300, 8, 256, 256];
+  const a = Float32Array.from({ length: count * m * k }, (_, i) => ((i * 7) % 13) - 6);
+  const b = Float32Array.from({ length: k * n }, (_, i) => ((i * 5) % 11) - 5);
+  const aOffs = Array.from({ length: count }, (_, t) => t * m * k);
+  const got = wasmGemm()!.matmul({
+    a,
+    b,
+    aOffs,
+    bOffs: new Array(count).fill(0),
+    m,
+    n,
+    k,
+    transA: false,
+    transB: false,
+  });
+  for (const t of [0, 1, 255, 256, 299]) {
+    for (const [i, j] of [[0, 0], [7, 255], [3, 100]]) {
+      let s = 0;
+      for (let p = 0; p < k; p++) s += a[aOffs[t] + i * k + p] * b[p * n + j];
+      assertEquals(got[t * m * n + i * n + j], s, `matrix ${t} [${i},${j}]`);
+    }
+  }
+});

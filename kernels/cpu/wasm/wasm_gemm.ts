@@ -32,6 +32,8 @@ const MC_MAX = 120;
 const PACK_PANELS = 16;
 /** Products with fewer flops (2 m n k per batch) run on the calling thread only. */
 const THREAD_MIN_FLOPS = 1 << 22;
+/** Bytes of packed B one job may use (larger batches run in several jobs). */
+const PACKED_BUDGET = 64 << 20;
 /** Most tasks in one job (the task counter's 20 bits). */
 const MAX_TASKS = (1 << 20) - 1;
 /** A job whose tasks make no progress for this long is reported as stuck. */
@@ -198,30 +200,28 @@ class Engine implements WasmGemm {
     const npad = roundUp(n, NR);
     const groups = Math.ceil(npad / (PACK_PANELS * NR));
     const kBlocks = Math.ceil(k / KC);
-    if (count * Math.max(rowBlocks, kBlocks * groups) > MAX_TASKS) {
-      throw new Error(
-        `wasm matmul: ${count} matrices of [${m}x${k}]x[${k}x${n}] need more than ${MAX_TASKS} tasks`,
-      );
-    }
+    const perPack = kBlocks * groups;
+    const packedBytes = 4 * k * npad;
+    // Matrices per pair of jobs: within the task counter and the packed-B budget.
+    const chunk = Math.max(
+      1,
+      Math.min(
+        count,
+        Math.floor(MAX_TASKS / Math.max(rowBlocks, perPack)),
+        Math.floor(PACKED_BUDGET / packedBytes),
+      ),
+    );
     // Memory: control words, table, per-thread scratch, A, B, C, packed B.
     const scratchBytes = roundUp(4 * (MR * NR + MC_MAX * KC), 64);
-    const tableAt = 4 * CTL.WORDS, scratchAt = roundUp(tableAt + 16 * count, 64);
+    const tableAt = 4 * CTL.WORDS, scratchAt = roundUp(tableAt + 16 * chunk, 64);
     const aAt = scratchAt + scratchBytes * this.#maxThreads;
     const bAt = roundUp(aAt + 4 * a.length, 64);
     const cAt = roundUp(bAt + 4 * b.length, 64);
     const packedAt = roundUp(cAt + 4 * out.length, 64);
-    const packedBytes = 4 * k * npad;
-    this.#ensureBytes(packedAt + packedBytes * count);
+    this.#ensureBytes(packedAt + packedBytes * chunk);
     const buf = this.#memory.buffer;
     new Float32Array(buf, aAt, a.length).set(a);
     new Float32Array(buf, bAt, b.length).set(b);
-    const table = new Int32Array(buf, tableAt, 4 * count);
-    for (let t = 0; t < count; t++) {
-      table[4 * t] = aAt + 4 * aOffs[t];
-      table[4 * t + 1] = bAt + 4 * bOffs[t];
-      table[4 * t + 2] = cAt + 4 * t * m * n;
-      table[4 * t + 3] = packedAt + packedBytes * t;
-    }
     const params: Record<number, number> = {
       [CTL.M]: m,
       [CTL.N]: n,
@@ -240,17 +240,27 @@ class Engine implements WasmGemm {
       [CTL.MR]: MR,
       [CTL.NR]: NR,
     };
-    const perPack = kBlocks * groups;
-    this.#runJob(
-      { ...params, [CTL.KIND]: 0, [CTL.TASKS_PER_MATRIX]: perPack },
-      count * perPack,
-      threaded,
-    );
-    this.#runJob(
-      { ...params, [CTL.KIND]: 1, [CTL.TASKS_PER_MATRIX]: rowBlocks },
-      count * rowBlocks,
-      threaded,
-    );
+    const table = new Int32Array(buf, tableAt, 4 * chunk);
+    for (let t0 = 0; t0 < count; t0 += chunk) {
+      const here = Math.min(chunk, count - t0);
+      for (let i = 0; i < here; i++) {
+        const t = t0 + i;
+        table[4 * i] = aAt + 4 * aOffs[t];
+        table[4 * i + 1] = bAt + 4 * bOffs[t];
+        table[4 * i + 2] = cAt + 4 * t * m * n;
+        table[4 * i + 3] = packedAt + packedBytes * i;
+      }
+      this.#runJob(
+        { ...params, [CTL.KIND]: 0, [CTL.TASKS_PER_MATRIX]: perPack },
+        here * perPack,
+        threaded,
+      );
+      this.#runJob(
+        { ...params, [CTL.KIND]: 1, [CTL.TASKS_PER_MATRIX]: rowBlocks },
+        here * rowBlocks,
+        threaded,
+      );
+    }
     out.set(new Float32Array(this.#memory.buffer, cAt, out.length));
     return out;
   }
