@@ -48,7 +48,7 @@ export interface GemmArgs<T extends Float32Array | Float64Array> {
 export type GemmFn = <T extends Float32Array | Float64Array>(args: GemmArgs<T>) => void;
 
 /** `[m, n, k]` of the checked products: below, at and past typical micro-kernel tiles. */
-const SHAPES: readonly [number, number, number][] = [[3, 5, 7], [17, 13, 33], [67, 45, 129]];
+const SHAPES: readonly [number, number, number][] = [[3, 5, 7], [17, 13, 33], [37, 21, 71]];
 
 function fill<T extends Float32Array | Float64Array>(out: T, seed: number): T {
   for (let i = 0; i < out.length; i++) out[i] = Math.sin(i * 0.7311 + seed) * 0.9 + 0.05;
