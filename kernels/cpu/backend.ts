@@ -1,7 +1,7 @@
 /**
  * nugrad's CPU backend: plain TypeScript over typed arrays, with matmul
  * through BLAS (OpenBLAS, Accelerate, ...) via Deno's FFI when it can be
- * opened. It is the reference the WebGPU backend is tested against and the
+ * opened, else through WebAssembly SIMD (`matmul.ts`). It is the reference the WebGPU backend is tested against and the
  * fallback when no adapter exists; it also holds f64 for gradient checks.
  *
  * @example
@@ -94,7 +94,7 @@ export class CpuBackend implements Backend {
   readonly name = "cpu";
   /** f32, f64, i32 and bool. */
   readonly dtypes: readonly DType[] = ["f32", "f64", "i32", "bool"];
-  /** The BLAS library matmul calls, or `null` when it uses the TypeScript loop. */
+  /** The BLAS library matmul calls, or `null` (Wasm SIMD or the TypeScript loop). */
   readonly blasLibrary: string | null;
   /** The path f32 matmul takes: BLAS, Wasm SIMD or TypeScript. */
   readonly matmulPath: "blas" | "wasm" | "ts";
