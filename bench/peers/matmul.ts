@@ -2,11 +2,12 @@
  * Side-by-side benchmark of nugrad against the libraries a Deno user would
  * try instead, in one process: matmul GFLOP/s (square and transformer shapes
  * with their backward forms), elementwise GB/s, row softmax and per-dispatch
- * overhead, with ratios against nugrad-cpu and the targets of issue 3.
+ * overhead, with ratios against nugrad-cpu and the targets of issues 3 and 10
+ * (nugrad-cpu is BLAS; nugrad-wasm the Wasm SIMD path a script without FFI gets).
  *
  * ```sh
  * DENO_WEBGPU_BACKEND=vulkan deno run -A bench/peers/matmul.ts \
- *   [--sizes 256,512,1024,2048] [--backends cpu,ts,webgpu,jax-wasm,jax-webgpu,tfjs-wasm] \
+ *   [--sizes 256,512,1024,2048] [--backends cpu,wasm,ts,webgpu,jax-wasm,jax-webgpu,tfjs-wasm] \
  *   [--cases matmul,transformer,elementwise,softmax,overhead] [--gpu-max 1024] [--ts-max 512] \
  *   [--target 0.25] [--samples 5] [--cell-timeout 120] [--jax-module path.js] [--out r.json]
  * ```
@@ -29,6 +30,7 @@
  * @module
  */
 import { createCpuBackend } from "../../kernels/cpu/backend.ts";
+import { wasmGemm } from "../../kernels/cpu/wasm/wasm_gemm.ts";
 import {
   type BenchCase,
   caseInputs,
@@ -65,7 +67,7 @@ export interface PeerBenchArgs {
   out?: string;
 }
 
-const ALL_BACKENDS = ["cpu", "ts", "webgpu", "jax-wasm", "jax-webgpu", "tfjs-wasm"];
+const ALL_BACKENDS = ["cpu", "wasm", "ts", "webgpu", "jax-wasm", "jax-webgpu", "tfjs-wasm"];
 const ALL_CASES = ["matmul", "transformer", "elementwise", "softmax", "overhead"];
 
 function list(v: string): string[] {
@@ -198,8 +200,15 @@ async function loadEngines(args: PeerBenchArgs): Promise<{ engines: Engine[]; fa
     const cpu = createCpuBackend({ blas: true });
     engines.push(nugradEngine("nugrad-cpu", cpu, "cpu"));
   }
+  if (want("wasm")) {
+    // The path a script run without --allow-ffi (or without OpenBLAS) gets; its Worker
+    // threads are started here so that no case pays their start-up.
+    const wasm = createCpuBackend({ matmul: "wasm" });
+    await wasmGemm()?.startThreads();
+    engines.push(nugradEngine("nugrad-wasm", wasm, "cpu", { matmulOnly: true }));
+  }
   if (want("ts")) {
-    engines.push(nugradEngine("nugrad-ts", createCpuBackend({ blas: false }), "cpu", {
+    engines.push(nugradEngine("nugrad-ts", createCpuBackend({ matmul: "ts" }), "cpu", {
       matmulOnly: true,
       maxMatmulFlops: 2 * args.tsMax ** 3,
     }));
@@ -444,7 +453,7 @@ export async function main(argv: readonly string[]): Promise<Record<string, unkn
     "",
     resultTable(results, names),
     "",
-    "Targets (issue 3):",
+    "Targets (issues 3 and 10):",
     "",
     checks.length ? targetSummary(checks) : "- no pair of engines measured for a target",
     "",

@@ -1,6 +1,6 @@
 /**
  * nugrad as a benchmark engine, through its public API (`mod.ts`) on a chosen
- * backend: the CPU backend with BLAS, the CPU backend's TypeScript fallback,
+ * backend: the CPU backend with BLAS, its Wasm SIMD or TypeScript matmul,
  * or the WebGPU backend.
  *
  * @example

@@ -153,6 +153,7 @@ export function targetChecks(results: readonly CellResult[]): TargetCheck[] {
   const pairs: [string, string, number][] = [
     ["nugrad-cpu", "jax-wasm", 2],
     ["nugrad-cpu", "tfjs-wasm", 2],
+    ["nugrad-wasm", "jax-wasm", 1],
     ["nugrad-webgpu", "jax-webgpu", 1],
   ];
   const out: TargetCheck[] = [];

@@ -1,7 +1,7 @@
 /**
  * nugrad's CPU backend: plain TypeScript over typed arrays, with matmul
  * through BLAS (OpenBLAS, Accelerate, ...) via Deno's FFI when it can be
- * opened. It is the reference the WebGPU backend is tested against and the
+ * opened, else through WebAssembly SIMD (`matmul.ts`). It is the reference the WebGPU backend is tested against and the
  * fallback when no adapter exists; it also holds f64 for gradient checks.
  *
  * @example
@@ -32,7 +32,6 @@ import type {
   Prim,
   PrimParams,
 } from "../backend.ts";
-import { type Blas, openBlas } from "./blas.ts";
 import { allocUninitialized, copyAs, CpuBuffer } from "./buffer.ts";
 import { gatherKernel, scatterAddKernel } from "./gather.ts";
 import type { CpuKernel, CpuKernelTable, CpuOperand } from "./kernel.ts";
@@ -44,7 +43,7 @@ import {
   sliceKernel,
   transposeKernel,
 } from "./layout.ts";
-import { matmulKernel } from "./matmul.ts";
+import { chooseMatmul, type CpuMatmul, matmulKernel } from "./matmul.ts";
 import { crossEntropyGradKernel, crossEntropyKernel } from "./cross_entropy.ts";
 import { logSoftmaxKernel, reduceMaxKernel, reduceSumKernel } from "./reduce.ts";
 import { runFusedCpu } from "./codegen.ts";
@@ -60,14 +59,16 @@ export interface CpuBackendOptions {
    * `true` or absent: `NUGRAD_BLAS` if set, else the usual OpenBLAS/BLAS names.
    */
   blas?: boolean | string;
+  /** Force the matmul path (tests, benchmarks); absent: BLAS > Wasm SIMD > TypeScript. */
+  matmul?: "blas" | "wasm" | "ts";
 }
 
 /** The dispatch table for everything but matmul, which needs the BLAS handle. */
-function kernelTable(blas: Blas | null): CpuKernelTable {
+function kernelTable(mm: CpuMatmul): CpuKernelTable {
   return {
     reduceSum: reduceSumKernel,
     reduceMax: reduceMaxKernel,
-    matmul: (inputs, params, out) => matmulKernel(blas, inputs, params, out),
+    matmul: (inputs, params, out) => matmulKernel(mm, inputs, params, out),
     transpose: transposeKernel,
     flip: flipKernel,
     broadcast: broadcastKernel,
@@ -89,16 +90,21 @@ export class CpuBackend implements Backend {
   readonly name = "cpu";
   /** f32, f64, i32 and bool. */
   readonly dtypes: readonly DType[] = ["f32", "f64", "i32", "bool"];
-  /** The BLAS library matmul calls, or `null` when it uses the TypeScript loop. */
+  /** The BLAS library matmul calls, or `null` (Wasm SIMD or the TypeScript loop). */
   readonly blasLibrary: string | null;
+  /** The path f32 matmul takes: BLAS, Wasm SIMD or TypeScript. */
+  readonly matmulPath: "blas" | "wasm" | "ts";
+  readonly #matmul: CpuMatmul;
   readonly #kernels: CpuKernelTable;
   #buffers = 0;
   #bytes = 0;
 
   /** Prefer {@linkcode createCpuBackend}. */
-  constructor(blas: Blas | null) {
-    this.blasLibrary = blas?.library ?? null;
-    this.#kernels = kernelTable(blas);
+  constructor(matmul: CpuMatmul) {
+    this.#matmul = matmul;
+    this.matmulPath = matmul.path;
+    this.blasLibrary = matmul.blas?.library ?? null;
+    this.#kernels = kernelTable(matmul);
   }
 
   #own(buffer: BackendBuffer, op: string): CpuBuffer {
@@ -188,24 +194,24 @@ export class CpuBackend implements Backend {
     return Promise.resolve();
   }
 
-  /** E.g. `cpu (BLAS: libopenblas.so.0)`. */
+  /** E.g. `cpu (matmul: OpenBLAS 0.3.21 SkylakeX)`. */
   info(): string {
-    return `cpu (BLAS: ${this.blasLibrary ?? "none, TypeScript matmul"})`;
+    return `cpu (matmul: ${this.#matmul.description})`;
   }
 }
 
 /**
  * Create a CPU backend. BLAS is opened as {@linkcode CpuBackendOptions.blas}
  * says; when none opens, one line goes to stderr (once per process) and
- * matmul uses the TypeScript loop.
+ * matmul uses Wasm SIMD (f32), else the TypeScript loop.
  *
  * @example
  * ```ts
  * import { createCpuBackend } from "./backend.ts";
  * const cpu = createCpuBackend({ blas: false });
- * cpu.info(); // "cpu (BLAS: none, TypeScript matmul)"
+ * cpu.info(); // "cpu (matmul: TypeScript)"
  * ```
  */
 export function createCpuBackend(opts: CpuBackendOptions = {}): CpuBackend {
-  return new CpuBackend(openBlas(opts.blas));
+  return new CpuBackend(chooseMatmul(opts));
 }

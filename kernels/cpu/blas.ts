@@ -1,13 +1,28 @@
 /**
- * BLAS through Deno's FFI: `cblas_sgemm` / `cblas_dgemm` from OpenBLAS (or
- * any CBLAS), opened once per library path per process.
+ * BLAS through Deno's FFI: `cblas_sgemm` / `cblas_dgemm` from OpenBLAS, BLIS,
+ * Accelerate or any CBLAS, chosen, checked and opened once per process.
  *
- * Opening needs `--allow-ffi`. When FFI is not granted or no library opens,
+ * Choosing: the candidates are `NUGRAD_BLAS` (or the path given) or the usual
+ * library names. Before opening an OpenBLAS, `OPENBLAS_CORETYPE` is set to the
+ * kernel that suits the CPU's instruction sets (see `cpu_features.ts`), unless
+ * the user set it: OpenBLAS's own choice falls back to a generic kernel on
+ * CPUs newer than the library. The last Linux candidate, `libblas.so.3`, is
+ * opened with the library's own choice.
+ *
+ * Checking: each opened library runs a few small products against the
+ * TypeScript reference (`blas_check.ts`); one that computes wrong results is
+ * refused with a line on stderr and the next candidate is tried.
+ *
+ * Opening needs `--allow-ffi`. When FFI is not granted or no library passes,
  * {@linkcode openBlas} returns `null` and prints one line to stderr, once per
- * process; the CPU backend then uses its TypeScript matmul.
+ * process, naming the matmul that runs instead.
  *
  * @module
  */
+import { checkGemm, type GemmFn } from "./blas_check.ts";
+import { type CpuFeatures, openblasCoretype, readCpuFeatures } from "./cpu_features.ts";
+
+export type { GemmArgs } from "./blas_check.ts";
 
 const ROW_MAJOR = 101;
 const NO_TRANS = 111;
@@ -50,34 +65,33 @@ const SGEMM_PARAMS = GEMM_PARAMS.map((p) => (p === "f64" ? "f32" : p)) as unknow
 const SYMBOLS = {
   cblas_sgemm: { parameters: SGEMM_PARAMS, result: "void" },
   cblas_dgemm: { parameters: [...GEMM_PARAMS], result: "void" },
+  openblas_get_config: { parameters: [], result: "pointer", optional: true },
+  openblas_get_corename: { parameters: [], result: "pointer", optional: true },
+  bli_info_get_version_str: { parameters: [], result: "pointer", optional: true },
+  bli_arch_query_id: { parameters: [], result: "i32", optional: true },
+  bli_arch_string: { parameters: ["i32"], result: "pointer", optional: true },
 } as const;
-
-/** A row-major GEMM call: `C[m,n] = op(A) op(B)`, with `C` overwritten. */
-export interface GemmArgs<T extends Float32Array | Float64Array> {
-  /** `A` viewed at the first element of this matrix (`[m,k]`, or `[k,m]` with `transA`). */
-  a: T;
-  /** `B` viewed at the first element of this matrix (`[k,n]`, or `[n,k]` with `transB`). */
-  b: T;
-  /** `C` viewed at the first element of the `[m,n]` output. */
-  c: T;
-  /** Rows of the output. */
-  m: number;
-  /** Columns of the output. */
-  n: number;
-  /** The inner (summed) dimension. */
-  k: number;
-  /** `A` is stored `[k, m]`. */
-  transA: boolean;
-  /** `B` is stored `[n, k]`. */
-  transB: boolean;
-}
 
 /** An opened BLAS library. */
 export interface Blas {
   /** The path or name the library was opened from. */
   readonly library: string;
+  /** The library and version, e.g. `OpenBLAS 0.3.21` (the file name when unknown). */
+  readonly name: string;
+  /** The compute kernel it runs, e.g. `SkylakeX`, or `null` when it does not say. */
+  readonly kernel: string | null;
+  /** `name` and `kernel`, e.g. `OpenBLAS 0.3.21 SkylakeX`. */
+  readonly description: string;
   /** One row-major GEMM in f32 or f64 (chosen by the array type). */
-  gemm<T extends Float32Array | Float64Array>(args: GemmArgs<T>): void;
+  gemm: GemmFn;
+}
+
+/** A library to try, and the OpenBLAS kernel to ask it for. */
+export interface BlasCandidate {
+  /** Path or name passed to `Deno.dlopen`. */
+  path: string;
+  /** `OPENBLAS_CORETYPE` to set while opening it; absent: leave the environment alone. */
+  coretype?: string;
 }
 
 /** Library names tried, in order, when neither an option nor `NUGRAD_BLAS` names one. */
@@ -90,10 +104,55 @@ export const DEFAULT_BLAS_CANDIDATES: readonly string[] = Deno.build.os === "dar
   ]
   : Deno.build.os === "windows"
   ? ["libopenblas.dll", "openblas.dll"]
-  : ["libopenblas.so.0", "libopenblas.so", "libblas.so.3"];
+  : ["libopenblas.so.0", "libopenblas.so", "libblis.so.4", "libblas.so.3"];
 
-const opened = new Map<string, Blas | null>();
-let warned = false;
+/** What decides the candidates: see {@linkcode blasCandidates}. */
+export interface CandidateInputs {
+  /** Paths to try, in order. */
+  paths: readonly string[];
+  /** The CPU's features, `null` when unknown. */
+  cpu: CpuFeatures | null;
+  /** The user's `OPENBLAS_CORETYPE`, if set: then no kernel is chosen for them. */
+  userCoretype?: string;
+}
+
+/**
+ * The candidates in order: each path with the OpenBLAS kernel that suits
+ * `cpu` (none when the user set one or the CPU is unknown), except a last
+ * `libblas.so.3`, which keeps the library's own choice as a fallback.
+ *
+ * @example
+ * ```ts
+ * import { blasCandidates } from "./blas.ts";
+ * import { parseCpuinfo } from "./cpu_features.ts";
+ * import { assertEquals } from "../../testing/assert.ts";
+ * const cpu = parseCpuinfo("vendor_id : GenuineIntel\nflags : avx avx2 fma\n");
+ * assertEquals(blasCandidates({ paths: ["libopenblas.so.0", "libblas.so.3"], cpu }), [
+ *   { path: "libopenblas.so.0", coretype: "Haswell" },
+ *   { path: "libblas.so.3" },
+ * ]);
+ * ```
+ */
+export function blasCandidates(inputs: CandidateInputs): BlasCandidate[] {
+  const { paths, cpu, userCoretype } = inputs;
+  const coretype = userCoretype === undefined && cpu ? openblasCoretype(cpu) : undefined;
+  return paths.map((path, i) => {
+    const own = paths.length > 1 && i === paths.length - 1 && path === "libblas.so.3";
+    return coretype === undefined || own ? { path } : { path, coretype };
+  });
+}
+
+function envGranted(variable: string): boolean {
+  try {
+    return Deno.permissions.querySync({ name: "env", variable }).state === "granted";
+  } catch {
+    return false;
+  }
+}
+
+function envGet(variable: string): string | undefined {
+  return envGranted(variable) ? Deno.env.get(variable) || undefined : undefined;
+}
 
 function ffiGranted(): boolean {
   try {
@@ -103,25 +162,63 @@ function ffiGranted(): boolean {
   }
 }
 
-function envLibrary(): string | undefined {
-  try {
-    if (Deno.permissions.querySync({ name: "env", variable: "NUGRAD_BLAS" }).state !== "granted") {
-      return undefined;
-    }
-    return Deno.env.get("NUGRAD_BLAS") || undefined;
-  } catch {
-    return undefined;
-  }
+function cString(p: Deno.PointerValue | undefined): string | null {
+  return p ? Deno.UnsafePointerView.getCString(p) : null;
 }
 
-function tryOpen(path: string): Blas | null {
+/** The library's name, version and kernel, from whichever of its info calls exist. */
+function describe(
+  path: string,
+  s: Deno.DynamicLibrary<typeof SYMBOLS>["symbols"],
+): { name: string; kernel: string | null } {
+  const config = cString(s.openblas_get_config?.());
+  if (config) {
+    const name = config.split(/\s+/).slice(0, 2).join(" ");
+    return { name, kernel: cString(s.openblas_get_corename?.()) };
+  }
+  const blis = cString(s.bli_info_get_version_str?.());
+  if (blis) {
+    const arch = s.bli_arch_query_id && s.bli_arch_string
+      ? cString(s.bli_arch_string(s.bli_arch_query_id()))
+      : null;
+    return { name: `BLIS ${blis}`, kernel: arch };
+  }
+  return { name: path.split("/").pop() ?? path, kernel: null };
+}
+
+const opened = new Map<string, Blas | null>();
+
+/**
+ * `Deno.dlopen` one candidate (once per path per process), with its
+ * `OPENBLAS_CORETYPE` set while the library initialises (and restored after);
+ * `null` when it does not open.
+ *
+ * @example
+ * ```ts
+ * import { openCandidate } from "./blas.ts";
+ * import { assertEquals } from "../../testing/assert.ts";
+ * assertEquals(openCandidate({ path: "/nonexistent/libblas.so" }), null);
+ * ```
+ */
+export function openCandidate(candidate: BlasCandidate): Blas | null {
+  const { path, coretype } = candidate;
   if (opened.has(path)) return opened.get(path)!;
+  const canSet = coretype !== undefined && envGranted("OPENBLAS_CORETYPE");
+  const before = canSet ? Deno.env.get("OPENBLAS_CORETYPE") : undefined;
+  if (canSet) Deno.env.set("OPENBLAS_CORETYPE", coretype);
+  // BLIS runs single-threaded unless told otherwise.
+  if (/blis/i.test(path) && envGranted("BLIS_NUM_THREADS") && !Deno.env.get("BLIS_NUM_THREADS")) {
+    Deno.env.set("BLIS_NUM_THREADS", String(navigator.hardwareConcurrency ?? 1));
+  }
   let blas: Blas | null = null;
   try {
-    const lib = Deno.dlopen(path, SYMBOLS);
-    const s = lib.symbols;
+    const s = Deno.dlopen(path, SYMBOLS).symbols;
+    const { name, kernel } = describe(path, s);
     blas = {
       library: path,
+      name,
+      kernel,
+      description: kernel ? `${name} ${kernel}` : name,
       gemm({ a, b, c, m, n, k, transA, transB }) {
         const ta = transA ? TRANS : NO_TRANS, tb = transB ? TRANS : NO_TRANS;
         const lda = Math.max(1, transA ? m : k), ldb = Math.max(1, transB ? k : n);
@@ -135,48 +232,136 @@ function tryOpen(path: string): Blas | null {
     };
   } catch {
     blas = null;
+  } finally {
+    if (canSet && before === undefined) Deno.env.delete("OPENBLAS_CORETYPE");
+    else if (canSet) Deno.env.set("OPENBLAS_CORETYPE", before!);
   }
   opened.set(path, blas);
   return blas;
 }
 
+/** The outcome of {@linkcode selectBlas}. */
+export interface BlasSelection {
+  /** The first candidate that opened and passed the check, or `null`. */
+  blas: Blas | null;
+  /** One line per candidate that opened but computed wrong results. */
+  refused: string[];
+  /** Paths that did not open. */
+  missing: string[];
+}
+
+/** How {@linkcode selectBlas} opens and checks (replaceable in tests). */
+export interface SelectOptions {
+  /** Opens a candidate; default {@linkcode openCandidate}. */
+  open?: (candidate: BlasCandidate) => Blas | null;
+  /** Checks a library; `null` when right. Default `checkGemm`. */
+  check?: (blas: Blas) => string | null;
+}
+
+/**
+ * Try `candidates` in order: open, check, keep the first that passes.
+ *
+ * @example
+ * ```ts
+ * import { type Blas, selectBlas } from "./blas.ts";
+ * import { assertEquals } from "../../testing/assert.ts";
+ * const fake = (name: string): Blas => ({
+ *   library: name, name, kernel: null, description: name, gemm() {},
+ * });
+ * const { blas, refused } = selectBlas([{ path: "bad" }, { path: "good" }], {
+ *   open: (c) => fake(c.path),
+ *   check: (b) => (b.name === "bad" ? "sgemm 3x5x7 wrong" : null),
+ * });
+ * assertEquals([blas?.name, refused.length], ["good", 1]);
+ * ```
+ */
+export function selectBlas(
+  candidates: readonly BlasCandidate[],
+  opts: SelectOptions = {},
+): BlasSelection {
+  const open = opts.open ?? openCandidate;
+  const check = opts.check ?? ((b: Blas) => checkGemm(b.gemm));
+  const refused: string[] = [], missing: string[] = [];
+  for (const candidate of candidates) {
+    const blas = open(candidate);
+    if (!blas) {
+      missing.push(candidate.path);
+      continue;
+    }
+    const wrong = check(blas);
+    if (wrong === null) return { blas, refused, missing };
+    refused.push(`${blas.description} (${candidate.path}): ${wrong}`);
+  }
+  return { blas: null, refused, missing };
+}
+
+const selections = new Map<string, BlasSelection>();
+const told = new Set<string>();
+
+function tell(line: string): void {
+  if (told.has(line)) return;
+  told.add(line);
+  console.error(line);
+}
+
+/** Options of {@linkcode openBlas}. */
+export interface OpenBlasOptions {
+  /** What CPU matmul runs when no BLAS opens, for the notice (default `the TypeScript fallback`). */
+  fallback?: string;
+}
+
 /**
  * Open a BLAS library. `choice`: `false` opens none; a string opens that
  * path; `true`/`undefined` tries `NUGRAD_BLAS`, then
- * {@linkcode DEFAULT_BLAS_CANDIDATES}. Returns `null` (after one stderr line
- * per process) when nothing opens.
+ * {@linkcode DEFAULT_BLAS_CANDIDATES}. A refused library gets one stderr line;
+ * when nothing opens, one line (once per process) says why and what runs
+ * instead, and `null` is returned.
  *
  * @example
  * ```ts
  * import { openBlas } from "./blas.ts";
- * const blas = openBlas(); // null without --allow-ffi
- * console.log(blas?.library ?? "no BLAS");
+ * import { assertEquals } from "../../testing/assert.ts";
+ * const blas = openBlas(); // null without --allow-ffi or a library
+ * assertEquals(blas === null || blas.description.length > 0, true);
  * ```
  */
-export function openBlas(choice?: boolean | string): Blas | null {
+export function openBlas(choice?: boolean | string, opts: OpenBlasOptions = {}): Blas | null {
   if (choice === false) return null;
-  const env = typeof choice === "string" ? undefined : envLibrary();
-  const candidates = typeof choice === "string"
+  const env = typeof choice === "string" ? undefined : envGet("NUGRAD_BLAS");
+  const paths = typeof choice === "string"
     ? [choice]
     : env !== undefined
     ? [env]
     : DEFAULT_BLAS_CANDIDATES;
   const granted = ffiGranted();
+  let selection: BlasSelection = { blas: null, refused: [], missing: [...paths] };
   if (granted) {
-    for (const path of candidates) {
-      const blas = tryOpen(path);
-      if (blas) return blas;
+    const key = paths.join("\n");
+    const known = selections.get(key);
+    if (known) {
+      selection = known;
+    } else {
+      const candidates = blasCandidates({
+        paths,
+        cpu: readCpuFeatures(),
+        userCoretype: envGet("OPENBLAS_CORETYPE"),
+      });
+      selection = selectBlas(candidates);
+      selections.set(key, selection);
     }
   }
-  if (!warned) {
-    warned = true;
-    const why = granted
-      ? `no BLAS library found (tried ${candidates.join(", ")})`
-      : "no BLAS: FFI is not permitted (run with --allow-ffi)";
-    console.error(
-      `nugrad: ${why}; CPU matmul uses the TypeScript fallback. ` +
-        "Install libopenblas0-pthread or set NUGRAD_BLAS=/path/to/libblas.so",
-    );
+  for (const r of selection.refused) {
+    tell(`nugrad: refused BLAS ${r}; it computes wrong results, so the next candidate is used`);
   }
+  if (selection.blas) return selection.blas;
+  const why = !granted
+    ? "no BLAS: FFI is not permitted (run with --allow-ffi)"
+    : selection.refused.length > 0 && selection.missing.length === 0
+    ? "no BLAS passed the load-time check"
+    : `no BLAS library found (tried ${paths.join(", ")})`;
+  tell(
+    `nugrad: ${why}; CPU matmul uses ${opts.fallback ?? "the TypeScript fallback"}. ` +
+      "Install libopenblas0-pthread or set NUGRAD_BLAS=/path/to/libblas.so",
+  );
   return null;
 }

@@ -1,6 +1,9 @@
 /**
- * Batched matmul: BLAS per batch element when a library is open, else a
- * cache-blocked i-k-j loop in TypeScript.
+ * Batched matmul on the CPU, by the fastest path available, in this order:
+ * BLAS per batch element when a library is open (f32 and f64); else, for
+ * f32, the WebAssembly SIMD GEMM (`wasm/`), threaded for large products;
+ * else (and for f64 without BLAS, and i32) a cache-blocked i-k-j loop in
+ * TypeScript. {@linkcode chooseMatmul} picks the paths once per backend.
  *
  * `a` is `[...batchA, m, k]` (stored `[..., k, m]` with `transA`), `b` is
  * `[...batchB, k, n]` (stored `[..., n, k]` with `transB`); batch dims
@@ -11,7 +14,8 @@
 import type { DataArray, OutSpec, PrimParams, Shape } from "../backend.ts";
 import { sizeOf } from "../backend.ts";
 import { allocFor } from "./buffer.ts";
-import type { Blas } from "./blas.ts";
+import { type Blas, openBlas } from "./blas.ts";
+import { type WasmGemm, wasmGemm } from "./wasm/wasm_gemm.ts";
 import { broadcastStrides, forEachRow, type NumArray, planStrided } from "./indexing.ts";
 import type { CpuOperand } from "./kernel.ts";
 
@@ -42,8 +46,10 @@ interface GemmView {
  * ```ts
  * import { gemmFallback } from "./matmul.ts";
  * const c = new Float64Array(1);
+ * import { assertEquals } from "../../testing/assert.ts";
  * gemmFallback({ a: new Float32Array([1, 2]), aOff: 0, b: new Float32Array([3, 4]), bOff: 0,
- *   m: 1, n: 1, k: 2, transA: false, transB: false }, c, 0); // c = [11]
+ *   m: 1, n: 1, k: 2, transA: false, transB: false }, c, 0);
+ * assertEquals([...c], [11]);
  * ```
  */
 export function gemmFallback(v: GemmView, c: Float64Array, cOff: number): void {
@@ -107,20 +113,104 @@ function batchOffsets(aShape: Shape, bShape: Shape, outShape: Shape) {
   return { aOffs, bOffs };
 }
 
+/** A CPU matmul path, fastest first. */
+export type MatmulPath = "blas" | "wasm" | "ts";
+
+/** The paths a CPU backend's matmul uses. */
+export interface CpuMatmul {
+  /** The BLAS library for f32 and f64, or `null`. */
+  readonly blas: Blas | null;
+  /** The Wasm SIMD GEMM for f32 when there is no BLAS, or `null`. */
+  readonly wasm: WasmGemm | null;
+  /** The path f32 products take. */
+  readonly path: MatmulPath;
+  /** E.g. `OpenBLAS 0.3.21 SkylakeX`, `Wasm SIMD (relaxed-SIMD FMA), 2 threads`, `TypeScript`. */
+  readonly description: string;
+}
+
+/** How {@linkcode chooseMatmul} chooses. */
+export interface MatmulChoice {
+  /**
+   * `false`: no BLAS, and (unless `matmul` says otherwise) the TypeScript
+   * loop. A string: the BLAS library to open. `true` or absent: `NUGRAD_BLAS`
+   * if set, else the usual OpenBLAS/BLIS/BLAS names.
+   */
+  blas?: boolean | string;
+  /** Force one path (tests, benchmarks); absent: BLAS > Wasm > TypeScript. */
+  matmul?: MatmulPath;
+}
+
+function pathOf(blas: Blas | null, wasm: WasmGemm | null): CpuMatmul {
+  if (blas) return { blas, wasm: null, path: "blas", description: blas.description };
+  if (wasm) return { blas: null, wasm, path: "wasm", description: wasm.description };
+  return { blas: null, wasm: null, path: "ts", description: "TypeScript" };
+}
+
 /**
- * The matmul kernel. Uses `blas` (if given, for f32/f64) per batch element,
- * else {@linkcode gemmFallback}; i32 always uses the fallback.
+ * The matmul paths for a backend: BLAS if one opens and passes its check,
+ * else Wasm SIMD (f32) where WebAssembly has SIMD, else TypeScript. A forced
+ * path that is not available throws.
  *
  * @example
  * ```ts
- * import { matmulKernel } from "./matmul.ts";
+ * import { chooseMatmul } from "./matmul.ts";
+ * import { assertEquals } from "../../testing/assert.ts";
+ * assertEquals(chooseMatmul({ matmul: "ts" }).description, "TypeScript");
+ * assertEquals(chooseMatmul({ matmul: "wasm" }).path, "wasm");
+ * ```
+ */
+export function chooseMatmul(choice: MatmulChoice = {}): CpuMatmul {
+  const { blas, matmul } = choice;
+  if (matmul !== undefined && !["blas", "wasm", "ts"].includes(matmul)) {
+    throw new Error(`createCpuBackend: matmul must be "blas", "wasm" or "ts", got ${matmul}`);
+  }
+  if (matmul === "ts" || (matmul === undefined && blas === false)) return pathOf(null, null);
+  if (matmul === "wasm") {
+    const wasm = wasmGemm();
+    if (!wasm) {
+      throw new Error('createCpuBackend: matmul: "wasm" needs WebAssembly SIMD, missing here');
+    }
+    return pathOf(null, wasm);
+  }
+  if (matmul === "blas") {
+    if (blas === false) {
+      throw new Error('createCpuBackend: matmul: "blas" contradicts blas: false');
+    }
+    const lib = openBlas(blas, {
+      fallback: 'nothing: matmul: "blas" was asked for, so createCpuBackend throws',
+    });
+    if (!lib) {
+      throw new Error(
+        `createCpuBackend: matmul: "blas" but no BLAS opened (blas: ${blas ?? "default"}; ` +
+          "see the line above, and run with --allow-ffi)",
+      );
+    }
+    return pathOf(lib, null);
+  }
+  const wasm = wasmGemm();
+  const fallback = wasm ? wasm.description : "the TypeScript fallback";
+  return pathOf(openBlas(blas, { fallback }), wasm);
+}
+
+/**
+ * The matmul kernel: `paths.blas` (if set, for f32/f64) per batch element,
+ * else `paths.wasm` (if set, for f32), else {@linkcode gemmFallback}; i32
+ * always uses the fallback.
+ *
+ * @example
+ * ```ts
+ * import { chooseMatmul, matmulKernel } from "./matmul.ts";
+ * import { assertEquals } from "../../testing/assert.ts";
  * const a = { data: new Float32Array([1, 2, 3, 4]), shape: [2, 2], dtype: "f32" as const };
  * const params = { transA: false, transB: true };
- * matmulKernel(null, [a, a], params, { shape: [2, 2], dtype: "f32" }); // [5, 11, 11, 25]
+ * for (const matmul of ["wasm", "ts"] as const) {
+ *   const out = matmulKernel(chooseMatmul({ matmul }), [a, a], params, { shape: [2, 2], dtype: "f32" });
+ *   assertEquals([...out], [5, 11, 11, 25]);
+ * }
  * ```
  */
 export function matmulKernel(
-  blas: Blas | null,
+  paths: Pick<CpuMatmul, "blas" | "wasm">,
   inputs: readonly CpuOperand[],
   params: PrimParams["matmul"],
   out: OutSpec,
@@ -135,6 +225,7 @@ export function matmulKernel(
   const { aOffs, bOffs } = batchOffsets(x.shape, y.shape, out.shape);
   const mn = m * n;
   const a = x.data, b = y.data;
+  const { blas, wasm } = paths;
   if (blas && k > 0 && (o instanceof Float32Array || o instanceof Float64Array)) {
     const fa = a as typeof o, fb = b as typeof o;
     const matA = m * k, matB = k * n;
@@ -150,6 +241,11 @@ export function matmulKernel(
         transB,
       });
     }
+    return o;
+  }
+  if (wasm && o instanceof Float32Array && k > 0) {
+    const [fa, fb] = [a as Float32Array, b as Float32Array];
+    wasm.matmul({ a: fa, b: fb, aOffs, bOffs, m, n, k, transA, transB, out: o });
     return o;
   }
   const scratch = o instanceof Float64Array ? o : new Float64Array(o.length);

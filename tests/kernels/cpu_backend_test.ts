@@ -7,7 +7,7 @@ Deno.test("backend: name, dtypes and info", () => {
   const cpu = createCpuBackend({ blas: false });
   assertEquals(cpu.name, "cpu");
   assertEquals([...cpu.dtypes], ["f32", "f64", "i32", "bool"]);
-  assertEquals(cpu.info(), "cpu (BLAS: none, TypeScript matmul)");
+  assertEquals(cpu.info(), "cpu (matmul: TypeScript)");
 });
 
 Deno.test("backend: upload copies, read returns a copy, bool stored as 0/1", async () => {
@@ -82,10 +82,10 @@ Deno.test("backend: a buffer of another backend is refused by name", () => {
   assertThrows(() => cpu.release({ backend: "webgpu" }), ['"webgpu"', "release"]);
 });
 
-Deno.test("backend: an unopenable BLAS path falls back to the TypeScript matmul", () => {
+Deno.test("backend: an unopenable BLAS path falls back to the Wasm SIMD matmul", () => {
   const cpu = createCpuBackend({ blas: "/nonexistent/libnothing.so" });
   assertEquals(cpu.blasLibrary, null);
-  assertEquals(cpu.info(), "cpu (BLAS: none, TypeScript matmul)");
+  assertTrue(cpu.info().startsWith("cpu (matmul: Wasm SIMD"), cpu.info());
 });
 
 Deno.test("backend: without --allow-ffi it warns once on stderr and still works", async () => {

@@ -1,0 +1,167 @@
+/**
+ * The task loop every thread of the Wasm GEMM runs (the main thread and each
+ * Worker): read the published job from the control words, claim tasks one by
+ * one from a shared counter, run them through the module's exports, count
+ * them done. {@linkcode runGemmTasks} is self-contained (no free variables)
+ * because its source text is also what a Worker evaluates.
+ *
+ * A job is published seqlock-style: the main thread makes `GEN` odd, writes
+ * the parameters, resets `DONE`, sets `NEXT` to `tag << 20` (the task counter,
+ * tagged with the generation) and makes `GEN` even again. A thread copies the
+ * parameters, checks `GEN` did not move, and claims task `i` by a
+ * compare-exchange of `NEXT` from `tag << 20 | i` to `... | i + 1`; a thread
+ * still holding an older job's parameters sees a foreign tag and stops, so it
+ * can never run a task with parameters it did not validate.
+ *
+ * @example
+ * ```ts
+ * import { CTL, runGemmTasks } from "./gemm_tasks.ts";
+ * import { assertEquals } from "../../../testing/assert.ts";
+ * const ctl = new Int32Array(CTL.WORDS);
+ * ctl[CTL.GEN] = 1; // a job being written: nothing runs
+ * runGemmTasks({} as never, ctl, 0, CTL);
+ * assertEquals(ctl[CTL.DONE], 0);
+ * ```
+ *
+ * @module
+ */
+
+/** Indices of the control words (Int32) at the start of the shared memory. */
+export const CTL = {
+  /** Job generation: odd while the main thread writes a job. */
+  GEN: 0,
+  /** Tagged task counter: `tag << 20 | next task`. */
+  NEXT: 1,
+  /** Tasks finished. */
+  DONE: 2,
+  /** Tasks in the job. */
+  NTASKS: 3,
+  /** 0: pack B panels; 1: multiply row blocks. */
+  KIND: 4,
+  M: 5,
+  N: 6,
+  K: 7,
+  /** Element strides of A(i, p): rows and columns. */
+  RSA: 8,
+  CSA: 9,
+  /** Element strides of B(p, j). */
+  RSB: 10,
+  CSB: 11,
+  /** Rows of A per multiply task. */
+  MC: 12,
+  /** Depth of one packed block. */
+  KC: 13,
+  /** `n` rounded up to the micro-kernel's column count. */
+  NPAD: 14,
+  /** Byte address of the per-matrix table: A, B, C, packed B (4 words each). */
+  TABLE: 15,
+  /** Byte address of thread 0's scratch; thread t's is `SCRATCH + t * SCRATCH_BYTES`. */
+  SCRATCH: 16,
+  SCRATCH_BYTES: 17,
+  /** Tasks per matrix of the batch. */
+  TASKS_PER_MATRIX: 18,
+  /** Pack tasks: column panels per task. */
+  PANELS: 19,
+  /** Micro-kernel tile: rows, columns. */
+  MR: 20,
+  NR: 21,
+  /** Bit t set: thread t ran a task of this job. */
+  USED: 22,
+  /** Control words in all. */
+  WORDS: 23,
+} as const;
+
+/** The control-word layout, passed to {@linkcode runGemmTasks} (Workers get it as JSON). */
+export type ControlLayout = typeof CTL;
+
+/** The module exports the tasks call. */
+export interface GemmExports {
+  /** See `gemm_module.ts`. */
+  packA(src: number, rs: number, cs: number, mc: number, kc: number, dst: number): void;
+  /** See `gemm_module.ts`. */
+  packB(src: number, rs: number, cs: number, kc: number, nc: number, dst: number): void;
+  /** See `gemm_module.ts`. */
+  macro(
+    ap: number,
+    bp: number,
+    c: number,
+    mc: number,
+    nc: number,
+    kc: number,
+    ldc: number,
+    first: number,
+    edge: number,
+  ): void;
+}
+
+/**
+ * Claim and run tasks of the published job until none is left (or the job is
+ * not the one whose parameters this thread read). `thread` picks the scratch
+ * area; `L` is {@linkcode CTL}. Returns the number of tasks this thread ran.
+ *
+ * @example
+ * ```ts
+ * import { CTL, runGemmTasks } from "./gemm_tasks.ts";
+ * import { assertEquals } from "../../../testing/assert.ts";
+ * const ctl = new Int32Array(CTL.WORDS);
+ * ctl[CTL.GEN] = 2; // published, but NEXT carries another generation's tag: nothing to claim
+ * assertEquals(runGemmTasks({} as never, ctl, 0, CTL), 0);
+ * ```
+ */
+export function runGemmTasks(
+  ex: GemmExports,
+  ctl: Int32Array,
+  thread: number,
+  L: ControlLayout,
+): number {
+  const gen = Atomics.load(ctl, L.GEN);
+  if ((gen & 1) !== 0) return 0;
+  const p = ctl.slice(0, L.WORDS);
+  if (Atomics.load(ctl, L.GEN) !== gen) return 0;
+  const tag = (gen >>> 1) & 0x7ff;
+  const ntasks = p[L.NTASKS], perMatrix = p[L.TASKS_PER_MATRIX];
+  const m = p[L.M], n = p[L.N], k = p[L.K], kcMax = p[L.KC], npad = p[L.NPAD];
+  const rsA = p[L.RSA], csA = p[L.CSA], rsB = p[L.RSB], csB = p[L.CSB];
+  const scratch = p[L.SCRATCH] + thread * p[L.SCRATCH_BYTES];
+  const edge = scratch, packed = scratch + 4 * p[L.MR] * p[L.NR];
+  const table = new Int32Array(ctl.buffer, p[L.TABLE], 4 * Math.ceil(ntasks / perMatrix));
+  let ran = 0;
+  for (;;) {
+    const v = Atomics.load(ctl, L.NEXT);
+    if (v >>> 20 !== tag) return ran;
+    const task = v & 0xfffff;
+    if (task >= ntasks) return ran;
+    if (Atomics.compareExchange(ctl, L.NEXT, v, v + 1) !== v) continue;
+    const mat = Math.floor(task / perMatrix), local = task - mat * perMatrix;
+    const aAt = table[4 * mat], bAt = table[4 * mat + 1];
+    const cAt = table[4 * mat + 2], bpAt = table[4 * mat + 3];
+    if (p[L.KIND] === 0) {
+      // Pack one group of column panels of one k-block of B.
+      const groups = Math.ceil(npad / (p[L.PANELS] * p[L.NR]));
+      const kb = Math.floor(local / groups), g = local - kb * groups;
+      const pc = kb * kcMax, kc = Math.min(kcMax, k - pc);
+      const j0 = g * p[L.PANELS] * p[L.NR], nc = Math.min(p[L.PANELS] * p[L.NR], n - j0);
+      ex.packB(bAt + 4 * (pc * rsB + j0 * csB), rsB, csB, kc, nc, bpAt + 4 * (pc * npad + j0 * kc));
+    } else {
+      // One block of rows of C, over every k-block.
+      const i0 = local * p[L.MC], mc = Math.min(p[L.MC], m - i0);
+      for (let pc = 0; pc < k; pc += kcMax) {
+        const kc = Math.min(kcMax, k - pc);
+        ex.packA(aAt + 4 * (i0 * rsA + pc * csA), rsA, csA, mc, kc, packed);
+        ex.macro(
+          packed,
+          bpAt + 4 * pc * npad,
+          cAt + 4 * i0 * n,
+          mc,
+          n,
+          kc,
+          n,
+          pc === 0 ? 1 : 0,
+          edge,
+        );
+      }
+    }
+    if (ran++ === 0) Atomics.or(ctl, L.USED, 1 << thread);
+    if (Atomics.add(ctl, L.DONE, 1) + 1 === ntasks) Atomics.notify(ctl, L.DONE);
+  }
+}
