@@ -40,7 +40,7 @@ export function getBackend(): Backend {
  * ```ts
  * import { cpuBackend } from "../mod.ts";
  * import { assertTrue } from "../testing/assert.ts";
- * assertTrue(cpuBackend().info().startsWith("cpu (BLAS: "));
+ * assertTrue(cpuBackend().info().startsWith("cpu (matmul: "));
  * ```
  */
 export function cpuBackend(): Backend {

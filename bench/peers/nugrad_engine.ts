@@ -59,7 +59,7 @@ function opOf(c: BenchCase): (xs: nu.Tensor[]) => nu.Tensor {
  * const ts = nugradEngine("nugrad-ts", createCpuBackend({ blas: false }), "cpu", {
  *   matmulOnly: true,
  * });
- * assertEquals([ts.name, ts.info.includes("BLAS: none")], ["nugrad-ts", true]);
+ * assertEquals([ts.name, ts.info.includes("matmul: TypeScript")], ["nugrad-ts", true]);
  * ```
  */
 export function nugradEngine(

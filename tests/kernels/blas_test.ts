@@ -3,6 +3,7 @@
  * texts, the candidate list, the load-time check refusing wrong libraries
  * (fakes) and moving to the next, and the real library on this machine.
  */
+import { blasLibrary, type Requirement, requires } from "../requires.ts";
 import {
   type Blas,
   blasCandidates,
@@ -191,10 +192,21 @@ Deno.test("openCandidate: a path that does not open gives null", () => {
 });
 
 const real = openBlas();
+const realBlas = blasLibrary();
+const openblas: Requirement = {
+  what: "OpenBLAS (not another BLAS, not NUGRAD_BLAS)",
+  missing: real === null
+    ? "no BLAS library opened"
+    : !/OpenBLAS/.test(real.name)
+    ? `the library opened is ${real.name}`
+    : Deno.env.get("NUGRAD_BLAS") !== undefined
+    ? "NUGRAD_BLAS is set"
+    : null,
+  install: "apt-get install libopenblas0-pthread, and unset NUGRAD_BLAS",
+};
 
-Deno.test({
+requires(realBlas, {
   name: "real BLAS: passes the check and runs the kernel chosen (or the user's)",
-  ignore: real === null,
   fn() {
     assertEquals(checkGemm(real!.gemm), null);
     if (!/OpenBLAS/.test(real!.name) || real!.library === "libblas.so.3") return;
@@ -231,9 +243,8 @@ console.log(openBlas()?.description ?? "none");`;
   return new TextDecoder().decode(out.stdout).trim();
 }
 
-Deno.test({
+requires(openblas, {
   name: "real OpenBLAS: the kernel follows the CPU, and a preset OPENBLAS_CORETYPE wins",
-  ignore: real === null || !/OpenBLAS/.test(real.name) || Deno.env.get("NUGRAD_BLAS") !== undefined,
   async fn() {
     const cpu = readCpuFeatures();
     const chosen = cpu ? openblasCoretype(cpu) : undefined;
