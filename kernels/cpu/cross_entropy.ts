@@ -9,6 +9,7 @@ import { sizeOf } from "../backend.ts";
 import { allocFor } from "./buffer.ts";
 import type { CpuOperand } from "./kernel.ts";
 import { expOrZero } from "./exp.ts";
+import { fastExp } from "./fast_math.ts";
 
 function rowMax(a: DataArray, start: number, end: number): number {
   let m = -Infinity;
@@ -40,11 +41,12 @@ export function crossEntropyKernel(
   const rows = sizeOf(out.shape);
   const n = x.shape[x.shape.length - 1];
   const o = allocFor(out.dtype, rows);
+  const ex = a instanceof Float32Array ? fastExp : expOrZero;
   for (let r = 0; r < rows; r++) {
     const start = r * n, end = start + n;
     const m = rowMax(a, start, end);
     let s = 0;
-    for (let i = start; i < end; i++) s += expOrZero(a[i] - m);
+    for (let i = start; i < end; i++) s += ex(a[i] - m);
     const target = targets[r];
     o[r] = target >= 0 && target < n ? m + Math.log(s) - a[start + target] : NaN;
   }
@@ -74,11 +76,12 @@ export function crossEntropyGradKernel(
   const n = x.shape[x.shape.length - 1];
   const o = allocFor(out.dtype, size);
   if (n === 0) return o;
+  const ex = a instanceof Float32Array ? fastExp : expOrZero;
   for (let start = 0, r = 0; start < size; start += n, r++) {
     const end = start + n;
     const m = rowMax(a, start, end);
     let s = 0;
-    for (let i = start; i < end; i++) s += o[i] = expOrZero(a[i] - m);
+    for (let i = start; i < end; i++) s += o[i] = ex(a[i] - m);
     const scale = gd[r] / s;
     for (let i = start; i < end; i++) o[i] *= scale;
     const target = targets[r];
