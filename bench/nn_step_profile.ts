@@ -1,0 +1,61 @@
+/**
+ * Where the compiled nGPT training step spends its time on the current backend: each
+ * generated kernel and each structural primitive timed as it runs (after 15 warm-up steps), the
+ * total split into fused kernels, matmul, cross-entropy and the rest.
+ *
+ *   deno run -A bench/nn_step_profile.ts [width]      (default 128; depth 2, batch 16, seq 64)
+ *
+ * @module
+ */
+// deno-lint-ignore-file no-explicit-any -- the backend's methods are wrapped to time them
+import * as nu from "../mod.ts";
+const width = Number(Deno.args[0] ?? 128);
+const config = nu.nn.modelConfig({ vocab: 256, width, depth: 2, seqLen: 64, headSize: 32 });
+const model = nu.nn.ngptModel(config, { parameterization: nu.param.nugpt });
+let params = model.init(nu.key(0));
+const opt = model.optimizer({ lr: 2 ** -7, steps: 100, params });
+let state = opt.init(params);
+const batch = nu.keep(nu.randint(nu.key(1), [16, 65], 0, 256));
+const step = nu.nn.trainStep(model, opt);
+const run = () => {
+  const [l, p, s] = step(params, state, batch);
+  nu.optim.disposeReplaced([params, state, l], [p, s]);
+  params = p;
+  state = s;
+};
+for (let i = 0; i < 15; i++) run();
+const be = nu.getBackend() as any;
+const times = new Map<string, number>();
+const origRun = be.run.bind(be), origF = be.runFused.bind(be);
+be.run = (p: string, ops: any[], pr: any, o: any) => {
+  const t = performance.now();
+  const r = origRun(p, ops, pr, o);
+  const key = `${p} ${ops.map((x: any) => x.shape.join("x")).join(" ")} ${JSON.stringify(pr)}`;
+  times.set(key, (times.get(key) ?? 0) + performance.now() - t);
+  return r;
+};
+be.runFused = (k: any, ...a: unknown[]) => {
+  const t = performance.now();
+  origF(k, ...a);
+  const key = `fused ${k.reduce ? "reduce" + k.reduce.axes : "map"} ${
+    k.shape.join("x")
+  } n=${k.nodes.length} in=${k.inputs.length} out=${k.outputs.length}`;
+  times.set(key, (times.get(key) ?? 0) + performance.now() - t);
+};
+const N = 5;
+const t0 = performance.now();
+for (let i = 0; i < N; i++) run();
+const total = (performance.now() - t0) / N;
+let sum = 0;
+for (const v of times.values()) sum += v / N;
+console.log("total", total.toFixed(1), "accounted", sum.toFixed(1));
+const agg = new Map<string, number>();
+for (const [k, v] of times) {
+  const kk = k.startsWith("fused") ? "fused" : k.split(" ")[0];
+  agg.set(kk, (agg.get(kk) ?? 0) + v / N);
+}
+console.log([...agg].map(([k, v]) => `${k}: ${v.toFixed(1)}`).join("  "));
+console.log(
+  [...times].sort((a, b) => b[1] - a[1]).slice(0, 25).map(([k, v]) => `${(v / N).toFixed(2)}  ${k}`)
+    .join("\n"),
+);
