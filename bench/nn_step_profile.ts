@@ -56,6 +56,6 @@ for (const [k, v] of times) {
 }
 console.log([...agg].map(([k, v]) => `${k}: ${v.toFixed(1)}`).join("  "));
 console.log(
-  [...times].sort((a, b) => b[1] - a[1]).slice(0, 25).map(([k, v]) => `${(v / N).toFixed(2)}  ${k}`)
+  [...times].sort((a, b) => b[1] - a[1]).slice(0, 40).map(([k, v]) => `${(v / N).toFixed(2)}  ${k}`)
     .join("\n"),
 );

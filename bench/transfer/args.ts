@@ -151,9 +151,12 @@ A sweep trains one model per (parameterization, size, base lr, seed), appends ea
 to OUT/results.jsonl, then writes OUT/summary.json, OUT/report.md and OUT/*.svg.
 
 Flags (defaults are the quick preset's unless noted):
-  --preset quick|full    quick: widths 16,32,64 (head size 16), seq 32, 200 steps, 1 seed,
-                         ngpt+nugpt, two shard processes, ~6 min on 2 CPU cores; full: widths
-                         32..256 (head size 32), seq 64, 500 steps, 2 seeds, ngpt+mup+nugpt
+  --preset quick|reference|full
+                         quick: widths 16,32,64 (head size 16), seq 32, 200 steps, 1 seed,
+                         ngpt+nugpt, two shard processes, ~1 min on 2 CPU cores; reference (the
+                         demo): widths 32,64,128 (head size 32), seq 64, 300 steps, 1 seed, ~7 min;
+                         full: widths 32..256 (head size 32), seq 64, 500 steps, 2 seeds,
+                         ngpt+mup+nugpt
   --axis width|depth|steps   dimension to sweep (default width)
   --sizes 32,64,128      widths, depths or step counts along --axis
   --head-size N          head size; width grows by adding heads (default 16; full: 32)
@@ -510,7 +513,7 @@ export function parseCommand(
   }
   const presetName = (v.preset ?? "quick") as PresetName;
   if (!(presetName in PRESETS)) {
-    throw new Error(`--preset '${v.preset}': expected quick or full`);
+    throw new Error(`--preset '${v.preset}': expected quick, reference or full`);
   }
   const p: Preset = PRESETS[presetName];
   const axis = (v.axis ?? "width") as Axis;

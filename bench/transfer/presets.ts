@@ -8,7 +8,12 @@
  * 32/64/128 with head size 32 and sequences of 64 measured 110/250/500–700 ms here, which puts a
  * 4× width range out of a 10-minute budget; the smaller models show the same contrast (see the
  * README). Its high-learning-rate signature is at 2^-4, an octave above the full preset's,
- * because these small models' optima sit higher. `full` is the publication-style sweep (widths
+ * because these small models' optima sit higher. `reference` is the measurement a 2-core CPU can
+ * make in under 10 minutes with the compiled training step (`deno task demo` runs it): the full
+ * sweep's model (head size 32, sequences of 64 bytes) for 300 steps at widths 32, 64, 128, one
+ * seed — 6 min 46 s here, and the nGPT–νGPT slope difference significant at 90 % (see the README).
+ * `quick` keeps the smaller models (and the library's and the CLI's default head size 16) as the
+ * one-minute check. `full` is the publication-style sweep (widths
  * 32→256, head size 32, 500 steps, 2 seeds, three parameterizations; hours on a CPU, minutes on
  * a GPU), with the signature at 2^-5. Both search each curve's minimum adaptively (see
  * `plan.ts`).
@@ -18,6 +23,7 @@
  * import { PRESETS } from "./presets.ts";
  * import { assertEquals } from "../../testing/assert.ts";
  * assertEquals(PRESETS.quick.sizes.width, [16, 32, 64]);
+ * assertEquals([PRESETS.reference.headSize, PRESETS.reference.seq], [32, 64]);
  * ```
  *
  * @module
@@ -49,7 +55,7 @@ export interface Preset {
 }
 
 /** Preset names. */
-export type PresetName = "quick" | "full";
+export type PresetName = "quick" | "reference" | "full";
 
 /** The presets, by name. */
 export const PRESETS: Record<PresetName, Preset> = {
@@ -63,6 +69,22 @@ export const PRESETS: Record<PresetName, Preset> = {
     headSize: 16,
     batch: 16,
     seq: 32,
+    seeds: 1,
+    lrs: "-9:-3:1",
+    evalEvery: 50,
+    signatureLog2Lr: -4,
+    jobs: 2,
+  },
+  reference: {
+    search: "adaptive",
+    params: ["ngpt", "nugpt"],
+    sizes: { width: [32, 64, 128], depth: [1, 2, 4], steps: [150, 300, 600] },
+    width: 64,
+    depth: 2,
+    steps: 300,
+    headSize: 32,
+    batch: 16,
+    seq: 64,
     seeds: 1,
     lrs: "-9:-3:1",
     evalEvery: 50,
