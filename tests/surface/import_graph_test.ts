@@ -111,3 +111,23 @@ Deno.test("import graph: the parser finds imports and skips comments and doc exa
 Deno.test("import graph: no library file imports a folder above its own", async () => {
   assertEquals(await violations(), []);
 });
+
+Deno.test("core: bind imports no op module and not the rule table (ops hand their rules to it)", async () => {
+  // The cycle ops -> bind -> rules -> ops is gone: bind's whole import closure stays clear of
+  // core/ops/ and core/rules.ts (rules.ts only gathers the ops' rules for tests and tools).
+  const start = new URL("core/bind.ts", ROOT);
+  const seen = new Set<string>();
+  const stack = [start];
+  while (stack.length) {
+    const url = stack.pop()!;
+    if (seen.has(url.href)) continue;
+    seen.add(url.href);
+    for (const spec of importSpecifiers(await Deno.readTextFile(url))) {
+      if (spec.startsWith(".")) stack.push(new URL(spec, url));
+    }
+  }
+  const offending = [...seen]
+    .map((href) => href.slice(ROOT.href.length))
+    .filter((path) => path.startsWith("core/ops/") || path === "core/rules.ts");
+  assertEquals(offending, []);
+});
