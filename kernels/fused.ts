@@ -294,6 +294,24 @@ export class ProgramBuilder {
     return this.#add("R", { fn: "reduced", dtype });
   }
 
+  /**
+   * Copy another program's nodes into this one: each `load` becomes what `onLoad` returns for
+   * it (a load of another input, or a node already here); returns the new index of each node.
+   */
+  append(
+    nodes: readonly ScalarNode[],
+    onLoad: (node: { input: number; dtype: DType }, index: number) => number,
+  ): number[] {
+    const map: number[] = [];
+    nodes.forEach((n, i) => {
+      if (n.fn === "load") map[i] = onLoad(n, i);
+      else if (n.fn === "const") map[i] = this.constant(n.value, n.dtype);
+      else if (n.fn === "reduced") map[i] = this.reduced(n.dtype);
+      else map[i] = this.fn(n.fn, n.args.map((a) => map[a]), n.dtype);
+    });
+    return map;
+  }
+
   /** `fn(args...)`, giving a value of `dtype`. */
   fn(fn: ScalarFn, args: readonly number[], dtype: DType): number {
     return this.#add(`${fn}(${args.join(",")})${dtype}`, { fn, args: [...args], dtype });

@@ -57,30 +57,26 @@ function inlineInto(reader: Fused, v: number, producer: Fused): Fused {
   };
   let producerValue: number | null = null;
   const emitProducer = () => {
-    const map: number[] = [];
-    pk.nodes.forEach((n, i) => {
-      if (n.fn === "load") {
-        const x = pk.inputs[n.input];
-        const strides = rk.shape.map((_, a) => {
-          const j = a - lead;
-          return j < 0 || pk.shape[j] === 1 ? 0 : x.strides[j];
-        });
-        map[i] = load(producer.inputs[n.input], { dtype: x.dtype, strides, offset: x.offset });
-      } else if (n.fn === "const") map[i] = b.constant(n.value, n.dtype);
-      else if (n.fn === "reduced") throw new Error("jit: internal error: inlining a row kernel");
-      else map[i] = b.fn(n.fn, n.args.map((a) => map[a]), n.dtype);
+    if (pk.nodes.some((n) => n.fn === "reduced")) {
+      throw new Error("jit: internal error: inlining a row kernel");
+    }
+    const map = b.append(pk.nodes, (n) => {
+      const x = pk.inputs[n.input];
+      const strides = rk.shape.map((_, a) => {
+        const j = a - lead;
+        return j < 0 || pk.shape[j] === 1 ? 0 : x.strides[j];
+      });
+      return load(producer.inputs[n.input], { dtype: x.dtype, strides, offset: x.offset });
     });
     return map[pk.outputs[0]];
   };
-  const map: number[] = [];
-  rk.nodes.forEach((n, i) => {
-    if (n.fn === "load") {
-      if (reader.inputs[n.input] === v) map[i] = producerValue ??= emitProducer();
-      else map[i] = load(reader.inputs[n.input], rk.inputs[n.input]);
-    } else if (n.fn === "const") map[i] = b.constant(n.value, n.dtype);
-    else if (n.fn === "reduced") map[i] = b.reduced(n.dtype);
-    else map[i] = b.fn(n.fn, n.args.map((a) => map[a]), n.dtype);
-  });
+  const map = b.append(
+    rk.nodes,
+    (n) =>
+      reader.inputs[n.input] === v
+        ? producerValue ??= emitProducer()
+        : load(reader.inputs[n.input], rk.inputs[n.input]),
+  );
   return {
     kind: "fused",
     kernel: {

@@ -14,7 +14,6 @@ import {
   type FusedKernel,
   type KernelInput,
   ProgramBuilder,
-  type ScalarNode,
 } from "../../kernels/fused.ts";
 import type { TraceStep, TraceValue } from "./trace_backend.ts";
 import { isIdentity } from "./views.ts";
@@ -137,30 +136,24 @@ export function schedule(
 
   const addTo = (g: Group, step: Extract<TraceStep, { kind: "fused" }>, index: number) => {
     const k = step.kernel;
-    const map: number[] = [];
-    k.nodes.forEach((n: ScalarNode, i) => {
-      if (n.fn === "load") {
-        const v = step.inputs[n.input];
-        const view = k.inputs[n.input];
-        if (unitOfValue.get(v) === g.id) {
-          map[i] = g.reduce?.value === v ? g.b.reduced(n.dtype) : g.computed.get(v)!;
-        } else if (isScalarConst(v)) map[i] = g.b.constant(values[v].data![0], n.dtype);
-        else {
-          const key = inputKey(v, view);
-          let idx = g.inputKey.get(key);
-          if (idx === undefined) {
-            idx = g.inputs.length;
-            g.inputs.push(v);
-            g.views.push(view);
-            g.inputKey.set(key, idx);
-            const u = unitOfValue.get(v);
-            if (u !== undefined) g.deps.add(u);
-          }
-          map[i] = g.b.load(idx, n.dtype);
-        }
-      } else if (n.fn === "const") map[i] = g.b.constant(n.value, n.dtype);
-      else if (n.fn === "reduced") map[i] = g.b.reduced(n.dtype);
-      else map[i] = g.b.fn(n.fn, n.args.map((a) => map[a]), n.dtype);
+    const map = g.b.append(k.nodes, (n) => {
+      const v = step.inputs[n.input];
+      const view = k.inputs[n.input];
+      if (unitOfValue.get(v) === g.id) {
+        return g.reduce?.value === v ? g.b.reduced(n.dtype) : g.computed.get(v)!;
+      }
+      if (isScalarConst(v)) return g.b.constant(values[v].data![0], n.dtype);
+      const key = inputKey(v, view);
+      let idx = g.inputKey.get(key);
+      if (idx === undefined) {
+        idx = g.inputs.length;
+        g.inputs.push(v);
+        g.views.push(view);
+        g.inputKey.set(key, idx);
+        const u = unitOfValue.get(v);
+        if (u !== undefined) g.deps.add(u);
+      }
+      return g.b.load(idx, n.dtype);
     });
     k.outputs.forEach((node, j) => {
       g.computed.set(step.outputs[j], map[node]);
@@ -194,7 +187,6 @@ export function schedule(
     return n;
   };
   const merge = (h: Group, g: Group) => {
-    const map: number[] = [];
     const gInputs = new Map<number, number>();
     g.inputs.forEach((v, i) => {
       const view = g.views[i];
@@ -208,12 +200,7 @@ export function schedule(
       }
       gInputs.set(i, idx);
     });
-    g.b.nodes.forEach((n, i) => {
-      if (n.fn === "load") map[i] = h.b.load(gInputs.get(n.input)!, n.dtype);
-      else if (n.fn === "const") map[i] = h.b.constant(n.value, n.dtype);
-      else if (n.fn === "reduced") map[i] = h.b.reduced(n.dtype);
-      else map[i] = h.b.fn(n.fn, n.args.map((a) => map[a]), n.dtype);
-    });
+    const map = h.b.append(g.b.nodes, (n) => h.b.load(gInputs.get(n.input)!, n.dtype));
     for (const [v, node] of g.computed) {
       h.computed.set(v, map[node]);
       unitOfValue.set(v, h.id);
