@@ -68,7 +68,9 @@ function withOperands(
  * @example
  * ```ts
  * import { ones, unbroadcast } from "../../mod.ts";
- * const g = unbroadcast(ones([4, 3]), [1, 3]); // [[4, 4, 4]]
+ * import { assertEquals } from "../../testing/assert.ts";
+ * const g = unbroadcast(ones([4, 3]), [1, 3]);
+ * assertEquals(await g.toArray(), [[4, 4, 4]]);
  * ```
  */
 export function unbroadcast(g: Tensor, shape: readonly number[]): Tensor {
@@ -153,7 +155,8 @@ function unary(op: UnaryOp, x: Tensor): Tensor {
 
 /** `-x`. @example ```ts
  * import { neg, tensor } from "../../mod.ts";
- * neg(tensor([1, -2])); // [-1, 2]
+ * import { assertEquals } from "../../testing/assert.ts";
+ * assertEquals(await neg(tensor([1, -2])).toArray(), [-1, 2]);
  * ``` */
 export function neg(x: Tensor): Tensor {
   return unary("neg", x);
@@ -223,7 +226,8 @@ export function cos(x: Tensor): Tensor {
 }
 /** Logistic sigmoid `1 / (1 + e^-x)`, one fused primitive. @example ```ts
  * import { sigmoid, tensor } from "../../mod.ts";
- * sigmoid(tensor([0])); // [0.5]
+ * import { assertEquals } from "../../testing/assert.ts";
+ * assertEquals(await sigmoid(tensor([0])).toArray(), [0.5]);
  * ``` */
 export function sigmoid(x: Tensor): Tensor {
   return unary("sigmoid", x);
@@ -237,21 +241,24 @@ export function silu(x: Tensor): Tensor {
 }
 /** `x²`. @example ```ts
  * import { square, tensor } from "../../mod.ts";
- * square(tensor([3])); // [9]
+ * import { assertEquals } from "../../testing/assert.ts";
+ * assertEquals(await square(tensor([3])).toArray(), [9]);
  * ``` */
 export function square(x: Tensor): Tensor {
   return mul(x, x);
 }
 /** `1 / x`. @example ```ts
  * import { reciprocal, tensor } from "../../mod.ts";
- * reciprocal(tensor([4])); // [0.25]
+ * import { assertEquals } from "../../testing/assert.ts";
+ * assertEquals(await reciprocal(tensor([4])).toArray(), [0.25]);
  * ``` */
 export function reciprocal(x: Tensor): Tensor {
   return div(1, x);
 }
 /** `max(x, 0)`. @example ```ts
  * import { relu, tensor } from "../../mod.ts";
- * relu(tensor([-1, 2])); // [0, 2]
+ * import { assertEquals } from "../../testing/assert.ts";
+ * assertEquals(await relu(tensor([-1, 2])).toArray(), [0, 2]);
  * ``` */
 export function relu(x: Tensor): Tensor {
   return maximum(x, 0);
@@ -319,49 +326,56 @@ function binary(op: BinaryOp, a: Tensor | number, b: Tensor | number): Tensor {
 
 /** `a + b` with broadcasting; either may be a number. @example ```ts
  * import { add, tensor } from "../../mod.ts";
- * add(tensor([[1], [2]]), tensor([10, 20])); // [[11, 21], [12, 22]]
+ * import { assertEquals } from "../../testing/assert.ts";
+ * assertEquals(await add(tensor([[1], [2]]), tensor([10, 20])).toArray(), [[11, 21], [12, 22]]);
  * ``` */
 export function add(a: Tensor | number, b: Tensor | number): Tensor {
   return binary("add", a, b);
 }
 /** `a - b` with broadcasting. @example ```ts
  * import { sub, tensor } from "../../mod.ts";
- * sub(tensor([3]), 1); // [2]
+ * import { assertEquals } from "../../testing/assert.ts";
+ * assertEquals(await sub(tensor([3]), 1).toArray(), [2]);
  * ``` */
 export function sub(a: Tensor | number, b: Tensor | number): Tensor {
   return binary("sub", a, b);
 }
 /** `a · b` elementwise with broadcasting. @example ```ts
  * import { mul, tensor } from "../../mod.ts";
- * mul(tensor([1, 2]), 3); // [3, 6]
+ * import { assertEquals } from "../../testing/assert.ts";
+ * assertEquals(await mul(tensor([1, 2]), 3).toArray(), [3, 6]);
  * ``` */
 export function mul(a: Tensor | number, b: Tensor | number): Tensor {
   return binary("mul", a, b);
 }
 /** `a / b` with broadcasting (i32 truncates). @example ```ts
  * import { div, tensor } from "../../mod.ts";
- * div(tensor([1, 2]), 4); // [0.25, 0.5]
+ * import { assertEquals } from "../../testing/assert.ts";
+ * assertEquals(await div(tensor([1, 2]), 4).toArray(), [0.25, 0.5]);
  * ``` */
 export function div(a: Tensor | number, b: Tensor | number): Tensor {
   return binary("div", a, b);
 }
 /** `a ** b` with broadcasting. @example ```ts
  * import { pow, tensor } from "../../mod.ts";
- * pow(tensor([2, 3]), 2); // [4, 9]
+ * import { assertEquals } from "../../testing/assert.ts";
+ * assertEquals(await pow(tensor([2, 3]), 2).toArray(), [4, 9]);
  * ``` */
 export function pow(a: Tensor | number, b: Tensor | number): Tensor {
   return binary("pow", a, b);
 }
 /** Elementwise maximum (ties share the gradient). @example ```ts
  * import { maximum, tensor } from "../../mod.ts";
- * maximum(tensor([1, 5]), tensor([3, 2])); // [3, 5]
+ * import { assertEquals } from "../../testing/assert.ts";
+ * assertEquals(await maximum(tensor([1, 5]), tensor([3, 2])).toArray(), [3, 5]);
  * ``` */
 export function maximum(a: Tensor | number, b: Tensor | number): Tensor {
   return binary("max", a, b);
 }
 /** Elementwise minimum (ties share the gradient). @example ```ts
  * import { minimum, tensor } from "../../mod.ts";
- * minimum(tensor([1, 5]), 2); // [1, 2]
+ * import { assertEquals } from "../../testing/assert.ts";
+ * assertEquals(await minimum(tensor([1, 5]), 2).toArray(), [1, 2]);
  * ``` */
 export function minimum(a: Tensor | number, b: Tensor | number): Tensor {
   return binary("min", a, b);
@@ -385,42 +399,48 @@ function compare(op: CompareOp, a: Tensor | number, b: Tensor | number): Tensor 
 
 /** `a < b` (bool). @example ```ts
  * import { lt, tensor } from "../../mod.ts";
- * lt(tensor([1, 3]), 2); // [true, false]
+ * import { assertEquals } from "../../testing/assert.ts";
+ * assertEquals(await lt(tensor([1, 3]), 2).toArray(), [true, false]);
  * ``` */
 export function lt(a: Tensor | number, b: Tensor | number): Tensor {
   return compare("lt", a, b);
 }
 /** `a <= b` (bool). @example ```ts
  * import { le, tensor } from "../../mod.ts";
- * le(tensor([1, 2]), 2); // [true, true]
+ * import { assertEquals } from "../../testing/assert.ts";
+ * assertEquals(await le(tensor([1, 2]), 2).toArray(), [true, true]);
  * ``` */
 export function le(a: Tensor | number, b: Tensor | number): Tensor {
   return compare("le", a, b);
 }
 /** `a > b` (bool). @example ```ts
  * import { gt, tensor } from "../../mod.ts";
- * gt(tensor([1, 3]), 2); // [false, true]
+ * import { assertEquals } from "../../testing/assert.ts";
+ * assertEquals(await gt(tensor([1, 3]), 2).toArray(), [false, true]);
  * ``` */
 export function gt(a: Tensor | number, b: Tensor | number): Tensor {
   return compare("gt", a, b);
 }
 /** `a >= b` (bool). @example ```ts
  * import { ge, tensor } from "../../mod.ts";
- * ge(tensor([1, 2]), 2); // [false, true]
+ * import { assertEquals } from "../../testing/assert.ts";
+ * assertEquals(await ge(tensor([1, 2]), 2).toArray(), [false, true]);
  * ``` */
 export function ge(a: Tensor | number, b: Tensor | number): Tensor {
   return compare("ge", a, b);
 }
 /** `a == b` (bool). @example ```ts
  * import { eq, tensor } from "../../mod.ts";
- * eq(tensor([1, 2]), 2); // [false, true]
+ * import { assertEquals } from "../../testing/assert.ts";
+ * assertEquals(await eq(tensor([1, 2]), 2).toArray(), [false, true]);
  * ``` */
 export function eq(a: Tensor | number, b: Tensor | number): Tensor {
   return compare("eq", a, b);
 }
 /** `a != b` (bool). @example ```ts
  * import { ne, tensor } from "../../mod.ts";
- * ne(tensor([1, 2]), 2); // [true, false]
+ * import { assertEquals } from "../../testing/assert.ts";
+ * assertEquals(await ne(tensor([1, 2]), 2).toArray(), [true, false]);
  * ``` */
 export function ne(a: Tensor | number, b: Tensor | number): Tensor {
   return compare("ne", a, b);
@@ -448,8 +468,9 @@ export const whereRule: Rule<"where"> = defineRule("where", {
  * @example
  * ```ts
  * import { gt, tensor, where } from "../../mod.ts";
+ * import { assertEquals } from "../../testing/assert.ts";
  * const x = tensor([-1, 2]);
- * where(gt(x, 0), x, 0); // [0, 2]
+ * assertEquals(await where(gt(x, 0), x, 0).toArray(), [0, 2]);
  * ```
  */
 export function where(cond: Tensor, a: Tensor | number, b: Tensor | number): Tensor {
@@ -491,7 +512,8 @@ export const castRule: Rule<"cast"> = defineRule("cast", {
  * @example
  * ```ts
  * import { cast, tensor } from "../../mod.ts";
- * cast(tensor([1.7, -1.7]), "i32"); // [1, -1]
+ * import { assertEquals } from "../../testing/assert.ts";
+ * assertEquals(await cast(tensor([1.7, -1.7]), "i32").toArray(), [1, -1]);
  * ```
  */
 export function cast(x: Tensor, dtype: DType): Tensor {

@@ -208,8 +208,9 @@ export class CpuBackend implements Backend {
  * @example
  * ```ts
  * import { createCpuBackend } from "./backend.ts";
+ * import { assertEquals } from "../../testing/assert.ts";
  * const cpu = createCpuBackend({ blas: false });
- * cpu.info(); // "cpu (matmul: TypeScript)"
+ * assertEquals(cpu.info(), "cpu (matmul: TypeScript)");
  * ```
  */
 export function createCpuBackend(opts: CpuBackendOptions = {}): CpuBackend {

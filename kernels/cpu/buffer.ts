@@ -13,8 +13,9 @@ import type { BackendBuffer, DataArray, DType } from "../backend.ts";
  * @example
  * ```ts
  * import { CpuBuffer } from "./buffer.ts";
+ * import { assertEquals } from "../../testing/assert.ts";
  * const b = new CpuBuffer(new Float32Array([1, 2]), "f32");
- * b.data.length; // 2
+ * assertEquals(b.data.length, 2);
  * ```
  */
 export class CpuBuffer implements BackendBuffer {
@@ -60,7 +61,8 @@ export class CpuBuffer implements BackendBuffer {
  * @example
  * ```ts
  * import { allocFor } from "./buffer.ts";
- * allocFor("bool", 3); // Uint8Array [0, 0, 0]
+ * import { assertEquals } from "../../testing/assert.ts";
+ * assertEquals(allocFor("bool", 3), new Uint8Array([0, 0, 0]));
  * ```
  */
 export function allocFor(dtype: DType, size: number): DataArray {
@@ -82,7 +84,8 @@ export function allocFor(dtype: DType, size: number): DataArray {
  * @example
  * ```ts
  * import { copyAs } from "./buffer.ts";
- * copyAs(new Float64Array([0, 2.5]), "bool"); // Uint8Array [0, 1]
+ * import { assertEquals } from "../../testing/assert.ts";
+ * assertEquals(copyAs(new Float64Array([0, 2.5]), "bool"), new Uint8Array([0, 1]));
  * ```
  */
 export function copyAs(data: DataArray, dtype: DType, size = data.length): DataArray {

@@ -26,9 +26,11 @@ function rowMax(a: DataArray, start: number, end: number): number {
  * @example
  * ```ts
  * import { crossEntropyKernel } from "./cross_entropy.ts";
+ * import { assertClose } from "../../testing/assert.ts";
  * const x = { data: new Float64Array([0, 0]), shape: [1, 2], dtype: "f64" as const };
  * const t = { data: new Int32Array([1]), shape: [1], dtype: "i32" as const };
- * crossEntropyKernel([x, t], {}, { shape: [1], dtype: "f64" }); // [ln 2]
+ * const loss = crossEntropyKernel([x, t], {}, { shape: [1], dtype: "f64" });
+ * assertClose(loss[0], Math.LN2);
  * ```
  */
 export function crossEntropyKernel(
@@ -59,10 +61,12 @@ export function crossEntropyKernel(
  * @example
  * ```ts
  * import { crossEntropyGradKernel } from "./cross_entropy.ts";
+ * import { assertEquals } from "../../testing/assert.ts";
  * const x = { data: new Float64Array([0, 0]), shape: [1, 2], dtype: "f64" as const };
  * const t = { data: new Int32Array([1]), shape: [1], dtype: "i32" as const };
  * const g = { data: new Float64Array([1]), shape: [1], dtype: "f64" as const };
- * crossEntropyGradKernel([x, t, g], {}, { shape: [1, 2], dtype: "f64" }); // [0.5, -0.5]
+ * const dx = crossEntropyGradKernel([x, t, g], {}, { shape: [1, 2], dtype: "f64" });
+ * assertEquals([...dx], [0.5, -0.5]);
  * ```
  */
 export function crossEntropyGradKernel(

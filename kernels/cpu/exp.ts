@@ -12,8 +12,9 @@
  * @example
  * ```ts
  * import { expOrZero } from "./exp.ts";
- * expOrZero(-1e9); // 0
- * expOrZero(1);    // 2.718281828459045
+ * import { assertEquals } from "../../testing/assert.ts";
+ * assertEquals(expOrZero(-1e9), 0);
+ * assertEquals(expOrZero(1), Math.E);
  * ```
  */
 export function expOrZero(x: number): number {

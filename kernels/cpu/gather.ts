@@ -27,9 +27,11 @@ function splitAt(shape: Shape, axis: number) {
  * @example
  * ```ts
  * import { gatherKernel } from "./gather.ts";
+ * import { assertEquals } from "../../testing/assert.ts";
  * const x = { data: new Float32Array([10, 20, 30]), shape: [3], dtype: "f32" as const };
  * const idx = { data: new Int32Array([2, 0, 7]), shape: [3], dtype: "i32" as const };
- * gatherKernel([x, idx], { axis: 0 }, { shape: [3], dtype: "f32" }); // [30, 10, 0]
+ * const y = gatherKernel([x, idx], { axis: 0 }, { shape: [3], dtype: "f32" });
+ * assertEquals([...y], [30, 10, 0]);
  * ```
  */
 export function gatherKernel(
@@ -65,9 +67,11 @@ export function gatherKernel(
  * @example
  * ```ts
  * import { scatterAddKernel } from "./gather.ts";
+ * import { assertEquals } from "../../testing/assert.ts";
  * const g = { data: new Float32Array([1, 2, 3]), shape: [3], dtype: "f32" as const };
  * const idx = { data: new Int32Array([1, 1, 0]), shape: [3], dtype: "i32" as const };
- * scatterAddKernel([g, idx], { axis: 0, size: 2 }, { shape: [2], dtype: "f32" }); // [3, 3]
+ * const y = scatterAddKernel([g, idx], { axis: 0, size: 2 }, { shape: [2], dtype: "f32" });
+ * assertEquals([...y], [3, 3]);
  * ```
  */
 export function scatterAddKernel(

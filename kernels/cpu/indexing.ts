@@ -31,7 +31,8 @@ export interface StridedPlan {
  * @example
  * ```ts
  * import { broadcastStrides } from "./indexing.ts";
- * broadcastStrides([3, 1], [2, 3, 4]); // [0, 1, 0]
+ * import { assertEquals } from "../../testing/assert.ts";
+ * assertEquals(broadcastStrides([3, 1], [2, 3, 4]), [0, 1, 0]);
  * ```
  */
 export function broadcastStrides(inShape: Shape, outShape: Shape): number[] {
@@ -51,8 +52,9 @@ export function broadcastStrides(inShape: Shape, outShape: Shape): number[] {
  * @example
  * ```ts
  * import { planStrided } from "./indexing.ts";
+ * import { assertEquals } from "../../testing/assert.ts";
  * const plan = planStrided([2, 3], [[3, 1], [3, 1]]);
- * plan.shape; // [6]
+ * assertEquals(plan.shape, [6]);
  * ```
  */
 export function planStrided(
@@ -95,8 +97,10 @@ export function planStrided(
  * @example
  * ```ts
  * import { forEachRow, planStrided } from "./indexing.ts";
+ * import { assertEquals } from "../../testing/assert.ts";
  * const starts: number[] = [];
- * forEachRow(planStrided([2, 3], [[1, 2]]), (off) => starts.push(off[0])); // starts = [0, 1]
+ * forEachRow(planStrided([2, 3], [[1, 2]]), (off) => starts.push(off[0]));
+ * assertEquals(starts, [0, 1]);
  * ```
  */
 export function forEachRow(plan: StridedPlan, row: (offsets: number[], n: number) => void): void {
@@ -133,10 +137,12 @@ export type NumArray = Float32Array | Float64Array | Int32Array | Uint8Array;
  * @example
  * ```ts
  * import { stridedCopy } from "./indexing.ts";
+ * import { assertEquals } from "../../testing/assert.ts";
  * const dst = new Float32Array(4);
  * stridedCopy(new Float32Array([1, 2, 3, 4]), dst, {
  *   shape: [2, 2], srcStrides: [1, 2], dstStrides: [2, 1],
- * }); // dst = [1, 3, 2, 4]
+ * });
+ * assertEquals([...dst], [1, 3, 2, 4]);
  * ```
  */
 export function stridedCopy(

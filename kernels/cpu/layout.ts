@@ -19,8 +19,10 @@ import type { CpuOperand } from "./kernel.ts";
  * @example
  * ```ts
  * import { transposeKernel } from "./layout.ts";
+ * import { assertEquals } from "../../testing/assert.ts";
  * const x = { data: new Float32Array([1, 2, 3, 4, 5, 6]), shape: [2, 3], dtype: "f32" as const };
- * transposeKernel([x], { perm: [1, 0] }, { shape: [3, 2], dtype: "f32" }); // [1, 4, 2, 5, 3, 6]
+ * const y = transposeKernel([x], { perm: [1, 0] }, { shape: [3, 2], dtype: "f32" });
+ * assertEquals([...y], [1, 4, 2, 5, 3, 6]);
  * ```
  */
 export function transposeKernel(
@@ -45,8 +47,10 @@ export function transposeKernel(
  * @example
  * ```ts
  * import { broadcastKernel } from "./layout.ts";
+ * import { assertEquals } from "../../testing/assert.ts";
  * const x = { data: new Float32Array([1, 2]), shape: [2, 1], dtype: "f32" as const };
- * broadcastKernel([x], { shape: [2, 3] }, { shape: [2, 3], dtype: "f32" }); // [1, 1, 1, 2, 2, 2]
+ * const y = broadcastKernel([x], { shape: [2, 3] }, { shape: [2, 3], dtype: "f32" });
+ * assertEquals([...y], [1, 1, 1, 2, 2, 2]);
  * ```
  */
 export function broadcastKernel(
@@ -70,8 +74,10 @@ export function broadcastKernel(
  * @example
  * ```ts
  * import { sliceKernel } from "./layout.ts";
+ * import { assertEquals } from "../../testing/assert.ts";
  * const x = { data: new Float32Array([1, 2, 3, 4]), shape: [4], dtype: "f32" as const };
- * sliceKernel([x], { starts: [1], sizes: [2] }, { shape: [2], dtype: "f32" }); // [2, 3]
+ * const y = sliceKernel([x], { starts: [1], sizes: [2] }, { shape: [2], dtype: "f32" });
+ * assertEquals([...y], [2, 3]);
  * ```
  */
 export function sliceKernel(
@@ -99,8 +105,10 @@ export function sliceKernel(
  * @example
  * ```ts
  * import { padKernel } from "./layout.ts";
+ * import { assertEquals } from "../../testing/assert.ts";
  * const x = { data: new Float32Array([1, 2]), shape: [2], dtype: "f32" as const };
- * padKernel([x], { before: [1], after: [1] }, { shape: [4], dtype: "f32" }); // [0, 1, 2, 0]
+ * const y = padKernel([x], { before: [1], after: [1] }, { shape: [4], dtype: "f32" });
+ * assertEquals([...y], [0, 1, 2, 0]);
  * ```
  */
 export function padKernel(
@@ -128,9 +136,11 @@ export function padKernel(
  * @example
  * ```ts
  * import { concatKernel } from "./layout.ts";
+ * import { assertEquals } from "../../testing/assert.ts";
  * const a = { data: new Float32Array([1, 2]), shape: [1, 2], dtype: "f32" as const };
  * const b = { data: new Float32Array([3, 4]), shape: [1, 2], dtype: "f32" as const };
- * concatKernel([a, b], { axis: 1 }, { shape: [1, 4], dtype: "f32" }); // [1, 2, 3, 4]
+ * const y = concatKernel([a, b], { axis: 1 }, { shape: [1, 4], dtype: "f32" });
+ * assertEquals([...y], [1, 2, 3, 4]);
  * ```
  */
 export function concatKernel(

@@ -64,8 +64,10 @@ function finish(acc: Float64Array, out: OutSpec): DataArray {
  * @example
  * ```ts
  * import { reduceSumKernel } from "./reduce.ts";
+ * import { assertEquals } from "../../testing/assert.ts";
  * const x = { data: new Float32Array([1, 2, 3, 4]), shape: [2, 2], dtype: "f32" as const };
- * reduceSumKernel([x], { axes: [1] }, { shape: [2, 1], dtype: "f32" }); // [3, 7]
+ * const y = reduceSumKernel([x], { axes: [1] }, { shape: [2, 1], dtype: "f32" });
+ * assertEquals([...y], [3, 7]);
  * ```
  */
 export function reduceSumKernel(
@@ -119,8 +121,10 @@ export function reduceSumKernel(
  * @example
  * ```ts
  * import { reduceMaxKernel } from "./reduce.ts";
+ * import { assertEquals } from "../../testing/assert.ts";
  * const x = { data: new Float32Array([1, 5, 3, 4]), shape: [2, 2], dtype: "f32" as const };
- * reduceMaxKernel([x], { axes: [0] }, { shape: [1, 2], dtype: "f32" }); // [3, 5]
+ * const y = reduceMaxKernel([x], { axes: [0] }, { shape: [1, 2], dtype: "f32" });
+ * assertEquals([...y], [3, 5]);
  * ```
  */
 export function reduceMaxKernel(
@@ -161,8 +165,10 @@ export function reduceMaxKernel(
  * @example
  * ```ts
  * import { logSoftmaxKernel } from "./reduce.ts";
+ * import { assertClose } from "../../testing/assert.ts";
  * const x = { data: new Float64Array([0, 0]), shape: [1, 2], dtype: "f64" as const };
- * logSoftmaxKernel([x], {}, { shape: [1, 2], dtype: "f64" }); // [-ln 2, -ln 2]
+ * const y = logSoftmaxKernel([x], {}, { shape: [1, 2], dtype: "f64" });
+ * for (const v of y) assertClose(v, -Math.LN2);
  * ```
  */
 export function logSoftmaxKernel(

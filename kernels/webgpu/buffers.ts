@@ -20,7 +20,8 @@ export const STAGING_USAGE = 0x01 | 0x08; // MAP_READ | COPY_DST
  * @example
  * ```ts
  * import { sizeClass } from "./buffers.ts";
- * console.log(sizeClass(1), sizeClass(70_000)); // 256 73728
+ * import { assertEquals } from "../../testing/assert.ts";
+ * assertEquals([sizeClass(1), sizeClass(70_000)], [256, 73728]);
  * ```
  */
 export function sizeClass(bytes: number): number {

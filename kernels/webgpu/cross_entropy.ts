@@ -86,8 +86,18 @@ function dispatchRows(
  *
  * @example
  * ```ts
- * import { runCrossEntropy } from "./cross_entropy.ts";
- * console.log(typeof runCrossEntropy);
+ * import { createWebGpuBackend, probeAdapter } from "./backend.ts";
+ * import { assertAllClose } from "../../testing/all_close.ts";
+ * if (await probeAdapter()) {
+ *   const gpu = await createWebGpuBackend();
+ *   const x = gpu.upload(new Float32Array([0, 0]), "f32");
+ *   const t = gpu.upload(new Int32Array([1]), "i32");
+ *   const y = gpu.run("crossEntropy", [
+ *     { buffer: x, shape: [1, 2], dtype: "f32" },
+ *     { buffer: t, shape: [1], dtype: "i32" },
+ *   ], {}, { shape: [1], dtype: "f32" });
+ *   await assertAllClose([...await gpu.read(y, "f32", 1)], [Math.LN2]);
+ * }
  * ```
  */
 export function runCrossEntropy(
@@ -105,8 +115,20 @@ export function runCrossEntropy(
  *
  * @example
  * ```ts
- * import { runCrossEntropyGrad } from "./cross_entropy.ts";
- * console.log(typeof runCrossEntropyGrad);
+ * import { createWebGpuBackend, probeAdapter } from "./backend.ts";
+ * import { assertEquals } from "../../testing/assert.ts";
+ * if (await probeAdapter()) {
+ *   const gpu = await createWebGpuBackend();
+ *   const x = gpu.upload(new Float32Array([0, 0]), "f32");
+ *   const t = gpu.upload(new Int32Array([1]), "i32");
+ *   const g = gpu.upload(new Float32Array([1]), "f32");
+ *   const y = gpu.run("crossEntropyGrad", [
+ *     { buffer: x, shape: [1, 2], dtype: "f32" },
+ *     { buffer: t, shape: [1], dtype: "i32" },
+ *     { buffer: g, shape: [1], dtype: "f32" },
+ *   ], {}, { shape: [1, 2], dtype: "f32" });
+ *   assertEquals([...await gpu.read(y, "f32", 2)], [0.5, -0.5]);
+ * }
  * ```
  */
 export function runCrossEntropyGrad(

@@ -41,8 +41,9 @@ const SOFTWARE_NAMES = /llvmpipe|lavapipe|swiftshader|softpipe|microsoft basic r
  * @example
  * ```ts
  * import { describeAdapter } from "./device.ts";
+ * import { assertTrue } from "../../testing/assert.ts";
  * const adapter = await navigator.gpu?.requestAdapter();
- * if (adapter) console.log(describeAdapter(adapter).info);
+ * if (adapter) assertTrue(describeAdapter(adapter).info.startsWith("webgpu: vendor="));
  * ```
  */
 export function describeAdapter(adapter: GPUAdapter): { info: string; isSoftware: boolean } {
@@ -66,9 +67,11 @@ export function describeAdapter(adapter: GPUAdapter): { info: string; isSoftware
  *
  * @example
  * ```ts
- * import { probeAdapter } from "./device.ts";
+ * import { describeAdapter, probeAdapter } from "./device.ts";
+ * import { assertEquals } from "../../testing/assert.ts";
  * const found = await probeAdapter();
- * console.log(found ? found.info : "no WebGPU adapter");
+ * // null without WebGPU or an adapter
+ * if (found) assertEquals(found.info, describeAdapter(found.adapter).info);
  * ```
  */
 export async function probeAdapter(
@@ -109,8 +112,12 @@ export interface GpuContext {
  * @example
  * ```ts
  * import { openDevice, probeAdapter } from "./device.ts";
+ * import { assertEquals } from "../../testing/assert.ts";
  * const found = await probeAdapter();
- * if (found) console.log((await openDevice(found.adapter)).limits.maxBufferSize);
+ * if (found) {
+ *   const ctx = await openDevice(found.adapter);
+ *   assertEquals(ctx.limits.maxBufferSize, found.adapter.limits.maxBufferSize);
+ * }
  * ```
  */
 export async function openDevice(adapter: GPUAdapter): Promise<GpuContext> {

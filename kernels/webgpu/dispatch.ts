@@ -18,7 +18,8 @@ export type Grid = readonly [number, number, number];
  * @example
  * ```ts
  * import { grid2d } from "./dispatch.ts";
- * console.log(grid2d(100_000, 65535)); // [50000, 2, 1]
+ * import { assertEquals } from "../../testing/assert.ts";
+ * assertEquals(grid2d(100_000, 65535), [50000, 2, 1]);
  * ```
  */
 export function grid2d(count: number, maxPerDim: number): Grid {
@@ -36,9 +37,20 @@ export function grid2d(count: number, maxPerDim: number): Grid {
  *
  * @example
  * ```ts
- * // Made by createWebGpuBackend; see backend.ts.
- * import { Dispatcher } from "./dispatch.ts";
- * console.log(typeof Dispatcher);
+ * // Made by createWebGpuBackend, whose stats() report its counters.
+ * import { createWebGpuBackend, probeAdapter } from "./backend.ts";
+ * import { assertEquals } from "../../testing/assert.ts";
+ * if (await probeAdapter()) {
+ *   const gpu = await createWebGpuBackend();
+ *   const x = gpu.upload(new Float32Array([1, 2]), "f32");
+ *   const before = gpu.stats().dispatches;
+ *   const y = gpu.run("flip", [{ buffer: x, shape: [2], dtype: "f32" }], { axis: 0 }, {
+ *     shape: [2],
+ *     dtype: "f32",
+ *   });
+ *   assertEquals(gpu.stats().dispatches, before + 1);
+ *   assertEquals([...await gpu.read(y, "f32", 2)], [2, 1]);
+ * }
  * ```
  */
 export class Dispatcher {

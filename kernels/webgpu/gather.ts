@@ -16,8 +16,18 @@ import { flatGrid, flatMain, type GpuOperand, type KernelHost, wgslType, zeroOf 
  *
  * @example
  * ```ts
- * import { runGather } from "./gather.ts";
- * console.log(typeof runGather);
+ * import { createWebGpuBackend, probeAdapter } from "./backend.ts";
+ * import { assertEquals } from "../../testing/assert.ts";
+ * if (await probeAdapter()) {
+ *   const gpu = await createWebGpuBackend();
+ *   const x = gpu.upload(new Float32Array([10, 20, 30]), "f32");
+ *   const idx = gpu.upload(new Int32Array([2, 0]), "i32");
+ *   const y = gpu.run("gather", [
+ *     { buffer: x, shape: [3], dtype: "f32" },
+ *     { buffer: idx, shape: [2], dtype: "i32" },
+ *   ], { axis: 0 }, { shape: [2], dtype: "f32" });
+ *   assertEquals([...await gpu.read(y, "f32", 2)], [30, 10]);
+ * }
  * ```
  */
 export function runGather(
@@ -56,8 +66,18 @@ export function runGather(
  *
  * @example
  * ```ts
- * import { runScatterAdd } from "./gather.ts";
- * console.log(typeof runScatterAdd);
+ * import { createWebGpuBackend, probeAdapter } from "./backend.ts";
+ * import { assertEquals } from "../../testing/assert.ts";
+ * if (await probeAdapter()) {
+ *   const gpu = await createWebGpuBackend();
+ *   const g = gpu.upload(new Float32Array([1, 2, 3]), "f32");
+ *   const idx = gpu.upload(new Int32Array([1, 1, 0]), "i32");
+ *   const y = gpu.run("scatterAdd", [
+ *     { buffer: g, shape: [3], dtype: "f32" },
+ *     { buffer: idx, shape: [3], dtype: "i32" },
+ *   ], { axis: 0, size: 2 }, { shape: [2], dtype: "f32" });
+ *   assertEquals([...await gpu.read(y, "f32", 2)], [3, 3]);
+ * }
  * ```
  */
 export function runScatterAdd(

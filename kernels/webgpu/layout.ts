@@ -49,8 +49,15 @@ function stridedRead(
  *
  * @example
  * ```ts
- * import { runTranspose } from "./layout.ts";
- * console.log(typeof runTranspose);
+ * import { createWebGpuBackend, probeAdapter } from "./backend.ts";
+ * import { assertEquals } from "../../testing/assert.ts";
+ * if (await probeAdapter()) {
+ *   const gpu = await createWebGpuBackend();
+ *   const x = gpu.upload(new Float32Array([1, 2, 3, 4, 5, 6]), "f32");
+ *   const op = { buffer: x, shape: [2, 3], dtype: "f32" as const };
+ *   const y = gpu.run("transpose", [op], { perm: [1, 0] }, { shape: [3, 2], dtype: "f32" });
+ *   assertEquals([...await gpu.read(y, "f32", 6)], [1, 4, 2, 5, 3, 6]);
+ * }
  * ```
  */
 export function runTranspose(
@@ -69,8 +76,15 @@ export function runTranspose(
  *
  * @example
  * ```ts
- * import { runBroadcast } from "./layout.ts";
- * console.log(typeof runBroadcast);
+ * import { createWebGpuBackend, probeAdapter } from "./backend.ts";
+ * import { assertEquals } from "../../testing/assert.ts";
+ * if (await probeAdapter()) {
+ *   const gpu = await createWebGpuBackend();
+ *   const x = gpu.upload(new Float32Array([1, 2]), "f32");
+ *   const op = { buffer: x, shape: [2, 1], dtype: "f32" as const };
+ *   const y = gpu.run("broadcast", [op], { shape: [2, 3] }, { shape: [2, 3], dtype: "f32" });
+ *   assertEquals([...await gpu.read(y, "f32", 6)], [1, 1, 1, 2, 2, 2]);
+ * }
  * ```
  */
 export function runBroadcast(
@@ -88,8 +102,15 @@ export function runBroadcast(
  *
  * @example
  * ```ts
- * import { runSlice } from "./layout.ts";
- * console.log(typeof runSlice);
+ * import { createWebGpuBackend, probeAdapter } from "./backend.ts";
+ * import { assertEquals } from "../../testing/assert.ts";
+ * if (await probeAdapter()) {
+ *   const gpu = await createWebGpuBackend();
+ *   const x = gpu.upload(new Float32Array([1, 2, 3, 4]), "f32");
+ *   const op = { buffer: x, shape: [4], dtype: "f32" as const };
+ *   const y = gpu.run("slice", [op], { starts: [1], sizes: [2] }, { shape: [2], dtype: "f32" });
+ *   assertEquals([...await gpu.read(y, "f32", 2)], [2, 3]);
+ * }
  * ```
  */
 export function runSlice(
@@ -109,8 +130,15 @@ export function runSlice(
  *
  * @example
  * ```ts
- * import { runPad } from "./layout.ts";
- * console.log(typeof runPad);
+ * import { createWebGpuBackend, probeAdapter } from "./backend.ts";
+ * import { assertEquals } from "../../testing/assert.ts";
+ * if (await probeAdapter()) {
+ *   const gpu = await createWebGpuBackend();
+ *   const x = gpu.upload(new Float32Array([1, 2]), "f32");
+ *   const op = { buffer: x, shape: [2], dtype: "f32" as const };
+ *   const y = gpu.run("pad", [op], { before: [1], after: [1] }, { shape: [4], dtype: "f32" });
+ *   assertEquals([...await gpu.read(y, "f32", 4)], [0, 1, 2, 0]);
+ * }
  * ```
  */
 export function runPad(
@@ -150,8 +178,16 @@ export function runPad(
  *
  * @example
  * ```ts
- * import { runConcat } from "./layout.ts";
- * console.log(typeof runConcat);
+ * import { createWebGpuBackend, probeAdapter } from "./backend.ts";
+ * import { assertEquals } from "../../testing/assert.ts";
+ * if (await probeAdapter()) {
+ *   const gpu = await createWebGpuBackend();
+ *   const a = gpu.upload(new Float32Array([1, 2]), "f32");
+ *   const b = gpu.upload(new Float32Array([3, 4]), "f32");
+ *   const ops = [a, b].map((buffer) => ({ buffer, shape: [1, 2], dtype: "f32" as const }));
+ *   const y = gpu.run("concat", ops, { axis: 1 }, { shape: [1, 4], dtype: "f32" });
+ *   assertEquals([...await gpu.read(y, "f32", 4)], [1, 2, 3, 4]);
+ * }
  * ```
  */
 export function runConcat(

@@ -78,8 +78,12 @@ export function forceMatmulVariant(variant: MatmulVariant | null): void {
  * @example
  * ```ts
  * import { chooseMatmulVariant } from "./matmul.ts";
- * console.log(chooseMatmulVariant({ m: 4096, n: 4096, k: 4096, batch: 1 }, { isSoftware: false }));
- * // { kind: "tiled", shape: { tm: 8, bk: 16 } }
+ * import { assertEquals } from "../../testing/assert.ts";
+ * const dims = { m: 4096, n: 4096, k: 4096, batch: 1 };
+ * assertEquals(chooseMatmulVariant(dims, { isSoftware: false }), {
+ *   kind: "tiled",
+ *   shape: { tm: 8, bk: 16 },
+ * });
  * ```
  */
 export function chooseMatmulVariant(
@@ -106,8 +110,17 @@ export function variantName(v: MatmulVariant): string {
  *
  * @example
  * ```ts
- * import { runMatmul } from "./matmul.ts";
- * console.log(typeof runMatmul);
+ * import { createWebGpuBackend, probeAdapter } from "./backend.ts";
+ * import { assertEquals } from "../../testing/assert.ts";
+ * if (await probeAdapter()) {
+ *   const gpu = await createWebGpuBackend();
+ *   const a = gpu.upload(new Float32Array([1, 2, 3, 4]), "f32");
+ *   const b = gpu.upload(new Float32Array([5, 6, 7, 8]), "f32");
+ *   const ops = [a, b].map((buffer) => ({ buffer, shape: [2, 2], dtype: "f32" as const }));
+ *   const params = { transA: false, transB: false };
+ *   const y = gpu.run("matmul", ops, params, { shape: [2, 2], dtype: "f32" });
+ *   assertEquals([...await gpu.read(y, "f32", 4)], [19, 22, 43, 50]);
+ * }
  * ```
  */
 export function runMatmul(

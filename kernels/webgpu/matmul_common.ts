@@ -39,8 +39,9 @@ export interface MatmulLayout {
  * @example
  * ```ts
  * import { layoutFor } from "./matmul_common.ts";
- * console.log(layoutFor({ m: 6, n: 8, k: 12, transA: true, transB: false, batchRank: 0 }).vecA);
- * // false: A is contiguous along M = 6
+ * import { assertEquals } from "../../testing/assert.ts";
+ * const l = layoutFor({ m: 6, n: 8, k: 12, transA: true, transB: false, batchRank: 0 });
+ * assertEquals(l.vecA, false); // A is contiguous along M = 6
  * ```
  */
 export function layoutFor(
@@ -104,7 +105,8 @@ export function bIndex(transB: boolean, k: string, n: string): string {
  * @example
  * ```ts
  * import { simpleMatmulWgsl } from "./matmul_common.ts";
- * console.log(simpleMatmulWgsl("i32", "0i", 0, [false, true]).length > 0);
+ * import { assertTrue } from "../../testing/assert.ts";
+ * assertTrue(simpleMatmulWgsl("i32", "0i", 0, [false, true]).length > 0);
  * ```
  */
 export function simpleMatmulWgsl(

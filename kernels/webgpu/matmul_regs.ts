@@ -45,8 +45,9 @@ export function regsTile(s: RegsShape): { rows: number; cols: number } {
  * ```ts
  * import { layoutFor } from "./matmul_common.ts";
  * import { regsMatmulWgsl } from "./matmul_regs.ts";
+ * import { assertTrue } from "../../testing/assert.ts";
  * const l = layoutFor({ m: 64, n: 64, k: 64, transA: false, transB: true, batchRank: 0 });
- * console.log(regsMatmulWgsl(l, { tm: 4, tn: 4, wgm: 8, wgn: 8 }).includes("B4"));
+ * assertTrue(regsMatmulWgsl(l, { tm: 4, tn: 4, wgm: 8, wgn: 8 }).includes("B4"));
  * ```
  */
 export function regsMatmulWgsl(l: MatmulLayout, s: RegsShape): string {

@@ -116,8 +116,9 @@ function sliceCode(
  * ```ts
  * import { layoutFor } from "./matmul_common.ts";
  * import { tiledMatmulWgsl } from "./matmul_tiled.ts";
+ * import { assertTrue } from "../../testing/assert.ts";
  * const l = layoutFor({ m: 64, n: 64, k: 64, transA: true, transB: false, batchRank: 1 });
- * console.log(tiledMatmulWgsl(l, { tm: 8, bk: 16 }).includes("workgroupBarrier"));
+ * assertTrue(tiledMatmulWgsl(l, { tm: 8, bk: 16 }).includes("workgroupBarrier"));
  * ```
  */
 export function tiledMatmulWgsl(l: MatmulLayout, s: TiledShape): string {

@@ -36,8 +36,16 @@ const NORMALIZE_WGSL = PARAMS_WGSL + storageDecls(["f32"], "f32") + flatMain(`
  *
  * @example
  * ```ts
- * import { runNormalizeAxis } from "./optimizer.ts";
- * console.log(typeof runNormalizeAxis); // "function"
+ * import { createWebGpuBackend, probeAdapter } from "./backend.ts";
+ * import { assertAllClose } from "../../testing/all_close.ts";
+ * if (await probeAdapter()) {
+ *   const gpu = await createWebGpuBackend();
+ *   const x = gpu.upload(new Float32Array([3, 4]), "f32");
+ *   const op = { buffer: x, shape: [1, 2], dtype: "f32" as const };
+ *   const params = { axis: -1, eps: 0 } as const;
+ *   const y = gpu.run("normalizeAxis", [op], params, { shape: [1, 2], dtype: "f32" });
+ *   await assertAllClose([...await gpu.read(y, "f32", 2)], [0.6, 0.8]);
+ * }
  * ```
  */
 export function runNormalizeAxis(

@@ -39,7 +39,11 @@ fn P(i: u32) -> u32 { return prm[i >> 2u][i & 3u]; }
  * @example
  * ```ts
  * import { storageDecls } from "./pipelines.ts";
- * console.log(storageDecls(["f32", "f32"], "f32"));
+ * import { assertEquals } from "../../testing/assert.ts";
+ * assertEquals(storageDecls(["f32"], "f32"), [
+ *   "@group(0) @binding(1) var<storage, read> in0: array<f32>;",
+ *   "@group(0) @binding(2) var<storage, read_write> dst: array<f32>;",
+ * ].join("\n"));
  * ```
  */
 export function storageDecls(inputTypes: readonly string[], outType: string): string {

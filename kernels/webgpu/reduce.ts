@@ -160,8 +160,15 @@ function runReduce(
  *
  * @example
  * ```ts
- * import { runReduceSum } from "./reduce.ts";
- * console.log(typeof runReduceSum);
+ * import { createWebGpuBackend, probeAdapter } from "./backend.ts";
+ * import { assertEquals } from "../../testing/assert.ts";
+ * if (await probeAdapter()) {
+ *   const gpu = await createWebGpuBackend();
+ *   const x = gpu.upload(new Float32Array([1, 2, 3, 4]), "f32");
+ *   const op = { buffer: x, shape: [2, 2], dtype: "f32" as const };
+ *   const y = gpu.run("reduceSum", [op], { axes: [1] }, { shape: [2, 1], dtype: "f32" });
+ *   assertEquals([...await gpu.read(y, "f32", 2)], [3, 7]);
+ * }
  * ```
  */
 export function runReduceSum(
@@ -179,8 +186,15 @@ export function runReduceSum(
  *
  * @example
  * ```ts
- * import { runReduceMax } from "./reduce.ts";
- * console.log(typeof runReduceMax);
+ * import { createWebGpuBackend, probeAdapter } from "./backend.ts";
+ * import { assertEquals } from "../../testing/assert.ts";
+ * if (await probeAdapter()) {
+ *   const gpu = await createWebGpuBackend();
+ *   const x = gpu.upload(new Float32Array([1, 5, 3, 4]), "f32");
+ *   const op = { buffer: x, shape: [2, 2], dtype: "f32" as const };
+ *   const y = gpu.run("reduceMax", [op], { axes: [0] }, { shape: [1, 2], dtype: "f32" });
+ *   assertEquals([...await gpu.read(y, "f32", 2)], [3, 5]);
+ * }
  * ```
  */
 export function runReduceMax(

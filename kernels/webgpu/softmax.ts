@@ -91,8 +91,9 @@ export function forceLogSoftmaxKernel(kernel: LogSoftmaxKernel | null): void {
  * @example
  * ```ts
  * import { chooseLogSoftmaxKernel } from "./softmax.ts";
- * console.log(chooseLogSoftmaxKernel(4096, 256, { isSoftware: true })); // "row"
- * console.log(chooseLogSoftmaxKernel(4096, 256, { isSoftware: false })); // "workgroup"
+ * import { assertEquals } from "../../testing/assert.ts";
+ * assertEquals(chooseLogSoftmaxKernel(4096, 256, { isSoftware: true }), "row");
+ * assertEquals(chooseLogSoftmaxKernel(4096, 256, { isSoftware: false }), "workgroup");
  * ```
  */
 export function chooseLogSoftmaxKernel(
@@ -109,8 +110,15 @@ export function chooseLogSoftmaxKernel(
  *
  * @example
  * ```ts
- * import { runLogSoftmax } from "./softmax.ts";
- * console.log(typeof runLogSoftmax);
+ * import { createWebGpuBackend, probeAdapter } from "./backend.ts";
+ * import { assertAllClose } from "../../testing/all_close.ts";
+ * if (await probeAdapter()) {
+ *   const gpu = await createWebGpuBackend();
+ *   const x = gpu.upload(new Float32Array([0, 0]), "f32");
+ *   const op = { buffer: x, shape: [1, 2], dtype: "f32" as const };
+ *   const y = gpu.run("logSoftmax", [op], {}, { shape: [1, 2], dtype: "f32" });
+ *   await assertAllClose([...await gpu.read(y, "f32", 2)], [-Math.LN2, -Math.LN2]);
+ * }
  * ```
  */
 export function runLogSoftmax(

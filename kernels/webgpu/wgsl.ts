@@ -47,7 +47,8 @@ export const FLAT_WG = 256;
  * @example
  * ```ts
  * import { wgslType } from "./wgsl.ts";
- * console.log(wgslType("bool")); // u32
+ * import { assertEquals } from "../../testing/assert.ts";
+ * assertEquals(wgslType("bool"), "u32");
  * ```
  */
 export function wgslType(dtype: DType): string {
@@ -64,7 +65,8 @@ export function wgslType(dtype: DType): string {
  * @example
  * ```ts
  * import { convertExpr } from "./wgsl.ts";
- * console.log(convertExpr("x", "f32", "bool")); // select(0u, 1u, x != 0.0)
+ * import { assertEquals } from "../../testing/assert.ts";
+ * assertEquals(convertExpr("x", "f32", "bool"), "select(0u, 1u, x != 0.0)");
  * ```
  */
 export function convertExpr(expr: string, from: DType, to: DType): string {
@@ -84,7 +86,9 @@ export function zeroOf(dtype: DType): string {
  * @example
  * ```ts
  * import { flatMain } from "./wgsl.ts";
- * console.log(flatMain("dst[i] = 1.0;"));
+ * import { assertTrue } from "../../testing/assert.ts";
+ * const src = flatMain("dst[i] = 1.0;");
+ * assertTrue(src.includes("if (i >= P(0u)) { return; }") && src.includes("dst[i] = 1.0;"));
  * ```
  */
 export function flatMain(body: string): string {
@@ -105,7 +109,8 @@ ${body}
  * @example
  * ```ts
  * import { offsetsCode } from "./wgsl.ts";
- * console.log(offsetsCode(2, 1, [3, 5]));
+ * import { assertTrue } from "../../testing/assert.ts";
+ * assertTrue(offsetsCode(2, 1, [3, 5]).includes("o0 += c * P(3u + d); o1 += c * P(5u + d);"));
  * ```
  */
 export function offsetsCode(rank: number, shapeAt: number, strideAt: readonly number[]): string {
@@ -130,7 +135,8 @@ export function offsetsCode(rank: number, shapeAt: number, strideAt: readonly nu
  * @example
  * ```ts
  * import { broadcastStrides } from "./wgsl.ts";
- * console.log(broadcastStrides([3, 1], [2, 3, 4])); // [0, 1, 0]
+ * import { assertEquals } from "../../testing/assert.ts";
+ * assertEquals(broadcastStrides([3, 1], [2, 3, 4]), [0, 1, 0]);
  * ```
  */
 export function broadcastStrides(inShape: Shape, outShape: Shape): number[] {
@@ -151,7 +157,8 @@ export function broadcastStrides(inShape: Shape, outShape: Shape): number[] {
  * @example
  * ```ts
  * import { flatGrid } from "./wgsl.ts";
- * console.log(flatGrid(1000, 65535)); // [4, 1, 1]
+ * import { assertEquals } from "../../testing/assert.ts";
+ * assertEquals(flatGrid(1000, 65535), [4, 1, 1]);
  * ```
  */
 export function flatGrid(n: number, maxPerDim: number, perGroup = FLAT_WG): Grid {
@@ -172,7 +179,8 @@ export function lowestOf(dtype: DType): string {
  * @example
  * ```ts
  * import { grid2dRows } from "./wgsl.ts";
- * console.log(grid2dRows(10, 65535)); // [10, 1, 1]
+ * import { assertEquals } from "../../testing/assert.ts";
+ * assertEquals(grid2dRows(10, 65535), [10, 1, 1]);
  * ```
  */
 export function grid2dRows(rows: number, maxPerDim: number): Grid {
@@ -186,7 +194,8 @@ export function grid2dRows(rows: number, maxPerDim: number): Grid {
  * @example
  * ```ts
  * import { workgroupReduceWgsl } from "./wgsl.ts";
- * console.log(workgroupReduceWgsl(64).includes("fn reduceSum")); // true
+ * import { assertTrue } from "../../testing/assert.ts";
+ * assertTrue(workgroupReduceWgsl(64).includes("fn reduceSum"));
  * ```
  */
 export function workgroupReduceWgsl(wg: number): string {
