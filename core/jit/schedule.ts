@@ -10,11 +10,7 @@
  * @module
  */
 import type { Shape } from "../../kernels/backend.ts";
-import {
-  type FusedKernel,
-  type KernelInput,
-  ProgramBuilder,
-} from "../../kernels/fused.ts";
+import { type FusedKernel, type KernelInput, ProgramBuilder } from "../../kernels/fused.ts";
 import type { TraceStep, TraceValue } from "./trace_backend.ts";
 import { isIdentity } from "./views.ts";
 import { paramWords } from "./inline.ts";
