@@ -6,7 +6,6 @@
  * @module
  */
 import type { Backend, BackendBuffer, DType } from "../../kernels/backend.ts";
-import { kernelOutputs } from "../../kernels/fused.ts";
 import type { Recorder, TraceStep } from "./trace_backend.ts";
 import { schedule, type Unit } from "./schedule.ts";
 import { inlineSmallProducers } from "./inline.ts";
@@ -266,6 +265,3 @@ function planLifetimes(units: readonly Unit[], outputs: ReadonlySet<number>): Pl
   for (const [v, i] of last) if (!outputs.has(v)) dead[i].push(v);
   return units.map((unit, i) => ({ unit, dead: dead[i] }));
 }
-
-/** @internal Output specs of a fused unit (for tests). */
-export const fusedOutputs = kernelOutputs;

@@ -376,11 +376,6 @@ function prepare(kernel: FusedKernel): { fn: Compiled; params: number[] } | null
   return { fn, params: runtimeParams(k) };
 }
 
-/** Generated kernels in the cache (for tests and benchmarks). */
-export function cpuKernelCacheSize(): number {
-  return cache.size;
-}
-
 /** @internal The generated source of a kernel (for debugging). */
 export function cpuKernelSource(kernel: FusedKernel): string {
   return generate(collapseKernel(kernel));
