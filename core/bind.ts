@@ -20,7 +20,7 @@ import type {
   Shape,
   UnaryOp,
 } from "../kernels/backend.ts";
-import { sizeOf } from "../kernels/backend.ts";
+import { broadcastStrides, sizeOf } from "../kernels/backend.ts";
 import { type FusedKernel, ProgramBuilder } from "../kernels/fused.ts";
 import { fmtShape, shareStorage, type Tensor, wrapBuffer } from "./tensor.ts";
 import { record } from "./tape.ts";
@@ -192,25 +192,12 @@ export function elementwiseKernel<P extends CorePrim>(
     shape: out.shape,
     inputs: inputs.map((t) => ({
       dtype: t.dtype,
-      strides: broadcastStridesOf(t.shape, out.shape),
+      strides: broadcastStrides(t.shape, out.shape),
       offset: 0,
     })),
     nodes: b.nodes,
     outputs: [node],
   };
-}
-
-/** Row-major strides of `inShape` read over `outShape` (0 on broadcast axes). */
-export function broadcastStridesOf(inShape: Shape, outShape: Shape): number[] {
-  const r = outShape.length;
-  const lead = r - inShape.length;
-  const s = new Array<number>(r).fill(0);
-  let acc = 1;
-  for (let d = inShape.length - 1; d >= 0; d--) {
-    s[d + lead] = inShape[d] === 1 ? 0 : acc;
-    acc *= inShape[d];
-  }
-  return s;
 }
 
 /** The one backend all `inputs` live on; a clear error when they are disposed or mixed. */

@@ -220,3 +220,22 @@ export function stridesOf(shape: Shape): number[] {
   }
   return s;
 }
+
+/**
+ * Strides (in elements) that read an input of shape `inShape` broadcast over `outShape`
+ * (right-aligned NumPy broadcasting; 0 on missing and size-1 axes).
+ *
+ * @example
+ * ```ts
+ * import { broadcastStrides } from "./backend.ts";
+ * import { assertEquals } from "../testing/assert.ts";
+ * assertEquals(broadcastStrides([3, 1], [2, 3, 4]), [0, 1, 0]);
+ * ```
+ */
+export function broadcastStrides(inShape: Shape, outShape: Shape): number[] {
+  const own = stridesOf(inShape);
+  const lead = outShape.length - inShape.length;
+  const s = new Array<number>(outShape.length).fill(0);
+  for (let i = 0; i < inShape.length; i++) s[lead + i] = inShape[i] === 1 ? 0 : own[i];
+  return s;
+}

@@ -15,7 +15,7 @@
  *
  * @module
  */
-import type { DType, Shape } from "./backend.ts";
+import { type DType, type Shape, stridesOf } from "./backend.ts";
 
 /** Scalar functions of one argument. */
 export type UnaryFn =
@@ -240,13 +240,6 @@ export function isRowKernel(k: FusedKernel): boolean {
   return k.nodes.some((n) => n.fn === "reduced");
 }
 
-/** Elements of a shape. */
-export function shapeSize(shape: Shape): number {
-  let n = 1;
-  for (const d of shape) n *= d;
-  return n;
-}
-
 /**
  * Builds a scalar program node by node, sharing identical nodes (so a value
  * loaded or computed twice is computed once).
@@ -331,12 +324,7 @@ export class ProgramBuilder {
  * ```
  */
 export function flipKernel(shape: Shape, axis: number, dtype: DType): FusedKernel {
-  const strides: number[] = [];
-  let acc = 1;
-  for (let a = shape.length - 1; a >= 0; a--) {
-    strides[a] = acc;
-    acc *= shape[a];
-  }
+  const strides = stridesOf(shape);
   const offset = (shape[axis] - 1) * strides[axis];
   strides[axis] = -strides[axis];
   return {

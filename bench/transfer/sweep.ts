@@ -57,6 +57,18 @@ function normalize(spec: RunSpec, r: RunResult): RunResult {
   return { ...r, spec, status, finalValLoss: status === "ok" ? r.finalValLoss : null };
 }
 
+/** What {@linkcode runSweep} needs besides the configuration. */
+export interface SweepOptions {
+  /** Trains one run. */
+  trainer: Trainer;
+  /** The corpus. */
+  data: Dataset;
+  /** The sweep's settings (its identity; see `identity.ts`). */
+  settings: SweepSettings;
+  /** Makes the progress display, given the number of runs expected to train. */
+  progress?: (remaining: number) => Progress;
+}
+
 /**
  * Runs the sweep described by `config` (see the module doc).
  *
@@ -77,13 +89,7 @@ function normalize(spec: RunSpec, r: RunResult): RunResult {
  */
 export async function runSweep(
   config: SweepConfig,
-  options: {
-    trainer: Trainer;
-    data: Dataset;
-    settings: SweepSettings;
-    /** Makes the progress display, given the number of runs expected to train. */
-    progress?: (remaining: number) => Progress;
-  },
+  options: SweepOptions,
 ): Promise<SweepOutcome> {
   const lock = await acquireLock(config.out, "transfer");
   try {
@@ -154,12 +160,7 @@ function expectedToTrain(
 
 async function sweepLocked(
   config: SweepConfig,
-  options: {
-    trainer: Trainer;
-    data: Dataset;
-    settings: SweepSettings;
-    progress?: (remaining: number) => Progress;
-  },
+  options: SweepOptions,
 ): Promise<SweepOutcome> {
   const { trainer, data, settings } = options;
   const existing = await readResults(config.out);

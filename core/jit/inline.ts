@@ -6,8 +6,8 @@
  *
  * @module
  */
-import { type KernelInput, ProgramBuilder, shapeSize } from "../../kernels/fused.ts";
-import { broadcastStridesOf } from "../bind.ts";
+import { type KernelInput, ProgramBuilder } from "../../kernels/fused.ts";
+import { broadcastStrides, sizeOf } from "../../kernels/backend.ts";
 import type { TraceStep } from "./trace_backend.ts";
 
 type Fused = Extract<TraceStep, { kind: "fused" }>;
@@ -26,10 +26,10 @@ function sameStrides(a: readonly number[], b: readonly number[]): boolean {
 
 /** Whether `reader` reads `v` only as a broadcast of `producer`'s shape. */
 function readsAsBroadcast(reader: Fused, v: number, producer: Fused): boolean {
-  const want = broadcastStridesOf(producer.kernel.shape, reader.kernel.shape);
+  const want = broadcastStrides(producer.kernel.shape, reader.kernel.shape);
   if (producer.kernel.shape.length > reader.kernel.shape.length) return false;
   // Same-size readers are fused by the scheduler instead (no recomputation).
-  if (shapeSize(producer.kernel.shape) >= shapeSize(reader.kernel.shape)) return false;
+  if (sizeOf(producer.kernel.shape) >= sizeOf(reader.kernel.shape)) return false;
   return reader.inputs.every((x, i) =>
     x !== v ||
     (reader.kernel.inputs[i].offset === 0 && sameStrides(reader.kernel.inputs[i].strides, want))
@@ -126,7 +126,7 @@ export function inlineSmallProducers(
     if (p === null || p.kind !== "fused") continue;
     const k = p.kernel;
     if (k.reduce || k.outputs.length !== 1 || p.outputs.length !== 1) continue;
-    if (shapeSize(k.shape) > SMALL) continue;
+    if (sizeOf(k.shape) > SMALL) continue;
     const v = p.outputs[0];
     if (outputs.has(v)) continue;
     const readers: number[] = [];

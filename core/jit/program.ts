@@ -129,7 +129,7 @@ export class Program {
     const be = this.#backend;
     const bufs = new Map<number, BackendBuffer>();
     const fresh = new Set<BackendBuffer>();
-    const owned: BackendBuffer[] = [];
+    const owned = new Set<BackendBuffer>(); // structural outputs this call must release
     const outputs = new Set(this.#outputs);
     const bufferOf = (v: number): BackendBuffer => {
       const known = bufs.get(v);
@@ -182,14 +182,11 @@ export class Program {
           const b = be.run(unit.prim, operands, unit.params, unit.spec);
           bufs.set(unit.out, b);
           if (outputs.has(unit.out)) fresh.add(b);
-          else owned.push(b);
+          else owned.add(b);
         }
         for (const v of dead) {
           const b = bufs.get(v);
-          if (b && !this.#slotOf.has(v) && owned.includes(b)) {
-            be.release(b);
-            owned.splice(owned.indexOf(b), 1);
-          }
+          if (b && owned.delete(b)) be.release(b);
         }
       }
       return this.#outputs.map((v) => {

@@ -139,17 +139,9 @@ export function schedule(
         return g.reduce?.value === v ? g.b.reduced(n.dtype) : g.computed.get(v)!;
       }
       if (isScalarConst(v)) return g.b.constant(values[v].data![0], n.dtype);
-      const key = inputKey(v, view);
-      let idx = g.inputKey.get(key);
-      if (idx === undefined) {
-        idx = g.inputs.length;
-        g.inputs.push(v);
-        g.views.push(view);
-        g.inputKey.set(key, idx);
-        const u = unitOfValue.get(v);
-        if (u !== undefined) g.deps.add(u);
-      }
-      return g.b.load(idx, n.dtype);
+      const u = unitOfValue.get(v);
+      if (u !== undefined) g.deps.add(u);
+      return g.b.load(inputOf(g, v, view), n.dtype);
     });
     k.outputs.forEach((node, j) => {
       g.computed.set(step.outputs[j], map[node]);
@@ -183,20 +175,8 @@ export function schedule(
     return n;
   };
   const merge = (h: Group, g: Group) => {
-    const gInputs = new Map<number, number>();
-    g.inputs.forEach((v, i) => {
-      const view = g.views[i];
-      const key = inputKey(v, view);
-      let idx = h.inputKey.get(key);
-      if (idx === undefined) {
-        idx = h.inputs.length;
-        h.inputs.push(v);
-        h.views.push(view);
-        h.inputKey.set(key, idx);
-      }
-      gInputs.set(i, idx);
-    });
-    const map = h.b.append(g.b.nodes, (n) => h.b.load(gInputs.get(n.input)!, n.dtype));
+    const gInputs = g.inputs.map((v, i) => inputOf(h, v, g.views[i]));
+    const map = h.b.append(g.b.nodes, (n) => h.b.load(gInputs[n.input], n.dtype));
     for (const [v, node] of g.computed) {
       h.computed.set(v, map[node]);
       unitOfValue.set(v, h.id);
@@ -336,6 +316,19 @@ function readsRowResult(g: Group, view: KernelInput): boolean {
   const rowShape = g.shape.map((d, a) => (a === last ? 1 : d));
   return isIdentity(rowShape, view.strides.map((s, a) => (a === last ? 0 : s)), 0) &&
     (g.shape[last] === 1 || view.strides[last] === 0);
+}
+
+/** The index of input `v` read through `view` in group `g`, added if new. */
+function inputOf(g: Group, v: number, view: KernelInput): number {
+  const key = inputKey(v, view);
+  let idx = g.inputKey.get(key);
+  if (idx === undefined) {
+    idx = g.inputs.length;
+    g.inputs.push(v);
+    g.views.push(view);
+    g.inputKey.set(key, idx);
+  }
+  return idx;
 }
 
 function inputKey(v: number, view: KernelInput): string {

@@ -18,9 +18,10 @@ import type {
   Prim,
   PrimParams,
 } from "../../kernels/backend.ts";
+import { stridesOf } from "../../kernels/backend.ts";
 import type { FusedKernel, KernelInput } from "../../kernels/fused.ts";
 import type { TraceBackend } from "../trace_context.ts";
-import { contiguousStrides, reshapeView, type View } from "./views.ts";
+import { reshapeView, type View } from "./views.ts";
 
 /** A value of a traced program. */
 export interface TraceValue {
@@ -205,9 +206,9 @@ export class Recorder implements TraceBackend {
       const r = reshapeView(v.view!, shape);
       if (r !== null) return { base: v.base!, view: r };
       const c = this.contiguous(id);
-      return { base: c, view: { shape, strides: contiguousStrides(shape), offset: 0 } };
+      return { base: c, view: { shape, strides: stridesOf(shape), offset: 0 } };
     }
-    return { base: id, view: { shape, strides: contiguousStrides(shape), offset: 0 } };
+    return { base: id, view: { shape, strides: stridesOf(shape), offset: 0 } };
   }
 
   /** Records a generated kernel, folding view inputs into its strides. */
@@ -227,7 +228,7 @@ export class Recorder implements TraceBackend {
       }
       // The kernel reads a contiguous operand of shape `opShape` (0 strides broadcast).
       const opShape = shape.map((d, a) => (x.strides[a] === 0 ? 1 : d));
-      const expect = contiguousStrides(opShape);
+      const expect = stridesOf(opShape);
       const plain = x.offset === 0 &&
         opShape.every((d, a) => d === 1 || x.strides[a] === expect[a]);
       const seen = plain ? this.#viewOf(id, opShape) : null;

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { Shape } from "../../kernels/backend.ts";
+import { type Shape, stridesOf } from "../../kernels/backend.ts";
 
 /** A strided view of a contiguous buffer. */
 export interface View {
@@ -15,17 +15,6 @@ export interface View {
   readonly strides: readonly number[];
   /** Element offset of index 0. */
   readonly offset: number;
-}
-
-/** Row-major strides of a shape. */
-export function contiguousStrides(shape: Shape): number[] {
-  const s = new Array<number>(shape.length);
-  let acc = 1;
-  for (let a = shape.length - 1; a >= 0; a--) {
-    s[a] = acc;
-    acc *= shape[a];
-  }
-  return s;
 }
 
 /**
@@ -42,7 +31,7 @@ export function contiguousStrides(shape: Shape): number[] {
  */
 export function isIdentity(shape: Shape, strides: readonly number[], offset: number): boolean {
   if (offset !== 0) return false;
-  const c = contiguousStrides(shape);
+  const c = stridesOf(shape);
   for (let a = 0; a < shape.length; a++) if (shape[a] > 1 && strides[a] !== c[a]) return false;
   return true;
 }

@@ -10,14 +10,13 @@
  *
  * @module
  */
-import type { DataArray, DType } from "../backend.ts";
+import { type DataArray, type DType, sizeOf } from "../backend.ts";
 import {
   collapseKernel,
   type FusedKernel,
   isRowKernel,
   kernelKey,
   type ScalarNode,
-  shapeSize,
 } from "../fused.ts";
 import { fastExpSource } from "./fast_math.ts";
 
@@ -361,7 +360,7 @@ export function runFusedCpu(
 const prepared = new WeakMap<FusedKernel, { fn: Compiled; params: number[] } | null>();
 
 function prepare(kernel: FusedKernel): { fn: Compiled; params: number[] } | null {
-  if (shapeSize(kernel.shape) === 0) return null;
+  if (sizeOf(kernel.shape) === 0) return null;
   const k = collapseKernel(kernel);
   const key = kernelKey(k);
   let fn = cache.get(key);

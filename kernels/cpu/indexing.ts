@@ -12,7 +12,6 @@
  * @module
  */
 import type { Shape } from "../backend.ts";
-import { stridesOf } from "../backend.ts";
 
 /** A collapsed iteration: shape plus one stride list and base offset per operand. */
 export interface StridedPlan {
@@ -24,26 +23,8 @@ export interface StridedPlan {
   readonly bases: number[];
 }
 
-/**
- * Strides of `inShape` broadcast (right-aligned, NumPy style) to `outShape`:
- * 0 on axes the input lacks or has as size 1.
- *
- * @example
- * ```ts
- * import { broadcastStrides } from "./indexing.ts";
- * import { assertEquals } from "../../testing/assert.ts";
- * assertEquals(broadcastStrides([3, 1], [2, 3, 4]), [0, 1, 0]);
- * ```
- */
-export function broadcastStrides(inShape: Shape, outShape: Shape): number[] {
-  const own = stridesOf(inShape);
-  const lead = outShape.length - inShape.length;
-  const s = new Array<number>(outShape.length).fill(0);
-  for (let i = 0; i < inShape.length; i++) {
-    s[lead + i] = inShape[i] === 1 ? 0 : own[i];
-  }
-  return s;
-}
+/** Broadcast strides, shared by every backend (see `kernels/backend.ts`). */
+export { broadcastStrides } from "../backend.ts";
 
 /**
  * Collapse an iteration over `shape` walked by operands with the given

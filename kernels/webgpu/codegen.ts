@@ -6,14 +6,8 @@
  *
  * @module
  */
-import type { DType } from "../backend.ts";
-import {
-  collapseKernel,
-  type FusedKernel,
-  kernelKey,
-  type ScalarNode,
-  shapeSize,
-} from "../fused.ts";
+import { type DType, sizeOf } from "../backend.ts";
+import { collapseKernel, type FusedKernel, kernelKey, type ScalarNode } from "../fused.ts";
 import { type Kernel, PARAM_WORDS, PARAMS_WGSL } from "./pipelines.ts";
 import type { Grid } from "./dispatch.ts";
 import { convertExpr, flatGrid, type KernelHost, lowestOf, wgslType } from "./wgsl.ts";
@@ -243,11 +237,11 @@ const prepared = new WeakMap<FusedKernel, Prepared>();
 
 function prepare(host: KernelHost, kernel: FusedKernel): Prepared {
   const k = collapseKernel(kernel);
-  const threads = shapeSize(kernel.shape) === 0 && !k.reduce
+  const threads = sizeOf(kernel.shape) === 0 && !k.reduce
     ? 0
     : k.reduce
-    ? shapeSize(k.shape.filter((_, a) => !k.reduce!.axes.includes(a)))
-    : shapeSize(k.shape);
+    ? sizeOf(k.shape.filter((_, a) => !k.reduce!.axes.includes(a)))
+    : sizeOf(k.shape);
   const params = paramsOf(k, threads);
   if (params.length > PARAM_WORDS) {
     throw new Error(

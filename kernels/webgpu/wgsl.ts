@@ -128,28 +128,8 @@ export function offsetsCode(rank: number, shapeAt: number, strideAt: readonly nu
   }`;
 }
 
-/**
- * Strides (in elements) to read an input of shape `inShape` broadcast to
- * `outShape` (right-aligned; 0 on missing or size-1 axes).
- *
- * @example
- * ```ts
- * import { broadcastStrides } from "./wgsl.ts";
- * import { assertEquals } from "../../testing/assert.ts";
- * assertEquals(broadcastStrides([3, 1], [2, 3, 4]), [0, 1, 0]);
- * ```
- */
-export function broadcastStrides(inShape: Shape, outShape: Shape): number[] {
-  const r = outShape.length;
-  const off = r - inShape.length;
-  const out = new Array<number>(r).fill(0);
-  let acc = 1;
-  for (let d = inShape.length - 1; d >= 0; d--) {
-    out[d + off] = inShape[d] === 1 ? 0 : acc;
-    acc *= inShape[d];
-  }
-  return out;
-}
+/** Broadcast strides, shared by every backend (see `kernels/backend.ts`). */
+export { broadcastStrides } from "../backend.ts";
 
 /**
  * Workgroup grid for `n` flat invocations.
