@@ -27,6 +27,7 @@ export {
 export {
   abs,
   add,
+  atan2,
   cast,
   cos,
   div,

@@ -64,7 +64,7 @@ export type UnaryOp =
   | "sigmoid";
 
 /** Elementwise functions of two arguments (NumPy broadcasting). */
-export type BinaryOp = "add" | "sub" | "mul" | "div" | "pow" | "max" | "min";
+export type BinaryOp = "add" | "sub" | "mul" | "div" | "pow" | "max" | "min" | "atan2";
 
 /** Elementwise comparisons (NumPy broadcasting); they produce `bool`. */
 export type CompareOp = "lt" | "le" | "gt" | "ge" | "eq" | "ne";

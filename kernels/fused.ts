@@ -29,7 +29,7 @@ export type UnaryFn =
   | "abs"
   | "sign";
 /** Scalar functions of two arguments (same dtype). */
-export type BinaryFn = "add" | "sub" | "mul" | "div" | "pow" | "max" | "min";
+export type BinaryFn = "add" | "sub" | "mul" | "div" | "pow" | "max" | "min" | "atan2";
 /** Scalar comparisons; the result is bool (0/1). */
 export type CompareFn = "lt" | "le" | "gt" | "ge" | "eq" | "ne";
 /** Every scalar function a backend renders. */
@@ -94,6 +94,7 @@ export const BINARY_FNS: ReadonlySet<string> = new Set<BinaryFn>([
   "pow",
   "max",
   "min",
+  "atan2",
 ]);
 /** True for a comparison. */
 export const COMPARE_FNS: ReadonlySet<string> = new Set<CompareFn>([

@@ -22,7 +22,7 @@ import {
   Tensor,
   tidy,
 } from "../core/mod.ts";
-import { disposeReplaced } from "../optim/mod.ts";
+import { disposeReplaced, type OptimizerForOptions } from "../optim/mod.ts";
 import type { NgptModel } from "./ngpt.ts";
 import type { NgptParams } from "./params.ts";
 import { trainStep } from "./train_step.ts";
@@ -61,8 +61,11 @@ export interface TrainOptions {
   returnParams?: boolean;
   /** Compile the training step with `nu.jit` (default true); `false` runs it op by op. */
   jit?: boolean;
-  /** Extra optimizer options (Adam's b1, b2, eps; clip). */
-  optimizer?: { b1?: number; b2?: number; eps?: number; clip?: number };
+  /**
+   * Extra optimizer options: Adam's b1, b2, eps; clip; or a `direction` in place of Adam (e.g.
+   * `optim.scaleByAdamAtan2({ b1: 0.9, b2: 0.95 })`).
+   */
+  optimizer?: Pick<OptimizerForOptions, "b1" | "b2" | "eps" | "clip" | "direction">;
 }
 
 /** One read point of a training curve. */

@@ -82,24 +82,11 @@ export function scaleByAdam(options: AdamOptions = {}): GradientTransformation<A
       nu: treeMap((p: Tensor) => zerosLike(p), params),
     }),
     update: (grads, state) => {
-      const c = scalarCache();
-      const first = treeLeaves<unknown>(grads).find((l) => l instanceof Tensor) as Tensor;
-      if (first === undefined) throw new Error("scaleByAdam: the gradient tree has no tensors");
-      const count = nextCount(state.count, first);
+      const { count, mu, nu } = adamMoments("scaleByAdam", grads, state, b1, b2);
       const c1 = sub(1, pow(b1, count));
       const rootC2 = sqrt(sub(1, pow(b2, count)));
       const epsTerm = mul(rootC2, eps);
       const scale = div(rootC2, c1);
-      const mu = treeMap(
-        (m: Tensor, g: Tensor) => add(mul(m, c(b1, m)), mul(g, c(1 - b1, m))),
-        state.mu,
-        grads,
-      );
-      const nu = treeMap(
-        (v: Tensor, g: Tensor) => add(mul(v, c(b2, v)), mul(square(g), c(1 - b2, v))),
-        state.nu,
-        grads,
-      );
       const updates = treeMap(
         (m: Tensor, v: Tensor) =>
           mul(div(m, add(sqrt(v), castLike(epsTerm, v))), castLike(scale, m)),
@@ -109,4 +96,42 @@ export function scaleByAdam(options: AdamOptions = {}): GradientTransformation<A
       return [updates, { count, mu, nu }];
     },
   };
+}
+
+/**
+ * One step of Adam's moments: the next count, `m = b1·m + (1−b1)·g` and `v = b2·v + (1−b2)·g²`
+ * (shared by {@linkcode scaleByAdam} and Adam-atan2). `op` names the caller in errors.
+ *
+ * @example
+ * ```ts
+ * import { assertAllClose } from "../testing/all_close.ts";
+ * import { tensor } from "../core/mod.ts";
+ * import { adamMoments, scaleByAdam } from "./adam.ts";
+ * const g = { w: tensor([2]) };
+ * const next = adamMoments("example", g, scaleByAdam().init(g), 0.9, 0.99);
+ * await assertAllClose([next.count, next.mu, next.nu], [1, { w: [0.2] }, { w: [0.04] }]);
+ * ```
+ */
+export function adamMoments(
+  op: string,
+  grads: Params,
+  state: AdamState,
+  b1: number,
+  b2: number,
+): AdamState {
+  const c = scalarCache();
+  const first = treeLeaves<unknown>(grads).find((l) => l instanceof Tensor) as Tensor;
+  if (first === undefined) throw new Error(`${op}: the gradient tree has no tensors`);
+  const count = nextCount(state.count, first);
+  const mu = treeMap(
+    (m: Tensor, g: Tensor) => add(mul(m, c(b1, m)), mul(g, c(1 - b1, m))),
+    state.mu,
+    grads,
+  );
+  const nu = treeMap(
+    (v: Tensor, g: Tensor) => add(mul(v, c(b2, v)), mul(square(g), c(1 - b2, v))),
+    state.nu,
+    grads,
+  );
+  return { count, mu, nu };
 }

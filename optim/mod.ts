@@ -34,7 +34,8 @@ export {
   trace,
   type TraceState,
 } from "./aliases.ts";
-export { type AdamOptions, type AdamState, scaleByAdam } from "./adam.ts";
+export { adamMoments, type AdamOptions, type AdamState, scaleByAdam } from "./adam.ts";
+export { type AdamAtan2Options, scaleByAdamAtan2 } from "./adam_atan2.ts";
 export {
   type LearningRateOptions,
   scaleByLearningRate,

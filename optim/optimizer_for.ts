@@ -32,6 +32,11 @@ export interface OptimizerForOptions {
   b2?: number;
   /** Adam's ε (default 1e-16). */
   eps?: number;
+  /**
+   * The update direction in place of Adam, e.g. `scaleByAdamAtan2({ b1: 0.9, b2: 0.95 })`; its
+   * output is scaled by each parameter's learning rate. Give either this or `b1`/`b2`/`eps`.
+   */
+  direction?: GradientTransformation<unknown>;
   /** Clip gradients to this global norm before Adam (default: no clipping). */
   clip?: number;
   /** Sphere axes per parameter, a tree shaped like `params` (the model gives it: `nn.axisTree`). */
@@ -96,7 +101,21 @@ export function optimizerFor(
         `for an nGPT model call model.optimizer({ lr, steps }) instead`,
     );
   }
-  const { params, lr, b1 = 0.9, b2 = 0.95, eps = 1e-16, clip } = options;
+  const { params, lr, b1 = 0.9, b2 = 0.95, eps = 1e-16, clip, direction } = options;
+  if (direction !== undefined) {
+    const given = (["b1", "b2", "eps"] as const).filter((k) => options[k] !== undefined);
+    if (given.length > 0) {
+      throw new Error(
+        `${op}: options.direction replaces Adam, so ${given.join(", ")} would be ignored; ` +
+          `pass them to the direction's own constructor instead`,
+      );
+    }
+    if (typeof direction?.init !== "function" || typeof direction?.update !== "function") {
+      throw new Error(
+        `${op}: options.direction must be a gradient transformation { init, update }`,
+      );
+    }
+  }
   let schedule = options.schedule;
   if (schedule === undefined) {
     if (typeof lr !== "number") {
@@ -111,7 +130,7 @@ export function optimizerFor(
   const axes = options.axes;
   const transforms = [
     ...(clip === undefined ? [] : [clipByGlobalNorm(clip)]),
-    scaleByAdam({ b1, b2, eps }),
+    direction ?? scaleByAdam({ b1, b2, eps }),
     scaleByLearningRate(schedule, { multipliers }),
   ] as GradientTransformation<unknown>[];
   const transform = chain(...transforms);

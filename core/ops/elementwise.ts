@@ -297,6 +297,14 @@ export const binaryRule: Rule<"binary"> = defineRule("binary", {
         }
         break;
       }
+      case "atan2": {
+        // d atan2(a, b) = (b·da − a·db) / (a² + b²); taken as 0 at the origin, where it is undefined.
+        const r2 = add(square(a), square(b));
+        const safe = where(gt(r2, 0), r2, 1);
+        if (wantA) ga = mul(g, div(b, safe));
+        if (wantB) gb = neg(mul(g, div(a, safe)));
+        break;
+      }
       case "max":
       case "min": {
         // Ties split the cotangent evenly, so that max(x, x) has derivative 1.
@@ -318,6 +326,9 @@ export const binaryRule: Rule<"binary"> = defineRule("binary", {
 function binary(op: BinaryOp, a: Tensor | number, b: Tensor | number): Tensor {
   return withOperands(op === "max" ? "maximum" : op === "min" ? "minimum" : op, a, b, (ta, tb) => {
     if (ta.dtype === "bool") throw new Error(`${op}: needs numeric tensors, got bool; cast first`);
+    if (op === "atan2" && !isFloat(ta.dtype)) {
+      throw new Error(`atan2: needs float tensors, got ${ta.dtype}; cast first`);
+    }
     broadcastShapes(op, ta.shape, tb.shape);
     return bind("binary", [ta, tb], { op });
   });
@@ -378,6 +389,21 @@ export function maximum(a: Tensor | number, b: Tensor | number): Tensor {
  * ``` */
 export function minimum(a: Tensor | number, b: Tensor | number): Tensor {
   return binary("min", a, b);
+}
+
+/**
+ * The angle of the point `(b, a)`, `atan2(a, b)` in (−π, π], elementwise with broadcasting
+ * (float dtypes). A zero `a` counts as +0 on every backend: `atan2(0, b)` is π for `b < 0` and
+ * 0 otherwise, `atan2(0, 0)` included. Adam-atan2 (`optim.scaleByAdamAtan2`) uses it in place of
+ * Adam's division by `sqrt(v) + eps`. @example ```ts
+ * import { atan2, tensor } from "../../mod.ts";
+ * import { assertAllClose } from "../../testing/all_close.ts";
+ * await assertAllClose(atan2(tensor([1, 1, -1, 0]), tensor([1, -1, 0, 0])), [
+ *   Math.PI / 4, 3 * Math.PI / 4, -Math.PI / 2, 0,
+ * ], { rtol: 1e-6 });
+ * ``` */
+export function atan2(a: Tensor | number, b: Tensor | number): Tensor {
+  return binary("atan2", a, b);
 }
 
 // ------------------------------------------------------------- comparisons

@@ -70,6 +70,9 @@ function nodeExpr(n: ScalarNode, nodes: readonly ScalarNode[]): string {
     case "max":
     case "min":
       return `Math.${n.fn}(${a}, ${b})`;
+    case "atan2":
+      // A zero `a` counts as +0 on every backend: π left of the origin, 0 at and right of it.
+      return `(${a} === 0 ? (${b} < 0 ? Math.PI : 0) : Math.atan2(${a}, ${b}))`;
     case "lt":
       return `(${a} < ${b} ? 1 : 0)`;
     case "le":

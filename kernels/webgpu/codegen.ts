@@ -67,6 +67,9 @@ function nodeExpr(n: ScalarNode, nodes: readonly ScalarNode[]): string {
     case "max":
     case "min":
       return `${n.fn}(${a}, ${b})`;
+    case "atan2":
+      // WGSL leaves atan2(0, 0) undefined; a zero `a` counts as +0 (π left of the origin, else 0).
+      return `select(atan2(${a}, ${b}), select(0.0, 3.14159265358979, ${b} < 0.0), ${a} == 0.0)`;
     case "lt":
       return `select(0u, 1u, ${a} < ${b})`;
     case "le":

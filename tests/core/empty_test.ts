@@ -52,7 +52,7 @@ Deno.test("empty: every unary elementwise op gives an empty tensor of the same s
 });
 
 Deno.test("empty: binary ops, comparisons and where broadcast to the empty shape", () => {
-  const binary = [nu.add, nu.sub, nu.mul, nu.div, nu.pow, nu.maximum, nu.minimum];
+  const binary = [nu.add, nu.sub, nu.mul, nu.div, nu.pow, nu.maximum, nu.minimum, nu.atan2];
   const compare = [nu.lt, nu.le, nu.gt, nu.ge, nu.eq, nu.ne];
   const arb = emptyShape.chain((out) =>
     fc.tuple(fc.constant(out), broadcastableArb(out), broadcastableArb(out))

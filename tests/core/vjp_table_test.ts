@@ -104,6 +104,8 @@ const table: Record<CorePrim, Row> = {
       binary("mul", nu.mul),
       binary("div", nu.div, ["any", { awayFrom: [0], margin: 0.3 }]),
       binary("pow", nu.pow, ["positive", "bounded"]),
+      // b > 0: away from the branch cut on the negative b axis.
+      binary("atan2", nu.atan2, ["any", "positive"]),
       binary("maximum", nu.maximum, [], untied),
       binary("minimum", nu.minimum, [], untied),
     ],

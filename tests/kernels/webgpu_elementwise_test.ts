@@ -56,8 +56,9 @@ const broadcastPair = shapeArb().chain((out) =>
 );
 
 gpuTest("webgpu binary: broadcasting, every op, f32 and i32 match the CPU", async (g) => {
-  const ops: BinaryOp[] = ["add", "sub", "mul", "div", "pow", "max", "min"];
+  const ops: BinaryOp[] = ["add", "sub", "mul", "div", "pow", "max", "min", "atan2"];
   const arb = fc.tuple(fc.constantFrom(...ops), fc.constantFrom<DType>("f32", "i32"), broadcastPair)
+    .map(([op, dtype, shapes]) => [op, op === "atan2" ? "f32" : dtype, shapes] as const)
     .chain(([op, dtype, [out, sa, sb]]) => {
       // pow: positive bases with any exponent, or any base with small integer exponents.
       const aRange = op === "pow" ? { min: 0.1, max: 4 } : {};
