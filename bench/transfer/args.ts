@@ -22,6 +22,19 @@ import { type Preset, type PresetName, PRESETS } from "./presets.ts";
 import { parseParamRef } from "./paramRef.ts";
 import { AXES, type Axis, type BaseModel } from "./types.ts";
 
+/** The update directions a sweep can train with (`--optimizer`). */
+export const OPTIMIZERS = ["adam", "adam-atan2"] as const;
+/** One of {@linkcode OPTIMIZERS}. */
+export type OptimizerName = typeof OPTIMIZERS[number];
+
+function parseOptimizer(text: string | undefined): OptimizerName {
+  if (text === undefined) return "adam";
+  if (!(OPTIMIZERS as readonly string[]).includes(text)) {
+    throw new Error(`--optimizer '${text}': expected one of ${OPTIMIZERS.join(", ")}`);
+  }
+  return text as OptimizerName;
+}
+
 /** A fully resolved sweep configuration. */
 export interface SweepConfig {
   preset: PresetName;
@@ -48,6 +61,8 @@ export interface SweepConfig {
   backend: string;
   /** Compile each training step with `nu.jit` (default true; `--no-jit` turns it off). */
   jit: boolean;
+  /** The update direction: Adam (the spec's) or Adam-atan2 (`--optimizer`). */
+  optimizer: OptimizerName;
   shard: { index: number; count: number } | null;
   resume: boolean;
   evalEvery: number;
@@ -114,6 +129,7 @@ const OPTIONS = {
   out: { type: "string" },
   backend: { type: "string" },
   "no-jit": { type: "boolean" },
+  optimizer: { type: "string" },
   shard: { type: "string" },
   resume: { type: "boolean" },
   "eval-every": { type: "string" },
@@ -183,6 +199,9 @@ Flags (defaults are the quick preset's unless noted):
   --backend NAME         backend for the trainer, e.g. webgpu or cpu (default: the trainer's)
   --no-jit               run every training step op by op instead of compiled by nu.jit (the
                          same results to f32 rounding, slower; for comparison)
+  --optimizer adam|adam-atan2
+                         update direction: Adam (the spec's, default) or Adam-atan2 (no epsilon;
+                         optim.scaleByAdamAtan2 with the spec's b1, b2)
   --shard i/n | auto     run only shard i of n (0 <= i < n); combine the n folders with merge.
                          auto: i from SLURM_ARRAY_TASK_ID (n: SLURM_ARRAY_TASK_COUNT, or
                          SLURM_ARRAY_TASK_MAX + 1) or a Kubernetes Indexed Job's
@@ -566,6 +585,7 @@ export function parseCommand(
       out: v.out ?? DEFAULT_OUT,
       backend: v.backend ?? "",
       jit: !(v["no-jit"] ?? false),
+      optimizer: parseOptimizer(v.optimizer),
       shard: v.shard === undefined
         ? null
         : v.shard === "auto"

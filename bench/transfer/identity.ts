@@ -53,6 +53,8 @@ export interface SweepSettings {
   backend: string;
   /** How each step runs: `jit` (compiled by nu.jit) or `eager` (`--no-jit`). */
   compile: "jit" | "eager";
+  /** The update direction (`--optimizer`); absent in folders made before the flag (Adam). */
+  optimizer?: "adam" | "adam-atan2";
   axis: Axis;
   /** The fixed dimensions; null for the one swept along `axis`. */
   width: number | null;
@@ -128,6 +130,7 @@ export async function sweepSettings(
     precision: identity.precision,
     backend: config.backend || identity.defaultBackend,
     compile: config.jit === false ? "eager" : "jit",
+    optimizer: config.optimizer ?? "adam",
     axis: config.axis,
     width: fixed("width", config.width),
     depth: fixed("depth", config.depth),
@@ -230,6 +233,7 @@ const LABELS: [keyof SweepSettings, string][] = [
   ["precision", "precision"],
   ["backend", "--backend"],
   ["compile", "--no-jit"],
+  ["optimizer", "--optimizer"],
   ["axis", "--axis"],
   ["width", "--width"],
   ["depth", "--depth"],
@@ -272,9 +276,12 @@ export function settingsDifferences(
     }];
   }
   const out: SettingDifference[] = [];
+  // A folder made before `--optimizer` existed trained with Adam.
+  const value = (s: SweepSettings, key: keyof SweepSettings) =>
+    show(key === "optimizer" ? s.optimizer ?? "adam" : s[key]);
   for (const [key, label] of LABELS) {
-    if (show(was[key]) !== show(now[key])) {
-      out.push({ setting: label, was: show(was[key]), now: show(now[key]) });
+    if (value(was, key) !== value(now, key)) {
+      out.push({ setting: label, was: value(was, key), now: value(now, key) });
     }
   }
   if (was.data.name !== now.data.name) {

@@ -75,8 +75,10 @@ export function fnv1a(text: string): string {
  */
 export function runId(spec: Omit<RunSpec, "id">): string {
   const { parameterization, axis, size, width, depth, steps, headSize, batch, seq } = spec;
-  const { log2Lr, seed, base, dataset } = spec;
+  const { log2Lr, seed, base, dataset, optimizer } = spec;
   const key = JSON.stringify([
+    // Present only for a direction other than Adam, so that Adam runs keep their ids.
+    ...(optimizer === undefined ? [] : [optimizer]),
     parameterization,
     axis,
     size,
@@ -131,6 +133,7 @@ export function makeRunSpec(config: SweepConfig, point: RunPoint, dataset: strin
     base: { ...base },
     dataset,
     backend,
+    ...(config.optimizer === "adam-atan2" ? { optimizer: "adam-atan2" as const } : {}),
     ...(config.jit === false ? { jit: false } : {}),
     evalEvery,
   };

@@ -27,6 +27,7 @@
 import { backendInfo, getBackend, key, split, useBackend } from "../../core/mod.ts";
 import { modelConfig, ngptModel } from "../../nn/mod.ts";
 import { train } from "../../nn/train.ts";
+import { type GradientTransformation, scaleByAdamAtan2 } from "../../optim/mod.ts";
 import {
   describe,
   type Dims,
@@ -40,6 +41,8 @@ import { gatherWindows, sampleBatch, validationWindows } from "./data.ts";
 import type { TrainerIdentity } from "./identity.ts";
 import { loadParameterization, parseParamRef } from "./paramRef.ts";
 import type { Dataset, RunResult, Trainer } from "./types.ts";
+
+type Direction = GradientTransformation<unknown>;
 
 /** The most held-out windows the final evaluation uses (they are spread over the whole set). */
 export const FINAL_WINDOWS = 1024;
@@ -179,6 +182,10 @@ export const trainer: Trainer = async (spec, data: Dataset, onProgress): Promise
     finalWindows: rows(fin),
     evalEvery: spec.evalEvery,
     jit: spec.jit !== false,
+    // The spec's b1 and b2 (optimizerFor's defaults for Adam).
+    ...(spec.optimizer === "adam-atan2"
+      ? { optimizer: { direction: scaleByAdamAtan2({ b1: 0.9, b2: 0.95 }) as Direction } }
+      : {}),
     onProgress,
     backend: getBackend(),
   });

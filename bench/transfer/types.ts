@@ -64,6 +64,11 @@ export interface RunSpec {
   dataset: string;
   /** Backend the trainer should use (`webgpu`, `cpu`, ...), or "" for the trainer's default. */
   backend: string;
+  /**
+   * The update direction in place of Adam (`--optimizer adam-atan2`); absent for Adam, so that
+   * Adam runs keep their ids. Part of `id`.
+   */
+  optimizer?: "adam-atan2";
   /** Compile the training step with `nu.jit` (false: `--no-jit`). Not part of `id`. */
   jit?: boolean;
   /** Evaluate on the fixed validation windows every this many steps. */
