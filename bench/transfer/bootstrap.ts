@@ -162,7 +162,11 @@ export interface NoiseEstimate {
  *   two or more finite seeds: the pooled within-point variance (needs ≥ 2 degrees of freedom);
  * - otherwise from the residuals of a least-squares parabola through the 4–5 finite points
  *   nearest each curve's best (within 2 octaves), weighted by the points' seed counts. This
- *   counts the parabola's misfit as noise too, so it errs on the wide side.
+ *   counts the parabola's misfit as noise too, yet it errs on the narrow side: a seed's runs at
+ *   neighbouring rates share its data order and initialization, so their scatter about a smooth
+ *   curve is smaller than the scatter between seeds (measured on the quick preset's model:
+ *   0.0096 from one seed's parabolas, 0.014–0.018 between two seeds once each seed's common
+ *   offset is removed). Intervals from one seed are too narrow; run two or more.
  *
  * @example
  * ```ts

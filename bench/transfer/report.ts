@@ -53,7 +53,8 @@ export function renderReport(
         ? `from repeated seeds, ${b.noise.dof} degrees of freedom`
         : b.noise.source === "residuals"
         ? `from the scatter about parabolas, ${b.noise.dof} degrees of freedom; ` +
-          "one seed, so this counts the parabola's misfit as noise"
+          "one seed, and a seed's runs scatter less about a smooth curve than seeds differ, so " +
+          "these intervals are too narrow: run two or more seeds"
         : "given"
     })`;
   out.push(
