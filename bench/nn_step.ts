@@ -15,7 +15,7 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
+import { parseArgs } from "./cli.ts";
 import * as nu from "../mod.ts";
 
 const { values } = parseArgs({

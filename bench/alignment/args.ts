@@ -1,6 +1,6 @@
 /**
  * Command lines of the alignment bench (`main.ts`) and the coordinate-check plot
- * (`coord_check.ts`), with `node:util`'s `parseArgs`. Every error names the flag and the value.
+ * (`coord_check.ts`), with `parseArgs` from `bench/cli.ts`. Every error names the flag and the value.
  *
  * @example
  * ```ts
@@ -12,7 +12,7 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
+import { parseArgs } from "../cli.ts";
 import { mup, ngpt, nugpt, nugptPaper, type Parameterization } from "../../param/mod.ts";
 
 /** The built-in parameterizations by name. */

@@ -22,7 +22,7 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
+import { parseArgs } from "../cli.ts";
 import { openBlas } from "../../kernels/cpu/blas.ts";
 import { readCpuFeatures } from "../../kernels/cpu/cpu_features.ts";
 

@@ -1,7 +1,6 @@
 /**
- * The sweep's command line. This is the ONE module that wraps `node:util`'s `parseArgs`
- * (Deno's built-in Node compatibility; JSR's `@std/cli` is not reachable everywhere): moving to
- * `@std/cli` is a change to this file alone.
+ * The sweep's command line, parsed with `parseArgs` from `bench/cli.ts` (the one module that
+ * imports `node:util`'s; moving to `@std/cli` is a change to that file alone).
  *
  * `parseCommand(argv)` returns what to do: print help, run a sweep with a fully resolved
  * {@linkcode SweepConfig} (preset values overridden by explicit flags), or merge result folders.
@@ -17,7 +16,7 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
+import { parseArgs } from "../cli.ts";
 import { type Preset, type PresetName, PRESETS } from "./presets.ts";
 import { parseParamRef } from "./paramRef.ts";
 import { AXES, type Axis, type BaseModel } from "./types.ts";

@@ -20,7 +20,7 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
+import { parseArgs } from "../cli.ts";
 import { bootstrapCurves, estimateNoise, lrStarInterval } from "./bootstrap.ts";
 import { seededRandom } from "./random.ts";
 

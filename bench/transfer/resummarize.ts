@@ -18,7 +18,7 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
+import { parseArgs } from "../cli.ts";
 import { writeOutputs } from "./outputs.ts";
 import { readResults, resultsPath } from "./results.ts";
 import type { SummaryBootstrapOptions } from "./summary.ts";

@@ -131,3 +131,30 @@ Deno.test("core: bind imports no op module and not the rule table (ops hand thei
     .filter((path) => path.startsWith("core/ops/") || path === "core/rules.ts");
   assertEquals(offending, []);
 });
+
+Deno.test("node:util and node:assert each come in through one module of ours", async () => {
+  const owners: Record<string, string> = {
+    "node:util": "bench/cli.ts",
+    "node:assert": "testing/assert.ts",
+  };
+  const importers: Record<string, string[]> = { "node:util": [], "node:assert": [] };
+  const walk = async (rel: string) => {
+    for await (const e of Deno.readDir(new URL(rel, ROOT))) {
+      const path = `${rel}/${e.name}`;
+      if (e.isDirectory && !["node_modules", "results"].includes(e.name)) await walk(path);
+      if (!e.isFile || !e.name.endsWith(".ts")) continue;
+      const text = await Deno.readTextFile(new URL(path, ROOT));
+      for (const module of Object.keys(owners)) {
+        if (new RegExp(`from "${module}(/[a-z]+)?"`).test(text)) importers[module].push(path);
+      }
+    }
+  };
+  for (const dir of ["core", "kernels", "nn", "optim", "param", "testing", "bench", "tests"]) {
+    await walk(dir);
+  }
+  // Each built-in is imported, and only by its owner.
+  assertEquals(importers, {
+    "node:util": [owners["node:util"]],
+    "node:assert": [owners["node:assert"]],
+  });
+});
