@@ -165,7 +165,7 @@ export interface NoiseEstimate {
  *   counts the parabola's misfit as noise too, yet it errs on the narrow side: a seed's runs at
  *   neighbouring rates share its data order and initialization, so their scatter about a smooth
  *   curve is smaller than the scatter between seeds (measured on the quick preset's model:
- *   0.0096 from one seed's parabolas, 0.014–0.018 between two seeds once each seed's common
+ *   0.0096 from one seed's parabolas, 0.0145–0.018 between two seeds once each seed's common
  *   offset is removed). Intervals from one seed are too narrow; run two or more.
  *
  * @example
