@@ -22,7 +22,7 @@ import {
   Tensor,
   tidy,
 } from "../core/mod.ts";
-import { disposeReplaced, type OptimizerForOptions } from "../optim/mod.ts";
+import { cosineDecay, disposeReplaced, type OptimizerForOptions } from "../optim/mod.ts";
 import type { NgptModel } from "./ngpt.ts";
 import type { NgptParams } from "./params.ts";
 import { trainStep } from "./train_step.ts";
@@ -37,6 +37,8 @@ export interface TrainOptions {
   lr: number;
   /** Training steps. */
   steps: number;
+  /** Steps of linear warm-up before the cosine decay (default 0, as the spec trains). */
+  warmup?: number;
   /** Training batch for `step` (i32 `[B, T+1]`, or host data with its row count); `train` disposes it after the step. */
   batch: (step: number) => Windows;
   /** Fixed held-out windows evaluated every `evalEvery` steps. */
@@ -193,9 +195,16 @@ export async function train(model: NgptModel, opts: TrainOptions): Promise<Train
   const margin = opts.divergenceMargin ?? 1.0;
   const evalOpts = { chunk: opts.evalBatch ?? 64, backend };
   const initial = opts.params ?? model.init(opts.key ?? makeKey(0), { backend });
+  const warmup = opts.warmup ?? 0;
+  if (!Number.isInteger(warmup) || warmup < 0 || warmup >= opts.steps) {
+    throw new Error(
+      `train: warmup must be an integer in [0, steps) = [0, ${opts.steps}), got ${opts.warmup}`,
+    );
+  }
   const opt = model.optimizer({
-    lr: opts.lr,
-    steps: opts.steps,
+    ...(warmup === 0
+      ? { lr: opts.lr, steps: opts.steps }
+      : { schedule: cosineDecay({ peak: opts.lr, steps: opts.steps, warmup }) }),
     params: initial,
     ...opts.optimizer,
   });

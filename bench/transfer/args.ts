@@ -34,6 +34,66 @@ function parseOptimizer(text: string | undefined): OptimizerName {
   return text as OptimizerName;
 }
 
+/** A warm-up: a number of steps, or a percentage of each run's steps (`{ percent }`). */
+export type Warmup = { steps: number } | { percent: number };
+
+/**
+ * Parses `--warmup`: `N` steps or `P%` of each run's steps (`0` for none, the default).
+ *
+ * @example
+ * ```ts
+ * import { parseWarmup } from "./args.ts";
+ * import { assertEquals } from "../../testing/assert.ts";
+ * assertEquals([parseWarmup(undefined), parseWarmup("20"), parseWarmup("10%")],
+ *   [{ steps: 0 }, { steps: 20 }, { percent: 10 }]);
+ * ```
+ */
+export function parseWarmup(text: string | undefined): Warmup {
+  if (text === undefined) return { steps: 0 };
+  const percent = /^(\d+(\.\d+)?)%$/.exec(text);
+  if (percent && Number(percent[1]) < 100) return { percent: Number(percent[1]) };
+  if (/^\d+$/.test(text)) return { steps: Number(text) };
+  throw new Error(
+    `--warmup '${text}': expected a number of steps (e.g. 20) or a share of the steps below 100 % ` +
+      `(e.g. 10%)`,
+  );
+}
+
+/**
+ * The warm-up steps of a run of `steps` steps (a percentage rounds to the nearest step); throws
+ * when they would not leave a step of decay.
+ *
+ * @example
+ * ```ts
+ * import { warmupSteps } from "./args.ts";
+ * import { assertEquals } from "../../testing/assert.ts";
+ * assertEquals([warmupSteps({ percent: 10 }, 150), warmupSteps({ steps: 20 }, 150)], [15, 20]);
+ * ```
+ */
+export function warmupSteps(warmup: Warmup, steps: number): number {
+  const n = "steps" in warmup ? warmup.steps : Math.round((warmup.percent / 100) * steps);
+  if (n >= steps) {
+    throw new Error(
+      `--warmup ${formatWarmup(warmup)}: ${n} steps leave no decay in a ${steps}-step run`,
+    );
+  }
+  return n;
+}
+
+/**
+ * `--warmup`'s value as the user writes it (`0`, `20`, `10%`).
+ *
+ * @example
+ * ```ts
+ * import { formatWarmup } from "./args.ts";
+ * import { assertEquals } from "../../testing/assert.ts";
+ * assertEquals(formatWarmup({ percent: 10 }), "10%");
+ * ```
+ */
+export function formatWarmup(warmup: Warmup): string {
+  return "steps" in warmup ? String(warmup.steps) : `${warmup.percent}%`;
+}
+
 /** A fully resolved sweep configuration. */
 export interface SweepConfig {
   preset: PresetName;
@@ -62,6 +122,8 @@ export interface SweepConfig {
   jit: boolean;
   /** The update direction: Adam (the spec's) or Adam-atan2 (`--optimizer`). */
   optimizer: OptimizerName;
+  /** Linear warm-up before the cosine decay (`--warmup`): none, a step count or a share of steps. */
+  warmup: Warmup;
   shard: { index: number; count: number } | null;
   resume: boolean;
   evalEvery: number;
@@ -129,6 +191,7 @@ const OPTIONS = {
   backend: { type: "string" },
   "no-jit": { type: "boolean" },
   optimizer: { type: "string" },
+  warmup: { type: "string" },
   shard: { type: "string" },
   resume: { type: "boolean" },
   "eval-every": { type: "string" },
@@ -198,6 +261,8 @@ Flags (defaults are the quick preset's unless noted):
   --backend NAME         backend for the trainer, e.g. webgpu or cpu (default: the trainer's)
   --no-jit               run every training step op by op instead of compiled by nu.jit (the
                          same results to f32 rounding, slower; for comparison)
+  --warmup N | P%         linear warm-up before the cosine decay: N steps, or P % of each run's
+                         steps (default 0: none, as the spec trains)
   --optimizer adam|adam-atan2
                          update direction: Adam (the spec's, default) or Adam-atan2 (no epsilon;
                          optim.scaleByAdamAtan2 with the spec's b1, b2)
@@ -585,6 +650,7 @@ export function parseCommand(
       backend: v.backend ?? "",
       jit: !(v["no-jit"] ?? false),
       optimizer: parseOptimizer(v.optimizer),
+      warmup: parseWarmup(v.warmup),
       shard: v.shard === undefined
         ? null
         : v.shard === "auto"

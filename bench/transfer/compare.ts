@@ -1,14 +1,16 @@
 /**
- * One summary over sweep folders that differ only in their update direction (`--optimizer`), so
- * that the report compares, say, νGPT with Adam and νGPT with Adam-atan2 as two curves, slope
- * difference and significance included (paired by seed, like any two curves of one sweep):
+ * One summary over sweep folders that differ only in their training recipe (`--optimizer`,
+ * `--warmup`), so that the report compares, say, νGPT with Adam and νGPT with Adam-atan2 as two
+ * curves, slope difference and significance included (paired by seed, like any two curves of one
+ * sweep):
  *
  *   deno run -A bench/transfer/compare.ts out/adam out/atan2 --out out/both
  *
- * Each run's parameterization is relabelled `<name> (<optimizer>)`. Folders that differ in
- * anything else (steps, model, data, a parameterization's definition, …) are refused with the
- * differences named: their curves would not be comparable. Only each folder's main settings
- * group is used (see `groupBySettings`).
+ * Each run's parameterization is relabelled `<name> (<optimizer>)`, `<name> (warmup <w>)` or
+ * `<name> (<optimizer>, warmup <w>)`, naming what varies between the folders. Folders that differ
+ * in anything else (steps, model, data, a parameterization's definition, …) are refused with the
+ * differences named: their curves would not be comparable. Only each folder's main settings group
+ * is used (see `groupBySettings`).
  *
  * @example
  * ```ts
@@ -35,12 +37,21 @@ import { writeOutputs } from "./outputs.ts";
 import { readResults } from "./results.ts";
 import type { RunResult } from "./types.ts";
 
-/** The settings every compared folder shares: everything but the optimizer. */
-const COMMON_OPTIMIZER = "adam" as const;
+/** The settings folders may differ in, with the flag that sets each. */
+const RECIPE = [["optimizer", "--optimizer"], ["warmup", "--warmup"]] as const;
+type RecipeSetting = typeof RECIPE[number][0];
+
+function recipeOf(r: RunResult): Record<RecipeSetting, string> {
+  return {
+    optimizer: r.settings?.optimizer ?? r.spec.optimizer ?? "adam",
+    warmup: r.settings?.warmup ?? "0",
+  };
+}
 
 /**
- * Relabels each run's parameterization as `<name> (<optimizer>)` and gives the runs settings that
- * differ only in their (relabelled) parameterization, so that one summary holds them all.
+ * Relabels each run's parameterization by the recipe settings in `vary` (default: the optimizer)
+ * and gives the runs settings that differ only in their (relabelled) parameterization, so that one
+ * summary holds them all.
  *
  * @example
  * ```ts
@@ -52,14 +63,19 @@ const COMMON_OPTIMIZER = "adam" as const;
  * assertEquals(labelRuns([run as any])[0].settings!.params, { "ngpt (adam)": "f1" });
  * ```
  */
-export function labelRuns(results: readonly RunResult[]): RunResult[] {
+export function labelRuns(
+  results: readonly RunResult[],
+  vary: readonly RecipeSetting[] = ["optimizer"],
+): RunResult[] {
   return results.map((r) => {
     const s = r.settings;
-    const optimizer = s?.optimizer ?? r.spec.optimizer ?? "adam";
-    const label = `${r.spec.parameterization} (${optimizer})`;
+    const recipe = recipeOf(r);
+    const parts = vary.map((k) => k === "warmup" ? `warmup ${recipe.warmup}` : recipe[k]);
+    const label = `${r.spec.parameterization} (${parts.join(", ")})`;
     const settings: SweepSettings | undefined = s && {
       ...s,
-      optimizer: COMMON_OPTIMIZER,
+      optimizer: "adam",
+      warmup: "0",
       params: { [label]: s.params[r.spec.parameterization] ?? "" },
     };
     return {
@@ -71,8 +87,9 @@ export function labelRuns(results: readonly RunResult[]): RunResult[] {
 }
 
 /**
- * The runs of `folders` (each folder's main settings group), relabelled for one summary; throws,
- * naming every difference, when two folders differ in more than `--optimizer`.
+ * The runs of `folders` (each folder's main settings group), relabelled for one summary by the
+ * recipe settings that vary; throws, naming every difference, when two folders differ in more
+ * than `--optimizer` and `--warmup`.
  *
  * @example
  * ```ts
@@ -91,17 +108,21 @@ export function combineFolders(
     return { dir: f.dir, runs: group, settings: group[0].settings ?? null };
   });
   const [first] = main;
+  const flags: readonly string[] = RECIPE.map(([, flag]) => flag);
   for (const other of main.slice(1)) {
     const differences = settingsDifferences(first.settings, other.settings)
-      .filter((d) => d.setting !== "--optimizer");
+      .filter((d) => !flags.includes(d.setting));
     if (differences.length > 0) {
       throw new Error(
-        `compare: ${first.dir} and ${other.dir} differ in more than --optimizer: ` +
+        `compare: ${first.dir} and ${other.dir} differ in more than ${flags.join(" and ")}: ` +
           formatDifferences(differences),
       );
     }
   }
-  return labelRuns(main.flatMap((m) => m.runs));
+  const runs = main.flatMap((m) => m.runs);
+  const vary = RECIPE.map(([key]) => key)
+    .filter((key) => new Set(runs.map((r) => recipeOf(r)[key])).size > 1);
+  return labelRuns(runs, vary.length > 0 ? vary : ["optimizer"]);
 }
 
 if (import.meta.main) {

@@ -25,7 +25,7 @@
  *
  * @module
  */
-import type { SweepConfig } from "./args.ts";
+import { formatWarmup, type SweepConfig } from "./args.ts";
 import type { Axis, BaseModel, Dataset, RunResult } from "./types.ts";
 
 /** The name of the settings file inside a sweep folder. */
@@ -55,6 +55,8 @@ export interface SweepSettings {
   compile: "jit" | "eager";
   /** The update direction (`--optimizer`); absent in folders made before the flag (Adam). */
   optimizer?: "adam" | "adam-atan2";
+  /** `--warmup` as written (`0`, `20`, `10%`); absent in folders made before the flag (0). */
+  warmup?: string;
   axis: Axis;
   /** The fixed dimensions; null for the one swept along `axis`. */
   width: number | null;
@@ -131,6 +133,7 @@ export async function sweepSettings(
     backend: config.backend || identity.defaultBackend,
     compile: config.jit === false ? "eager" : "jit",
     optimizer: config.optimizer ?? "adam",
+    warmup: formatWarmup(config.warmup ?? { steps: 0 }),
     axis: config.axis,
     width: fixed("width", config.width),
     depth: fixed("depth", config.depth),
@@ -234,6 +237,7 @@ const LABELS: [keyof SweepSettings, string][] = [
   ["backend", "--backend"],
   ["compile", "--no-jit"],
   ["optimizer", "--optimizer"],
+  ["warmup", "--warmup"],
   ["axis", "--axis"],
   ["width", "--width"],
   ["depth", "--depth"],
@@ -278,7 +282,9 @@ export function settingsDifferences(
   const out: SettingDifference[] = [];
   // A folder made before `--optimizer` existed trained with Adam.
   const value = (s: SweepSettings, key: keyof SweepSettings) =>
-    show(key === "optimizer" ? s.optimizer ?? "adam" : s[key]);
+    show(
+      key === "optimizer" ? s.optimizer ?? "adam" : key === "warmup" ? s.warmup ?? "0" : s[key],
+    );
   for (const [key, label] of LABELS) {
     if (value(was, key) !== value(now, key)) {
       out.push({ setting: label, was: value(was, key), now: value(now, key) });

@@ -20,7 +20,7 @@
  * @module
  */
 import type { SweepConfig } from "./args.ts";
-import { roundGrid } from "./args.ts";
+import { roundGrid, warmupSteps } from "./args.ts";
 import type { RunSpec } from "./types.ts";
 
 /** Where a run sits in the sweep: everything that varies between runs of one sweep. */
@@ -75,10 +75,12 @@ export function fnv1a(text: string): string {
  */
 export function runId(spec: Omit<RunSpec, "id">): string {
   const { parameterization, axis, size, width, depth, steps, headSize, batch, seq } = spec;
-  const { log2Lr, seed, base, dataset, optimizer } = spec;
+  const { log2Lr, seed, base, dataset, optimizer, warmup } = spec;
   const key = JSON.stringify([
     // Present only for a direction other than Adam, so that Adam runs keep their ids.
     ...(optimizer === undefined ? [] : [optimizer]),
+    // Likewise present only for a warm-up.
+    ...(warmup === undefined ? [] : [{ warmup }]),
     parameterization,
     axis,
     size,
@@ -94,6 +96,12 @@ export function runId(spec: Omit<RunSpec, "id">): string {
     dataset,
   ]);
   return `${parameterization}.${axis}${size}.lr${log2Lr}.s${seed}.${fnv1a(key)}`;
+}
+
+/** The run's warm-up steps, as a spec field (absent for none, so that those runs keep their ids). */
+function warmupOf(config: SweepConfig, steps: number): { warmup?: number } {
+  const n = warmupSteps(config.warmup ?? { steps: 0 }, steps);
+  return n === 0 ? {} : { warmup: n };
 }
 
 /**
@@ -134,6 +142,7 @@ export function makeRunSpec(config: SweepConfig, point: RunPoint, dataset: strin
     dataset,
     backend,
     ...(config.optimizer === "adam-atan2" ? { optimizer: "adam-atan2" as const } : {}),
+    ...warmupOf(config, dims.steps),
     ...(config.jit === false ? { jit: false } : {}),
     evalEvery,
   };

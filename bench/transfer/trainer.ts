@@ -175,6 +175,7 @@ export const trainer: Trainer = async (spec, data: Dataset, onProgress): Promise
   const result = await train(model, {
     lr: 2 ** spec.log2Lr,
     steps: spec.steps,
+    ...(spec.warmup ? { warmup: spec.warmup } : {}),
     key: initKey,
     batch: (step) =>
       rows(sampleBatch(data.train, { seed: spec.seed, step, batch: spec.batch, seq: spec.seq })),

@@ -64,6 +64,8 @@ export interface RunSpec {
   dataset: string;
   /** Backend the trainer should use (`webgpu`, `cpu`, ...), or "" for the trainer's default. */
   backend: string;
+  /** Steps of linear warm-up before the cosine decay (`--warmup`); absent for none. Part of `id`. */
+  warmup?: number;
   /**
    * The update direction in place of Adam (`--optimizer adam-atan2`); absent for Adam, so that
    * Adam runs keep their ids. Part of `id`.

@@ -70,8 +70,29 @@ Deno.test("compare: folders that differ in more than --optimizer are refused, th
     ];
     assertThrows(
       () => combineFolders(folders),
-      "differ in more than --optimizer: --steps 200 vs 100",
+      "differ in more than --optimizer and --warmup: --steps 200 vs 100",
     );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("compare: folders that differ in --warmup are labelled by it", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    assertEquals(await sweep(`${dir}/a`), 0);
+    assertEquals(await sweep(`${dir}/b`, ["--warmup", "10%"]), 0);
+    const runs = combineFolders([
+      { dir: `${dir}/a`, results: await readResults(`${dir}/a`) },
+      { dir: `${dir}/b`, results: await readResults(`${dir}/b`) },
+    ]);
+    const labels = [...new Set(runs.map((r) => r.spec.parameterization))].sort();
+    assertEquals(labels, [
+      "ngpt (warmup 0)",
+      "ngpt (warmup 10%)",
+      "nugpt (warmup 0)",
+      "nugpt (warmup 10%)",
+    ]);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
