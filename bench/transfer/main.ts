@@ -109,7 +109,7 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
     }
     const config = command.config;
     for (const p of config.params) {
-      if (parseParamRef(p).kind === "module") await loadParameterization(p);
+      if (parseParamRef(p).kind !== "builtin") await loadParameterization(p);
     }
     const started = performance.now();
     if (config.jobs > 1 && options.trainer === undefined && !config.synthetic) {

@@ -1,7 +1,10 @@
 /**
- * Names of parameterizations on the command line: a built-in name, or a reference
+ * Names of parameterizations on the command line: a built-in name, a reference
  * `./my_param.ts#myParam` to a module exporting a parameterization composed with `param`'s
- * building blocks. The sweep stores the string in each run's spec; the trainer turns it into a
+ * building blocks, or either with some roles' learning rates scaled: `nugpt@hidden*2` (νGPT with
+ * the hidden matrices' rate doubled), `nugpt@alpha+sqk+sz*0.5@output*4` (several roles joined by
+ * `+`, several scalings chained). The scaled form is how `role_probe.ts` finds each role's best
+ * rate. The sweep stores the string in each run's spec; the trainer turns it into a
  * parameterization (for references, with {@linkcode loadParameterization}).
  *
  * @example
@@ -15,13 +18,18 @@
  * @module
  */
 
+import { isRole, type Role, ROLES } from "../../param/mod.ts";
+
 /** Built-in parameterizations (see the spec, section 7). */
 export const BUILTIN_PARAMS = ["ngpt", "mup", "nugpt", "nugptPaper"] as const;
 
 /** A parsed `--param` entry. */
 export type ParamRef =
   | { kind: "builtin"; name: (typeof BUILTIN_PARAMS)[number] }
-  | { kind: "module"; path: string; exportName: string };
+  | { kind: "module"; path: string; exportName: string }
+  | { kind: "scaled"; base: string; roles: Role[]; factor: number };
+
+const SCALED_REF = /^(.+)@([a-z]+(?:\+[a-z]+)*)\*([0-9.eE+-]+)$/;
 
 const MODULE_REF = /^(.+\.(?:ts|js|mts|mjs))#([A-Za-z_$][\w$]*)$/;
 
@@ -36,6 +44,26 @@ const MODULE_REF = /^(.+\.(?:ts|js|mts|mjs))#([A-Za-z_$][\w$]*)$/;
  * ```
  */
 export function parseParamRef(text: string): ParamRef {
+  const scaled = SCALED_REF.exec(text);
+  if (scaled) {
+    const [, base, roleText, factorText] = scaled;
+    parseParamRef(base);
+    const roles = roleText.split("+");
+    const unknown = roles.filter((r) => !isRole(r));
+    if (unknown.length > 0) {
+      throw new Error(
+        `--param '${text}': unknown role ${unknown.map((r) => `'${r}'`).join(", ")} ` +
+          `(roles: ${ROLES.join(", ")})`,
+      );
+    }
+    const factor = Number(factorText);
+    if (!Number.isFinite(factor) || factor < 0) {
+      throw new Error(
+        `--param '${text}': the factor must be a non-negative number, got ${factorText}`,
+      );
+    }
+    return { kind: "scaled", base, roles: roles as Role[], factor };
+  }
   if ((BUILTIN_PARAMS as readonly string[]).includes(text)) {
     return { kind: "builtin", name: text as (typeof BUILTIN_PARAMS)[number] };
   }
@@ -43,13 +71,14 @@ export function parseParamRef(text: string): ParamRef {
   if (m) return { kind: "module", path: m[1], exportName: m[2] };
   throw new Error(
     `--param: unknown parameterization '${text}' (built-ins: ${BUILTIN_PARAMS.join(", ")}; ` +
-      `or a module reference ./file.ts#exportName)`,
+      `a module reference ./file.ts#exportName; or either scaled, e.g. nugpt@hidden*2)`,
   );
 }
 
 /**
- * Imports a module reference (resolved against the working directory) and returns its export.
- * Throws naming the file and export when either is missing.
+ * Imports a module reference (resolved against the working directory) and returns its export
+ * (for a scaled reference, the export under the scaling, or undefined over a built-in). Throws
+ * naming the file and export when either is missing.
  *
  * @example
  * ```ts
@@ -60,6 +89,12 @@ export function parseParamRef(text: string): ParamRef {
  */
 export async function loadParameterization(text: string): Promise<unknown> {
   const ref = parseParamRef(text);
+  if (ref.kind === "scaled") {
+    // Loads (and so checks) the module under the scaling; a built-in needs no loading.
+    return parseParamRef(ref.base).kind === "builtin"
+      ? undefined
+      : await loadParameterization(ref.base);
+  }
   if (ref.kind === "builtin") {
     throw new Error(`loadParameterization: '${text}' is a built-in; the trainer provides it`);
   }

@@ -29,8 +29,10 @@ import { modelConfig, ngptModel } from "../../nn/mod.ts";
 import { train } from "../../nn/train.ts";
 import { type GradientTransformation, scaleByAdamAtan2 } from "../../optim/mod.ts";
 import {
+  compose,
   describe,
   type Dims,
+  lrMultiplier,
   mup,
   ngpt,
   nugpt,
@@ -61,6 +63,13 @@ const BUILTINS: Record<string, Parameterization> = { ngpt, mup, nugpt: nugpt(), 
 export async function resolveParameterization(name: string): Promise<Parameterization> {
   const ref = parseParamRef(name);
   if (ref.kind === "builtin") return BUILTINS[name];
+  if (ref.kind === "scaled") {
+    return compose(
+      name,
+      await resolveParameterization(ref.base),
+      lrMultiplier(ref.roles, ref.factor),
+    );
+  }
   const p = await loadParameterization(name);
   if (typeof p !== "function") {
     throw new Error(
