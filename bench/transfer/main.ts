@@ -116,6 +116,14 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
       const lock = await acquireLock(config.out, "transfer --jobs");
       try {
         print(`running ${config.jobs} shards in parallel into ${config.out}/shard-*`);
+        const idle = idleShards(config);
+        if (idle > 0) {
+          print(
+            `note: the adaptive search splits shards by parameterization, so with ` +
+              `${config.params.length} parameterization(s) ${idle} of the ${config.jobs} shards ` +
+              `have nothing to run; --search grid splits by run`,
+          );
+        }
         const results = await runJobs(argv, config.jobs, config.out, print);
         const files = await writeOutputs(config.out, results, config);
         const failed = results.filter((r) => r.status === "failed").length;
@@ -208,3 +216,20 @@ function printFiles(print: (line: string) => void, files: OutputFiles): void {
 }
 
 if (import.meta.main) Deno.exit(await main(Deno.args));
+
+/**
+ * How many of a sweep's `--jobs` shards get no work: the adaptive search gives each shard whole
+ * parameterizations (its chains), so shards beyond their number idle.
+ *
+ * @example
+ * ```ts
+ * import { idleShards } from "./main.ts";
+ * import { parseCommand } from "./args.ts";
+ * import { assertEquals } from "../../testing/assert.ts";
+ * const cmd = parseCommand(["--param", "nugpt", "--jobs", "2"]);
+ * assertEquals(cmd.kind === "sweep" && idleShards(cmd.config), 1);
+ * ```
+ */
+export function idleShards(config: SweepConfig): number {
+  return config.search === "adaptive" ? Math.max(0, config.jobs - config.params.length) : 0;
+}
