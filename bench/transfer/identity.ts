@@ -187,6 +187,8 @@ export function exampleSettings(): SweepSettings {
     precision: "float32",
     backend: "cpu",
     compile: "jit",
+    optimizer: "adam",
+    warmup: "0",
     axis: "width",
     width: null,
     depth: 2,
@@ -228,6 +230,24 @@ const show = (x: unknown): string => {
   }
   return String(x);
 };
+
+/**
+ * `settings` with the values a folder made before a setting existed was trained with: Adam
+ * (`--optimizer`) and no warm-up (`--warmup 0`). Comparing and grouping settings go through it,
+ * so that such a folder resumes, merges and summarizes with new runs of the same recipe.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "../../testing/assert.ts";
+ * import { exampleSettings, withDefaults } from "./identity.ts";
+ * const { optimizer: _, warmup: __, ...old } = exampleSettings();
+ * const filled = withDefaults(old);
+ * assertEquals([filled.optimizer, filled.warmup], ["adam", "0"]);
+ * ```
+ */
+export function withDefaults(settings: SweepSettings): SweepSettings {
+  return { ...settings, optimizer: settings.optimizer ?? "adam", warmup: settings.warmup ?? "0" };
+}
 
 /** Setting → how a user names it (the flag that sets it, where there is one). */
 const LABELS: [keyof SweepSettings, string][] = [
@@ -280,11 +300,7 @@ export function settingsDifferences(
     }];
   }
   const out: SettingDifference[] = [];
-  // A folder made before `--optimizer` existed trained with Adam.
-  const value = (s: SweepSettings, key: keyof SweepSettings) =>
-    show(
-      key === "optimizer" ? s.optimizer ?? "adam" : key === "warmup" ? s.warmup ?? "0" : s[key],
-    );
+  const value = (s: SweepSettings, key: keyof SweepSettings) => show(withDefaults(s)[key]);
   for (const [key, label] of LABELS) {
     if (value(was, key) !== value(now, key)) {
       out.push({ setting: label, was: value(was, key), now: value(now, key) });
@@ -352,7 +368,7 @@ export function combineSettings(a: SweepSettings, b: SweepSettings): SweepSettin
  */
 export function settingsKey(settings: SweepSettings | null | undefined): string {
   if (!settings) return "not recorded";
-  const { data, params, base, ...rest } = settings;
+  const { data, params, base, ...rest } = withDefaults(settings);
   const ordered = Object.keys(rest).sort().map((k) => [k, rest[k as keyof typeof rest]]);
   const sortedParams = Object.keys(params).sort().map((k) => [k, params[k]]);
   return JSON.stringify([ordered, [base.width, base.depth, base.steps], data, sortedParams]);

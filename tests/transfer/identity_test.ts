@@ -1,6 +1,12 @@
 import { assertEquals, assertTrue } from "../../testing/assert.ts";
 import { main } from "../../bench/transfer/main.ts";
-import { readSettings } from "../../bench/transfer/identity.ts";
+import {
+  exampleSettings,
+  groupBySettings,
+  readSettings,
+  settingsDifferences,
+  type SweepSettings,
+} from "../../bench/transfer/identity.ts";
 import { parseResults } from "../../bench/transfer/results.ts";
 import { syntheticTrainer } from "../../bench/transfer/synthetic.ts";
 import { writeOutputs } from "../../bench/transfer/outputs.ts";
@@ -139,4 +145,18 @@ Deno.test("the summary groups only runs made with identical settings", async () 
   assertEquals([mixed.summarized, mixed.leftOut], [rows.length, 4]);
   const summary = JSON.parse(await Deno.readTextFile(`${dir}/summary.json`)) as Summary;
   assertEquals(summary, JSON.parse(await Deno.readTextFile(`${aloneDir}/summary.json`)));
+});
+
+Deno.test("a folder made before --optimizer and --warmup groups, resumes and merges with Adam, no warm-up", () => {
+  const now = exampleSettings();
+  const { optimizer: _o, warmup: _w, ...before } = now;
+  const row = (id: string, settings: SweepSettings) =>
+    ({ spec: { id, parameterization: "ngpt" }, status: "ok", settings }) as RunResult;
+  assertEquals(groupBySettings([row("old", before), row("new", now)]).length, 1);
+  assertEquals(settingsDifferences(before, now), []);
+  const atan2 = { ...now, optimizer: "adam-atan2" as const };
+  assertEquals(groupBySettings([row("old", before), row("atan2", atan2)]).length, 2);
+  assertEquals(settingsDifferences(before, atan2), [
+    { setting: "--optimizer", was: "adam", now: "adam-atan2" },
+  ]);
 });
