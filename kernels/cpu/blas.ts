@@ -232,7 +232,11 @@ export function openCandidate(candidate: BlasCandidate): Blas | null {
       library: path,
       name,
       kernel,
-      description: kernel ? `${name} ${kernel}` : name,
+      // The thread count is part of what a result depends on: several threads sum a product's
+      // terms in another order than one (a sweep's `--jobs` shards run one thread each).
+      description: `${kernel ? `${name} ${kernel}` : name}, ${allThreads} thread${
+        allThreads === 1 ? "" : "s"
+      }`,
       gemm({ a, b, c, m, n, k, transA, transB }) {
         if (setThreads !== null) {
           const want = m * n * k < SMALL_GEMM_MACS ? 1 : allThreads;

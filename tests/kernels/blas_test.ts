@@ -220,7 +220,7 @@ requires(realBlas, {
 async function kernelIn(env: Record<string, string | undefined>): Promise<string> {
   const url = new URL("../../kernels/cpu/blas.ts", import.meta.url).href;
   const code = `import { openBlas } from ${JSON.stringify(url)};
-console.log(openBlas()?.description ?? "none");`;
+console.log(openBlas()?.kernel ?? "none");`;
   const clear = Object.entries(env).filter(([, v]) => v === undefined).map(([k]) => k);
   const set = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined)) as Record<
     string,
