@@ -49,7 +49,7 @@ import {
   lrStarInterval,
   meanCurve,
 } from "./bootstrap.ts";
-import { fitLrStar } from "./fit.ts";
+import { fitLrStar, leastSquaresSlope as slope } from "./fit.ts";
 import { type Interval, percentileInterval } from "./intervals.ts";
 import { parseParamRef } from "./paramRef.ts";
 import { groupBySettings } from "./identity.ts";
@@ -144,18 +144,6 @@ export function probeCurves(
     out.set(group, curves);
   }
   return out;
-}
-
-/** Least-squares slope of ys against xs (null with fewer than two distinct xs). */
-function slope(xs: readonly number[], ys: readonly number[]): number | null {
-  const n = xs.length;
-  const mx = xs.reduce((a, b) => a + b, 0) / n, my = ys.reduce((a, b) => a + b, 0) / n;
-  let sxx = 0, sxy = 0;
-  for (let i = 0; i < n; i++) {
-    sxx += (xs[i] - mx) ** 2;
-    sxy += (xs[i] - mx) * (ys[i] - my);
-  }
-  return n < 2 || sxx === 0 ? null : sxy / sxx;
 }
 
 /**
