@@ -16,7 +16,7 @@
  * @module
  */
 import { writeSettings } from "./identity.ts";
-import { mergeResults, writeResults } from "./results.ts";
+import { isFinished, mergeResults, openResults, readResults, writeResults } from "./results.ts";
 import type { RunResult } from "./types.ts";
 
 /**
@@ -89,6 +89,7 @@ export async function runJobs(
   const main = new URL("./main.ts", import.meta.url).pathname;
   // Extra `deno run` flags for the shard processes, e.g. "--no-lock" on an offline machine.
   const flags = (Deno.env.get("NUGRAD_SHARD_DENO_FLAGS") ?? "").split(/\s+/).filter(Boolean);
+  if (argv.includes("--resume")) await shareFinishedRuns(out, count);
   const children = Array.from({ length: count }, (_, i) => {
     const child = new Deno.Command(Deno.execPath(), {
       args: ["run", "-A", ...flags, main, ...childArgs(argv, i, count, out)],
@@ -116,4 +117,44 @@ export async function runJobs(
   await writeResults(out, merged.results);
   if (merged.settings !== null) await writeSettings(out, merged.settings);
   return merged.results;
+}
+
+/**
+ * Before a resumed `--jobs` sweep starts, gives every shard folder the finished runs of the whole
+ * sweep (`out/results.jsonl`, merged from the last shards) that it lacks. Which shard owns a run
+ * depends on the plan (more seeds or another grid move runs between shards), and a shard trains
+ * every run of its part that its own folder lacks: without this, a resume with more seeds trained
+ * again the finished runs that moved to the other shard.
+ *
+ * @example
+ * ```ts
+ * import { shareFinishedRuns } from "./jobs.ts";
+ * import { readResults, writeResults } from "./results.ts";
+ * import { assertEquals } from "../../testing/assert.ts";
+ * import type { RunResult } from "./types.ts";
+ * const out = await Deno.makeTempDir();
+ * const row = (id: string) =>
+ *   ({ spec: { id }, status: "ok", finalValLoss: 2, curves: [] }) as unknown as RunResult;
+ * await writeResults(out, [row("a"), row("b")]);
+ * await writeResults(`${out}/shard-0`, [row("a")]);
+ * await shareFinishedRuns(out, 2);
+ * assertEquals((await readResults(`${out}/shard-0`)).map((r) => r.spec.id), ["a", "b"]);
+ * assertEquals((await readResults(`${out}/shard-1`)).map((r) => r.spec.id), ["a", "b"]);
+ * ```
+ */
+export async function shareFinishedRuns(out: string, count: number): Promise<void> {
+  const finished = (await readResults(out)).filter(isFinished);
+  if (finished.length === 0) return;
+  for (let i = 0; i < count; i++) {
+    const dir = `${out}/shard-${i}`;
+    const have = new Set((await readResults(dir)).map((r) => r.spec.id));
+    const missing = finished.filter((r) => !have.has(r.spec.id));
+    if (missing.length === 0) continue;
+    const writer = await openResults(dir);
+    try {
+      for (const r of missing) await writer.append(r);
+    } finally {
+      writer.close();
+    }
+  }
 }
