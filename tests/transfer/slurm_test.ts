@@ -157,8 +157,9 @@ slurmTest(
   async (cluster) => {
     const dir = await Deno.makeTempDir();
     const data = await tinyText(dir);
-    // Long enough runs (a few hundred ms each) that task 1 is cancelled mid-sweep.
-    const argv = [...tiny(data, 150, "-9:-4:1", "ngpt"), "--eval-every", "150"];
+    // Long enough runs (about a second each) that task 1 is cancelled mid-sweep even when the
+    // machine is busy with the rest of the suite (150-step runs let it finish first once).
+    const argv = [...tiny(data, 500, "-9:-4:1", "ngpt"), "--eval-every", "250"];
     const out = `${dir}/o`;
     const first = await submit(cluster, ["--tasks", "3", "--out", out, ...argv]);
     const shard1 = `${out}/shard-1/results.jsonl`;
