@@ -40,10 +40,43 @@ export interface AdamState {
   readonly nu: Params;
 }
 
-function checkRate(name: string, value: number): void {
-  if (typeof value !== "number" || !(value >= 0 && value < 1)) {
-    throw new Error(`scaleByAdam: ${name} must be in [0, 1), got ${value}`);
+/**
+ * Checks Adam's decay rates, naming `op` and the bad one: each must be in [0, 1).
+ *
+ * @example
+ * ```ts
+ * import { checkDecayRates } from "./adam.ts";
+ * import { assertThrows } from "../testing/assert.ts";
+ * assertThrows(() => checkDecayRates("myAdam", 0.9, 1), "myAdam: b2 must be in [0, 1), got 1");
+ * ```
+ */
+export function checkDecayRates(op: string, b1: number, b2: number): void {
+  for (const [name, value] of [["b1", b1], ["b2", b2]] as const) {
+    if (typeof value !== "number" || !(value >= 0 && value < 1)) {
+      throw new Error(`${op}: ${name} must be in [0, 1), got ${value}`);
+    }
   }
+}
+
+/**
+ * Adam's first state for `params`: a zero count and zero moments shaped like the parameters
+ * (shared by {@linkcode scaleByAdam} and Adam-atan2).
+ *
+ * @example
+ * ```ts
+ * import { assertAllClose } from "../testing/all_close.ts";
+ * import { tensor } from "../core/mod.ts";
+ * import { adamInit } from "./adam.ts";
+ * const state = adamInit({ w: tensor([1, 2]) });
+ * await assertAllClose([state.count, state.mu, state.nu], [0, { w: [0, 0] }, { w: [0, 0] }]);
+ * ```
+ */
+export function adamInit(params: Params): AdamState {
+  return {
+    count: zeroCount(params),
+    mu: treeMap((p: Tensor) => zerosLike(p), params),
+    nu: treeMap((p: Tensor) => zerosLike(p), params),
+  };
 }
 
 /**
@@ -70,17 +103,12 @@ function checkRate(name: string, value: number): void {
  */
 export function scaleByAdam(options: AdamOptions = {}): GradientTransformation<AdamState> {
   const { b1 = 0.9, b2 = 0.999, eps = 1e-8 } = options;
-  checkRate("b1", b1);
-  checkRate("b2", b2);
+  checkDecayRates("scaleByAdam", b1, b2);
   if (typeof eps !== "number" || !(eps >= 0) || !Number.isFinite(eps)) {
     throw new Error(`scaleByAdam: eps must be a finite number >= 0, got ${eps}`);
   }
   return {
-    init: (params) => ({
-      count: zeroCount(params),
-      mu: treeMap((p: Tensor) => zerosLike(p), params),
-      nu: treeMap((p: Tensor) => zerosLike(p), params),
-    }),
+    init: adamInit,
     update: (grads, state) => {
       const { count, mu, nu } = adamMoments("scaleByAdam", grads, state, b1, b2);
       const c1 = sub(1, pow(b1, count));

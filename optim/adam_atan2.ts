@@ -4,7 +4,7 @@
  * @module
  */
 import { atan2, div, mul, pow, sqrt, sub, type Tensor, treeMap } from "../core/mod.ts";
-import { adamMoments, type AdamState, scaleByAdam } from "./adam.ts";
+import { adamInit, adamMoments, type AdamState, checkDecayRates } from "./adam.ts";
 import { castLike } from "./step_count.ts";
 import type { GradientTransformation } from "./transform.ts";
 
@@ -23,12 +23,6 @@ export interface AdamAtan2Options {
 function checkScale(name: string, value: number): void {
   if (typeof value !== "number" || !Number.isFinite(value) || !(value > 0)) {
     throw new Error(`scaleByAdamAtan2: ${name} must be a finite number > 0, got ${value}`);
-  }
-}
-
-function checkRate(name: string, value: number): void {
-  if (typeof value !== "number" || !(value >= 0 && value < 1)) {
-    throw new Error(`scaleByAdamAtan2: ${name} must be in [0, 1), got ${value}`);
   }
 }
 
@@ -59,14 +53,12 @@ export function scaleByAdamAtan2(
   options: AdamAtan2Options = {},
 ): GradientTransformation<AdamState> {
   const { b1 = 0.9, b2 = 0.999, a = 1.27, b = 1 } = options;
-  checkRate("b1", b1);
-  checkRate("b2", b2);
+  checkDecayRates("scaleByAdamAtan2", b1, b2);
   checkScale("a", a);
   checkScale("b", b);
-  // Adam's state: the same count and moments.
-  const adam = scaleByAdam({ b1, b2, eps: 0 });
   return {
-    init: adam.init,
+    // Adam's state: the same count and moments.
+    init: adamInit,
     update: (grads, state) => {
       const next = adamMoments("scaleByAdamAtan2", grads, state, b1, b2);
       const c1 = sub(1, pow(b1, next.count));

@@ -45,6 +45,7 @@ import { compose, type Parameterization, type Role, widthExponent } from "../../
 import {
   bootstrapCurves,
   type CurveSamples,
+  curveSamples,
   estimateNoise,
   lrStarInterval,
   meanCurve,
@@ -94,21 +95,16 @@ export function probeCurves(
   base: string,
 ): Map<string, Map<number, CurveSamples>> {
   const lrByWidth = new Map<number, number>();
-  const groups = new Map<string, Map<number, Map<number, Map<number, number>>>>();
+  // Per group and width, the runs with log2 of their factor in place of the base rate.
+  const groups = new Map<string, Map<number, RunResult[]>>();
   const baseRuns: RunResult[] = [];
-  const add = (group: string, width: number, x: number, seed: number, loss: number) => {
-    const byWidth = groups.get(group) ?? new Map();
+  const add = (group: string, r: RunResult, log2Factor: number) => {
+    const byWidth = groups.get(group) ?? new Map<number, RunResult[]>();
     groups.set(group, byWidth);
-    const byX = byWidth.get(width) ?? new Map();
-    byWidth.set(width, byX);
-    const bySeed = byX.get(x) ?? new Map();
-    byX.set(x, bySeed);
-    bySeed.set(seed, loss);
+    const runs = byWidth.get(r.spec.width) ?? [];
+    byWidth.set(r.spec.width, runs);
+    runs.push({ ...r, spec: { ...r.spec, log2Lr: log2Factor } });
   };
-  const lossOf = (r: RunResult) =>
-    r.status === "ok" && r.finalValLoss !== null && Number.isFinite(r.finalValLoss)
-      ? r.finalValLoss
-      : Infinity;
   for (const r of results) {
     if (r.status === "failed") continue;
     const ref = parseParamRef(r.spec.parameterization);
@@ -123,25 +119,13 @@ export function probeCurves(
     }
     lrByWidth.set(r.spec.width, r.spec.log2Lr);
     if (isBase) baseRuns.push(r);
-    else if (ref.kind === "scaled") {
-      add(ref.roles.join("+"), r.spec.width, Math.log2(ref.factor), r.spec.seed, lossOf(r));
-    }
+    else if (ref.kind === "scaled") add(ref.roles.join("+"), r, Math.log2(ref.factor));
   }
-  for (const r of baseRuns) {
-    for (const group of groups.keys()) add(group, r.spec.width, 0, r.spec.seed, lossOf(r));
-  }
+  for (const r of baseRuns) for (const group of groups.keys()) add(group, r, 0);
   const out = new Map<string, Map<number, CurveSamples>>();
   for (const [group, byWidth] of groups) {
-    const curves = new Map<number, CurveSamples>();
-    for (const [width, byX] of [...byWidth].sort((a, b) => a[0] - b[0])) {
-      curves.set(width, {
-        points: [...byX].sort((a, b) => a[0] - b[0]).map(([log2Lr, bySeed]) => ({
-          log2Lr,
-          bySeed: new Map([...bySeed].sort((a, b) => a[0] - b[0])),
-        })),
-      });
-    }
-    out.set(group, curves);
+    const widths = [...byWidth.keys()].sort((a, b) => a - b);
+    out.set(group, new Map(widths.map((w) => [w, curveSamples(byWidth.get(w)!)])));
   }
   return out;
 }

@@ -24,7 +24,7 @@
  *
  * @module
  */
-import { assembleModule, F32, FunctionBody, I32, V128 } from "./wasm_binary.ts";
+import { assembleModule, F32, FunctionBody, I32, uleb, V128 } from "./wasm_binary.ts";
 
 /** Rows of the micro-kernel tile. */
 export const MR = 6;
@@ -57,15 +57,7 @@ const SELECT = 0x1b;
 
 /** `memarg` immediates: log2 alignment, then the offset. */
 function memarg(align: number, offset: number): number[] {
-  const out = [align];
-  let n = offset;
-  do {
-    let byte = n & 0x7f;
-    n = Math.floor(n / 128);
-    if (n !== 0) byte |= 0x80;
-    out.push(byte);
-  } while (n !== 0);
-  return out;
+  return [align, ...uleb(offset)];
 }
 
 /** `f.localSet(x = x + step)` with `step` an i32 constant. */
