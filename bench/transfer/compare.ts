@@ -32,6 +32,7 @@ import {
   groupBySettings,
   settingsDifferences,
   type SweepSettings,
+  withDefaults,
 } from "./identity.ts";
 import { writeOutputs } from "./outputs.ts";
 import { readResults } from "./results.ts";
@@ -42,10 +43,12 @@ const RECIPE = [["optimizer", "--optimizer"], ["warmup", "--warmup"]] as const;
 type RecipeSetting = typeof RECIPE[number][0];
 
 function recipeOf(r: RunResult): Record<RecipeSetting, string> {
-  return {
-    optimizer: r.settings?.optimizer ?? r.spec.optimizer ?? "adam",
-    warmup: r.settings?.warmup ?? "0",
-  };
+  if (r.settings) {
+    const { optimizer, warmup } = withDefaults(r.settings);
+    return { optimizer: optimizer!, warmup: warmup! };
+  }
+  // A row without settings predates them: its spec names any direction other than Adam.
+  return { optimizer: r.spec.optimizer ?? "adam", warmup: "0" };
 }
 
 /**
