@@ -202,9 +202,7 @@ export async function train(model: NgptModel, opts: TrainOptions): Promise<Train
     );
   }
   const opt = model.optimizer({
-    ...(warmup === 0
-      ? { lr: opts.lr, steps: opts.steps }
-      : { schedule: cosineDecay({ peak: opts.lr, steps: opts.steps, warmup }) }),
+    schedule: cosineDecay({ peak: opts.lr, steps: opts.steps, warmup }),
     params: initial,
     ...opts.optimizer,
   });
