@@ -151,3 +151,6 @@ export type {
   ScalarNode,
   UnaryFn,
 } from "../kernels/fused.ts";
+export { jvp, type LinearFunction, linearize } from "./forward.ts";
+export { hessian, hvp, type HvpOptions, jacfwd, type JacobianOptions, jacrev } from "./jacobian.ts";
+export { stack } from "./ops/stack.ts";
