@@ -98,7 +98,10 @@ function assemble(
  * await assertAllClose(J, [[2, 0], [0, 4]]);
  * ```
  */
-export function jacrev(f: (...args: any[]) => any, opts: JacobianOptions = {}) {
+export function jacrev<F extends (...args: any[]) => any>(
+  f: F,
+  opts: JacobianOptions = {},
+): (...args: Parameters<F>) => any {
   const multiple = Array.isArray(opts.argnums);
   return (...args: any[]): any => {
     const argnums = argnumsOf("jacrev", opts, args.length);
@@ -146,7 +149,10 @@ export function jacrev(f: (...args: any[]) => any, opts: JacobianOptions = {}) {
  * await assertAllClose(J, [[1, 0], [0, 1]]);
  * ```
  */
-export function jacfwd(f: (...args: any[]) => any, opts: JacobianOptions = {}) {
+export function jacfwd<F extends (...args: any[]) => any>(
+  f: F,
+  opts: JacobianOptions = {},
+): (...args: Parameters<F>) => any {
   const multiple = Array.isArray(opts.argnums);
   return (...args: any[]): any => {
     const argnums = argnumsOf("jacfwd", opts, args.length);
@@ -204,7 +210,10 @@ export function jacfwd(f: (...args: any[]) => any, opts: JacobianOptions = {}) {
  * await assertAllClose(H, [[6, 0], [0, 12]]); // diag(6x)
  * ```
  */
-export function hessian(f: (...args: any[]) => any, opts: JacobianOptions = {}) {
+export function hessian<F extends (...args: any[]) => any>(
+  f: F,
+  opts: JacobianOptions = {},
+): (...args: Parameters<F>) => any {
   return jacfwd(jacrev(f, opts), opts);
 }
 
