@@ -65,6 +65,10 @@ const UNARY: [(x: nu.Tensor) => nu.Tensor, number, number][] = [
   [nu.cos, -3, 3],
   [nu.sigmoid, -3, 3],
   [nu.sign, 0.2, 3],
+  [nu.erf, -3, 3],
+  [nu.log1p, -0.7, 3],
+  [nu.expm1, -3, 3],
+  [nu.round, 0.6, 0.9],
 ];
 
 const BINARY: [(a: nu.Tensor, b: nu.Tensor) => nu.Tensor, boolean][] = [
