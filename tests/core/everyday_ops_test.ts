@@ -126,3 +126,29 @@ Deno.test("everyday ops: booleanMask and maskedFill", async () => {
   const g = nu.grad((y: nu.Tensor) => nu.sum(nu.maskedFill(y, m, 0)))(x);
   assertEquals(await g.toArray(), [[1, 0], [0, 0]]);
 });
+
+Deno.test("everyday ops: compiled by jit, a composition and its gradient match eager", async () => {
+  using _s = nu.scope();
+  const f = (x: nu.Tensor, w: nu.Tensor) => {
+    const scores = nu.einsum("bi,ij->bj", x, w);
+    const smooth = nu.add(
+      nu.erf(scores),
+      nu.log1p(nu.square(nu.expm1(nu.clip(scores, { max: 1 })))),
+    );
+    const masked = nu.tril(nu.cumsum(smooth, { axis: 1 }));
+    return nu.add(
+      nu.sum(nu.std(masked, { axis: 0 })),
+      nu.mean(nu.prod(nu.tanh(masked), { axis: 1 })),
+    );
+  };
+  const x = nu.normal(nu.key(3), [4, 3], { dtype: "f64", backend: cpu });
+  const w = nu.normal(nu.key(4), [3, 3], { dtype: "f64", backend: cpu });
+  const compiled = nu.jit((a: nu.Tensor, b: nu.Tensor) =>
+    nu.valueAndGrad(f, { argnums: [0, 1] })(a, b)
+  );
+  const [value, grads] = nu.valueAndGrad(f, { argnums: [0, 1] })(x, w);
+  const [cValue, cGrads] = compiled(x, w);
+  await assertAllClose([cValue, cGrads], [value, grads], { rtol: 1e-12, atol: 1e-14 });
+  const am = nu.jit((a: nu.Tensor) => nu.argmax(a, { axis: 1 }));
+  assertEquals(await am(x).toArray(), await nu.argmax(x, { axis: 1 }).toArray());
+});
