@@ -37,12 +37,12 @@ fn log1p_f(x: f32) -> f32 {
 fn expm1_f(x: f32) -> f32 {
   if (abs(x) < 0.5) {
     var p = 1.0 / 3628800.0;
-    for (var k = 9; k >= 1; k--) { p = 1.0 / f32(fact(k)) + x * p; }
+    for (var k = 9; k >= 1; k--) { p = 1.0 / f32(fact_f(k)) + x * p; }
     return x * p;
   }
   return exp(x) - 1.0;
 }
-fn fact(k: i32) -> i32 {
+fn fact_f(k: i32) -> i32 {
   var r = 1;
   for (var i = 2; i <= k; i++) { r *= i; }
   return r;
