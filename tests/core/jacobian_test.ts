@@ -149,6 +149,7 @@ Deno.test("forward: jvp, jacfwd and hvp leave no tensors behind", () => {
   const run = () => {
     const [a, b] = nu.jvp(scalarF, [x], [v]);
     nu.jacfwd(nu.sin)(x).dispose();
+    nu.hessian(scalarF)(x).dispose();
     nu.hvp(scalarF, x, v).dispose();
     nu.hvp(scalarF, x, v, { mode: "forward" }).dispose();
     a.dispose();
