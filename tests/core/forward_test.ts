@@ -75,9 +75,11 @@ const BINARY: [(a: nu.Tensor, b: nu.Tensor) => nu.Tensor, boolean][] = [
   [nu.add, false],
   [nu.sub, false],
   [nu.mul, false],
-  [(a, b) => nu.div(a, nu.add(nu.abs(b), 0.5)), false],
-  [(a, b) => nu.pow(nu.add(nu.abs(a), 0.5), nu.tanh(b)), false],
-  [(a, b) => nu.atan2(a, nu.add(nu.abs(b), 0.5)), false],
+  // Denominators and bases kept away from 0 by a smooth shift (x² + ½): abs would put a kink at 0,
+  // where central differences straddling it disagree with the one-sided derivative.
+  [(a, b) => nu.div(a, nu.add(nu.square(b), 0.5)), false],
+  [(a, b) => nu.pow(nu.add(nu.square(a), 0.5), nu.tanh(b)), false],
+  [(a, b) => nu.atan2(a, nu.add(nu.square(b), 0.5)), false],
   [nu.maximum, true],
   [nu.minimum, true],
 ];
