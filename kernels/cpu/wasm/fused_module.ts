@@ -206,7 +206,7 @@ class KernelWriter {
       f.localGet(0).op(OP.i32_load, ...memarg(2, 4 * w++)).localSet(local);
     };
     this.dims.forEach(word);
-    k.inputs.forEach((x, i) => {
+    k.inputs.forEach((_x, i) => {
       word(this.ptr[i]);
       this.strides[i].forEach(word);
       // The innermost step of four lanes (stride-1 inputs: 4 elements; gathered: 4 strides).
