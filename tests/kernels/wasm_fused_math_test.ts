@@ -75,9 +75,10 @@ function randomBits(n: number, seed: number): Float32Array {
 
 function uniform(n: number, lo: number, hi: number, seed: number): Float32Array {
   const r = randomBits(n, seed);
-  return Float32Array.from(r, (v, i) => {
-    const t = (new Uint32Array(r.buffer)[i] >>> 8) / 2 ** 24;
-    return lo + (hi - lo) * t + 0 * v;
+  const bits = new Uint32Array(r.buffer);
+  return Float32Array.from(r, (_, i) => {
+    const t = (bits[i] >>> 8) / 2 ** 24;
+    return lo + (hi - lo) * t;
   });
 }
 
@@ -167,10 +168,14 @@ for (const relaxed of [true, false]) {
             Float32Array.from(uniform(N, -8, 8, 6), Math.round),
           ]);
         }
-        // Special values: every pair for two-argument functions.
-        const s = Float32Array.from(SPECIAL);
-        const sa = two ? Float32Array.from(SPECIAL.flatMap((x) => SPECIAL.map(() => x))) : s;
-        const sb = two ? Float32Array.from(SPECIAL.flatMap(() => SPECIAL)) : s;
+        // Special values (every pair for two-argument functions), each filling a whole vector
+        // (so that no lane takes another lane's path), then one more in the one-lane tail.
+        const pairs = two
+          ? SPECIAL.flatMap((x) => SPECIAL.map((y) => [x, y]))
+          : SPECIAL.map((x) => [x, x]);
+        const lanes = [...pairs.flatMap((p) => [p, p, p, p]), pairs[0]];
+        const sa = Float32Array.from(lanes, (p) => p[0]);
+        const sb = Float32Array.from(lanes, (p) => p[1]);
         const exact = worst(fn, ref, sa, sb, edge);
         assertEquals(exact.max, 0, `${fn}: an edge value is not exact: ${exact.detail}`);
         domains.push(["special", sa, sb]);

@@ -239,7 +239,7 @@ function sinCos(fma: boolean, shift: number, scalarFn: number): FunctionBody {
   });
   e.set(res);
   // sin(±0) keeps its sign.
-  e.get(x).get(res).get(x).c32(0).s("f32x4_eq").s("v128_bitselect").set(res);
+  if (shift === 0) e.get(x).get(res).get(x).c32(0).s("f32x4_eq").s("v128_bitselect").set(res);
   // Large lanes: the scalar function, lane by lane.
   e.get(x).s("f32x4_abs").c32(2 ** 20).s("f32x4_gt").s("v128_any_true");
   e.f.if();
