@@ -2,14 +2,16 @@
  * Vectorized transcendental functions for the fused-kernel renderer, emitted
  * as WebAssembly functions of `v128` (four f32 lanes) returning `v128`.
  *
- * - `exp`, `log`, `tanh` run in f32x4: Cody–Waite range reduction by ln 2,
- *   a short polynomial, and the exponent rebuilt from integer bits (`exp`
- *   scales in two steps so that subnormal results round once).
- * - `sin`, `cos`, `pow`, `atan2` run in f64x2 on each half of the vector and
- *   round once to f32: the reduction by π/2 and `pow`'s `y·log2|x|` need more
- *   than 24 bits. Lanes of `sin`/`cos` above 2^20 in magnitude (where the
- *   two-part reduction runs out of bits) take the imported scalar `Math.sin`
- *   / `Math.cos` instead.
+ * - `exp` (the hot one: softmax, sigmoid) runs in f32x4: Cody–Waite range
+ *   reduction by ln 2, a degree-7 polynomial, and the exponent rebuilt from
+ *   integer bits in two steps so that subnormal results round once (≤ 1 ulp).
+ * - `log`, `tanh`, `sin`, `cos`, `pow`, `atan2` run in f64x2 on each half of
+ *   the vector and round once to f32, so they agree with `Math.*` rounded to
+ *   f32 (the JavaScript renderer) but for rare double roundings: the
+ *   reduction by π/2 and `pow`'s `y·log2|x|` need more than 24 bits anyway.
+ *   Lanes of `sin`/`cos` above 2^20 in magnitude (where the two-part
+ *   reduction runs out of bits) take the imported scalar `Math.sin` /
+ *   `Math.cos` instead.
  *
  * Special values follow JavaScript's `Math` (and the CPU renderer's `atan2`
  * rule that a zero `y` gives π left of the origin, else 0).
@@ -135,67 +137,6 @@ function expF32(fma: boolean): FunctionBody {
   e.s("i32x4_shl").s("f32x4_mul");
   e.get(ni).get(n1).s("i32x4_sub").i32(127).s("i32x4_add").f.i32(23);
   e.s("i32x4_shl").s("f32x4_mul");
-  return e.f;
-}
-
-/** `ln x` in f32x4. */
-function logF32(fma: boolean): FunctionBody {
-  const e = new Emitter(1, fma);
-  const x = 0;
-  const sub = e.local(), ix = e.local(), f = e.local(), s = e.local(), z = e.local();
-  const hfsq = e.local(), ef = e.local(), r = e.local(), m = e.local();
-  e.get(x).c32(2 ** -126).s("f32x4_lt").set(sub);
-  // Subnormals: scale by 2^23 first.
-  e.get(x).c32(2 ** 23).s("f32x4_mul").get(x).get(sub).s("v128_bitselect");
-  e.i32(0x3f3504f3).s("i32x4_sub").set(ix);
-  e.get(ix).f.i32(23);
-  e.s("i32x4_shr_s").get(sub).i32(23).s("v128_and").s("i32x4_sub");
-  e.s("f32x4_convert_i32x4_s").set(ef);
-  e.get(ix).i32(0x007fffff).s("v128_and").i32(0x3f3504f3).s("i32x4_add");
-  e.c32(1).s("f32x4_sub").set(f);
-  e.get(f).c32(2).get(f).s("f32x4_add").s("f32x4_div").set(s);
-  e.get(s).get(s).s("f32x4_mul").set(z);
-  e.get(f).get(f).s("f32x4_mul").c32(0.5).s("f32x4_mul").set(hfsq);
-  // log1p(f) = f - (hfsq - s (hfsq + R)), R = z (2/3 + z (2/5 + z (2/7 + z 2/9)))
-  e.horner32(z, [2 / 9, 2 / 7, 2 / 5, 2 / 3]).get(z).s("f32x4_mul");
-  e.get(hfsq).s("f32x4_add").get(s).s("f32x4_mul");
-  e.get(hfsq).s("f32x4_sub").get(f).s("f32x4_add");
-  e.get(ef).c32(LN2_LO).s("f32x4_mul").s("f32x4_add");
-  e.get(ef).c32(LN2_HI).s("f32x4_mul").s("f32x4_add").set(r);
-  // Edges: log(±0) = -inf, log(x < 0) = NaN, log(inf) = inf, NaN stays.
-  e.c32(-Infinity).get(r).get(x).c32(0).s("f32x4_eq").s("v128_bitselect").set(r);
-  e.c32(NaN).get(r).get(x).c32(0).s("f32x4_lt").s("v128_bitselect").set(r);
-  e.get(x).c32(Infinity).s("f32x4_eq").get(x).get(x).s("f32x4_ne").s("v128_or").set(m);
-  e.pick(x, r, m);
-  return e.f;
-}
-
-/** `tanh x` in f32x4: a Taylor series below 1/4, `em / (em + 2)` with `em = e^{2|x|} - 1` above. */
-function tanhF32(fma: boolean): FunctionBody {
-  const e = new Emitter(1, fma);
-  const x = 0;
-  const z = e.local(), small = e.local(), y = e.local(), n = e.local(), r = e.local();
-  const pm = e.local(), sc = e.local(), em = e.local(), big = e.local();
-  e.get(x).s("f32x4_abs").c32(0.25).s("f32x4_lt").set(small);
-  e.get(x).get(x).s("f32x4_mul").set(z);
-  e.horner32(z, [21844 / 6081075, -1382 / 155925, 62 / 2835, -17 / 315, 2 / 15, -1 / 3]);
-  e.get(z).s("f32x4_mul").get(x).s("f32x4_mul").get(x).s("f32x4_add").set(z);
-  // z now holds the small-argument value; the large branch follows.
-  e.get(x).s("f32x4_abs").c32(10).s("f32x4_min").c32(2).s("f32x4_mul").set(y);
-  e.get(y).c32(LOG2E).s("f32x4_mul").s("f32x4_nearest").set(n);
-  e.get(y).get(n).c32(LN2_HI).s("f32x4_mul").s("f32x4_sub");
-  e.get(n).c32(LN2_LO).s("f32x4_mul").s("f32x4_sub").set(r);
-  // e^r - 1 = r + r^2 (1/2 + r/6 + ...)
-  e.horner32(r, expTaylor(7).slice(0, -2)).get(r).s("f32x4_mul").get(r).s("f32x4_mul");
-  e.get(r).s("f32x4_add").set(pm);
-  e.get(n).s("i32x4_trunc_sat_f32x4_s").i32(127).s("i32x4_add").f.i32(23);
-  e.s("i32x4_shl").set(sc);
-  e.get(pm).get(sc).s("f32x4_mul").get(sc).c32(1).s("f32x4_sub").s("f32x4_add").set(em);
-  e.get(em).get(em).c32(2).s("f32x4_add").s("f32x4_div");
-  e.get(x).i32(F32_SIGN).s("v128_and").s("v128_or").set(big);
-  e.pick(z, big, small).set(big);
-  // tanh(±0) keeps its sign.
-  e.get(x).get(big).get(x).c32(0).s("f32x4_eq").s("v128_bitselect");
   return e.f;
 }
 
@@ -359,6 +300,52 @@ function atan2F64(fma: boolean): FunctionBody {
   return e.f;
 }
 
+/** `ln x` in f64x2 halves (so that it rounds once to f32, like `Math.log`). */
+function logF64(fma: boolean): FunctionBody {
+  const e = new Emitter(1, fma);
+  const x = 0;
+  const l = e.local();
+  perHalf(e, [x], ([h]) => {
+    log2F64(e, h);
+    e.c64(Math.LN2).s("f64x2_mul").set(l);
+    // Below zero: NaN.
+    e.c64(NaN).get(l).get(h).c64(0).s("f64x2_lt").s("v128_bitselect");
+  });
+  return e.f;
+}
+
+/** `tanh x` in f64x2 halves: an odd Taylor series below 1/4, `(e - 1) / (e + 1)`, `e = e^{2|x|}`, above. */
+function tanhF64(fma: boolean): FunctionBody {
+  const e = new Emitter(1, fma);
+  const x = 0;
+  const a = e.local(), z = e.local(), t = e.local(), ex = e.local(), big = e.local();
+  const taylor = [
+    -443861162 / 1856156927625,
+    6404582 / 10854718875,
+    -929569 / 638512875,
+    21844 / 6081075,
+    -1382 / 155925,
+    62 / 2835,
+    -17 / 315,
+    2 / 15,
+    -1 / 3,
+  ];
+  perHalf(e, [x], ([h]) => {
+    e.get(h).s("f64x2_abs").set(a);
+    e.get(h).get(h).s("f64x2_mul").set(z);
+    e.horner64(z, [...taylor, 1]).get(h).s("f64x2_mul");
+    e.set(z); // the small-argument value
+    e.get(a).c64(10).s("f64x2_min").c64(2 * LOG2E).s("f64x2_mul").set(t);
+    exp2F64(e, t);
+    e.set(ex);
+    e.get(ex).c64(1).s("f64x2_sub").get(ex).c64(1).s("f64x2_add").s("f64x2_div");
+    e.get(h).c64(F64_SIGN).s("v128_and").s("v128_or").set(big);
+    // |x| < 1/4 (and ±0, which keeps its sign): the series; NaN falls to the exp branch.
+    e.get(z).get(big).get(a).c64(0.25).s("f64x2_lt").s("v128_bitselect");
+  });
+  return e.f;
+}
+
 /** The functions a kernel needs, in module order, and the imports they call. */
 export interface MathLibrary {
   /** Helper functions to place at the start of the module's own functions. */
@@ -385,8 +372,8 @@ export function mathFunctions(used: ReadonlySet<MathFn>, fma: boolean): MathLibr
     if (!used.has(fn)) continue;
     let body: FunctionBody;
     if (fn === "exp") body = expF32(fma);
-    else if (fn === "log") body = logF32(fma);
-    else if (fn === "tanh") body = tanhF32(fma);
+    else if (fn === "log") body = logF64(fma);
+    else if (fn === "tanh") body = tanhF64(fma);
     else if (fn === "sin") body = sinCos(fma, 0, importIndex("sin"));
     else if (fn === "cos") body = sinCos(fma, 1, importIndex("cos"));
     else if (fn === "pow") body = powF64(fma);
