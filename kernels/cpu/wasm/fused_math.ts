@@ -18,18 +18,20 @@
  *
  * @example
  * ```ts
- * import { mathFunctions } from "./fused_math.ts";
- * import { assembleModule } from "./wasm_binary.ts";
+ * import { emitMath, mathImports } from "./fused_math.ts";
+ * import { assembleModule, FunctionBody, V128 } from "./wasm_binary.ts";
  * import { assertEquals } from "../../../testing/assert.ts";
- * const lib = mathFunctions(new Set(["exp"]), false);
- * const bytes = assembleModule(lib.functions, undefined, lib.imports);
+ * const imports = mathImports(new Set(["cos"]));
+ * const f = new FunctionBody([V128], [V128]);
+ * emitMath(f, "cos", [0], { fma: false, imports });
+ * const bytes = assembleModule([{ name: "cos4", body: f }], undefined, imports);
  * assertEquals(WebAssembly.validate(bytes), true);
  * ```
  *
  * @module
  */
 import { HIGH_HALF, JOIN_LOW_HALVES, SIMD } from "./fused_opcodes.ts";
-import { FunctionBody, type ImportedFunction, type ModuleFunction, V128 } from "./wasm_binary.ts";
+import { F64, type FunctionBody, type ImportedFunction, V128 } from "./wasm_binary.ts";
 
 /** The functions this file vectorizes. */
 export type MathFn = "exp" | "log" | "tanh" | "sin" | "cos" | "pow" | "atan2";
@@ -41,6 +43,9 @@ const LOG2E = 1.4426950408889634;
 /** ln 2 split: 9 significant bits (products with |n| < 2^15 exact), then the rest. */
 const LN2_HI = 0.693359375;
 const LN2_LO = Math.LN2 - LN2_HI;
+/** 1.5 · 2^23: adding it to an f32 below 2^22 rounds to an integer held in the low bits. */
+const ROUNDER = 12582912;
+const ROUNDER_BITS = 0x4b400000;
 const F32_SIGN = -0x80000000;
 const F64_SIGN = -0;
 
@@ -59,13 +64,27 @@ function expTaylor(hi: number): number[] {
 const PIO2_HI = Math.round((Math.PI / 2) * 2 ** 32) / 2 ** 32;
 const PIO2_LO = 6.123233995736766e-17 + (Math.PI / 2 - PIO2_HI);
 
+/**
+ * Where constants live: given a `v128` constant's 16 bytes, the local that holds it (set once
+ * before the loops, so that no constant is rebuilt per iteration).
+ */
+export type ConstantPool = (bytes: readonly number[]) => number;
+
 /** A builder for one math function: Horner steps with or without relaxed madd. */
 class Emitter {
   readonly f: FunctionBody;
   readonly fma: boolean;
-  constructor(params: number, fma: boolean) {
-    this.f = new FunctionBody(new Array(params).fill(V128), [V128]);
+  readonly pool?: ConstantPool;
+  constructor(f: FunctionBody, fma: boolean, pool?: ConstantPool) {
+    this.f = f;
     this.fma = fma;
+    this.pool = pool;
+  }
+  /** A `v128` constant of 16 bytes: from the pool's local when there is one. */
+  v128(bytes: readonly number[]): this {
+    if (this.pool) this.f.localGet(this.pool(bytes));
+    else this.f.simd(SIMD.v128_const, ...bytes);
+    return this;
   }
   s(name: keyof typeof SIMD, ...imm: number[]): this {
     this.f.simd(SIMD[name], ...imm);
@@ -87,16 +106,16 @@ class Emitter {
     return this.f.local(V128);
   }
   c32(...v: number[]): this {
-    this.f.f32x4(...v);
-    return this;
+    const lanes = v.length === 1 ? [v[0], v[0], v[0], v[0]] : v;
+    return this.v128([...new Uint8Array(new Float32Array(lanes).buffer)]);
   }
   c64(...v: number[]): this {
-    this.f.f64x2(...v);
-    return this;
+    const lanes = v.length === 1 ? [v[0], v[0]] : v;
+    return this.v128([...new Uint8Array(new Float64Array(lanes).buffer)]);
   }
   i32(...v: number[]): this {
-    this.f.i32x4(...v);
-    return this;
+    const lanes = v.length === 1 ? [v[0], v[0], v[0], v[0]] : v;
+    return this.v128([...new Uint8Array(new Int32Array(lanes).buffer)]);
   }
   /** Horner in f32x4 over local `x`, coefficients highest degree first; leaves the value. */
   horner32(x: number, coeffs: readonly number[]): this {
@@ -123,21 +142,25 @@ class Emitter {
 }
 
 /** `e^x` in f32x4. */
-function expF32(fma: boolean): FunctionBody {
-  const e = new Emitter(1, fma);
+function expF32(e: Emitter, [x]: readonly number[]): void {
   const xc = e.local(), n = e.local(), r = e.local(), ni = e.local(), n1 = e.local();
-  e.get(0).c32(-104).s("f32x4_max").c32(89).s("f32x4_min").set(xc);
-  e.get(xc).c32(LOG2E).s("f32x4_mul").s("f32x4_nearest").set(n);
+  // Clamp (pmax/pmin keep a NaN x: it is their first operand).
+  e.get(x).c32(-104).s("f32x4_pmax").c32(89).s("f32x4_pmin").set(xc);
+  // n = round(x log2 e): adding 1.5·2^23 rounds to an integer, kept in the low mantissa bits.
+  if (e.fma) e.get(xc).c32(LOG2E).c32(ROUNDER).s("f32x4_relaxed_madd");
+  else e.get(xc).c32(LOG2E).s("f32x4_mul").c32(ROUNDER).s("f32x4_add");
+  e.tee(n).i32(ROUNDER_BITS).s("i32x4_sub").set(ni);
+  e.get(n).c32(ROUNDER).s("f32x4_sub").set(n);
   e.get(xc).get(n).c32(LN2_HI).s("f32x4_mul").s("f32x4_sub");
   e.get(n).c32(LN2_LO).s("f32x4_mul").s("f32x4_sub").set(r);
-  e.get(n).s("i32x4_trunc_sat_f32x4_s").tee(ni).f.i32(1);
+  e.get(ni).f.i32(1);
   e.s("i32x4_shr_s").set(n1);
   e.horner32(r, expTaylor(7));
+  // 2^n in two factors, so that a subnormal result is rounded once.
   e.get(n1).i32(127).s("i32x4_add").f.i32(23);
   e.s("i32x4_shl").s("f32x4_mul");
   e.get(ni).get(n1).s("i32x4_sub").i32(127).s("i32x4_add").f.i32(23);
   e.s("i32x4_shl").s("f32x4_mul");
-  return e.f;
 }
 
 /** Emit `body(half)` for each f64x2 half of local `x` and join the two f32 results. */
@@ -155,9 +178,7 @@ function perHalf(e: Emitter, xs: number[], body: (halves: number[]) => void): vo
 }
 
 /** `sin x` (shift 0) or `cos x` (shift 1) in f64x2 halves; `scalarFn` is the import for large lanes. */
-function sinCos(fma: boolean, shift: number, scalarFn: number): FunctionBody {
-  const e = new Emitter(1, fma);
-  const x = 0;
+function sinCos(e: Emitter, [x]: readonly number[], shift: number, scalarFn: number): void {
   const k = e.local(), r = e.local(), z = e.local(), q = e.local(), sn = e.local();
   const cs = e.local(), res = e.local();
   const sinC = [1 / 6227020800, -1 / 39916800, 1 / 362880, -1 / 5040, 1 / 120, -1 / 6];
@@ -191,13 +212,11 @@ function sinCos(fma: boolean, shift: number, scalarFn: number): FunctionBody {
   }
   e.f.end();
   e.get(res);
-  return e.f;
 }
 
 /** `v128.const` of two i64 lanes. */
 function i64x2(e: Emitter, v: bigint): Emitter {
-  e.f.simd(0x0c, ...new Uint8Array(new BigInt64Array([v, v]).buffer));
-  return e;
+  return e.v128([...new Uint8Array(new BigInt64Array([v, v]).buffer)]);
 }
 
 /** `log2 a` in f64x2 of local `a` (an f32 value, `a ≥ 0`, or NaN); leaves the value. */
@@ -240,9 +259,7 @@ function exp2F64(e: Emitter, t: number): void {
 }
 
 /** `pow(x, y)` with JavaScript's special cases: `|x|^y` in f64x2, then sign and edges in f32x4. */
-function powF64(fma: boolean): FunctionBody {
-  const e = new Emitter(2, fma);
-  const x = 0, y = 1;
+function powF64(e: Emitter, [x, y]: readonly number[]): void {
   const a = e.local(), l = e.local(), t = e.local(), res = e.local(), yInt = e.local();
   const yOdd = e.local();
   perHalf(e, [x, y], ([hx, hy]) => {
@@ -265,13 +282,10 @@ function powF64(fma: boolean): FunctionBody {
   e.get(yInt).s("v128_andnot").s("v128_bitselect").set(res);
   // Anything to the power 0: 1.
   e.c32(1).get(res).get(y).c32(0).s("f32x4_eq").s("v128_bitselect");
-  return e.f;
 }
 
 /** `atan2(y, x)` in f64x2; a zero `y` gives π where `x < 0`, else 0 (the CPU renderer's rule). */
-function atan2F64(fma: boolean): FunctionBody {
-  const e = new Emitter(2, fma);
-  const y = 0, x = 1;
+function atan2F64(e: Emitter, [y, x]: readonly number[]): void {
   const ay = e.local(), ax = e.local(), t = e.local(), big = e.local(), u = e.local();
   const z = e.local(), at = e.local(), r = e.local();
   const A: number[] = [];
@@ -297,13 +311,10 @@ function atan2F64(fma: boolean): FunctionBody {
   e.set(r);
   e.get(x).c32(0).s("f32x4_lt").c32(Math.PI).s("v128_and");
   e.get(r).get(y).c32(0).s("f32x4_eq").s("v128_bitselect");
-  return e.f;
 }
 
 /** `ln x` in f64x2 halves (so that it rounds once to f32, like `Math.log`). */
-function logF64(fma: boolean): FunctionBody {
-  const e = new Emitter(1, fma);
-  const x = 0;
+function logF64(e: Emitter, [x]: readonly number[]): void {
   const l = e.local();
   perHalf(e, [x], ([h]) => {
     log2F64(e, h);
@@ -311,13 +322,10 @@ function logF64(fma: boolean): FunctionBody {
     // Below zero: NaN.
     e.c64(NaN).get(l).get(h).c64(0).s("f64x2_lt").s("v128_bitselect");
   });
-  return e.f;
 }
 
 /** `tanh x` in f64x2 halves: an odd Taylor series below 1/4, `(e - 1) / (e + 1)`, `e = e^{2|x|}`, above. */
-function tanhF64(fma: boolean): FunctionBody {
-  const e = new Emitter(1, fma);
-  const x = 0;
+function tanhF64(e: Emitter, [x]: readonly number[]): void {
   const a = e.local(), z = e.local(), t = e.local(), ex = e.local(), big = e.local();
   const taylor = [
     -443861162 / 1856156927625,
@@ -343,43 +351,42 @@ function tanhF64(fma: boolean): FunctionBody {
     // |x| < 1/4 (and ±0, which keeps its sign): the series; NaN falls to the exp branch.
     e.get(z).get(big).get(a).c64(0.25).s("f64x2_lt").s("v128_bitselect");
   });
-  return e.f;
-}
-
-/** The functions a kernel needs, in module order, and the imports they call. */
-export interface MathLibrary {
-  /** Helper functions to place at the start of the module's own functions. */
-  functions: ModuleFunction[];
-  /** Scalar imports (`env.sin`, `env.cos`), before every module function. */
-  imports: ImportedFunction[];
-  /** Function index (imports counted) of each vectorized function. */
-  index: Map<MathFn, number>;
 }
 
 /**
- * The vector functions in `used` as module functions (with relaxed madd in
- * their polynomials when `fma`), and the scalar imports they need.
+ * The scalar functions that `used` imports (`env.sin`, `env.cos`, f64 → f64), to
+ * place first in the module.
  */
-export function mathFunctions(used: ReadonlySet<MathFn>, fma: boolean): MathLibrary {
+export function mathImports(used: ReadonlySet<MathFn>): ImportedFunction[] {
   const imports: ImportedFunction[] = [];
-  const F64T = 0x7c as const;
-  if (used.has("sin")) imports.push({ name: "sin", params: [F64T], results: [F64T] });
-  if (used.has("cos")) imports.push({ name: "cos", params: [F64T], results: [F64T] });
-  const importIndex = (name: string) => imports.findIndex((i) => i.name === name);
-  const functions: ModuleFunction[] = [];
-  const index = new Map<MathFn, number>();
-  for (const fn of MATH_FNS) {
-    if (!used.has(fn)) continue;
-    let body: FunctionBody;
-    if (fn === "exp") body = expF32(fma);
-    else if (fn === "log") body = logF64(fma);
-    else if (fn === "tanh") body = tanhF64(fma);
-    else if (fn === "sin") body = sinCos(fma, 0, importIndex("sin"));
-    else if (fn === "cos") body = sinCos(fma, 1, importIndex("cos"));
-    else if (fn === "pow") body = powF64(fma);
-    else body = atan2F64(fma);
-    index.set(fn, imports.length + functions.length);
-    functions.push({ body });
+  for (const name of ["sin", "cos"] as const) {
+    if (used.has(name)) imports.push({ name, params: [F64], results: [F64] });
   }
-  return { functions, imports, index };
+  return imports;
+}
+
+/**
+ * Emit `fn` of the f32x4 locals `args` inline into `f`, leaving the result
+ * (a `v128`) on the stack; relaxed madd in polynomials when `fma`. `imports`
+ * is {@linkcode mathImports}'s list (the module's first functions).
+ */
+export function emitMath(
+  f: FunctionBody,
+  fn: MathFn,
+  args: readonly number[],
+  opts: { fma: boolean; imports: readonly ImportedFunction[]; pool?: ConstantPool },
+): void {
+  const e = new Emitter(f, opts.fma, opts.pool);
+  const scalar = (name: string) => {
+    const i = opts.imports.findIndex((x) => x.name === name);
+    if (i < 0) throw new Error(`emitMath: ${name} needs the import env.${name}`);
+    return i;
+  };
+  if (fn === "exp") expF32(e, args);
+  else if (fn === "log") logF64(e, args);
+  else if (fn === "tanh") tanhF64(e, args);
+  else if (fn === "sin") sinCos(e, args, 0, scalar("sin"));
+  else if (fn === "cos") sinCos(e, args, 1, scalar("cos"));
+  else if (fn === "pow") powF64(e, args);
+  else atan2F64(e, args);
 }

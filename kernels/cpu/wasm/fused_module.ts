@@ -33,9 +33,16 @@
  */
 import type { DType } from "../../backend.ts";
 import { type FusedKernel, isRowKernel, type ScalarNode } from "../../fused.ts";
-import { type MathFn, mathFunctions } from "./fused_math.ts";
+import { type ConstantPool, emitMath, type MathFn, mathImports } from "./fused_math.ts";
 import { memarg, OP, SIMD } from "./fused_opcodes.ts";
-import { assembleModule, FunctionBody, I32, V128 } from "./wasm_binary.ts";
+import {
+  assembleModule,
+  FunctionBody,
+  I32,
+  type ImportedFunction,
+  uleb,
+  V128,
+} from "./wasm_binary.ts";
 
 /** Maximum pages of the fused kernels' memory (4 GiB). */
 export const FUSED_MAX_PAGES = 65536;
@@ -149,7 +156,9 @@ class KernelWriter {
   readonly k: FusedKernel;
   readonly rank: number;
   readonly levels: number[];
-  readonly math: Map<MathFn, number>;
+  readonly math: { fma: boolean; imports: readonly ImportedFunction[]; pool: ConstantPool };
+  readonly #constants = new Map<string, { local: number; bytes: readonly number[] }>();
+  #constantsAt = 0;
   readonly dims: number[] = [];
   readonly ptr: number[] = [];
   readonly strides: number[][] = [];
@@ -166,11 +175,11 @@ class KernelWriter {
   acc: number[] = [];
   j = -1;
 
-  constructor(k: FusedKernel, math: Map<MathFn, number>) {
+  constructor(k: FusedKernel, math: { fma: boolean; imports: readonly ImportedFunction[] }) {
     this.k = k;
     this.rank = k.shape.length;
     this.levels = nodeLevels(k);
-    this.math = math;
+    this.math = { ...math, pool: (bytes) => this.constant(bytes) };
     const f = this.f, rank = this.rank;
     this.tmp = f.local(I32);
     for (let a = 0; a < rank; a++) this.dims.push(f.local(I32));
@@ -191,6 +200,33 @@ class KernelWriter {
       this.acc = [f.local(V128), f.local(V128)];
     }
     for (let n = 0; n < k.nodes.length; n++) this.value.push(f.local(V128));
+  }
+
+  /** The local holding a `v128` constant (set once, before the loops). */
+  constant(bytes: readonly number[]): number {
+    const key = bytes.join(",");
+    let c = this.#constants.get(key);
+    if (c === undefined) {
+      c = { local: this.f.local(V128), bytes };
+      this.#constants.set(key, c);
+    }
+    return c.local;
+  }
+
+  /** Push an f32x4 constant (one value splatted, or four lanes) from the pool. */
+  c32(...v: number[]): this {
+    const lanes = v.length === 1 ? [v[0], v[0], v[0], v[0]] : v;
+    this.f.localGet(this.constant([...new Uint8Array(new Float32Array(lanes).buffer)]));
+    return this;
+  }
+
+  /** Set every pooled constant's local where the prologue ended. */
+  finish(): void {
+    const code: number[] = [];
+    for (const { local, bytes } of this.#constants.values()) {
+      code.push(0xfd, SIMD.v128_const, ...bytes, 0x21, ...uleb(local));
+    }
+    this.f.insert(this.#constantsAt, code);
   }
 
   s(name: keyof typeof SIMD, ...imm: number[]): this {
@@ -227,6 +263,7 @@ class KernelWriter {
       f.localGet(this.redCount).i32(1).op(OP.i32_sub).localSet(this.redCount);
       f.br(0).end().end();
     }
+    this.#constantsAt = f.mark();
   }
 
   /** Push the value of input `i` at its pointer: splatted (`one`) or four lanes (`vec`). */
@@ -283,36 +320,29 @@ class KernelWriter {
       } else if (fn in CMP) {
         v(a);
         v(b);
-        this.s(CMP[fn]).f.f32x4(1);
-        this.s("v128_and");
+        this.s(CMP[fn]).c32(1).s("v128_and");
       } else if (fn === "select") {
         v(b);
         v(c);
         v(a);
-        f.f32x4(0);
-        this.s("f32x4_ne").s("v128_bitselect");
+        this.c32(0).s("f32x4_ne").s("v128_bitselect");
       } else if (fn === "cast") {
         v(a);
         if (node.dtype === "bool" && this.k.nodes[a].dtype !== "bool") {
-          f.f32x4(0);
-          this.s("f32x4_ne").f.f32x4(1);
-          this.s("v128_and");
+          this.c32(0).s("f32x4_ne").c32(1).s("v128_and");
         }
       } else if (fn === "sign") {
         // ±1 with x's sign where x is neither 0 nor NaN; x itself otherwise.
-        v(a).i32x4(-0x80000000);
-        this.s("v128_and").f.f32x4(1);
-        this.s("v128_or");
         v(a);
-        v(a).f32x4(0);
-        this.s("f32x4_ne");
+        this.c32(-0).s("v128_and").c32(1).s("v128_or");
+        v(a);
+        v(a);
+        this.c32(0).s("f32x4_ne");
         v(a);
         v(a);
         this.s("f32x4_eq").s("v128_and").s("v128_bitselect");
       } else {
-        v(a);
-        if (b !== undefined) v(b);
-        f.call(this.math.get(fn as MathFn)!);
+        emitMath(f, fn as MathFn, node.args.map((i) => this.value[i]), this.math);
       }
     }
     f.localSet(this.value[n]);
@@ -577,14 +607,15 @@ export function fusedModuleBytes(
   opts: FusedModuleOptions,
 ): Uint8Array<ArrayBuffer> {
   const k = atLeastRank1(kernel);
-  const lib = mathFunctions(mathUsed(k.nodes), opts.fma);
-  const w = new KernelWriter(k, lib.index);
+  const imports = mathImports(mathUsed(k.nodes));
+  const w = new KernelWriter(k, { fma: opts.fma, imports });
   if (isRowKernel(k)) w.row();
   else w.plain();
+  w.finish();
   return assembleModule(
-    [...lib.functions, { name: "run", body: w.f }],
+    [{ name: "run", body: w.f }],
     { min: 1, max: FUSED_MAX_PAGES, shared: opts.shared },
-    lib.imports,
+    imports,
   );
 }
 

@@ -17,6 +17,7 @@ import type { FunctionBody } from "./wasm_binary.ts";
 /** SIMD opcodes (the number after the `0xfd` prefix). */
 export const SIMD = {
   v128_load: 0x00,
+  v128_const: 0x0c,
   v128_load8_splat: 0x07,
   v128_load32_splat: 0x09,
   v128_store: 0x0b,
@@ -81,6 +82,8 @@ export const SIMD = {
   f32x4_div: 0xe7,
   f32x4_min: 0xe8,
   f32x4_max: 0xe9,
+  f32x4_pmin: 0xea,
+  f32x4_pmax: 0xeb,
   f64x2_abs: 0xec,
   f64x2_neg: 0xed,
   f64x2_add: 0xf0,

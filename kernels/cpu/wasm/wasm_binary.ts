@@ -131,6 +131,17 @@ export class FunctionBody {
     return this;
   }
 
+  /** The length of the code so far: a position for {@linkcode FunctionBody.insert}. */
+  mark(): number {
+    return this.#code.length;
+  }
+
+  /** Insert raw bytes at position `at` (from {@linkcode FunctionBody.mark}). */
+  insert(at: number, bytes: readonly number[]): this {
+    this.#code.splice(at, 0, ...bytes);
+    return this;
+  }
+
   /** `local.get i`. */
   localGet(i: number): this {
     return this.op(0x20, ...uleb(i));
