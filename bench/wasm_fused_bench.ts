@@ -5,18 +5,26 @@
  * reused array; and a row softmax (`[1024, 1000]`, a reduction and its second
  * pass). Wasm runs on ordinary arrays (copied into and out of its memory
  * around each call) and on arrays allocated in its memory (`fusedAlloc`, no
- * copy).
+ * copy), on one thread and split over the Worker threads.
  *
  *   deno bench -A bench/wasm_fused_bench.ts
  *
  * @module
  */
 import { runFusedJs } from "../kernels/cpu/codegen.ts";
-import { runFusedWasm, setFusedWasm } from "../kernels/cpu/wasm/fused_dispatch.ts";
+import {
+  runFusedWasm,
+  setFusedWasm,
+  startFusedThreads,
+} from "../kernels/cpu/wasm/fused_dispatch.ts";
+import { defaultThreads } from "../kernels/cpu/wasm/wasm_gemm.ts";
 import { fusedAlloc } from "../kernels/cpu/wasm/fused_memory.ts";
 import type { FusedKernel } from "../kernels/fused.ts";
 
 setFusedWasm({ enabled: true });
+await startFusedThreads();
+const one = () => setFusedWasm({ threads: 1 });
+const all = () => setFusedWasm({ threads: defaultThreads(), threadMinElements: 1 << 17 });
 const N = 1 << 20;
 
 const chain: FusedKernel = {
@@ -68,11 +76,21 @@ Deno.bench(
   },
 );
 Deno.bench("chain 1M f32 (exp, div): Wasm SIMD, in its memory", { group: "chain" }, () => {
+  one();
   runFusedWasm(chain, [xw, mw], [yw]);
 });
 Deno.bench("chain 1M f32 (exp, div): Wasm SIMD, copied in and out", { group: "chain" }, () => {
+  one();
   runFusedWasm(chain, [x, m], [y]);
 });
+Deno.bench(
+  `chain 1M f32 (exp, div): Wasm SIMD, in its memory, ${defaultThreads()} threads`,
+  { group: "chain" },
+  () => {
+    all();
+    runFusedWasm(chain, [xw, mw], [yw]);
+  },
+);
 
 const s = fill(new Float32Array(ROWS * COLS)), so = new Float32Array(ROWS * COLS);
 const st = new Float32Array(ROWS);
@@ -87,8 +105,18 @@ Deno.bench(
   },
 );
 Deno.bench("softmax [1024, 1000]: Wasm SIMD, in its memory", { group: "softmax" }, () => {
+  one();
   runFusedWasm(softmax, [sw], [sow, stw]);
 });
 Deno.bench("softmax [1024, 1000]: Wasm SIMD, copied in and out", { group: "softmax" }, () => {
+  one();
   runFusedWasm(softmax, [s], [so, st]);
 });
+Deno.bench(
+  `softmax [1024, 1000]: Wasm SIMD, in its memory, ${defaultThreads()} threads`,
+  { group: "softmax" },
+  () => {
+    all();
+    runFusedWasm(softmax, [sw], [sow, stw]);
+  },
+);

@@ -32,8 +32,10 @@
 import type { DataArray } from "../../backend.ts";
 import { collapseKernel, type FusedKernel, kernelKey } from "../../fused.ts";
 import { relaxedSimdSupported } from "./gemm_module.ts";
-import { fusedHeap } from "./fused_memory.ts";
-import { atLeastRank1, elementBytes, fusedModuleBytes, paramWords } from "./fused_module.ts";
+import { fusedHeap, PARAM_BLOCKS, PARAM_BYTES } from "./fused_memory.ts";
+import { atLeastRank1, fusedModuleBytes, paramWords, sliceWords } from "./fused_module.ts";
+import { runFusedJob, startFusedWorkers } from "./fused_threads.ts";
+import { defaultThreads } from "./wasm_gemm.ts";
 import { wasmUnsupported } from "./fused_support.ts";
 
 /** How fused kernels run on the CPU. */
@@ -42,6 +44,10 @@ export interface FusedWasmSettings {
   enabled: boolean;
   /** Use relaxed SIMD (madd) where the runtime validates it. */
   relaxed: boolean;
+  /** Threads a large kernel runs on (the calling one included). */
+  threads: number;
+  /** Kernels of fewer elements run on the calling thread alone. */
+  threadMinElements: number;
 }
 
 function envFlag(name: string): string | undefined {
@@ -91,6 +97,8 @@ export function fusedWasmSettings(): FusedWasmSettings {
     settings = {
       enabled: envFlag("NUGRAD_CPU_KERNELS") !== "js" && simdSupported(),
       relaxed: envFlag("NUGRAD_WASM_RELAXED") !== "0" && relaxedValid,
+      threads: fusedHeap().shared ? defaultThreads() : 1,
+      threadMinElements: 1 << 17,
     };
   }
   return settings;
@@ -112,17 +120,34 @@ export function setFusedWasm(change: Partial<FusedWasmSettings>): FusedWasmSetti
   const before = { ...fusedWasmSettings() };
   settings = { ...before, ...change };
   settings.relaxed = settings.relaxed && (relaxedValid ??= relaxedSimdSupported());
+  if (!Number.isInteger(settings.threads) || settings.threads < 1) {
+    throw new Error(`setFusedWasm: threads must be a positive integer, got ${settings.threads}`);
+  }
+  if (!fusedHeap().shared) settings.threads = 1;
   return before;
 }
 
-/** A kernel ready to run: its module's `run`, the collapsed kernel, the settings it was built for. */
+/** A compiled kernel module: its `run`, its bytes (for Workers), its number. */
+interface CompiledModule {
+  run: (params: number) => void;
+  bytes: Uint8Array;
+  id: number;
+  /** Where its bytes lie in the kernels' memory once a Worker job needed them. */
+  bytesAt?: number;
+}
+
+/** A kernel ready to run: its module, the collapsed kernel, the settings it was built for. */
 interface Prepared {
+  module: CompiledModule;
   run: (params: number) => void;
   k: FusedKernel;
   relaxed: boolean;
+  /** Rows of axis 0 may run on different threads (axis 0 is not reduced). */
+  splittable: boolean;
 }
 
-const modules = new Map<string, (params: number) => void>();
+const modules = new Map<string, CompiledModule>();
+let moduleCount = 0;
 const MAX_MODULES = 2048;
 const prepared = new WeakMap<FusedKernel, Prepared | null>();
 
@@ -130,18 +155,20 @@ function prepare(kernel: FusedKernel, relaxed: boolean): Prepared | null {
   if (wasmUnsupported(kernel) !== null) return null;
   const k = atLeastRank1(collapseKernel(kernel));
   const key = `${relaxed ? "r" : "p"}${kernelKey(k)}`;
-  let run = modules.get(key);
-  if (run === undefined) {
+  let module = modules.get(key);
+  if (module === undefined) {
     const h = fusedHeap();
     const bytes = fusedModuleBytes(k, { fma: relaxed, shared: h.shared });
     const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), {
       env: { memory: h.memory, sin: Math.sin, cos: Math.cos },
     });
-    run = instance.exports.run as (params: number) => void;
+    const run = instance.exports.run as (params: number) => void;
     if (modules.size >= MAX_MODULES) modules.clear();
-    modules.set(key, run);
+    module = { run, bytes, id: ++moduleCount };
+    modules.set(key, module);
   }
-  return { run, k, relaxed };
+  const splittable = k.shape[0] > 1 && !(k.reduce?.axes.includes(0) ?? false);
+  return { module, run: module.run, k, relaxed, splittable };
 }
 
 let paramView: Int32Array | undefined;
@@ -185,8 +212,13 @@ export function runFusedWasm(
       paramView = new Int32Array(h.memory.buffer, 0, 1024);
     }
     if (words.length > paramView.length) return false;
-    paramView.set(words);
-    p.run(0);
+    const size = p.k.shape.reduce((a, b) => a * b, 1);
+    if (s.threads > 1 && p.splittable && size >= s.threadMinElements) {
+      runThreaded(p, words, s.threads);
+    } else {
+      paramView.set(words);
+      p.run(0);
+    }
     outputs.forEach((a, j) => {
       if (h.resident(a)) return;
       const bytes = a.byteLength;
@@ -200,5 +232,73 @@ export function runFusedWasm(
   return true;
 }
 
-/** @internal Bytes per element of a renderable dtype. */
-export { elementBytes };
+/** Byte address of the Worker jobs' control block, and of their first parameter block. */
+const CTL_AT = PARAM_BYTES;
+const TASK_PARAMS_AT = 2 * PARAM_BYTES;
+const MAX_TASKS = PARAM_BLOCKS - 2;
+
+let starting: Promise<number> | undefined;
+let broken: unknown = null;
+let lastUsed = 0;
+
+/** Start the Worker threads (once); resolves to the threads kernels can use, this one included. */
+export function startFusedThreads(): Promise<number> {
+  const h = fusedHeap();
+  starting ??= h.shared && fusedWasmSettings().threads > 1
+    ? startFusedWorkers(fusedWasmSettings().threads - 1, h.memory, CTL_AT, (e) => {
+      broken = e;
+    })
+    : Promise.resolve(0);
+  return starting.then((n) => 1 + n);
+}
+
+/**
+ * How many threads ran tasks of the last job split over threads (0 before any).
+ *
+ * @example
+ * ```ts
+ * import { fusedLastJobThreads } from "./fused_dispatch.ts";
+ * import { assertEquals } from "../../../testing/assert.ts";
+ * assertEquals(fusedLastJobThreads() >= 0, true);
+ * ```
+ */
+export function fusedLastJobThreads(): number {
+  let n = 0;
+  for (let u = lastUsed; u !== 0; u &= u - 1) n++;
+  return n;
+}
+
+/** Run a kernel's rows as tasks over the calling thread and the Workers. */
+function runThreaded(p: Prepared, words: Int32Array, threads: number): void {
+  void startFusedThreads();
+  const h = fusedHeap();
+  const m = p.module;
+  if (m.bytesAt === undefined) {
+    m.bytesAt = h.alloc(m.bytes.length);
+    new Uint8Array(h.memory.buffer, m.bytesAt, m.bytes.length).set(m.bytes);
+  }
+  const rows = p.k.shape[0];
+  // Rank 1: slabs of a multiple of 4 elements (whole vectors); else whole rows.
+  const unit = p.k.shape.length === 1 ? 4 : 1;
+  const ntasks = Math.max(1, Math.min(MAX_TASKS, 4 * threads, Math.floor(rows / unit)));
+  const per = Math.ceil(rows / ntasks / unit) * unit;
+  const view = new Int32Array(h.memory.buffer, TASK_PARAMS_AT, (PARAM_BYTES / 4) * MAX_TASKS);
+  let t = 0;
+  for (let a0 = 0; a0 < rows; a0 += per, t++) {
+    view.set(sliceWords(p.k, words, a0, Math.min(rows, a0 + per)), (t * PARAM_BYTES) / 4);
+  }
+  lastUsed = runFusedJob(
+    h.memory,
+    CTL_AT,
+    {
+      id: m.id,
+      bytesAt: m.bytesAt,
+      bytesLen: m.bytes.length,
+      paramsAt: TASK_PARAMS_AT,
+      stride: PARAM_BYTES,
+    },
+    t,
+    p.run,
+    () => broken,
+  );
+}

@@ -100,6 +100,32 @@ export function paramWords(
   return new Int32Array(words);
 }
 
+/**
+ * The parameter words of rows `a0..a1` of axis 0 (not a reduced axis) of a kernel whose
+ * full words are `words` ({@linkcode paramWords}): the same kernel over a slab of its rows.
+ */
+export function sliceWords(k: FusedKernel, words: Int32Array, a0: number, a1: number): Int32Array {
+  const rank = k.shape.length;
+  const out = words.slice();
+  out[0] = a1 - a0;
+  let w = rank;
+  for (let i = 0; i < k.inputs.length; i++) {
+    out[w] += a0 * words[w + 1];
+    w += 1 + rank;
+  }
+  let inner = 1;
+  for (let a = 1; a < rank; a++) inner *= k.shape[a];
+  k.outputs.forEach((o) => {
+    out[w] += a0 * inner * BYTES[k.nodes[o].dtype];
+    w++;
+  });
+  if (k.reduce) {
+    out[w] += a0 * words[w + 1];
+    out[w + 1 + rank] = (words[w + 1 + rank] / k.shape[0]) * (a1 - a0);
+  }
+  return out;
+}
+
 /** The loop depth at which each node's value starts to vary (0 = once per call). */
 function nodeLevels(k: FusedKernel): number[] {
   const rank = k.shape.length;
