@@ -177,6 +177,28 @@ let paramView: Int32Array | undefined;
  * Run `kernel` with Wasm SIMD when it is enabled and takes the kernel:
  * `outputs` (one per output node, then the reduction's) fully written, `true`
  * returned. `false`: nothing was done (run the JavaScript renderer).
+ *
+ * @example
+ * ```ts
+ * import { runFusedWasm } from "./fused_dispatch.ts";
+ * import { assertEquals } from "../../../testing/assert.ts";
+ * const rowSums = new Float32Array(2);
+ * const ran = runFusedWasm({
+ *   shape: [2, 3],
+ *   inputs: [{ dtype: "f32", strides: [3, 1], offset: 0 }],
+ *   nodes: [{ fn: "load", input: 0, dtype: "f32" }],
+ *   outputs: [],
+ *   reduce: { op: "sum", node: 0, axes: [1] },
+ * }, [new Float32Array([1, 2, 3, 4, 5, 6])], [rowSums]);
+ * if (ran) assertEquals([...rowSums], [6, 15]);
+ * // f64 kernels stay with the JavaScript renderer.
+ * assertEquals(runFusedWasm({
+ *   shape: [1],
+ *   inputs: [{ dtype: "f64", strides: [1], offset: 0 }],
+ *   nodes: [{ fn: "load", input: 0, dtype: "f64" }],
+ *   outputs: [0],
+ * }, [new Float64Array(1)], [new Float64Array(1)]), false);
+ * ```
  */
 export function runFusedWasm(
   kernel: FusedKernel,
@@ -241,7 +263,16 @@ let starting: Promise<number> | undefined;
 let broken: unknown = null;
 let lastUsed = 0;
 
-/** Start the Worker threads (once); resolves to the threads kernels can use, this one included. */
+/**
+ * Start the Worker threads (once); resolves to the threads kernels can use, this one included.
+ *
+ * @example
+ * ```ts
+ * import { startFusedThreads } from "./fused_dispatch.ts";
+ * import { assertEquals } from "../../../testing/assert.ts";
+ * assertEquals((await startFusedThreads()) >= 1, true);
+ * ```
+ */
 export function startFusedThreads(): Promise<number> {
   const h = fusedHeap();
   starting ??= h.shared && fusedWasmSettings().threads > 1

@@ -356,6 +356,13 @@ function tanhF64(e: Emitter, [x]: readonly number[]): void {
 /**
  * The scalar functions that `used` imports (`env.sin`, `env.cos`, f64 → f64), to
  * place first in the module.
+ *
+ * @example
+ * ```ts
+ * import { mathImports } from "./fused_math.ts";
+ * import { assertEquals } from "../../../testing/assert.ts";
+ * assertEquals(mathImports(new Set(["exp", "cos"])).map((f) => f.name), ["cos"]);
+ * ```
  */
 export function mathImports(used: ReadonlySet<MathFn>): ImportedFunction[] {
   const imports: ImportedFunction[] = [];
@@ -369,6 +376,17 @@ export function mathImports(used: ReadonlySet<MathFn>): ImportedFunction[] {
  * Emit `fn` of the f32x4 locals `args` inline into `f`, leaving the result
  * (a `v128`) on the stack; relaxed madd in polynomials when `fma`. `imports`
  * is {@linkcode mathImports}'s list (the module's first functions).
+ *
+ * @example
+ * ```ts
+ * import { emitMath } from "./fused_math.ts";
+ * import { assembleModule, FunctionBody, V128 } from "./wasm_binary.ts";
+ * import { assertEquals } from "../../../testing/assert.ts";
+ * const f = new FunctionBody([V128], [V128]);
+ * emitMath(f, "exp", [0], { fma: false, imports: [] });
+ * const bytes = assembleModule([{ name: "exp4", body: f }]);
+ * assertEquals(WebAssembly.validate(bytes), true);
+ * ```
  */
 export function emitMath(
   f: FunctionBody,

@@ -34,14 +34,17 @@ export const PARAM_BLOCKS = 16;
 const GRAIN = 64;
 
 /** The memory, its allocator's state, and every buffer object it has had. */
-class FusedHeap {
+export class FusedHeap {
+  /** The memory every fused kernel module imports. */
   readonly memory: WebAssembly.Memory;
+  /** Whether it is shared (views survive growth; Workers can use it). */
   readonly shared: boolean;
   readonly #buffers = new WeakSet<ArrayBufferLike>();
   readonly #free = new Map<number, number[]>();
   readonly #sizeAt = new Map<number, number>();
   #top = PARAM_BYTES * PARAM_BLOCKS;
 
+  /** Prefer {@linkcode fusedHeap}. */
   constructor() {
     this.shared = typeof SharedArrayBuffer === "function";
     this.memory = new WebAssembly.Memory({
@@ -102,7 +105,20 @@ class FusedHeap {
 
 let heap: FusedHeap | undefined;
 
-/** The process's fused-kernel heap (created on first use). */
+/**
+ * The process's fused-kernel heap (created on first use): its memory, and
+ * `alloc`/`free` of byte blocks in it.
+ *
+ * @example
+ * ```ts
+ * import { fusedHeap } from "./fused_memory.ts";
+ * import { assertEquals } from "../../../testing/assert.ts";
+ * const h = fusedHeap();
+ * const at = h.alloc(100);
+ * assertEquals(at % 64, 0);
+ * h.free(at);
+ * ```
+ */
 export function fusedHeap(): FusedHeap {
   return heap ??= new FusedHeap();
 }

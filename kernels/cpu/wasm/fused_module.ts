@@ -31,7 +31,6 @@
  *
  * @module
  */
-import type { DType } from "../../backend.ts";
 import { type FusedKernel, isRowKernel, type ScalarNode } from "../../fused.ts";
 import { type ConstantPool, emitMath, type MathFn, mathImports } from "./fused_math.ts";
 import { memarg, OP, SIMD } from "./fused_opcodes.ts";
@@ -57,7 +56,22 @@ export interface FusedModuleOptions {
 
 const BYTES: Record<string, number> = { f32: 4, bool: 1 };
 
-/** A rank-0 kernel as a rank-1 kernel of one element (the loops need an innermost axis). */
+/**
+ * A rank-0 kernel as a rank-1 kernel of one element (the loops need an innermost axis).
+ *
+ * @example
+ * ```ts
+ * import { atLeastRank1 } from "./fused_module.ts";
+ * import { assertEquals } from "../../../testing/assert.ts";
+ * const k = atLeastRank1({
+ *   shape: [],
+ *   inputs: [{ dtype: "f32", strides: [], offset: 0 }],
+ *   nodes: [{ fn: "load", input: 0, dtype: "f32" }],
+ *   outputs: [0],
+ * });
+ * assertEquals([k.shape, k.inputs[0].strides], [[1], [0]]);
+ * ```
+ */
 export function atLeastRank1(k: FusedKernel): FusedKernel {
   if (k.shape.length > 0) return k;
   return {
@@ -71,7 +85,23 @@ export function atLeastRank1(k: FusedKernel): FusedKernel {
 /**
  * The i32 parameter words of a kernel (already collapsed and at least rank
  * 1) whose buffers start at the byte addresses `inputAt`, `outputAt` (one per
- * output, then the reduction's).
+ * output, then the reduction's): sizes; each input's address (offset
+ * included) and byte strides; each output's address; the reduction's address,
+ * byte strides and element count.
+ *
+ * @example
+ * ```ts
+ * import { paramWords } from "./fused_module.ts";
+ * import { assertEquals } from "../../../testing/assert.ts";
+ * const words = paramWords({
+ *   shape: [2, 3],
+ *   inputs: [{ dtype: "f32", strides: [3, 1], offset: 1 }],
+ *   nodes: [{ fn: "load", input: 0, dtype: "f32" }],
+ *   outputs: [],
+ *   reduce: { op: "sum", node: 0, axes: [1] },
+ * }, [100], [200]);
+ * assertEquals([...words], [2, 3, 104, 12, 4, 200, 4, 0, 2]);
+ * ```
  */
 export function paramWords(
   k: FusedKernel,
@@ -103,6 +133,20 @@ export function paramWords(
 /**
  * The parameter words of rows `a0..a1` of axis 0 (not a reduced axis) of a kernel whose
  * full words are `words` ({@linkcode paramWords}): the same kernel over a slab of its rows.
+ *
+ * @example
+ * ```ts
+ * import { paramWords, sliceWords } from "./fused_module.ts";
+ * import { assertEquals } from "../../../testing/assert.ts";
+ * const k = {
+ *   shape: [4, 3],
+ *   inputs: [{ dtype: "f32" as const, strides: [3, 1], offset: 0 }],
+ *   nodes: [{ fn: "load" as const, input: 0, dtype: "f32" as const }],
+ *   outputs: [0],
+ * };
+ * // Rows 1..3: three rows, each address moved on by one row of 3 floats.
+ * assertEquals([...sliceWords(k, paramWords(k, [0], [64]), 1, 4)], [3, 3, 12, 12, 4, 76]);
+ * ```
  */
 export function sliceWords(k: FusedKernel, words: Int32Array, a0: number, a1: number): Int32Array {
   const rank = k.shape.length;
@@ -643,9 +687,4 @@ export function fusedModuleBytes(
     { min: 1, max: FUSED_MAX_PAGES, shared: opts.shared },
     imports,
   );
-}
-
-/** Bytes per element of a dtype the renderer takes. */
-export function elementBytes(dtype: DType): number {
-  return BYTES[dtype];
 }

@@ -12,8 +12,6 @@
  *
  * @module
  */
-import type { FunctionBody } from "./wasm_binary.ts";
-
 /** SIMD opcodes (the number after the `0xfd` prefix). */
 export const SIMD = {
   v128_load: 0x00,
@@ -128,7 +126,16 @@ export const OP = {
   f64_promote_f32: 0xbb,
 } as const;
 
-/** `memarg` immediates: log2 alignment, then the offset. */
+/**
+ * `memarg` immediates: log2 alignment, then the offset (unsigned LEB128).
+ *
+ * @example
+ * ```ts
+ * import { memarg } from "./fused_opcodes.ts";
+ * import { assertEquals } from "../../../testing/assert.ts";
+ * assertEquals(memarg(2, 200), [2, 0xc8, 0x01]);
+ * ```
+ */
 export function memarg(align: number, offset = 0): number[] {
   const out: number[] = [align];
   let n = offset;
@@ -179,8 +186,3 @@ export const JOIN_LOW_HALVES: readonly number[] = [
   22,
   23,
 ];
-
-/** `f.simd(...)` for a named SIMD opcode. */
-export function simd(f: FunctionBody, name: keyof typeof SIMD, ...imm: number[]): FunctionBody {
-  return f.simd(SIMD[name], ...imm);
-}

@@ -57,6 +57,18 @@ function lanesDType(t: DType): boolean {
 /**
  * Why the Wasm renderer cannot run `k` (a short reason), or `null` when it can.
  * `k` is the kernel as handed to the backend (before collapsing).
+ *
+ * @example
+ * ```ts
+ * import { wasmUnsupported } from "./fused_support.ts";
+ * import { assertEquals } from "../../../testing/assert.ts";
+ * assertEquals(wasmUnsupported({
+ *   shape: [3],
+ *   inputs: [{ dtype: "f32", strides: [1], offset: 0 }],
+ *   nodes: [{ fn: "load", input: 0, dtype: "f32" }, { fn: "exp", args: [0], dtype: "f32" }],
+ *   outputs: [1],
+ * }), null);
+ * ```
  */
 export function wasmUnsupported(k: FusedKernel): string | null {
   for (const x of k.inputs) if (!lanesDType(x.dtype)) return `dtype ${x.dtype}`;

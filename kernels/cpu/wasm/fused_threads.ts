@@ -41,7 +41,21 @@ type RunFn = (params: number) => void;
 
 /**
  * Claim and run the published job's tasks until none is left; `runOf(id, at, len)` gives the
- * job's module's `run`. Self-contained: its source is what each Worker evaluates.
+ * job's module's `run`. Self-contained: its source is what each Worker evaluates. Returns the
+ * number of tasks this thread ran.
+ *
+ * @example
+ * ```ts
+ * import { FUSED_CTL, runFusedTasks } from "./fused_threads.ts";
+ * import { assertEquals } from "../../../testing/assert.ts";
+ * const ctl = new Int32Array(FUSED_CTL.WORDS);
+ * ctl[FUSED_CTL.GEN] = 2;
+ * ctl[FUSED_CTL.NEXT] = 1 << 20; // generation 2's tag, task 0
+ * ctl[FUSED_CTL.NTASKS] = 3;
+ * const seen: number[] = [];
+ * assertEquals(runFusedTasks(ctl, 0, FUSED_CTL, () => (p) => seen.push(p)), 3);
+ * assertEquals([seen, ctl[FUSED_CTL.DONE]], [[0, 0, 0], 3]);
+ * ```
  */
 export function runFusedTasks(
   ctl: Int32Array,
@@ -108,6 +122,14 @@ interface PoolWorker {
  * Start `count` Workers (numbered from 1) on `memory`, the control block at
  * byte `ctlAt`; resolves to how many are waiting for work (0 without
  * `node:worker_threads`).
+ *
+ * @example
+ * ```ts
+ * import { startFusedWorkers } from "./fused_threads.ts";
+ * import { assertEquals } from "../../../testing/assert.ts";
+ * const memory = new WebAssembly.Memory({ initial: 1, maximum: 2, shared: true });
+ * assertEquals(await startFusedWorkers(0, memory, 0, () => {}), 0);
+ * ```
  */
 export async function startFusedWorkers(
   count: number,
@@ -153,6 +175,18 @@ const STUCK_MS = 60_000;
  * Publish a job of `ntasks` tasks (module `id`, its bytes at `bytesAt`, parameter blocks
  * from `paramsAt`, `stride` bytes apart), run tasks here, wait for the rest.
  * Returns the bit set of threads that ran tasks.
+ *
+ * @example
+ * ```ts
+ * import { runFusedJob } from "./fused_threads.ts";
+ * import { assertEquals } from "../../../testing/assert.ts";
+ * const memory = new WebAssembly.Memory({ initial: 1, maximum: 2, shared: true });
+ * const job = { id: 1, bytesAt: 0, bytesLen: 0, paramsAt: 1000, stride: 10 };
+ * const ran: number[] = [];
+ * // No Workers: the calling thread (bit 0) runs every task.
+ * assertEquals(runFusedJob(memory, 0, job, 3, (p) => ran.push(p), () => null), 1);
+ * assertEquals(ran, [1000, 1010, 1020]);
+ * ```
  */
 export function runFusedJob(
   memory: WebAssembly.Memory,
