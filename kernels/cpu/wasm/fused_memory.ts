@@ -24,7 +24,7 @@
  * @module
  */
 import type { DataArray } from "../../backend.ts";
-import { FUSED_MAX_PAGES } from "./fused_module.ts";
+import { FUSED_MAX_PAGES } from "./fused_params.ts";
 
 /** Bytes at the start of the memory for parameter blocks (one per thread). */
 export const PARAM_BYTES = 4096;

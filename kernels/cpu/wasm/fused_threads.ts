@@ -37,7 +37,7 @@ export const FUSED_CTL = {
 } as const;
 
 /** What a task runner needs of a module: its `run`. */
-type RunFn = (params: number) => void;
+export type RunFn = (params: number) => void;
 
 /**
  * Claim and run the published job's tasks until none is left; `runOf(id, at, len)` gives the
