@@ -145,6 +145,11 @@ interface Prepared {
   relaxed: boolean;
   /** Rows of axis 0 may run on different threads (axis 0 is not reduced). */
   splittable: boolean;
+  /** Elements of the iteration shape. */
+  size: number;
+  /** The buffer addresses of the last call, and its parameter words. */
+  addrs?: number[];
+  words?: Int32Array;
 }
 
 const modules = new Map<string, CompiledModule>();
@@ -169,7 +174,8 @@ function prepare(kernel: FusedKernel, relaxed: boolean): Prepared | null {
     modules.set(key, module);
   }
   const splittable = k.shape[0] > 1 && !(k.reduce?.axes.includes(0) ?? false);
-  return { module, run: module.run, k, relaxed, splittable };
+  const size = k.shape.reduce((a, b) => a * b, 1);
+  return { module, run: module.run, k, relaxed, splittable, size };
 }
 
 let paramView: Int32Array | undefined;
@@ -230,13 +236,17 @@ export function runFusedWasm(
   try {
     const inAt = inputs.map((a) => addressOf(a, true));
     const outAt = outputs.map((a) => addressOf(a, false));
-    const words = paramWords(p.k, inAt, outAt);
+    const addrs = [...inAt, ...outAt];
+    if (p.addrs === undefined || addrs.some((a, i) => a !== p!.addrs![i])) {
+      p.words = paramWords(p.k, inAt, outAt);
+      p.addrs = addrs;
+    }
+    const words = p.words!;
     if (paramView === undefined || paramView.byteLength === 0) {
       paramView = new Int32Array(h.memory.buffer, 0, 1024);
     }
     if (words.length > paramView.length) return false;
-    const size = p.k.shape.reduce((a, b) => a * b, 1);
-    if (s.threads > 1 && p.splittable && size >= s.threadMinElements) {
+    if (s.threads > 1 && p.splittable && p.size >= s.threadMinElements) {
       runThreaded(p, words, s.threads);
     } else {
       paramView.set(words);
@@ -276,11 +286,11 @@ let lastUsed = 0;
  */
 export function startFusedThreads(): Promise<number> {
   const h = fusedHeap();
-  starting ??= h.shared && fusedWasmSettings().threads > 1
-    ? startFusedWorkers(fusedWasmSettings().threads - 1, h.memory, CTL_AT, (e) => {
-      broken = e;
-    })
-    : Promise.resolve(0);
+  const threads = fusedWasmSettings().threads;
+  if (!h.shared || threads <= 1) return Promise.resolve(1);
+  starting ??= startFusedWorkers(threads - 1, h.memory, CTL_AT, (e) => {
+    broken = e;
+  });
   return starting.then((n) => 1 + n);
 }
 
