@@ -230,3 +230,39 @@ Deno.test("random fused kernels with relaxed SIMD forced off", () => {
     setFusedWasm(before);
   }
 });
+
+Deno.test("every reduction axis pattern of a rank-3 kernel, rows of 1 to 6 elements", () => {
+  const before = setFusedWasm({ enabled: true });
+  try {
+    for (const shape of [[3, 5, 6], [2, 7, 1], [4, 1, 5]]) {
+      for (let mask = 1; mask < 8; mask++) {
+        const axes = [0, 1, 2].filter((a) => (mask >> a) & 1);
+        for (const op of ["sum", "max"] as const) {
+          const b = new ProgramBuilder();
+          const x = b.load(0, "f32");
+          const y = b.fn("mul", [b.fn("exp", [x], "f32"), b.load(1, "f32")], "f32");
+          // Input 0 transposed (axis 0 fastest), input 1 broadcast along axis 1.
+          const s0 = [1, shape[0] * shape[2], shape[0]];
+          const kernel: FusedKernel = {
+            shape,
+            inputs: [
+              { dtype: "f32", strides: s0, offset: 0 },
+              { dtype: "f32", strides: [shape[2], 0, 1], offset: 0 },
+            ],
+            nodes: b.nodes,
+            outputs: [y],
+            reduce: { op, node: y, axes },
+          };
+          const n = shape[0] * shape[1] * shape[2];
+          const data = [
+            Float32Array.from({ length: n }, (_, i) => Math.sin(i * 1.7) * 2),
+            Float32Array.from({ length: shape[0] * shape[2] }, (_, i) => Math.cos(i) + 0.1),
+          ];
+          check({ kernel, data, resident: mask % 2 === 0 });
+        }
+      }
+    }
+  } finally {
+    setFusedWasm(before);
+  }
+});
