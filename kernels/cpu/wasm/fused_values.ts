@@ -208,6 +208,14 @@ export class KernelValues {
     this.f.insert(this.#constantsAt, code);
   }
 
+  #scratch = -1;
+
+  /** A `v128` scratch local (one per function). */
+  scratch(): number {
+    if (this.#scratch < 0) this.#scratch = this.f.local(V128);
+    return this.#scratch;
+  }
+
   /** Emit a named SIMD opcode. */
   s(name: keyof typeof SIMD, ...imm: number[]): this {
     this.f.simd(SIMD[name], ...imm);
@@ -342,13 +350,11 @@ export class KernelValues {
     const bool = this.k.nodes[node].dtype === "bool";
     f.localGet(q).localGet(this.value[node]);
     if (bool) {
-      this.s("i32x4_trunc_sat_f32x4_u");
-      f.localGet(this.value[node]).simd(SIMD.i32x4_trunc_sat_f32x4_u);
-      this.s("i16x8_narrow_i32x4_u");
-      f.localGet(this.value[node]); // any operand: only the low lanes are stored
-      this.s("i32x4_trunc_sat_f32x4_u");
-      f.localGet(this.value[node]).simd(SIMD.i32x4_trunc_sat_f32x4_u);
-      this.s("i16x8_narrow_i32x4_u").s("i8x16_narrow_i16x8_u");
+      // 0.0/1.0 lanes to bytes: truncate, then narrow twice (the low lanes are the ones stored).
+      const t = this.scratch();
+      this.s("i32x4_trunc_sat_f32x4_u").f.localTee(t).localGet(t);
+      this.s("i16x8_narrow_i32x4_u").f.localTee(t).localGet(t);
+      this.s("i8x16_narrow_i16x8_u");
       if (mode === "vec") this.s("v128_store32_lane", ...memarg(0), 0);
       else this.s("v128_store8_lane", ...memarg(0), 0);
     } else if (mode === "vec") this.s("v128_store", ...memarg(0));
