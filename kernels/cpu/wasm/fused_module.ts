@@ -35,7 +35,8 @@ import { type FusedKernel, isRowKernel, type ScalarNode } from "../../fused.ts";
 import { type MathFn, mathImports } from "./fused_math.ts";
 import { OP, SIMD } from "./fused_opcodes.ts";
 import { atLeastRank1, FUSED_MAX_PAGES } from "./fused_params.ts";
-import { closure, KernelValues, type LoadMode } from "./fused_values.ts";
+import { closure } from "./fused_program.ts";
+import { KernelValues, type LoadMode } from "./fused_values.ts";
 import { assembleModule } from "./wasm_binary.ts";
 
 /** How a module is built. */
