@@ -20,6 +20,7 @@ import {
 } from "../fused.ts";
 import { fastExpSource } from "./fast_math.ts";
 import { specialMathSource } from "./special_math.ts";
+import { runFusedWasm } from "./wasm/fused_dispatch.ts";
 
 /** A compiled kernel: inputs, outputs (fully written), run-time sizes. */
 type Compiled = (ins: readonly DataArray[], outs: readonly DataArray[], p: number[]) => void;
@@ -352,6 +353,34 @@ function runtimeParams(k: FusedKernel): number[] {
  * ```
  */
 export function runFusedCpu(
+  kernel: FusedKernel,
+  inputs: readonly DataArray[],
+  outputs: readonly DataArray[],
+): void {
+  // WebAssembly SIMD where it is enabled and takes the kernel (wasm/fused_dispatch.ts).
+  if (runFusedWasm(kernel, inputs, outputs)) return;
+  runFusedJs(kernel, inputs, outputs);
+}
+
+/**
+ * {@linkcode runFusedCpu} through the JavaScript renderer only (the fallback,
+ * and the reference the WebAssembly renderer is tested against).
+ *
+ * @example
+ * ```ts
+ * import { runFusedJs } from "./codegen.ts";
+ * import { assertEquals } from "../../testing/assert.ts";
+ * const out = new Float32Array(2);
+ * runFusedJs({
+ *   shape: [2],
+ *   inputs: [{ dtype: "f32", strides: [1], offset: 0 }],
+ *   nodes: [{ fn: "load", input: 0, dtype: "f32" }, { fn: "neg", args: [0], dtype: "f32" }],
+ *   outputs: [1],
+ * }, [new Float32Array([1, -2])], [out]);
+ * assertEquals([...out], [-1, 2]);
+ * ```
+ */
+export function runFusedJs(
   kernel: FusedKernel,
   inputs: readonly DataArray[],
   outputs: readonly DataArray[],

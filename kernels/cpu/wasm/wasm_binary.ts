@@ -25,9 +25,11 @@ export const I32 = 0x7f;
 export const F32 = 0x7d;
 /** Value type `v128`. */
 export const V128 = 0x7b;
+/** Value type `f64`. */
+export const F64 = 0x7c;
 
-/** A value type byte: {@linkcode I32}, {@linkcode F32} or {@linkcode V128}. */
-export type ValueType = typeof I32 | typeof F32 | typeof V128;
+/** A value type byte: {@linkcode I32}, {@linkcode F32}, {@linkcode F64} or {@linkcode V128}. */
+export type ValueType = typeof I32 | typeof F32 | typeof F64 | typeof V128;
 
 /**
  * Unsigned LEB128 bytes of `n` (a non-negative integer below 2^32).
@@ -129,6 +131,17 @@ export class FunctionBody {
     return this;
   }
 
+  /** The length of the code so far: a position for {@linkcode FunctionBody.insert}. */
+  mark(): number {
+    return this.#code.length;
+  }
+
+  /** Insert raw bytes at position `at` (from {@linkcode FunctionBody.mark}). */
+  insert(at: number, bytes: readonly number[]): this {
+    this.#code.splice(at, 0, ...bytes);
+    return this;
+  }
+
   /** `local.get i`. */
   localGet(i: number): this {
     return this.op(0x20, ...uleb(i));
@@ -147,6 +160,36 @@ export class FunctionBody {
   /** `i32.const n`. */
   i32(n: number): this {
     return this.op(0x41, ...sleb(n));
+  }
+
+  /** `f32.const v` (rounded to f32). */
+  f32(v: number): this {
+    const b = new Uint8Array(new Float32Array([v]).buffer);
+    return this.op(0x43, ...b);
+  }
+
+  /** `f64.const v`. */
+  f64(v: number): this {
+    const b = new Uint8Array(new Float64Array([v]).buffer);
+    return this.op(0x44, ...b);
+  }
+
+  /** `v128.const` of four f32 lanes (one value splatted when a single number is given). */
+  f32x4(...lanes: number[]): this {
+    const v = lanes.length === 1 ? [lanes[0], lanes[0], lanes[0], lanes[0]] : lanes;
+    return this.simd(0x0c, ...new Uint8Array(new Float32Array(v).buffer));
+  }
+
+  /** `v128.const` of two f64 lanes (one value splatted when a single number is given). */
+  f64x2(...lanes: number[]): this {
+    const v = lanes.length === 1 ? [lanes[0], lanes[0]] : lanes;
+    return this.simd(0x0c, ...new Uint8Array(new Float64Array(v).buffer));
+  }
+
+  /** `v128.const` of four i32 lanes (one value splatted when a single number is given). */
+  i32x4(...lanes: number[]): this {
+    const v = lanes.length === 1 ? [lanes[0], lanes[0], lanes[0], lanes[0]] : lanes;
+    return this.simd(0x0c, ...new Uint8Array(new Int32Array(v).buffer));
   }
 
   /** A SIMD-prefixed opcode `0xfd op` with optional immediates. */
@@ -220,6 +263,16 @@ export interface ModuleFunction {
   body: FunctionBody;
 }
 
+/** A function a module imports as `env.<name>` (indices before the module's own functions). */
+export interface ImportedFunction {
+  /** Import name under `env`. */
+  name: string;
+  /** Parameter types. */
+  params: readonly ValueType[];
+  /** Result types. */
+  results: readonly ValueType[];
+}
+
 /** The memory a module imports as `env.memory`. */
 export interface ImportedMemory {
   /** Initial pages (64 KiB each). */
@@ -235,8 +288,9 @@ function section(id: number, content: number[]): number[] {
 }
 
 /**
- * The bytes of a module holding `functions` (indices in array order), with
- * `env.memory` imported when `memory` is given.
+ * The bytes of a module holding `functions` (indices in array order, after
+ * the imported functions `imports`), with `env.memory` imported when `memory`
+ * is given.
  *
  * @example
  * ```ts
@@ -254,28 +308,42 @@ function section(id: number, content: number[]): number[] {
 export function assembleModule(
   functions: readonly ModuleFunction[],
   memory?: ImportedMemory,
+  imports: readonly ImportedFunction[] = [],
 ): Uint8Array<ArrayBuffer> {
-  const sigKey = (f: FunctionBody) => `${f.params.join(",")}>${f.results.join(",")}`;
-  const sigs: string[] = [];
-  const typeOf = functions.map(({ body }) => {
-    const key = sigKey(body);
-    let i = sigs.indexOf(key);
-    if (i < 0) i = sigs.push(key) - 1;
+  const sigs: { params: readonly ValueType[]; results: readonly ValueType[] }[] = [];
+  const keys: string[] = [];
+  const typeIndex = (f: { params: readonly ValueType[]; results: readonly ValueType[] }) => {
+    const key = `${f.params.join(",")}>${f.results.join(",")}`;
+    let i = keys.indexOf(key);
+    if (i < 0) {
+      i = keys.push(key) - 1;
+      sigs.push(f);
+    }
     return i;
-  });
-  const types = sigs.map((key) => {
-    const f = functions[typeOf.indexOf(sigs.indexOf(key))].body;
-    return [0x60, ...vec(f.params.map((t) => [t])), ...vec(f.results.map((t) => [t]))];
-  });
+  };
+  const importTypes = imports.map(typeIndex);
+  const typeOf = functions.map(({ body }) => typeIndex(body));
+  const types = sigs.map((f) => [
+    0x60,
+    ...vec(f.params.map((t) => [t])),
+    ...vec(f.results.map((t) => [t])),
+  ]);
   const bytes = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
   bytes.push(...section(1, vec(types)));
+  const importEntries = imports.map((f, i) => [
+    ...utf8("env"),
+    ...utf8(f.name),
+    0x00,
+    ...uleb(importTypes[i]),
+  ]);
   if (memory) {
     const limits = [memory.shared ? 0x03 : 0x01, ...uleb(memory.min), ...uleb(memory.max)];
-    bytes.push(...section(2, vec([[...utf8("env"), ...utf8("memory"), 0x02, ...limits]])));
+    importEntries.push([...utf8("env"), ...utf8("memory"), 0x02, ...limits]);
   }
+  if (importEntries.length > 0) bytes.push(...section(2, vec(importEntries)));
   bytes.push(...section(3, vec(typeOf.map((t) => uleb(t)))));
   const exports = functions.flatMap((f, i) =>
-    f.name === undefined ? [] : [[...utf8(f.name), 0x00, ...uleb(i)]]
+    f.name === undefined ? [] : [[...utf8(f.name), 0x00, ...uleb(imports.length + i)]]
   );
   bytes.push(...section(7, vec(exports)));
   bytes.push(...section(10, vec(functions.map((f) => f.body.encode()))));

@@ -1,0 +1,346 @@
+/**
+ * Running fused kernels through WebAssembly SIMD on the CPU: settings (on by
+ * default where the runtime has Wasm SIMD; `NUGRAD_CPU_KERNELS=js` turns it
+ * off, `NUGRAD_WASM_RELAXED=0` keeps relaxed SIMD out), the module cache (by
+ * the collapsed kernel's `kernelKey`, so by structure, never by buffers), and
+ * the call: parameters written, arrays that are not views of the kernels'
+ * memory copied in and out.
+ *
+ * {@linkcode runFusedWasm} answers `false` for a kernel it does not take (see
+ * `fused_support.ts`); the caller then runs the JavaScript renderer.
+ *
+ * @example
+ * ```ts
+ * import { runFusedWasm } from "./fused_dispatch.ts";
+ * import { assertEquals } from "../../../testing/assert.ts";
+ * const out = new Float32Array(5);
+ * const ran = runFusedWasm({
+ *   shape: [5],
+ *   inputs: [{ dtype: "f32", strides: [1], offset: 0 }],
+ *   nodes: [
+ *     { fn: "load", input: 0, dtype: "f32" },
+ *     { fn: "const", value: 2, dtype: "f32" },
+ *     { fn: "mul", args: [0, 1], dtype: "f32" },
+ *   ],
+ *   outputs: [2],
+ * }, [new Float32Array([1, 2, 3, 4, 5])], [out]);
+ * if (ran) assertEquals([...out], [2, 4, 6, 8, 10]);
+ * ```
+ *
+ * @module
+ */
+import type { DataArray } from "../../backend.ts";
+import { collapseKernel, type FusedKernel, kernelKey } from "../../fused.ts";
+import { relaxedSimdSupported } from "./gemm_module.ts";
+import { fusedHeap, PARAM_BLOCKS, PARAM_BYTES } from "./fused_memory.ts";
+import { fusedModuleBytes } from "./fused_module.ts";
+import { atLeastRank1, paramWords, sliceWords } from "./fused_params.ts";
+import { runFusedJob, startFusedWorkers } from "./fused_threads.ts";
+import { defaultThreads } from "./wasm_gemm.ts";
+import { wasmUnsupported } from "./fused_support.ts";
+
+/** How fused kernels run on the CPU. */
+export interface FusedWasmSettings {
+  /** Render supported kernels to Wasm SIMD (else JavaScript). */
+  enabled: boolean;
+  /** Use relaxed SIMD (madd) where the runtime validates it. */
+  relaxed: boolean;
+  /** Threads a large kernel runs on (the calling one included). */
+  threads: number;
+  /** Kernels of fewer elements run on the calling thread alone. */
+  threadMinElements: number;
+}
+
+function envFlag(name: string): string | undefined {
+  const d = (globalThis as { Deno?: typeof Deno }).Deno;
+  try {
+    if (d?.permissions.querySync?.({ name: "env", variable: name }).state !== "granted") {
+      return undefined;
+    }
+    return d.env.get(name);
+  } catch {
+    return undefined;
+  }
+}
+
+function simdSupported(): boolean {
+  try {
+    return WebAssembly.validate(
+      fusedModuleBytes({
+        shape: [4],
+        inputs: [],
+        nodes: [{ fn: "const", value: 1, dtype: "f32" }],
+        outputs: [0],
+      }, { fma: false, shared: false }),
+    );
+  } catch {
+    return false;
+  }
+}
+
+let settings: FusedWasmSettings | undefined;
+let relaxedValid: boolean | undefined;
+
+/**
+ * The current settings: from the environment on first use, then as
+ * {@linkcode setFusedWasm} left them.
+ *
+ * @example
+ * ```ts
+ * import { fusedWasmSettings } from "./fused_dispatch.ts";
+ * import { assertEquals } from "../../../testing/assert.ts";
+ * assertEquals(typeof fusedWasmSettings().enabled, "boolean");
+ * ```
+ */
+export function fusedWasmSettings(): FusedWasmSettings {
+  if (settings === undefined) {
+    relaxedValid ??= relaxedSimdSupported();
+    settings = {
+      enabled: envFlag("NUGRAD_CPU_KERNELS") !== "js" && simdSupported(),
+      relaxed: envFlag("NUGRAD_WASM_RELAXED") !== "0" && relaxedValid,
+      threads: fusedHeap().shared ? defaultThreads() : 1,
+      threadMinElements: 1 << 17,
+    };
+  }
+  return settings;
+}
+
+/**
+ * Change the settings (tests, benchmarks); returns the previous ones.
+ * Relaxed SIMD stays off where the runtime does not validate it.
+ *
+ * @example
+ * ```ts
+ * import { setFusedWasm } from "./fused_dispatch.ts";
+ * import { assertEquals } from "../../../testing/assert.ts";
+ * const before = setFusedWasm({ enabled: false });
+ * assertEquals(setFusedWasm(before).enabled, false);
+ * ```
+ */
+export function setFusedWasm(change: Partial<FusedWasmSettings>): FusedWasmSettings {
+  const before = { ...fusedWasmSettings() };
+  settings = { ...before, ...change };
+  settings.relaxed = settings.relaxed && (relaxedValid ??= relaxedSimdSupported());
+  if (!Number.isInteger(settings.threads) || settings.threads < 1) {
+    throw new Error(`setFusedWasm: threads must be a positive integer, got ${settings.threads}`);
+  }
+  if (!fusedHeap().shared) settings.threads = 1;
+  return before;
+}
+
+/** A compiled kernel module: its `run`, its bytes (for Workers), its number. */
+interface CompiledModule {
+  run: (params: number) => void;
+  bytes: Uint8Array;
+  id: number;
+  /** Where its bytes lie in the kernels' memory once a Worker job needed them. */
+  bytesAt?: number;
+}
+
+/** A kernel ready to run: its module, the collapsed kernel, the settings it was built for. */
+interface Prepared {
+  module: CompiledModule;
+  run: (params: number) => void;
+  k: FusedKernel;
+  relaxed: boolean;
+  /** Rows of axis 0 may run on different threads (axis 0 is not reduced). */
+  splittable: boolean;
+  /** Elements of the iteration shape. */
+  size: number;
+  /** The buffer addresses of the last call, and its parameter words. */
+  addrs?: number[];
+  words?: Int32Array;
+}
+
+const modules = new Map<string, CompiledModule>();
+let moduleCount = 0;
+const MAX_MODULES = 2048;
+const prepared = new WeakMap<FusedKernel, Prepared | null>();
+
+function prepare(kernel: FusedKernel, relaxed: boolean): Prepared | null {
+  if (wasmUnsupported(kernel) !== null) return null;
+  const k = atLeastRank1(collapseKernel(kernel));
+  const key = `${relaxed ? "r" : "p"}${kernelKey(k)}`;
+  let module = modules.get(key);
+  if (module === undefined) {
+    const h = fusedHeap();
+    const bytes = fusedModuleBytes(k, { fma: relaxed, shared: h.shared });
+    const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), {
+      env: { memory: h.memory, sin: Math.sin, cos: Math.cos },
+    });
+    const run = instance.exports.run as (params: number) => void;
+    if (modules.size >= MAX_MODULES) modules.clear();
+    module = { run, bytes, id: ++moduleCount };
+    modules.set(key, module);
+  }
+  const splittable = k.shape[0] > 1 && !(k.reduce?.axes.includes(0) ?? false);
+  const size = k.shape.reduce((a, b) => a * b, 1);
+  return { module, run: module.run, k, relaxed, splittable, size };
+}
+
+let paramView: Int32Array | undefined;
+
+/**
+ * Run `kernel` with Wasm SIMD when it is enabled and takes the kernel:
+ * `outputs` (one per output node, then the reduction's) fully written, `true`
+ * returned. `false`: nothing was done (run the JavaScript renderer).
+ *
+ * @example
+ * ```ts
+ * import { runFusedWasm } from "./fused_dispatch.ts";
+ * import { assertEquals } from "../../../testing/assert.ts";
+ * const rowSums = new Float32Array(2);
+ * const ran = runFusedWasm({
+ *   shape: [2, 3],
+ *   inputs: [{ dtype: "f32", strides: [3, 1], offset: 0 }],
+ *   nodes: [{ fn: "load", input: 0, dtype: "f32" }],
+ *   outputs: [],
+ *   reduce: { op: "sum", node: 0, axes: [1] },
+ * }, [new Float32Array([1, 2, 3, 4, 5, 6])], [rowSums]);
+ * if (ran) assertEquals([...rowSums], [6, 15]);
+ * // f64 kernels stay with the JavaScript renderer.
+ * assertEquals(runFusedWasm({
+ *   shape: [1],
+ *   inputs: [{ dtype: "f64", strides: [1], offset: 0 }],
+ *   nodes: [{ fn: "load", input: 0, dtype: "f64" }],
+ *   outputs: [0],
+ * }, [new Float64Array(1)], [new Float64Array(1)]), false);
+ * ```
+ */
+export function runFusedWasm(
+  kernel: FusedKernel,
+  inputs: readonly DataArray[],
+  outputs: readonly DataArray[],
+): boolean {
+  const s = fusedWasmSettings();
+  if (!s.enabled) return false;
+  let p = prepared.get(kernel);
+  if (p === undefined || (p !== null && p.relaxed !== s.relaxed)) {
+    p = prepare(kernel, s.relaxed);
+    prepared.set(kernel, p);
+  }
+  if (p === null) return false;
+  const h = fusedHeap();
+  const staged: number[] = [];
+  const addressOf = (a: DataArray, copyIn: boolean): number => {
+    if (h.resident(a)) return a.byteOffset;
+    const at = h.alloc(a.byteLength);
+    staged.push(at);
+    if (copyIn) {
+      new Uint8Array(h.memory.buffer, at, a.byteLength).set(
+        new Uint8Array(a.buffer, a.byteOffset, a.byteLength),
+      );
+    }
+    return at;
+  };
+  try {
+    const inAt = inputs.map((a) => addressOf(a, true));
+    const outAt = outputs.map((a) => addressOf(a, false));
+    const addrs = [...inAt, ...outAt];
+    if (p.addrs === undefined || addrs.some((a, i) => a !== p!.addrs![i])) {
+      p.words = paramWords(p.k, inAt, outAt);
+      p.addrs = addrs;
+    }
+    const words = p.words!;
+    if (paramView === undefined || paramView.byteLength === 0) {
+      paramView = new Int32Array(h.memory.buffer, 0, 1024);
+    }
+    if (words.length > paramView.length) return false;
+    if (s.threads > 1 && p.splittable && p.size >= s.threadMinElements) {
+      runThreaded(p, words, s.threads);
+    } else {
+      paramView.set(words);
+      p.run(0);
+    }
+    outputs.forEach((a, j) => {
+      if (h.resident(a)) return;
+      const bytes = a.byteLength;
+      new Uint8Array(a.buffer, a.byteOffset, bytes).set(
+        new Uint8Array(h.memory.buffer, outAt[j], bytes),
+      );
+    });
+  } finally {
+    for (const at of staged) h.free(at);
+  }
+  return true;
+}
+
+/** Byte address of the Worker jobs' control block, and of their first parameter block. */
+const CTL_AT = PARAM_BYTES;
+const TASK_PARAMS_AT = 2 * PARAM_BYTES;
+const MAX_TASKS = PARAM_BLOCKS - 2;
+
+let starting: Promise<number> | undefined;
+let broken: unknown = null;
+let lastUsed = 0;
+
+/**
+ * Start the Worker threads (once); resolves to the threads kernels can use, this one included.
+ *
+ * @example
+ * ```ts
+ * import { startFusedThreads } from "./fused_dispatch.ts";
+ * import { assertEquals } from "../../../testing/assert.ts";
+ * assertEquals((await startFusedThreads()) >= 1, true);
+ * ```
+ */
+export function startFusedThreads(): Promise<number> {
+  const h = fusedHeap();
+  const threads = fusedWasmSettings().threads;
+  if (!h.shared || threads <= 1) return Promise.resolve(1);
+  starting ??= startFusedWorkers(threads - 1, h.memory, CTL_AT, (e) => {
+    broken = e;
+  });
+  return starting.then((n) => 1 + n);
+}
+
+/**
+ * How many threads ran tasks of the last job split over threads (0 before any).
+ *
+ * @example
+ * ```ts
+ * import { fusedLastJobThreads } from "./fused_dispatch.ts";
+ * import { assertEquals } from "../../../testing/assert.ts";
+ * assertEquals(fusedLastJobThreads() >= 0, true);
+ * ```
+ */
+export function fusedLastJobThreads(): number {
+  let n = 0;
+  for (let u = lastUsed; u !== 0; u &= u - 1) n++;
+  return n;
+}
+
+/** Run a kernel's rows as tasks over the calling thread and the Workers. */
+function runThreaded(p: Prepared, words: Int32Array, threads: number): void {
+  void startFusedThreads();
+  const h = fusedHeap();
+  const m = p.module;
+  if (m.bytesAt === undefined) {
+    m.bytesAt = h.alloc(m.bytes.length);
+    new Uint8Array(h.memory.buffer, m.bytesAt, m.bytes.length).set(m.bytes);
+  }
+  const rows = p.k.shape[0];
+  // Rank 1: slabs of a multiple of 4 elements (whole vectors); else whole rows.
+  const unit = p.k.shape.length === 1 ? 4 : 1;
+  const ntasks = Math.max(1, Math.min(MAX_TASKS, 4 * threads, Math.floor(rows / unit)));
+  const per = Math.ceil(rows / ntasks / unit) * unit;
+  const view = new Int32Array(h.memory.buffer, TASK_PARAMS_AT, (PARAM_BYTES / 4) * MAX_TASKS);
+  let t = 0;
+  for (let a0 = 0; a0 < rows; a0 += per, t++) {
+    view.set(sliceWords(p.k, words, a0, Math.min(rows, a0 + per)), (t * PARAM_BYTES) / 4);
+  }
+  lastUsed = runFusedJob(
+    h.memory,
+    CTL_AT,
+    {
+      id: m.id,
+      bytesAt: m.bytesAt,
+      bytesLen: m.bytes.length,
+      paramsAt: TASK_PARAMS_AT,
+      stride: PARAM_BYTES,
+    },
+    t,
+    p.run,
+    () => broken,
+  );
+}

@@ -1,0 +1,142 @@
+/**
+ * How a fused kernel's module finds its buffers and sizes: the i32 parameter
+ * words its `run(params)` reads (sizes, each input's byte address and byte
+ * strides, each output's address, the reduction's address, strides and
+ * count), and the same words for a slab of rows (one Worker task).
+ *
+ * @example
+ * ```ts
+ * import { paramWords } from "./fused_params.ts";
+ * import { assertEquals } from "../../../testing/assert.ts";
+ * const words = paramWords({
+ *   shape: [5],
+ *   inputs: [{ dtype: "bool", strides: [1], offset: 2 }],
+ *   nodes: [{ fn: "load", input: 0, dtype: "bool" }],
+ *   outputs: [0],
+ * }, [64], [128]);
+ * assertEquals([...words], [5, 66, 1, 128]);
+ * ```
+ *
+ * @module
+ */
+import type { FusedKernel } from "../../fused.ts";
+
+/** Maximum pages of the fused kernels' memory (4 GiB). */
+export const FUSED_MAX_PAGES = 65536;
+
+/** Bytes per element of the dtypes the renderer takes. */
+export const BYTES: Readonly<Record<string, number>> = { f32: 4, bool: 1 };
+
+/**
+ * A rank-0 kernel as a rank-1 kernel of one element (the loops need an innermost axis).
+ *
+ * @example
+ * ```ts
+ * import { atLeastRank1 } from "./fused_params.ts";
+ * import { assertEquals } from "../../../testing/assert.ts";
+ * const k = atLeastRank1({
+ *   shape: [],
+ *   inputs: [{ dtype: "f32", strides: [], offset: 0 }],
+ *   nodes: [{ fn: "load", input: 0, dtype: "f32" }],
+ *   outputs: [0],
+ * });
+ * assertEquals([k.shape, k.inputs[0].strides], [[1], [0]]);
+ * ```
+ */
+export function atLeastRank1(k: FusedKernel): FusedKernel {
+  if (k.shape.length > 0) return k;
+  return {
+    ...k,
+    shape: [1],
+    inputs: k.inputs.map((x) => ({ ...x, strides: [0] })),
+    ...(k.reduce ? { reduce: { ...k.reduce, axes: [] } } : {}),
+  };
+}
+
+/**
+ * The i32 parameter words of a kernel (already collapsed and at least rank
+ * 1) whose buffers start at the byte addresses `inputAt`, `outputAt` (one per
+ * output, then the reduction's): sizes; each input's address (offset
+ * included) and byte strides; each output's address; the reduction's address,
+ * byte strides and element count.
+ *
+ * @example
+ * ```ts
+ * import { paramWords } from "./fused_params.ts";
+ * import { assertEquals } from "../../../testing/assert.ts";
+ * const words = paramWords({
+ *   shape: [2, 3],
+ *   inputs: [{ dtype: "f32", strides: [3, 1], offset: 1 }],
+ *   nodes: [{ fn: "load", input: 0, dtype: "f32" }],
+ *   outputs: [],
+ *   reduce: { op: "sum", node: 0, axes: [1] },
+ * }, [100], [200]);
+ * assertEquals([...words], [2, 3, 104, 12, 4, 200, 4, 0, 2]);
+ * ```
+ */
+export function paramWords(
+  k: FusedKernel,
+  inputAt: readonly number[],
+  outputAt: readonly number[],
+): Int32Array {
+  const rank = k.shape.length;
+  const words: number[] = [...k.shape];
+  k.inputs.forEach((x, i) => {
+    const b = BYTES[x.dtype];
+    words.push(inputAt[i] + x.offset * b, ...x.strides.map((s) => s * b));
+  });
+  k.outputs.forEach((_, j) => words.push(outputAt[j]));
+  if (k.reduce) {
+    const reduced = new Set(k.reduce.axes);
+    const rs = new Array<number>(rank).fill(0);
+    let acc = 1;
+    for (let a = rank - 1; a >= 0; a--) {
+      if (!reduced.has(a)) {
+        rs[a] = 4 * acc;
+        acc *= k.shape[a];
+      }
+    }
+    words.push(outputAt[k.outputs.length], ...rs, acc);
+  }
+  return new Int32Array(words);
+}
+
+/**
+ * The parameter words of rows `a0..a1` of axis 0 (not a reduced axis) of a kernel whose
+ * full words are `words` ({@linkcode paramWords}): the same kernel over a slab of its rows.
+ *
+ * @example
+ * ```ts
+ * import { paramWords, sliceWords } from "./fused_params.ts";
+ * import { assertEquals } from "../../../testing/assert.ts";
+ * const k = {
+ *   shape: [4, 3],
+ *   inputs: [{ dtype: "f32" as const, strides: [3, 1], offset: 0 }],
+ *   nodes: [{ fn: "load" as const, input: 0, dtype: "f32" as const }],
+ *   outputs: [0],
+ * };
+ * // Rows 1..3: three rows, each address moved on by one row of 3 floats.
+ * assertEquals([...sliceWords(k, paramWords(k, [0], [64]), 1, 4)], [3, 3, 12, 12, 4, 76]);
+ * ```
+ */
+export function sliceWords(k: FusedKernel, words: Int32Array, a0: number, a1: number): Int32Array {
+  const rank = k.shape.length;
+  const out = words.slice();
+  out[0] = a1 - a0;
+  let w = rank;
+  for (let i = 0; i < k.inputs.length; i++) {
+    out[w] += a0 * words[w + 1];
+    w += 1 + rank;
+  }
+  let inner = 1;
+  for (let a = 1; a < rank; a++) inner *= k.shape[a];
+  k.outputs.forEach((o) => {
+    out[w] += a0 * inner * BYTES[k.nodes[o].dtype];
+    w++;
+  });
+  if (k.reduce) {
+    out[w] += a0 * words[w + 1];
+    out[w + 1 + rank] = (words[w + 1 + rank] / k.shape[0]) * (a1 - a0);
+  }
+  return out;
+}

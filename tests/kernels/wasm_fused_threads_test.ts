@@ -1,0 +1,80 @@
+/**
+ * Fused kernels split over the Worker threads by rows give the same values, bit for bit, as on
+ * one thread: elementwise (slabs of whole vectors), row reductions and their second pass,
+ * reductions over inner axes; a kernel reducing its outermost axis stays on one thread.
+ */
+import {
+  fusedLastJobThreads,
+  runFusedWasm,
+  setFusedWasm,
+  startFusedThreads,
+} from "../../kernels/cpu/wasm/fused_dispatch.ts";
+import { fusedAlloc, fusedFree } from "../../kernels/cpu/wasm/fused_memory.ts";
+import { type FusedKernel, kernelOutputs, ProgramBuilder } from "../../kernels/fused.ts";
+import { assertEquals, assertTrue } from "../../testing/assert.ts";
+
+function kernel(shape: number[], reduce?: { op: "sum" | "max"; axes: number[]; row?: boolean }) {
+  const b = new ProgramBuilder();
+  const x = b.load(0, "f32");
+  const e = b.fn("exp", [b.fn("sin", [x], "f32")], "f32");
+  const outputs = [b.fn("mul", [e, b.load(1, "f32")], "f32")];
+  if (reduce?.row) outputs.push(b.fn("div", [e, b.reduced("f32")], "f32"));
+  const strides = shape.map((_, a) => shape.slice(a + 1).reduce((p, d) => p * d, 1));
+  const k: FusedKernel = {
+    shape,
+    inputs: [
+      { dtype: "f32", strides, offset: 0 },
+      { dtype: "f32", strides: shape.map((_, a) => (a === shape.length - 1 ? 1 : 0)), offset: 0 },
+    ],
+    nodes: b.nodes,
+    outputs,
+    ...(reduce ? { reduce: { op: reduce.op, node: e, axes: reduce.axes } } : {}),
+  };
+  return k;
+}
+
+function run(k: FusedKernel, threads: number): Float32Array[] {
+  const before = setFusedWasm({ enabled: true, threads, threadMinElements: 0 });
+  const size = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
+  const x = fusedAlloc("f32", size(k.shape)) as Float32Array;
+  x.forEach((_, i) => (x[i] = Math.cos(i * 0.37) * 3));
+  const w = fusedAlloc("f32", k.shape[k.shape.length - 1]) as Float32Array;
+  w.forEach((_, i) => (w[i] = i - 2));
+  const outs = kernelOutputs(k).map((o) => fusedAlloc("f32", size(o.shape)) as Float32Array);
+  try {
+    assertTrue(runFusedWasm(k, [x, w], outs));
+    return outs.map((o) => o.slice());
+  } finally {
+    [x, w, ...outs].forEach(fusedFree);
+    setFusedWasm(before);
+  }
+}
+
+Deno.test("fused kernels over Worker threads equal one thread", async () => {
+  const threads = await startFusedThreads();
+  const cases: FusedKernel[] = [
+    kernel([1003]),
+    kernel([37, 29], { op: "sum", axes: [1], row: true }),
+    kernel([41, 6, 9], { op: "max", axes: [1, 2] }),
+    kernel([19, 8, 11], { op: "sum", axes: [2] }),
+    kernel([64, 33], { op: "sum", axes: [0] }),
+  ];
+  const used: number[] = [];
+  for (const k of cases) {
+    const one = run(k, 1);
+    const many = run(k, Math.max(2, threads));
+    used.push(fusedLastJobThreads());
+    assertEquals(many, one, `shape ${k.shape}, reduce ${JSON.stringify(k.reduce)}`);
+  }
+  console.log(`threads available: ${threads}; threads that ran tasks, per case: ${used}`);
+  if (threads > 1) {
+    // A large kernel: a Worker takes some of its tasks (tried a few times on a busy machine).
+    const big = kernel([1 << 21]);
+    let most = 0;
+    for (let i = 0; i < 8 && most < 2; i++) {
+      assertEquals(run(big, threads), run(big, 1));
+      most = Math.max(most, fusedLastJobThreads());
+    }
+    assertEquals(most >= 2, true, "no Worker ran a task of a 2M-element kernel");
+  }
+});
