@@ -1,7 +1,12 @@
 /**
  * nugrad's WebGPU backend: WGSL compute kernels through `navigator.gpu`.
  *
- * Dtypes f32, i32 and bool (stored as u32 0/1, read back as Uint8Array).
+ * Dtypes f32, i32, bool (stored as u32 0/1, read back as Uint8Array) and, where
+ * the adapter has `shader-f16`, f16 (stored as f16, read back as Float32Array).
+ * Layout kernels and fused elementwise kernels run in f16; the other
+ * structural kernels (matmul, reductions, softmax, cross-entropy, scatter,
+ * normalization) widen f16 operands to f32, compute and accumulate in f32,
+ * and round the result to f16.
  * Work is recorded into one command encoder and submitted in batches; only
  * reads (and `flush`) wait.
  *
@@ -65,7 +70,18 @@ const KERNELS: { [P in Prim]: PrimKernel<P> } = {
   normalizeAxis: runNormalizeAxis,
 };
 
-const DTYPES: readonly DType[] = ["f32", "i32", "bool"];
+const BASE_DTYPES: readonly DType[] = ["f32", "i32", "bool"];
+
+/** Primitives whose kernels move f16 elements natively (no arithmetic to widen). */
+const F16_NATIVE: ReadonlySet<Prim> = new Set<Prim>([
+  "transpose",
+  "flip",
+  "broadcast",
+  "slice",
+  "pad",
+  "concat",
+  "gather",
+]);
 
 /** A buffer of the webgpu backend. */
 class WebGpuBuffer implements BackendBuffer {
@@ -84,6 +100,11 @@ export interface WebGpuBackendOptions {
   maxBatch?: number;
   /** Destroy released buffers once the pool holds this many bytes (default 256 MiB). */
   maxPooledBytes?: number;
+  /**
+   * `false`: do not enable `shader-f16` even where the adapter offers it (the
+   * backend then behaves as on an adapter without it: no f16 dtype).
+   */
+  shaderF16?: boolean;
 }
 
 /** The WebGPU backend, with a few extras for tests and benchmarks. */
@@ -104,8 +125,19 @@ export interface WebGpuBackend extends Backend {
   destroy(): void;
 }
 
-function bytesOf(_dtype: DType, n: number): number {
-  return n * 4;
+/** Bytes of `n` elements of `dtype` (f16 rounded up to whole 4-byte words). */
+function bytesOf(dtype: DType, n: number): number {
+  return dtype === "f16" ? Math.ceil(n / 2) * 4 : n * 4;
+}
+
+/** A one-node kernel converting `n` contiguous elements from `from` to `to`. */
+function castKernel(n: number, from: DType, to: DType): FusedKernel {
+  return {
+    shape: [n],
+    inputs: [{ dtype: from, strides: [1], offset: 0 }],
+    nodes: [{ fn: "load", input: 0, dtype: from }, { fn: "cast", args: [0], dtype: to }],
+    outputs: [1],
+  };
 }
 
 /**
@@ -135,7 +167,7 @@ export async function createWebGpuBackend(
     if (!found) throw new Error("webgpu: no WebGPU adapter found (navigator.gpu)");
     adapter = found.adapter;
   }
-  const ctx = await openDevice(adapter);
+  const ctx = await openDevice(adapter, { shaderF16: opts.shaderF16 });
   const { device, limits } = ctx;
   const poolOpts = {
     maxBufferSize: limits.maxBufferSize,
@@ -160,12 +192,62 @@ export async function createWebGpuBackend(
     return buffer;
   }
 
+  const DTYPES: readonly DType[] = ctx.features.shaderF16 ? [...BASE_DTYPES, "f16"] : BASE_DTYPES;
+
   function checkDtype(dtype: DType, op: string): void {
+    if (dtype === "f16" && !DTYPES.includes(dtype)) {
+      throw new Error(
+        `webgpu: ${op}: f16 needs the WebGPU adapter feature "shader-f16", which this adapter lacks`,
+      );
+    }
     if (!DTYPES.includes(dtype)) {
       throw new Error(
         `webgpu: ${op}: dtype ${dtype} is not supported by the webgpu backend ` +
           `(supported: ${DTYPES.join(", ")})`,
       );
+    }
+  }
+
+  /** Record a conversion of `n` elements of `src` into a new pooled buffer of `to`. */
+  function converted(src: GPUBuffer, n: number, from: DType, to: DType): GPUBuffer {
+    const dst = tensors.acquire(bytesOf(to, n), { op: `cast ${from}->${to}`, shape: [n] });
+    runFusedWebGpu(host, castKernel(n, from, to), [src], [dst]);
+    return dst;
+  }
+
+  /**
+   * Run a kernel that has no f16 variant on f16 operands: widen them to f32,
+   * run it in f32, narrow its result into `dst`. Temporaries go back to the pool
+   * at once: later work reuses them only after this work in queue order.
+   */
+  function runWidened<P extends Prim>(
+    prim: P,
+    ops: readonly GpuOperand[],
+    params: PrimParams[P],
+    out: OutSpec,
+    dst: GPUBuffer,
+  ): void {
+    const temps: GPUBuffer[] = [];
+    try {
+      const wide = ops.map((x) => {
+        if (x.dtype !== "f16") return x;
+        const b = converted(x.buffer, sizeOf(x.shape), "f16", "f32");
+        temps.push(b);
+        return { buffer: b, shape: x.shape, dtype: "f32" as const };
+      });
+      const n = sizeOf(out.shape);
+      const outWide = out.dtype === "f16" ? { shape: out.shape, dtype: "f32" as const } : out;
+      let target = dst;
+      if (out.dtype === "f16") {
+        target = tensors.acquire(bytesOf("f32", n), { op: prim, shape: out.shape });
+        temps.push(target);
+      }
+      (KERNELS[prim] as PrimKernel<P>)(host, wide, params, outWide, target);
+      if (target !== dst && n > 0) {
+        runFusedWebGpu(host, castKernel(n, "f32", "f16"), [target], [dst]);
+      }
+    } finally {
+      for (const t of temps) tensors.release(t);
     }
   }
 
@@ -183,9 +265,13 @@ export async function createWebGpuBackend(
       // since a pooled buffer may still be read by one of them.
       dispatcher.submit();
       if (n > 0) {
-        let src: Float32Array | Int32Array | Uint32Array;
+        let src: Float32Array | Int32Array | Uint32Array | Float16Array;
         if (dtype === "f32") src = data instanceof Float32Array ? data : Float32Array.from(data);
-        else if (dtype === "i32") src = data instanceof Int32Array ? data : Int32Array.from(data);
+        else if (dtype === "f16") {
+          // Whole 4-byte words (writeBuffer's unit); the padding element is never read.
+          src = new Float16Array(bytes / 2);
+          src.set(data as ArrayLike<number>);
+        } else if (dtype === "i32") src = data instanceof Int32Array ? data : Int32Array.from(data);
         else src = Uint32Array.from(data as ArrayLike<number>, (v) => (v ? 1 : 0));
         device.queue.writeBuffer(gpu, 0, src.buffer as ArrayBuffer, src.byteOffset, src.byteLength);
       }
@@ -195,10 +281,13 @@ export async function createWebGpuBackend(
       ctx.check("read");
       checkDtype(dtype, "read");
       const b = own(buffer, "read");
-      if (size === 0) return dtype === "f32" ? new Float32Array(0) : new Uint8Array(0);
+      if (size === 0) {
+        return dtype === "f32" || dtype === "f16" ? new Float32Array(0) : new Uint8Array(0);
+      }
       const raw = await dispatcher.read(b.gpu, bytesOf(dtype, size));
       ctx.check("read");
       if (dtype === "f32") return new Float32Array(raw);
+      if (dtype === "f16") return Float32Array.from(new Float16Array(raw, 0, size));
       if (dtype === "i32") return new Int32Array(raw);
       return Uint8Array.from(new Uint32Array(raw), (v) => (v ? 1 : 0));
     },
@@ -242,8 +331,10 @@ export async function createWebGpuBackend(
       });
       const bytes = bytesOf(out.dtype, sizeOf(out.shape));
       const dst = tensors.acquire(bytes, { op: prim, shape: out.shape });
+      const half = out.dtype === "f16" || ops.some((x) => x.dtype === "f16");
       try {
-        (KERNELS[prim] as PrimKernel<P>)(host, ops, params, out, dst);
+        if (half && !F16_NATIVE.has(prim)) runWidened(prim, ops, params, out, dst);
+        else (KERNELS[prim] as PrimKernel<P>)(host, ops, params, out, dst);
       } catch (e) {
         tensors.release(dst);
         throw e;

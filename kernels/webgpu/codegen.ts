@@ -26,8 +26,17 @@ fn powf(a: f32, b: f32) -> f32 {
 }
 `;
 
+/** An f16 with bit pattern `bits` (NaN and infinities have no literal). */
+const f16Bits = (bits: number) => `bitcast<vec2<f16>>(0x${bits.toString(16)}u).x`;
+
 function literal(v: number, dtype: DType): string {
   if (dtype === "bool") return v !== 0 ? "1u" : "0u";
+  if (dtype === "f16") {
+    const h = Math.f16round(v);
+    if (Number.isNaN(h)) return f16Bits(0x7e00);
+    if (h === Infinity || h === -Infinity) return f16Bits(h > 0 ? 0x7c00 : 0xfc00);
+    return `f16(${h === 0 ? (Object.is(h, -0) ? "-0.0" : "0.0") : String(h)})`;
+  }
   if (dtype === "i32") return v === -2147483648 ? "i32(-2147483647 - 1)" : `i32(${v | 0})`;
   if (Number.isNaN(v)) return NAN;
   if (v === Infinity || v > 3.4028234663852886e38) return "bitcast<f32>(0x7f800000u)";
@@ -36,11 +45,29 @@ function literal(v: number, dtype: DType): string {
   return `f32(${s.includes(".") || s.includes("e") ? s : s + ".0"})`;
 }
 
+/** The f32 helpers (erf, log1p, expm1, pow) that f16 nodes call through f32. */
+const F32_HELPERS: ReadonlySet<string> = new Set(["erf", "log1p", "expm1", "pow"]);
+
+/**
+ * The WGSL expression of one node. f16 nodes compute in f16 (the reduction's
+ * accumulator stays f32), except the f32 helper functions, which an f16 node
+ * calls on widened arguments and rounds back.
+ */
 function nodeExpr(n: ScalarNode, nodes: readonly ScalarNode[]): string {
+  if (n.dtype === "f16" && n.fn === "reduced") return "f16(acc)";
+  if (n.dtype === "f16" && F32_HELPERS.has(n.fn) && "args" in n) {
+    const wide = n.args.map((i) => `f32(v${i})`);
+    return `f16(${nodeExprOf({ ...n, dtype: "f32" }, nodes, wide)})`;
+  }
+  return nodeExprOf(n, nodes);
+}
+
+/** The expression of `n`; `args` overrides the names of its arguments' values. */
+function nodeExprOf(n: ScalarNode, nodes: readonly ScalarNode[], args?: string[]): string {
   if (n.fn === "load") return `in${n.input}[o${n.input}]`;
   if (n.fn === "const") return literal(n.value, n.dtype);
   if (n.fn === "reduced") return "acc";
-  const a = `v${n.args[0]}`, b = `v${n.args[1]}`;
+  const [a, b] = args ?? [`v${n.args[0]}`, `v${n.args[1]}`];
   const t = n.dtype;
   switch (n.fn) {
     case "neg":
@@ -156,12 +183,15 @@ function generate(k: FusedKernel): string {
   } else {
     const kept = all.filter((a) => !reduced.has(a));
     const axes = all.filter((a) => reduced.has(a));
-    const rt = wgslType(k.nodes[red.node].dtype);
+    // An f16 reduction accumulates in f32 and rounds once, when it stores the result.
+    const half = k.nodes[red.node].dtype === "f16";
+    const accType = half ? "f32" : k.nodes[red.node].dtype;
+    const rt = wgslType(accType);
     coords(kept, "i");
     let count = "1u";
     for (const a of axes) count += ` * ${dimAt(a)}`;
     body.push(
-      `    var acc: ${rt} = ${red.op === "sum" ? `${rt}(0)` : lowestOf(k.nodes[red.node].dtype)};`,
+      `    var acc: ${rt} = ${red.op === "sum" ? `${rt}(0)` : lowestOf(accType)};`,
     );
     body.push(`    let count = ${count};`);
     let pos = "0u";
@@ -174,7 +204,7 @@ function generate(k: FusedKernel): string {
     coords(axes, "j");
     loadsAndNodes((i) => !dep2[i]);
     writes(false);
-    const v = `v${red.node}`;
+    const v = half ? `f32(v${red.node})` : `v${red.node}`;
     if (red.op === "sum") body.push(`    acc = acc + ${v};`);
     else if (rt === "f32") {
       body.push(`    acc = select(max(acc, ${v}), ${NAN}, ${v} != ${v} || acc != acc);`);
@@ -187,7 +217,7 @@ function generate(k: FusedKernel): string {
       writes(true);
       body.push(`    }`);
     }
-    body.push(`    out${k.outputs.length}[i] = acc;`);
+    body.push(`    out${k.outputs.length}[i] = ${half ? "f16(acc)" : "acc"};`);
   }
   return `${decls}${needsPow ? POWF : ""}${needsSpecial ? SPECIAL_WGSL : ""}
 @compute @workgroup_size(64)
