@@ -42,7 +42,7 @@ export function checkDtype(op: string, dtype: unknown): DType {
  * const cpu = createCpuBackend({ blas: false });
  * checkBackendDtype("cast", cpu, "f16"); // the CPU emulates f16
  * const noF16 = { ...cpu, name: "webgpu", dtypes: ["f32", "i32", "bool"] as const };
- * assertThrows(() => checkBackendDtype("cast", noF16, "f16"), Error, '"shader-f16"');
+ * assertThrows(() => checkBackendDtype("cast", noF16, "f16"), '"shader-f16"');
  * ```
  */
 export function checkBackendDtype(
