@@ -45,8 +45,12 @@ function literal(v: number, dtype: DType): string {
   return `f32(${s.includes(".") || s.includes("e") ? s : s + ".0"})`;
 }
 
-/** The f32 helpers (erf, log1p, expm1, pow) that f16 nodes call through f32. */
-const F32_HELPERS: ReadonlySet<string> = new Set(["erf", "log1p", "expm1", "pow"]);
+/**
+ * Functions an f16 node computes in f32 and rounds: the f32 helpers (erf, log1p,
+ * expm1, pow), and tanh, whose f16 builtin loses small arguments to cancellation
+ * on some adapters (lavapipe gives tanh(-6.1e-5) = 0).
+ */
+const F32_HELPERS: ReadonlySet<string> = new Set(["erf", "log1p", "expm1", "pow", "tanh"]);
 
 /**
  * The WGSL expression of one node. f16 nodes compute in f16 (the reduction's
