@@ -69,3 +69,11 @@ export {
   type NormParams,
   rmsNorm,
 } from "./layers.ts";
+export {
+  DEFAULT_F16_LOSS_SCALE,
+  type Precision,
+  type PrecisionOptions,
+  type PrecisionPolicy,
+  precisionPolicy,
+  toCompute,
+} from "./precision.ts";

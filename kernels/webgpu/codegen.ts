@@ -26,15 +26,18 @@ fn powf(a: f32, b: f32) -> f32 {
 }
 `;
 
-/** An f16 with bit pattern `bits` (NaN and infinities have no literal). */
-const f16Bits = (bits: number) => `bitcast<vec2<f16>>(0x${bits.toString(16)}u).x`;
+/**
+ * The f16 NaN or infinity of the f32 with bit pattern `bits` (they have no literal, and
+ * naga rejects the `bitcast<vec2<f16>>` route): converted from f32.
+ */
+const f16Special = (bits: number) => `f16(bitcast<f32>(0x${bits.toString(16)}u))`;
 
 function literal(v: number, dtype: DType): string {
   if (dtype === "bool") return v !== 0 ? "1u" : "0u";
   if (dtype === "f16") {
     const h = Math.f16round(v);
-    if (Number.isNaN(h)) return f16Bits(0x7e00);
-    if (h === Infinity || h === -Infinity) return f16Bits(h > 0 ? 0x7c00 : 0xfc00);
+    if (Number.isNaN(h)) return f16Special(0x7fc00000);
+    if (h === Infinity || h === -Infinity) return f16Special(h > 0 ? 0x7f800000 : 0xff800000);
     return `f16(${h === 0 ? (Object.is(h, -0) ? "-0.0" : "0.0") : String(h)})`;
   }
   if (dtype === "i32") return v === -2147483648 ? "i32(-2147483647 - 1)" : `i32(${v | 0})`;

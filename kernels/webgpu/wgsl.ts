@@ -150,7 +150,7 @@ export function flatGrid(n: number, maxPerDim: number, perGroup = FLAT_WG): Grid
 /** The negative-infinity literal (as a bit pattern) of f32, or the i32 minimum. */
 export function lowestOf(dtype: DType): string {
   if (dtype === "f32") return "bitcast<f32>(0xff800000u)";
-  if (dtype === "f16") return "bitcast<vec2<f16>>(0xfc00u).x";
+  if (dtype === "f16") return "f16(bitcast<f32>(0xff800000u))";
   if (dtype === "i32") return "i32(-2147483647 - 1)";
   return "0u";
 }

@@ -78,6 +78,12 @@ gpuTest("webgpu f16: arithmetic overflows to Inf and underflows to subnormals an
     0,
     3 * 2 ** -24,
   ]);
+  // Constants past the range are infinities (a mask's -1e9), NaN stays NaN.
+  const masked = nu.where(on(g, [1, 0, 1], [3], "bool"), on(g, [2, 3, 4], [3]), -1e9);
+  assertEquals(await read(masked), [2, -Infinity, 4]);
+  assertEquals(await read(nu.add(on(g, [1, -1], [2]), 1e6)), [Infinity, Infinity]);
+  assertEquals((await read(nu.mul(on(g, [1], [1]), NaN))).map(Number.isNaN), [true]);
+  assertEquals(await read(nu.max(on(g, [-1e5, -1e5], [2]))), [-Infinity]);
   // A sum accumulates in f32 and overflows only when it stores its f16 result.
   assertEquals(await read(nu.sum(on(g, [40000, 40000, -40000], [3]))), [40000]);
   assertEquals(await read(nu.sum(on(g, [40000, 40000], [2]))), [Infinity]);
