@@ -129,7 +129,7 @@ function activationBytes(precision: nu.nn.Precision): Bytes {
   const [loss, pullback] = nu.vjp((p: typeof params) => model.loss(p, tokens), params);
   const m3 = nu.memory(backend);
   pullback.dispose();
-  loss.dispose();
+  (loss as nu.Tensor).dispose();
   return {
     precision,
     forwardTensorBytes: m1.bytes - m0.bytes,
