@@ -7,6 +7,11 @@
 import * as nu from "../../mod.ts";
 import { createCpuBackend } from "../../kernels/cpu/backend.ts";
 import { createWebGpuBackend, type WebGpuBackend } from "../../kernels/webgpu/backend.ts";
+import {
+  forceMatmulVariant,
+  type MatmulVariant,
+  variantName,
+} from "../../kernels/webgpu/matmul.ts";
 import { assertEquals, assertThrows } from "../../testing/assert.ts";
 import { fc } from "../../testing/fc.ts";
 import { gpuTest } from "./webgpu_helpers.ts";
@@ -220,5 +225,46 @@ gpuTest("webgpu f16: without shader-f16 the error names the missing feature", as
     x.dispose();
   } finally {
     plain.destroy();
+  }
+});
+
+/** Every matmul kernel the backend can pick, each reading f16 natively. */
+const MATMUL_VARIANTS: MatmulVariant[] = [
+  { kind: "regs", shape: { tm: 4, tn: 8, wgm: 8, wgn: 8 } },
+  { kind: "regs", shape: { tm: 3, tn: 4, wgm: 4, wgn: 2 } },
+  { kind: "tiled", shape: { tm: 8, bk: 16 } },
+  { kind: "tiled", shape: { tm: 4, bk: 16 } },
+  { kind: "simple" },
+];
+
+gpuTest("webgpu f16 matmul: every kernel, aligned and ragged, transposed, batched", async (g) => {
+  const values = (n: number, seed: number) =>
+    Array.from({ length: n }, (_, i) => roundToF16(Math.sin(i * 0.37 + seed) * 1.5));
+  // Aligned sizes take the vec4 paths, ragged ones the scalar ones; each transpose pair once
+  // (every layout compiles anew, slowly on lavapipe).
+  const cases: [number, number, number, boolean, boolean][] = [
+    [36, 68, 20, false, false],
+    [36, 68, 20, true, true],
+    [9, 7, 13, false, true],
+    [9, 7, 13, true, false],
+  ];
+  for (const v of MATMUL_VARIANTS) {
+    forceMatmulVariant(v);
+    try {
+      for (const [m, n, k, transA, transB] of cases) {
+        const a = { data: values(2 * m * k, 1), shape: [2, ...(transA ? [k, m] : [m, k])] };
+        const b = { data: values(k * n, 2), shape: transB ? [n, k] : [k, n] };
+        const f = (x: nu.Tensor, y: nu.Tensor) => nu.matmul(x, y, { transA, transB });
+        const [got, want] = await both(g, [a, b], f);
+        // f32 accumulation and one rounding on both; the summation orders differ.
+        assertCloseF16(got, want, {
+          ulps: 1,
+          atol: 2 ** -20,
+          what: `${variantName(v)} ${m}x${n}x${k} transA=${transA} transB=${transB}`,
+        });
+      }
+    } finally {
+      forceMatmulVariant(null);
+    }
   }
 });
