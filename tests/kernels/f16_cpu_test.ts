@@ -173,3 +173,15 @@ Deno.test("cpu f16: a backend without f16 names the missing WebGPU feature", () 
     "fromData: the cpu backend has no f64 (it has f32)",
   );
 });
+
+Deno.test("cpu f16: grad and jvp differentiate f16 leaves, in f16", async () => {
+  const x = t([0.5, 3, -2], "f16");
+  const g = nu.grad((x: nu.Tensor) => nu.sum(nu.mul(x, x)))(x);
+  assertEquals([g.dtype, await read(g)], ["f16", [1, 6, -4]]);
+  const [y, dy] = nu.jvp((x: nu.Tensor) => nu.mul(x, x), [x], [t([1, 1, 1], "f16")]);
+  assertEquals([y.dtype, await read(dy)], ["f16", [1, 6, -4]]);
+  // The gradient of an f16 loss rounds like every other f16 result: 2 · 65504 overflows.
+  assertEquals(await read(nu.grad((x: nu.Tensor) => nu.sum(nu.mul(x, x)))(t([65504], "f16"))), [
+    Infinity,
+  ]);
+});
