@@ -6,6 +6,19 @@
  * static power-of-two loss scale before differentiation so that small f16
  * gradients do not flush to zero, and the gradients are divided by it after.
  *
+ * @example
+ * ```ts
+ * import { key, randint } from "../core/mod.ts";
+ * import { modelConfig, ngptModel } from "./mod.ts";
+ * import { assertEquals } from "../testing/assert.ts";
+ * const model = ngptModel(modelConfig({ vocab: 16, width: 32, depth: 1, seqLen: 8 }), {
+ *   precision: "f16",
+ * });
+ * const params = model.init(key(0));
+ * const tokens = randint(key(1), [2, 8], 0, 16);
+ * assertEquals([params.embed.dtype, model.apply(params, tokens).dtype], ["f32", "f16"]);
+ * ```
+ *
  * @module
  */
 import { cast, isTensor, type Tensor, treeMap } from "../core/mod.ts";
@@ -45,6 +58,13 @@ export interface PrecisionPolicy {
  * gradient is ~0.4% off the f32 one (relative L1); from a scale of 64 up none
  * underflow and the error drops to the f16 rounding floor (~0.12%), with ample
  * headroom below f16's 65504 for the largest activation gradients.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_F16_LOSS_SCALE, precisionPolicy } from "./precision.ts";
+ * import { assertEquals } from "../testing/assert.ts";
+ * assertEquals(precisionPolicy({ precision: "f16" }).lossScale, DEFAULT_F16_LOSS_SCALE);
+ * ```
  */
 export const DEFAULT_F16_LOSS_SCALE = 1024;
 
