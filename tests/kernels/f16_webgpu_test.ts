@@ -268,3 +268,13 @@ gpuTest("webgpu f16 matmul: every kernel, aligned and ragged, transposed, batche
     }
   }
 });
+
+gpuTest("webgpu f16: toBackend moves f16 tensors between the CPU and WebGPU exactly", async (g) => {
+  const vals = [0.333251953125, -65504, 2 ** -24, Infinity, -0, 1.5];
+  const onCpu = on(cpu, vals, [2, 3]);
+  const onGpu = await nu.toBackend(onCpu, g);
+  assertEquals([onGpu.dtype, onGpu.backend.name, await read(onGpu)], ["f16", "webgpu", vals]);
+  const back = await nu.toBackend(nu.mul(onGpu, 2), cpu);
+  assertEquals(await read(back), vals.map((v) => roundToF16(v * 2)));
+  for (const t of [onCpu, onGpu, back]) t.dispose();
+});

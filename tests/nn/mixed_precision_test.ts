@@ -181,7 +181,15 @@ requires(await webgpuAdapter(), {
     try {
       const opts = { width: 64, depth: 1, steps: 12 };
       const full = await trainLosses("f32", gpu, opts);
+      const before = memory(gpu);
       const half = await trainLosses("f16", gpu, opts);
+      const after = memory(gpu);
+      // The f16 kernels' f32 temporaries go back to the pool: no live buffer is left behind.
+      assertEquals([after.tensors, after.backend.buffers, after.backend.bytes], [
+        before.tensors,
+        before.backend.buffers,
+        before.backend.bytes,
+      ]);
       const emulated = await trainLosses("f16", cpu, opts);
       assertTrue(half[11] < half[0] - 0.2, `f16 loss did not fall: ${half[0]} -> ${half[11]}`);
       const worst = Math.max(...half.map((h, i) => Math.abs(h - full[i])));
