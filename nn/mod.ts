@@ -72,6 +72,7 @@ export {
 export {
   DEFAULT_F16_LOSS_SCALE,
   type Precision,
+  precisionName,
   type PrecisionOptions,
   type PrecisionPolicy,
   precisionPolicy,

@@ -105,6 +105,24 @@ export function precisionPolicy(
 }
 
 /**
+ * A policy in words, for a run's identity (the transfer sweep's `precision`
+ * setting): `"float32"` for f32 (the name sweeps have always recorded), else
+ * e.g. `"f16-mixed, loss scale 1024"`.
+ *
+ * @example
+ * ```ts
+ * import { precisionName, precisionPolicy } from "./precision.ts";
+ * import { assertEquals } from "../testing/assert.ts";
+ * assertEquals(precisionName(precisionPolicy()), "float32");
+ * assertEquals(precisionName(precisionPolicy({ precision: "f16" })), "f16-mixed, loss scale 1024");
+ * ```
+ */
+export function precisionName(policy: PrecisionPolicy): string {
+  if (policy.compute === null) return "float32";
+  return `${policy.compute}-mixed, loss scale ${policy.lossScale}`;
+}
+
+/**
  * The tree with every float tensor leaf cast to `policy.compute` (the tree
  * itself when the policy keeps the parameters' dtype). Under `grad`, the
  * casts' VJPs return the gradients in the leaves' own dtype.
