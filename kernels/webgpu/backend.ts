@@ -38,18 +38,13 @@ import { runLogSoftmax } from "./softmax.ts";
 import { runNormalizeAxis } from "./optimizer.ts";
 import { runCrossEntropy, runCrossEntropyGrad } from "./cross_entropy.ts";
 import type { GpuOperand, KernelHost } from "./wgsl.ts";
+import { bytesOf, F16_NATIVE, runWidened, type StructuralKernel } from "./f16.ts";
 
 export { probeAdapter };
 export type { AdapterProbe };
 
 /** One kernel family's entry: records the dispatches that compute `out` into `dst`. */
-type PrimKernel<P extends Prim> = (
-  host: KernelHost,
-  inputs: readonly GpuOperand[],
-  params: PrimParams[P],
-  out: OutSpec,
-  dst: GPUBuffer,
-) => void;
+type PrimKernel<P extends Prim> = StructuralKernel<P>;
 
 /** The dispatch table: a primitive without a kernel fails `deno check`. */
 const KERNELS: { [P in Prim]: PrimKernel<P> } = {
@@ -71,21 +66,6 @@ const KERNELS: { [P in Prim]: PrimKernel<P> } = {
 };
 
 const BASE_DTYPES: readonly DType[] = ["f32", "i32", "bool"];
-
-/**
- * Primitives whose kernels take f16 operands natively: the layout kernels (no
- * arithmetic), and matmul (f16 loads widened in registers, f32 accumulation).
- */
-const F16_NATIVE: ReadonlySet<Prim> = new Set<Prim>([
-  "matmul",
-  "transpose",
-  "flip",
-  "broadcast",
-  "slice",
-  "pad",
-  "concat",
-  "gather",
-]);
 
 /** A buffer of the webgpu backend. */
 class WebGpuBuffer implements BackendBuffer {
@@ -127,21 +107,6 @@ export interface WebGpuBackend extends Backend {
   trim(): void;
   /** Destroy the device; later calls throw `webgpu: device lost (...)`. */
   destroy(): void;
-}
-
-/** Bytes of `n` elements of `dtype` (f16 rounded up to whole 4-byte words). */
-function bytesOf(dtype: DType, n: number): number {
-  return dtype === "f16" ? Math.ceil(n / 2) * 4 : n * 4;
-}
-
-/** A one-node kernel converting `n` contiguous elements from `from` to `to`. */
-function castKernel(n: number, from: DType, to: DType): FusedKernel {
-  return {
-    shape: [n],
-    inputs: [{ dtype: from, strides: [1], offset: 0 }],
-    nodes: [{ fn: "load", input: 0, dtype: from }, { fn: "cast", args: [0], dtype: to }],
-    outputs: [1],
-  };
 }
 
 /**
@@ -209,49 +174,6 @@ export async function createWebGpuBackend(
         `webgpu: ${op}: dtype ${dtype} is not supported by the webgpu backend ` +
           `(supported: ${DTYPES.join(", ")})`,
       );
-    }
-  }
-
-  /** Record a conversion of `n` elements of `src` into a new pooled buffer of `to`. */
-  function converted(src: GPUBuffer, n: number, from: DType, to: DType): GPUBuffer {
-    const dst = tensors.acquire(bytesOf(to, n), { op: `cast ${from}->${to}`, shape: [n] });
-    runFusedWebGpu(host, castKernel(n, from, to), [src], [dst]);
-    return dst;
-  }
-
-  /**
-   * Run a kernel that has no f16 variant on f16 operands: widen them to f32,
-   * run it in f32, narrow its result into `dst`. Temporaries go back to the pool
-   * at once: later work reuses them only after this work in queue order.
-   */
-  function runWidened<P extends Prim>(
-    prim: P,
-    ops: readonly GpuOperand[],
-    params: PrimParams[P],
-    out: OutSpec,
-    dst: GPUBuffer,
-  ): void {
-    const temps: GPUBuffer[] = [];
-    try {
-      const wide = ops.map((x) => {
-        if (x.dtype !== "f16") return x;
-        const b = converted(x.buffer, sizeOf(x.shape), "f16", "f32");
-        temps.push(b);
-        return { buffer: b, shape: x.shape, dtype: "f32" as const };
-      });
-      const n = sizeOf(out.shape);
-      const outWide = out.dtype === "f16" ? { shape: out.shape, dtype: "f32" as const } : out;
-      let target = dst;
-      if (out.dtype === "f16") {
-        target = tensors.acquire(bytesOf("f32", n), { op: prim, shape: out.shape });
-        temps.push(target);
-      }
-      (KERNELS[prim] as PrimKernel<P>)(host, wide, params, outWide, target);
-      if (target !== dst && n > 0) {
-        runFusedWebGpu(host, castKernel(n, "f32", "f16"), [target], [dst]);
-      }
-    } finally {
-      for (const t of temps) tensors.release(t);
     }
   }
 
@@ -337,8 +259,10 @@ export async function createWebGpuBackend(
       const dst = tensors.acquire(bytes, { op: prim, shape: out.shape });
       const half = out.dtype === "f16" || ops.some((x) => x.dtype === "f16");
       try {
-        if (half && !F16_NATIVE.has(prim)) runWidened(prim, ops, params, out, dst);
-        else (KERNELS[prim] as PrimKernel<P>)(host, ops, params, out, dst);
+        const kernel = KERNELS[prim] as PrimKernel<P>;
+        if (half && !F16_NATIVE.has(prim)) {
+          runWidened(host, tensors, kernel, { prim, inputs: ops, params, out }, dst);
+        } else kernel(host, ops, params, out, dst);
       } catch (e) {
         tensors.release(dst);
         throw e;
