@@ -185,3 +185,12 @@ Deno.test("cpu f16: grad and jvp differentiate f16 leaves, in f16", async () => 
     Infinity,
   ]);
 });
+
+Deno.test("cpu f16: random draws in f16 are the f32 draws rounded", async () => {
+  const k = nu.key(3);
+  const half = nu.normal(k, [64], { dtype: "f16", backend });
+  const full = nu.normal(k, [64], { dtype: "f64", backend });
+  assertEquals(half.dtype, "f16");
+  assertEquals(await read(half), (await read(full)).map(roundToF16));
+  assertThrows(() => nu.normal(k, [2], { dtype: "i32", backend }), "f32, f64 or f16, got i32");
+});
