@@ -14,9 +14,9 @@ import type { GpuOperand, KernelHost } from "./wgsl.ts";
 
 /**
  * Primitives whose kernels take f16 operands natively: the layout kernels (no
- * arithmetic), and matmul (f16 loads widened in registers, f32 accumulation).
- * The others (reductions, log-softmax, cross-entropy, scatter, normalization)
- * go through {@linkcode runWidened}.
+ * arithmetic), matmul and the reductions (f16 loads widened in registers, f32
+ * accumulation, one rounding as they store). The others (log-softmax,
+ * cross-entropy, scatter, normalization) go through {@linkcode runWidened}.
  *
  * @example
  * ```ts
@@ -27,6 +27,8 @@ import type { GpuOperand, KernelHost } from "./wgsl.ts";
  */
 export const F16_NATIVE: ReadonlySet<Prim> = new Set<Prim>([
   "matmul",
+  "reduceSum",
+  "reduceMax",
   "transpose",
   "flip",
   "broadcast",
@@ -83,13 +85,13 @@ export type StructuralKernel<P extends Prim> = (
  * const found = await probeAdapter();
  * if (found?.adapter.features.has("shader-f16")) {
  *   const gpu = await createWebGpuBackend({ adapter: found.adapter });
- *   const x = gpu.upload(new Float32Array([40000, 40000, -40000]), "f16");
- *   // reduceSum widens: the f32 sum 40000 fits f16, although 40000 + 40000 does not.
- *   const y = gpu.run("reduceSum", [{ buffer: x, shape: [3], dtype: "f16" }], { axes: [0] }, {
- *     shape: [1],
+ *   const x = gpu.upload(new Float32Array([0, 0]), "f16");
+ *   // logSoftmax has no f16 kernel: it runs in f32 and its result is rounded to f16.
+ *   const y = gpu.run("logSoftmax", [{ buffer: x, shape: [1, 2], dtype: "f16" }], {}, {
+ *     shape: [1, 2],
  *     dtype: "f16",
  *   });
- *   assertEquals([...await gpu.read(y, "f16", 1)], [40000]);
+ *   assertEquals([...await gpu.read(y, "f16", 2)], [Math.f16round(-Math.LN2), Math.f16round(-Math.LN2)]);
  *   gpu.destroy();
  * }
  * ```

@@ -92,6 +92,12 @@ gpuTest("webgpu f16: arithmetic overflows to Inf and underflows to subnormals an
   // A sum accumulates in f32 and overflows only when it stores its f16 result.
   assertEquals(await read(nu.sum(on(g, [40000, 40000, -40000], [3]))), [40000]);
   assertEquals(await read(nu.sum(on(g, [40000, 40000], [2]))), [Infinity]);
+  // Long rows (the workgroup path) and strided axes: an f16 accumulator would lose the
+  // 250s past 4096 (steps of 4); the f32 one sums 256 of them exactly to 64000.
+  const rows = on(g, new Array(2 * 256).fill(250), [2, 256]);
+  assertEquals(await read(nu.sum(rows, { axis: 1 })), [64000, 64000]);
+  assertEquals(await read(nu.sum(nu.transpose(rows), { axis: 0 })), [64000, 64000]);
+  assertEquals(await read(nu.max(rows, { axis: 1 })), [250, 250]);
 });
 
 const UNARY: [string, (x: nu.Tensor) => nu.Tensor, number, number][] = [
