@@ -3,10 +3,10 @@
  *
  * Dtypes f32, i32, bool (stored as u32 0/1, read back as Uint8Array) and, where
  * the adapter has `shader-f16`, f16 (stored as f16, read back as Float32Array).
- * Layout kernels and fused elementwise kernels run in f16, and matmul and the
- * reductions read f16 and accumulate in f32; the other structural kernels
- * (log-softmax, cross-entropy, scatter, normalization) widen f16 operands to
- * f32 with a cast kernel, compute in f32, and round the result to f16.
+ * Layout kernels and fused elementwise kernels run in f16, and matmul, the
+ * reductions and scatter-add read f16 and accumulate in f32; the other
+ * structural kernels (log-softmax, cross-entropy, normalization) widen f16
+ * operands to f32 with a cast kernel, compute in f32, and round the result.
  * Work is recorded into one command encoder and submitted in batches; only
  * reads (and `flush`) wait.
  *

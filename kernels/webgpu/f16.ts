@@ -14,21 +14,22 @@ import type { GpuOperand, KernelHost } from "./wgsl.ts";
 
 /**
  * Primitives whose kernels take f16 operands natively: the layout kernels (no
- * arithmetic), matmul and the reductions (f16 loads widened in registers, f32
- * accumulation, one rounding as they store). The others (log-softmax,
- * cross-entropy, scatter, normalization) go through {@linkcode runWidened}.
+ * arithmetic), matmul, the reductions and scatter-add (f16 loads widened in
+ * registers, f32 accumulation, one rounding as they store). The others
+ * (log-softmax, cross-entropy, normalization) go through {@linkcode runWidened}.
  *
  * @example
  * ```ts
  * import { F16_NATIVE } from "./f16.ts";
  * import { assertEquals } from "../../testing/assert.ts";
- * assertEquals([F16_NATIVE.has("matmul"), F16_NATIVE.has("scatterAdd")], [true, false]);
+ * assertEquals([F16_NATIVE.has("matmul"), F16_NATIVE.has("logSoftmax")], [true, false]);
  * ```
  */
 export const F16_NATIVE: ReadonlySet<Prim> = new Set<Prim>([
   "matmul",
   "reduceSum",
   "reduceMax",
+  "scatterAdd",
   "transpose",
   "flip",
   "broadcast",

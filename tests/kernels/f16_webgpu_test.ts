@@ -98,6 +98,10 @@ gpuTest("webgpu f16: arithmetic overflows to Inf and underflows to subnormals an
   assertEquals(await read(nu.sum(rows, { axis: 1 })), [64000, 64000]);
   assertEquals(await read(nu.sum(nu.transpose(rows), { axis: 0 })), [64000, 64000]);
   assertEquals(await read(nu.max(rows, { axis: 1 })), [250, 250]);
+  // Scatter-add (an embedding's gradient) accumulates in f32 the same way.
+  const ids = on(g, new Array(256).fill(0).map((_, i) => (i < 255 ? 1 : 0)), [256], "i32");
+  const grads = on(g, new Array(256).fill(250), [256]);
+  assertEquals(await read(nu.scatterAdd(grads, ids, 2)), [250, roundToF16(255 * 250)]);
 });
 
 const UNARY: [string, (x: nu.Tensor) => nu.Tensor, number, number][] = [
