@@ -35,6 +35,18 @@ stamp "$(deno --version | head -1)"
 nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm --format=csv 2>&1 | tee "$OUT/gpu.txt"
 nproc; free -g | head -2
 
+# F16=1 adds the f16-mixed vs f32 nGPT step (issue 21: loss gap, activation bytes, ms/step) at
+# widths 256 and 1024 into $OUT/f16.json; ONLY_F16=1 runs it alone and stops.
+if [ -n "${F16:-}${ONLY_F16:-}" ]; then
+  for w in 256 1024; do
+    stamp "f16-mixed vs f32, width $w"
+    timeout "${F16_SECONDS:-150}" deno run -A --no-lock bench/f16_bench.ts --width "$w" \
+      ${F16_ARGS:---head-size 32 --batch 16 --seq 64 --vocab 256 --steps 30} --json >>"$OUT/f16.json"
+    stamp "f16 width $w exit $?"
+  done
+  [ -n "${ONLY_F16:-}" ] && { stamp "done"; exit 0; }
+fi
+
 if [ -z "${ONLY_SWEEP:-}" ]; then
 stamp "adapter"
 deno run -A --no-lock bench/peers/adapter_info.ts "$OUT/adapter.json" 2>&1 | tail -3

@@ -21,7 +21,8 @@ import { fmtShape, scope, Tensor } from "./tensor.ts";
 import { treeFlatten, treeUnflatten } from "./tree.ts";
 
 function isDifferentiable(leaf: unknown): leaf is Tensor {
-  return leaf instanceof Tensor && (leaf.dtype === "f32" || leaf.dtype === "f64");
+  return leaf instanceof Tensor &&
+    (leaf.dtype === "f32" || leaf.dtype === "f64" || leaf.dtype === "f16");
 }
 
 /** The linear map from input tangents to output tangents, and the output of `f`. */

@@ -51,7 +51,7 @@ function trace(
       const { leaves, def } = treeFlatten(args[i]);
       const tracers = leaves.map((leaf, j) => {
         if (!(leaf instanceof Tensor)) return null;
-        if (leaf.dtype !== "f32" && leaf.dtype !== "f64") {
+        if (leaf.dtype !== "f32" && leaf.dtype !== "f64" && leaf.dtype !== "f16") {
           throw new Error(
             `${op}: cannot differentiate with respect to a ${leaf.dtype} tensor (argument ${i}, leaf ${j}, shape ${
               fmtShape(leaf.shape)
@@ -140,7 +140,7 @@ function checkScalar(op: string, value: unknown): Tensor {
       }; reduce it (sum, mean) first`,
     );
   }
-  if (value.dtype !== "f32" && value.dtype !== "f64") {
+  if (value.dtype !== "f32" && value.dtype !== "f64" && value.dtype !== "f16") {
     throw new Error(`${op}: the function must return a float scalar, got ${value.dtype}`);
   }
   return value;

@@ -30,7 +30,7 @@ export interface JacobianOptions {
 }
 
 function isFloatTensor(x: unknown): x is Tensor {
-  return x instanceof Tensor && (x.dtype === "f32" || x.dtype === "f64");
+  return x instanceof Tensor && (x.dtype === "f32" || x.dtype === "f64" || x.dtype === "f16");
 }
 
 /** A tensor like `like` with a one at flat position `i` and zeros elsewhere. */

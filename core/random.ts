@@ -15,7 +15,9 @@ export { bits, foldIn, isKey, type Key, key, split } from "./prng.ts";
 
 function floatDtype(op: string, dtype: DType | undefined): DType {
   const d = dtype ?? "f32";
-  if (d !== "f32" && d !== "f64") throw new Error(`${op}: dtype must be f32 or f64, got ${d}`);
+  if (d !== "f32" && d !== "f64" && d !== "f16") {
+    throw new Error(`${op}: dtype must be f32, f64 or f16, got ${d}`);
+  }
   return d;
 }
 

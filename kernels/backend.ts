@@ -10,14 +10,19 @@
  */
 import type { FusedKernel } from "./fused.ts";
 
-/** Element types. `f64` exists on the CPU backend only (for gradient checks). */
-export type DType = "f32" | "f64" | "i32" | "bool";
+/**
+ * Element types. `f64` exists on the CPU backend only (for gradient checks).
+ * `f16` is stored and computed in half precision on WebGPU adapters with the
+ * `shader-f16` feature; the CPU backend emulates it (f32 storage, every result
+ * rounded to the nearest f16). Host data of an f16 tensor is a `Float32Array`.
+ */
+export type DType = "f32" | "f64" | "i32" | "bool" | "f16";
 
 /** A tensor shape: one non-negative integer per axis. */
 export type Shape = readonly number[];
 
 /** The typed array each dtype reads back as. */
-export type TypedArrayFor<D extends DType> = D extends "f32" ? Float32Array
+export type TypedArrayFor<D extends DType> = D extends "f32" | "f16" ? Float32Array
   : D extends "f64" ? Float64Array
   : D extends "i32" ? Int32Array
   : Uint8Array;
@@ -25,12 +30,13 @@ export type TypedArrayFor<D extends DType> = D extends "f32" ? Float32Array
 /** Any typed array a tensor can be read back as. */
 export type DataArray = Float32Array | Float64Array | Int32Array | Uint8Array;
 
-/** Bytes per element as stored on the CPU backend. */
+/** Bytes per element of a tensor (f16: 2, as WebGPU stores it; the CPU emulation holds f32). */
 export const BYTES_PER_ELEMENT: Record<DType, number> = {
   f32: 4,
   f64: 8,
   i32: 4,
   bool: 1,
+  f16: 2,
 };
 
 /** An opaque buffer handle owned by one backend. */

@@ -47,9 +47,15 @@ export interface DecodedSafetensors {
   readonly metadata: Record<string, string>;
 }
 
-const TO_FORMAT: Record<DType, string> = { f32: "F32", f64: "F64", i32: "I32", bool: "BOOL" };
+// f16 tensors are not stored (master parameters and optimizer state stay f32).
+const TO_FORMAT: Partial<Record<DType, string>> = {
+  f32: "F32",
+  f64: "F64",
+  i32: "I32",
+  bool: "BOOL",
+};
 const FROM_FORMAT: Record<string, DType> = { F32: "f32", F64: "f64", I32: "i32", BOOL: "bool" };
-const BYTES: Record<DType, number> = { f32: 4, f64: 8, i32: 4, bool: 1 };
+const BYTES: Record<DType, number> = { f32: 4, f64: 8, i32: 4, bool: 1, f16: 2 };
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
 /** The safetensors name of a dtype (`f32` → `F32`). */

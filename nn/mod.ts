@@ -69,3 +69,12 @@ export {
   type NormParams,
   rmsNorm,
 } from "./layers.ts";
+export {
+  DEFAULT_F16_LOSS_SCALE,
+  type Precision,
+  precisionName,
+  type PrecisionOptions,
+  type PrecisionPolicy,
+  precisionPolicy,
+  toCompute,
+} from "./precision.ts";

@@ -22,6 +22,7 @@
  * @module
  */
 import {
+  cast,
   crossEntropy,
   fmtShape,
   gather,
@@ -35,6 +36,7 @@ import { causalMask } from "./attention.ts";
 import { block } from "./block.ts";
 import type { ModelConfig } from "./config.ts";
 import type { NgptParams } from "./params.ts";
+import { type PrecisionPolicy, toCompute } from "./precision.ts";
 import type { RescalerFactors } from "./rescalers.ts";
 import { type RopeTables, ropeTables } from "./rope.ts";
 
@@ -46,6 +48,17 @@ export interface ApplyOptions {
   readonly factors: RescalerFactors;
   /** RoPE tables for the head size (built for the tokens' length when absent). */
   readonly rope?: RopeTables;
+  /**
+   * Mixed precision (see `precision.ts`): with `compute: "f16"` the parameters
+   * are cast to f16 at the start of the forward pass and the loss is taken on
+   * logits widened to f32. Absent: the parameters' own dtype throughout.
+   */
+  readonly precision?: PrecisionPolicy;
+}
+
+/** The parameters in the dtype the forward pass computes in. */
+function computeParams(params: NgptParams, options: ApplyOptions): NgptParams {
+  return options.precision ? toCompute(params, options.precision) : params;
 }
 
 /** A batch: `{inputs, targets}` (i32 `[B, T]` each), or tokens i32 `[B, T+1]`. */
@@ -83,10 +96,13 @@ function checkTokens(tokens: Tensor, config: ModelConfig, op: string): void {
  * ```
  */
 export function hiddenStates(params: NgptParams, tokens: Tensor, options: ApplyOptions): Tensor[] {
-  return forward(params, tokens, options, "hiddenStates");
+  return tidy(() => forward(computeParams(params, options), tokens, options, "hiddenStates"));
 }
 
-/** The hidden states; `op` (the public function called) starts every error message. */
+/**
+ * The hidden states, from parameters already in the compute dtype; `op` (the
+ * public function called) starts every error message.
+ */
 function forward(params: NgptParams, tokens: Tensor, options: ApplyOptions, op: string): Tensor[] {
   const { config, factors } = options;
   checkTokens(tokens, config, op);
@@ -98,7 +114,7 @@ function forward(params: NgptParams, tokens: Tensor, options: ApplyOptions, op: 
   const headSize = config.width / config.heads;
   return tidy(() => {
     const rope = options.rope ?? ropeTables(tokens.shape[1], headSize, {
-      dtype: params.embed.dtype as "f32" | "f64",
+      dtype: params.embed.dtype as "f32" | "f64" | "f16",
       backend: params.embed.backend,
     });
     const states = [gather(params.embed, tokens, { axis: 0 })];
@@ -132,12 +148,14 @@ export function apply(params: NgptParams, tokens: Tensor, options: ApplyOptions)
   return logits(params, tokens, options, "apply");
 }
 
+/** The logits, in the compute dtype (f16 under mixed precision). */
 function logits(params: NgptParams, tokens: Tensor, options: ApplyOptions, op: string): Tensor {
   return tidy(() => {
-    const states = forward(params, tokens, options, op);
+    const p = computeParams(params, options);
+    const states = forward(p, tokens, options, op);
     const h = states[states.length - 1];
-    const sz = mul(params.sz, options.factors.sz);
-    return mul(matmul(h, params.unembed, { transB: true }), sz);
+    const sz = mul(p.sz, options.factors.sz);
+    return mul(matmul(h, p.unembed, { transB: true }), sz);
   });
 }
 
@@ -189,6 +207,8 @@ export function splitBatch(batch: Batch, op = "splitBatch"): { inputs: Tensor; t
 export function loss(params: NgptParams, batch: Batch, options: ApplyOptions): Tensor {
   return tidy(() => {
     const { inputs, targets } = splitBatch(batch, "loss");
-    return crossEntropy(logits(params, inputs, options, "loss"), targets);
+    const z = logits(params, inputs, options, "loss");
+    // Under mixed precision the loss (log-softmax over the vocabulary) is taken in f32.
+    return crossEntropy(z.dtype === "f16" ? cast(z, "f32") : z, targets);
   });
 }

@@ -27,6 +27,7 @@ import { init } from "./init.ts";
 import { apply, type Batch, hiddenStates, loss } from "./model.ts";
 import type { NgptParams } from "./params.ts";
 import { defaultDims, type RescalerFactors, rescalerFactors } from "./rescalers.ts";
+import { type Precision, type PrecisionPolicy, precisionPolicy } from "./precision.ts";
 import { axisTree, roleTree } from "./spec.ts";
 
 /** Options of `NgptModel.optimizer`: those of `optimizerFor`, less what the model knows. */
@@ -42,13 +43,18 @@ export interface NgptModel {
   readonly dims: Dims;
   /** The rescalers' `init / scale` factors used by the forward pass. */
   readonly factors: RescalerFactors;
+  /**
+   * Mixed precision (f16 compute, f32 master parameters, the static loss scale
+   * `trainStep` applies); absent on models built before it existed: f32.
+   */
+  readonly precision?: PrecisionPolicy;
   /** Initial parameters (see `init`). */
   init(k: Key, options?: { dtype?: "f32" | "f64"; backend?: Backend }): NgptParams;
   /** Logits `[B, T, V]`. */
   apply(params: NgptParams, tokens: Tensor): Tensor;
   /** Hidden states after the embedding and after each block. */
   hiddenStates(params: NgptParams, tokens: Tensor): Tensor[];
-  /** Mean next-token cross-entropy. */
+  /** Mean next-token cross-entropy (in f32 under mixed precision; not loss-scaled). */
   loss(params: NgptParams, batch: Batch): Tensor;
   /**
    * The optimizer the parameterization implies (spec section 6) for `options.params`: Adam
@@ -63,6 +69,13 @@ export interface NgptModelOptions {
   readonly parameterization?: Parameterization;
   /** Default: the model is its own base, trained for 1 step. */
   readonly dims?: Dims;
+  /**
+   * `"f16"`: mixed-precision training (f16 activations and gradients on the
+   * backend's f16, f32 master parameters and optimizer state). Default `"f32"`.
+   */
+  readonly precision?: Precision;
+  /** The static loss scale under f16 (a power of two; default 1024). */
+  readonly lossScale?: number;
 }
 
 /**
@@ -78,6 +91,10 @@ export interface NgptModelOptions {
  * const model = ngptModel(modelConfig({ vocab: 16, width: 32, depth: 1, seqLen: 8 }));
  * const value = model.loss(model.init(key(0)), randint(key(1), [2, 9], 0, 16));
  * assertTrue(Math.abs((await value.item()) - Math.log(16)) < 1);
+ * // Mixed precision: f16 compute (emulated on the CPU), f32 parameters and loss.
+ * const half = ngptModel(model.config, { precision: "f16" });
+ * const halfValue = half.loss(half.init(key(0)), randint(key(1), [2, 9], 0, 16));
+ * assertTrue(halfValue.dtype === "f32" && Math.abs((await halfValue.item()) - Math.log(16)) < 1);
  * ```
  */
 export function ngptModel(config: ModelConfig, options: NgptModelOptions = {}): NgptModel {
@@ -91,12 +108,14 @@ export function ngptModel(config: ModelConfig, options: NgptModelOptions = {}): 
     );
   }
   const factors = rescalerFactors(parameterization, dims);
-  const spec = { config: cfg, factors };
+  const precision = precisionPolicy(options, "ngptModel");
+  const spec = { config: cfg, factors, precision };
   return Object.freeze({
     config: cfg,
     parameterization,
     dims,
     factors,
+    precision,
     init: (k: Key, o: { dtype?: "f32" | "f64"; backend?: Backend } = {}) =>
       init(k, cfg, { ...o, parameterization, dims }),
     apply: (params: NgptParams, tokens: Tensor) => apply(params, tokens, spec),

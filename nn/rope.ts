@@ -38,8 +38,8 @@ export interface RopeTables {
 export interface RopeOptions {
   /** Frequency base (default 10000). */
   readonly base?: number;
-  /** Element type (default f32). */
-  readonly dtype?: "f32" | "f64";
+  /** Element type (default f32; f16 under mixed precision). */
+  readonly dtype?: "f32" | "f64" | "f16";
   /** Backend for the tables (default: the current one). */
   readonly backend?: Backend;
 }

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { jit, type Tensor, tidy, valueAndGrad } from "../core/mod.ts";
+import { jit, mul, type Tensor, tidy, treeMap, valueAndGrad } from "../core/mod.ts";
 import type { Optimizer } from "../optim/mod.ts";
 import type { NgptModel } from "./ngpt.ts";
 import type { NgptParams } from "./params.ts";
@@ -55,10 +55,19 @@ export function trainStep(
   opt: Optimizer,
   options: TrainStepOptions = {},
 ): TrainStep {
-  const lossAndGrad = valueAndGrad((p: NgptParams, b: Tensor) => model.loss(p, b));
+  // Mixed precision: differentiate the loss times a power-of-two scale (exact), so that
+  // small f16 gradients stay representable, and divide the f32 gradients by it after.
+  const scale = model.precision?.lossScale ?? 1;
+  const scaled = (p: NgptParams, b: Tensor) =>
+    scale === 1 ? model.loss(p, b) : mul(model.loss(p, b), scale);
+  const lossAndGrad = valueAndGrad(scaled);
   const eager = (params: NgptParams, state: unknown[], batch: Tensor) =>
     tidy(() => {
-      const [loss, grads] = lossAndGrad(params, batch);
+      let [loss, grads] = lossAndGrad(params, batch);
+      if (scale !== 1) {
+        loss = mul(loss, 1 / scale);
+        grads = treeMap((g: Tensor) => mul(g, 1 / scale), grads) as NgptParams;
+      }
       const [next, nextState] = opt.step(params, grads, state);
       return [loss, next as NgptParams, nextState] as [Tensor, NgptParams, unknown[]];
     });

@@ -18,7 +18,7 @@ export interface CreateOptions {
   backend?: Backend;
 }
 
-const DTYPES: readonly DType[] = ["f32", "f64", "i32", "bool"];
+const DTYPES: readonly DType[] = ["f32", "f64", "i32", "bool", "f16"];
 
 /** Check a dtype name. */
 export function checkDtype(op: string, dtype: unknown): DType {
@@ -30,10 +30,42 @@ export function checkDtype(op: string, dtype: unknown): DType {
   return dtype as DType;
 }
 
+/**
+ * Throw unless `backend` holds `dtype`; for f16 on WebGPU the message names the
+ * adapter feature it needs.
+ *
+ * @example
+ * ```ts
+ * import { checkBackendDtype } from "./create.ts";
+ * import { createCpuBackend } from "../../kernels/cpu/backend.ts";
+ * import { assertThrows } from "../../testing/assert.ts";
+ * const cpu = createCpuBackend({ blas: false });
+ * checkBackendDtype("cast", cpu, "f16"); // the CPU emulates f16
+ * const noF16 = { ...cpu, name: "webgpu", dtypes: ["f32", "i32", "bool"] as const };
+ * assertThrows(() => checkBackendDtype("cast", noF16, "f16"), '"shader-f16"');
+ * ```
+ */
+export function checkBackendDtype(
+  op: string,
+  backend: Pick<Backend, "name" | "dtypes">,
+  dtype: DType,
+): void {
+  if (backend.dtypes.includes(dtype)) return;
+  if (dtype === "f16" && backend.name === "webgpu") {
+    throw new Error(
+      `${op}: f16 needs the WebGPU adapter feature "shader-f16", which this adapter lacks`,
+    );
+  }
+  throw new Error(
+    `${op}: the ${backend.name} backend has no ${dtype} (it has ${backend.dtypes.join(", ")})`,
+  );
+}
+
 /** A typed array of `dtype` holding `n` elements. */
 export function allocHost(dtype: DType, n: number): DataArray {
   switch (dtype) {
     case "f32":
+    case "f16": // f16 host data is ordinary numbers in a Float32Array
       return new Float32Array(n);
     case "f64":
       return new Float64Array(n);
@@ -67,11 +99,7 @@ export function fromData(
     );
   }
   const backend = redirectBackend(opts.backend ?? getBackend());
-  if (!backend.dtypes.includes(dtype)) {
-    throw new Error(
-      `fromData: the ${backend.name} backend has no ${dtype} (it has ${backend.dtypes.join(", ")})`,
-    );
-  }
+  checkBackendDtype("fromData", backend, dtype);
   let host = data as DataArray;
   if (!(host instanceof allocHost(dtype, 0).constructor)) {
     host = allocHost(dtype, n);

@@ -10,13 +10,13 @@ import { bind, defineRule, type Rule } from "../bind.ts";
 import type { ProgramBuilder } from "../../kernels/fused.ts";
 import { broadcastShapes, sameShape } from "../shape.ts";
 import { fmtShape, Tensor } from "../tensor.ts";
-import { fromData } from "./create.ts";
+import { checkBackendDtype, fromData } from "./create.ts";
 import { reshape } from "./shape.ts";
 import { sum } from "./reduce.ts";
 
-const FLOAT: readonly DType[] = ["f32", "f64"];
+const FLOAT: readonly DType[] = ["f32", "f64", "f16"];
 
-/** True for f32 and f64. */
+/** True for the float dtypes: f32, f64 and f16. */
 export function isFloat(dtype: DType): boolean {
   return FLOAT.includes(dtype);
 }
@@ -560,8 +560,6 @@ export const castRule: Rule<"cast"> = defineRule("cast", {
  */
 export function cast(x: Tensor, dtype: DType): Tensor {
   x.assertLive("cast");
-  if (!x.backend.dtypes.includes(dtype)) {
-    throw new Error(`cast: the ${x.backend.name} backend has no ${dtype}`);
-  }
+  checkBackendDtype("cast", x.backend, dtype);
   return bind("cast", [x], { to: dtype });
 }

@@ -88,8 +88,8 @@ function kernelTable(mm: CpuMatmul): CpuKernelTable {
 export class CpuBackend implements Backend {
   /** Always `"cpu"`. */
   readonly name = "cpu";
-  /** f32, f64, i32 and bool. */
-  readonly dtypes: readonly DType[] = ["f32", "f64", "i32", "bool"];
+  /** f32, f64, i32, bool and f16 (emulated: see {@linkcode CpuBackend.run}). */
+  readonly dtypes: readonly DType[] = ["f32", "f64", "i32", "bool", "f16"];
   /** The BLAS library matmul calls, or `null` (Wasm SIMD or the TypeScript loop). */
   readonly blasLibrary: string | null;
   /** The path f32 matmul takes: BLAS, Wasm SIMD or TypeScript. */
@@ -167,7 +167,11 @@ export class CpuBackend implements Backend {
     );
   }
 
-  /** Run `prim` on `inputs` into a new buffer of spec `out`. */
+  /**
+   * Run `prim` on `inputs` into a new buffer of spec `out`. f16 is emulated:
+   * its buffers hold f32 values already rounded to f16, so the kernel runs in
+   * f32 (accumulating as f32 does) and an f16 result is rounded once at the end.
+   */
   run<P extends Prim>(
     prim: P,
     inputs: readonly Operand[],
@@ -179,9 +183,12 @@ export class CpuBackend implements Backend {
     const ops: CpuOperand[] = inputs.map((x) => ({
       data: this.#own(x.buffer, prim).data,
       shape: x.shape,
-      dtype: x.dtype,
+      dtype: x.dtype === "f16" ? "f32" : x.dtype,
     }));
-    return this.#track(kernel(ops, params, out), out.dtype);
+    if (out.dtype !== "f16") return this.#track(kernel(ops, params, out), out.dtype);
+    const data = kernel(ops, params, { shape: out.shape, dtype: "f32" });
+    for (let i = 0; i < data.length; i++) data[i] = Math.f16round(data[i]);
+    return this.#track(data, "f16");
   }
 
   /** Live buffers and their bytes (the CPU has no pool). */

@@ -68,6 +68,7 @@ export class CpuBuffer implements BackendBuffer {
 export function allocFor(dtype: DType, size: number): DataArray {
   switch (dtype) {
     case "f32":
+    case "f16": // emulated: f32 storage holding values rounded to f16
       return new Float32Array(size);
     case "f64":
       return new Float64Array(size);
@@ -79,7 +80,8 @@ export function allocFor(dtype: DType, size: number): DataArray {
 }
 
 /**
- * A copy of `data` converted to `dtype`'s storage (`bool`: nonzero -> 1).
+ * A copy of `data` converted to `dtype`'s storage (`bool`: nonzero -> 1; `f16`: rounded to
+ * the nearest f16, kept in a `Float32Array`).
  *
  * @example
  * ```ts
@@ -93,6 +95,8 @@ export function copyAs(data: DataArray, dtype: DType, size = data.length): DataA
   const n = Math.min(size, data.length);
   if (dtype === "bool") {
     for (let i = 0; i < n; i++) out[i] = data[i] !== 0 ? 1 : 0;
+  } else if (dtype === "f16") {
+    for (let i = 0; i < n; i++) out[i] = Math.f16round(data[i]);
   } else if (out.constructor === data.constructor) {
     out.set(data.subarray(0, n) as typeof out);
   } else {

@@ -36,8 +36,17 @@ function literal(v: number): string {
   return `(${v})`;
 }
 
-/** The JavaScript expression of one scalar node over the values `v<i>`. */
+/**
+ * The JavaScript expression of one scalar node over the values `v<i>`. An f16
+ * node is computed in double precision and rounded to the nearest f16 (what
+ * one f16 operation of an IEEE half-precision unit gives).
+ */
 function nodeExpr(n: ScalarNode, nodes: readonly ScalarNode[]): string {
+  if (n.dtype !== "f16" || n.fn === "load") return nodeExprOf(n, nodes);
+  return `Math.f16round(${nodeExprOf(n, nodes)})`;
+}
+
+function nodeExprOf(n: ScalarNode, nodes: readonly ScalarNode[]): string {
   if (n.fn === "load") return `x${n.input}[p${n.input}]`;
   if (n.fn === "const") return literal(n.value);
   if (n.fn === "reduced") return "t";
@@ -395,6 +404,11 @@ export function runFusedJs(
     return;
   }
   ready.fn(inputs, outputs, ready.params);
+  if (kernel.reduce && kernel.nodes[kernel.reduce.node].dtype === "f16") {
+    // The reduction accumulated in f64; an f16 result is rounded once, as it is stored.
+    const yr = outputs[outputs.length - 1];
+    for (let i = 0; i < yr.length; i++) yr[i] = Math.f16round(yr[i]);
+  }
 }
 
 /** A kernel's compiled function and run-time sizes, kept per kernel object (compiled programs

@@ -1,7 +1,12 @@
 /**
  * nugrad's WebGPU backend: WGSL compute kernels through `navigator.gpu`.
  *
- * Dtypes f32, i32 and bool (stored as u32 0/1, read back as Uint8Array).
+ * Dtypes f32, i32, bool (stored as u32 0/1, read back as Uint8Array) and, where
+ * the adapter has `shader-f16`, f16 (stored as f16, read back as Float32Array).
+ * Layout kernels and fused elementwise kernels run in f16, and matmul, the
+ * reductions and scatter-add read f16 and accumulate in f32; the other
+ * structural kernels (log-softmax, cross-entropy, normalization) widen f16
+ * operands to f32 with a cast kernel, compute in f32, and round the result.
  * Work is recorded into one command encoder and submitted in batches; only
  * reads (and `flush`) wait.
  *
@@ -33,18 +38,13 @@ import { runLogSoftmax } from "./softmax.ts";
 import { runNormalizeAxis } from "./optimizer.ts";
 import { runCrossEntropy, runCrossEntropyGrad } from "./cross_entropy.ts";
 import type { GpuOperand, KernelHost } from "./wgsl.ts";
+import { bytesOf, F16_NATIVE, runWidened, type StructuralKernel } from "./f16.ts";
 
 export { probeAdapter };
 export type { AdapterProbe };
 
 /** One kernel family's entry: records the dispatches that compute `out` into `dst`. */
-type PrimKernel<P extends Prim> = (
-  host: KernelHost,
-  inputs: readonly GpuOperand[],
-  params: PrimParams[P],
-  out: OutSpec,
-  dst: GPUBuffer,
-) => void;
+type PrimKernel<P extends Prim> = StructuralKernel<P>;
 
 /** The dispatch table: a primitive without a kernel fails `deno check`. */
 const KERNELS: { [P in Prim]: PrimKernel<P> } = {
@@ -65,7 +65,7 @@ const KERNELS: { [P in Prim]: PrimKernel<P> } = {
   normalizeAxis: runNormalizeAxis,
 };
 
-const DTYPES: readonly DType[] = ["f32", "i32", "bool"];
+const BASE_DTYPES: readonly DType[] = ["f32", "i32", "bool"];
 
 /** A buffer of the webgpu backend. */
 class WebGpuBuffer implements BackendBuffer {
@@ -84,6 +84,11 @@ export interface WebGpuBackendOptions {
   maxBatch?: number;
   /** Destroy released buffers once the pool holds this many bytes (default 256 MiB). */
   maxPooledBytes?: number;
+  /**
+   * `false`: do not enable `shader-f16` even where the adapter offers it (the
+   * backend then behaves as on an adapter without it: no f16 dtype).
+   */
+  shaderF16?: boolean;
 }
 
 /** The WebGPU backend, with a few extras for tests and benchmarks. */
@@ -102,10 +107,6 @@ export interface WebGpuBackend extends Backend {
   trim(): void;
   /** Destroy the device; later calls throw `webgpu: device lost (...)`. */
   destroy(): void;
-}
-
-function bytesOf(_dtype: DType, n: number): number {
-  return n * 4;
 }
 
 /**
@@ -135,7 +136,7 @@ export async function createWebGpuBackend(
     if (!found) throw new Error("webgpu: no WebGPU adapter found (navigator.gpu)");
     adapter = found.adapter;
   }
-  const ctx = await openDevice(adapter);
+  const ctx = await openDevice(adapter, { shaderF16: opts.shaderF16 });
   const { device, limits } = ctx;
   const poolOpts = {
     maxBufferSize: limits.maxBufferSize,
@@ -160,7 +161,14 @@ export async function createWebGpuBackend(
     return buffer;
   }
 
+  const DTYPES: readonly DType[] = ctx.features.shaderF16 ? [...BASE_DTYPES, "f16"] : BASE_DTYPES;
+
   function checkDtype(dtype: DType, op: string): void {
+    if (dtype === "f16" && !DTYPES.includes(dtype)) {
+      throw new Error(
+        `webgpu: ${op}: f16 needs the WebGPU adapter feature "shader-f16", which this adapter lacks`,
+      );
+    }
     if (!DTYPES.includes(dtype)) {
       throw new Error(
         `webgpu: ${op}: dtype ${dtype} is not supported by the webgpu backend ` +
@@ -183,9 +191,13 @@ export async function createWebGpuBackend(
       // since a pooled buffer may still be read by one of them.
       dispatcher.submit();
       if (n > 0) {
-        let src: Float32Array | Int32Array | Uint32Array;
+        let src: Float32Array | Int32Array | Uint32Array | Float16Array;
         if (dtype === "f32") src = data instanceof Float32Array ? data : Float32Array.from(data);
-        else if (dtype === "i32") src = data instanceof Int32Array ? data : Int32Array.from(data);
+        else if (dtype === "f16") {
+          // Whole 4-byte words (writeBuffer's unit); the padding element is never read.
+          src = new Float16Array(bytes / 2);
+          src.set(data as ArrayLike<number>);
+        } else if (dtype === "i32") src = data instanceof Int32Array ? data : Int32Array.from(data);
         else src = Uint32Array.from(data as ArrayLike<number>, (v) => (v ? 1 : 0));
         device.queue.writeBuffer(gpu, 0, src.buffer as ArrayBuffer, src.byteOffset, src.byteLength);
       }
@@ -195,10 +207,13 @@ export async function createWebGpuBackend(
       ctx.check("read");
       checkDtype(dtype, "read");
       const b = own(buffer, "read");
-      if (size === 0) return dtype === "f32" ? new Float32Array(0) : new Uint8Array(0);
+      if (size === 0) {
+        return dtype === "f32" || dtype === "f16" ? new Float32Array(0) : new Uint8Array(0);
+      }
       const raw = await dispatcher.read(b.gpu, bytesOf(dtype, size));
       ctx.check("read");
       if (dtype === "f32") return new Float32Array(raw);
+      if (dtype === "f16") return Float32Array.from(new Float16Array(raw, 0, size));
       if (dtype === "i32") return new Int32Array(raw);
       return Uint8Array.from(new Uint32Array(raw), (v) => (v ? 1 : 0));
     },
@@ -242,8 +257,12 @@ export async function createWebGpuBackend(
       });
       const bytes = bytesOf(out.dtype, sizeOf(out.shape));
       const dst = tensors.acquire(bytes, { op: prim, shape: out.shape });
+      const half = out.dtype === "f16" || ops.some((x) => x.dtype === "f16");
       try {
-        (KERNELS[prim] as PrimKernel<P>)(host, ops, params, out, dst);
+        const kernel = KERNELS[prim] as PrimKernel<P>;
+        if (half && !F16_NATIVE.has(prim)) {
+          runWidened(host, tensors, kernel, { prim, inputs: ops, params, out }, dst);
+        } else kernel(host, ops, params, out, dst);
       } catch (e) {
         tensors.release(dst);
         throw e;

@@ -26,8 +26,20 @@ fn powf(a: f32, b: f32) -> f32 {
 }
 `;
 
+/**
+ * The f16 NaN or infinity of the f32 with bit pattern `bits` (they have no literal, and
+ * naga rejects the `bitcast<vec2<f16>>` route): converted from f32.
+ */
+const f16Special = (bits: number) => `f16(bitcast<f32>(0x${bits.toString(16)}u))`;
+
 function literal(v: number, dtype: DType): string {
   if (dtype === "bool") return v !== 0 ? "1u" : "0u";
+  if (dtype === "f16") {
+    const h = Math.f16round(v);
+    if (Number.isNaN(h)) return f16Special(0x7fc00000);
+    if (h === Infinity || h === -Infinity) return f16Special(h > 0 ? 0x7f800000 : 0xff800000);
+    return `f16(${h === 0 ? (Object.is(h, -0) ? "-0.0" : "0.0") : String(h)})`;
+  }
   if (dtype === "i32") return v === -2147483648 ? "i32(-2147483647 - 1)" : `i32(${v | 0})`;
   if (Number.isNaN(v)) return NAN;
   if (v === Infinity || v > 3.4028234663852886e38) return "bitcast<f32>(0x7f800000u)";
@@ -36,11 +48,33 @@ function literal(v: number, dtype: DType): string {
   return `f32(${s.includes(".") || s.includes("e") ? s : s + ".0"})`;
 }
 
+/**
+ * Functions an f16 node computes in f32 and rounds: the f32 helpers (erf, log1p,
+ * expm1, pow), and tanh, whose f16 builtin loses small arguments to cancellation
+ * on some adapters (lavapipe gives tanh(-6.1e-5) = 0).
+ */
+const F32_HELPERS: ReadonlySet<string> = new Set(["erf", "log1p", "expm1", "pow", "tanh"]);
+
+/**
+ * The WGSL expression of one node. f16 nodes compute in f16 (the reduction's
+ * accumulator stays f32), except the f32 helper functions, which an f16 node
+ * calls on widened arguments and rounds back.
+ */
 function nodeExpr(n: ScalarNode, nodes: readonly ScalarNode[]): string {
+  if (n.dtype === "f16" && n.fn === "reduced") return "f16(acc)";
+  if (n.dtype === "f16" && F32_HELPERS.has(n.fn) && "args" in n) {
+    const wide = n.args.map((i) => `f32(v${i})`);
+    return `f16(${nodeExprOf({ ...n, dtype: "f32" }, nodes, wide)})`;
+  }
+  return nodeExprOf(n, nodes);
+}
+
+/** The expression of `n`; `args` overrides the names of its arguments' values. */
+function nodeExprOf(n: ScalarNode, nodes: readonly ScalarNode[], args?: string[]): string {
   if (n.fn === "load") return `in${n.input}[o${n.input}]`;
   if (n.fn === "const") return literal(n.value, n.dtype);
   if (n.fn === "reduced") return "acc";
-  const a = `v${n.args[0]}`, b = `v${n.args[1]}`;
+  const [a, b] = args ?? [`v${n.args[0]}`, `v${n.args[1]}`];
   const t = n.dtype;
   switch (n.fn) {
     case "neg":
@@ -156,12 +190,15 @@ function generate(k: FusedKernel): string {
   } else {
     const kept = all.filter((a) => !reduced.has(a));
     const axes = all.filter((a) => reduced.has(a));
-    const rt = wgslType(k.nodes[red.node].dtype);
+    // An f16 reduction accumulates in f32 and rounds once, when it stores the result.
+    const half = k.nodes[red.node].dtype === "f16";
+    const accType = half ? "f32" : k.nodes[red.node].dtype;
+    const rt = wgslType(accType);
     coords(kept, "i");
     let count = "1u";
     for (const a of axes) count += ` * ${dimAt(a)}`;
     body.push(
-      `    var acc: ${rt} = ${red.op === "sum" ? `${rt}(0)` : lowestOf(k.nodes[red.node].dtype)};`,
+      `    var acc: ${rt} = ${red.op === "sum" ? `${rt}(0)` : lowestOf(accType)};`,
     );
     body.push(`    let count = ${count};`);
     let pos = "0u";
@@ -174,7 +211,7 @@ function generate(k: FusedKernel): string {
     coords(axes, "j");
     loadsAndNodes((i) => !dep2[i]);
     writes(false);
-    const v = `v${red.node}`;
+    const v = half ? `f32(v${red.node})` : `v${red.node}`;
     if (red.op === "sum") body.push(`    acc = acc + ${v};`);
     else if (rt === "f32") {
       body.push(`    acc = select(max(acc, ${v}), ${NAN}, ${v} != ${v} || acc != acc);`);
@@ -187,7 +224,7 @@ function generate(k: FusedKernel): string {
       writes(true);
       body.push(`    }`);
     }
-    body.push(`    out${k.outputs.length}[i] = acc;`);
+    body.push(`    out${k.outputs.length}[i] = ${half ? "f16(acc)" : "acc"};`);
   }
   return `${decls}${needsPow ? POWF : ""}${needsSpecial ? SPECIAL_WGSL : ""}
 @compute @workgroup_size(64)

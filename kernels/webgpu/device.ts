@@ -107,7 +107,7 @@ export interface GpuContext {
 
 /**
  * Open a device on `adapter`, requesting the adapter's limits and the optional
- * features it offers (`shader-f16`, `timestamp-query`).
+ * features it offers (`shader-f16` unless `opts.shaderF16` is `false`, `timestamp-query`).
  *
  * @example
  * ```ts
@@ -120,7 +120,10 @@ export interface GpuContext {
  * }
  * ```
  */
-export async function openDevice(adapter: GPUAdapter): Promise<GpuContext> {
+export async function openDevice(
+  adapter: GPUAdapter,
+  opts: { shaderF16?: boolean } = {},
+): Promise<GpuContext> {
   const requiredLimits: Record<string, number> = {};
   const limits = {} as DeviceLimits;
   for (const name of REQUESTED_LIMITS) {
@@ -129,7 +132,7 @@ export async function openDevice(adapter: GPUAdapter): Promise<GpuContext> {
     limits[name] = v;
   }
   const wanted: GPUFeatureName[] = [];
-  const shaderF16 = adapter.features.has("shader-f16");
+  const shaderF16 = opts.shaderF16 !== false && adapter.features.has("shader-f16");
   const timestampQuery = adapter.features.has("timestamp-query");
   if (shaderF16) wanted.push("shader-f16");
   if (timestampQuery) wanted.push("timestamp-query");

@@ -9,7 +9,15 @@
 import type { OutSpec } from "../backend.ts";
 import { sizeOf } from "../backend.ts";
 import { PARAMS_WGSL, storageDecls } from "./pipelines.ts";
-import { flatGrid, flatMain, type GpuOperand, type KernelHost, wgslType, zeroOf } from "./wgsl.ts";
+import {
+  convertExpr,
+  flatGrid,
+  flatMain,
+  type GpuOperand,
+  type KernelHost,
+  wgslType,
+  zeroOf,
+} from "./wgsl.ts";
 
 /**
  * `x` indexed along `axis` by i32 `idx`; out = x.shape[:axis] + idx.shape + x.shape[axis+1:].
@@ -94,6 +102,8 @@ export function runScatterAdd(
   const post = sizeOf(out.shape.slice(params.axis + 1));
   const nIdx = sizeOf(idx.shape);
   const t = wgslType(out.dtype);
+  // f16 sums accumulate in f32 and round once, as they are stored.
+  const acc = out.dtype === "f16" ? "f32" : out.dtype;
   const k = host.kernel(
     `scatterAdd|${t}`,
     () =>
@@ -102,11 +112,11 @@ export function runScatterAdd(
   let q = i % post;
   let a = i32((i / post) % len);
   let p = i / (post * len);
-  var acc = ${zeroOf(out.dtype)};
+  var acc = ${zeroOf(acc)};
   for (var j = 0u; j < nIdx; j++) {
-    if (in1[j] == a) { acc += in0[(p * nIdx + j) * post + q]; }
+    if (in1[j] == a) { acc += ${convertExpr("in0[(p * nIdx + j) * post + q]", out.dtype, acc)}; }
   }
-  dst[i] = acc;`),
+  dst[i] = ${convertExpr("acc", acc, out.dtype)};`),
     2,
   );
   host.dispatch(

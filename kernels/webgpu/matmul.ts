@@ -154,11 +154,12 @@ export function runMatmul(
   const buffers = [a.buffer, b.buffer, dst];
   const maxDim = host.maxWorkgroupsPerDim;
   let v: MatmulVariant = { kind: "simple" };
-  if (out.dtype === "f32") {
+  if (out.dtype === "f32" || out.dtype === "f16") {
     const dims = { m: M, n: N, k: K, batch };
     v = forced ?? chooseMatmulVariant(dims, { isSoftware: host.isSoftware ?? false });
   }
-  const layout = layoutFor({ m: M, n: N, k: K, transA, transB, batchRank: nb });
+  const elem = out.dtype === "f16" ? "f16" : "f32";
+  const layout = layoutFor({ m: M, n: N, k: K, transA, transB, batchRank: nb }, elem);
   if (v.kind === "regs") {
     const shape = v.shape;
     const tile = regsTile(shape);

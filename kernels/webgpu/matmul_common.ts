@@ -29,6 +29,12 @@ export interface MatmulLayout {
   readonly vecC: boolean;
   /** K % 4 == 0 (kernels may then step K by 4 without a tail). */
   readonly k4: boolean;
+  /**
+   * The element type A, B and C are stored in (absent: f32). f16 operands are
+   * widened as they are loaded, products accumulate in f32, and C is rounded
+   * to f16 as it is stored.
+   */
+  readonly elem?: "f32" | "f16";
 }
 
 /**
@@ -46,8 +52,10 @@ export interface MatmulLayout {
  */
 export function layoutFor(
   d: { m: number; n: number; k: number; transA: boolean; transB: boolean; batchRank: number },
+  elem: "f32" | "f16" = "f32",
 ): MatmulLayout {
   return {
+    ...(elem === "f16" ? { elem } : {}),
     batchRank: d.batchRank,
     transA: d.transA,
     transB: d.transB,
@@ -61,12 +69,50 @@ export function layoutFor(
 /** A short key naming a layout (for pipeline cache keys). */
 export function layoutKey(l: MatmulLayout): string {
   const f = (b: boolean) => (b ? "1" : "0");
-  return `${l.batchRank}${f(l.transA)}${f(l.transB)}${f(l.vecA)}${f(l.vecB)}${f(l.vecC)}${f(l.k4)}`;
+  const key = `${l.batchRank}${f(l.transA)}${f(l.transB)}${f(l.vecA)}${f(l.vecB)}${f(l.vecC)}${
+    f(l.k4)
+  }`;
+  return l.elem === "f16" ? `${key}h` : key;
+}
+
+/**
+ * WGSL reading element (or `vec4`, for `A4`/`B4`) `index` of operand `name` as f32.
+ *
+ * @example
+ * ```ts
+ * import { layoutFor, loadF32 } from "./matmul_common.ts";
+ * import { assertEquals } from "../../testing/assert.ts";
+ * const dims = { m: 4, n: 4, k: 4, transA: false, transB: false, batchRank: 0 };
+ * assertEquals(loadF32(layoutFor(dims), "A4", "i"), "A4[i]");
+ * assertEquals(loadF32(layoutFor(dims, "f16"), "A4", "i"), "vec4<f32>(A4[i])");
+ * ```
+ */
+export function loadF32(l: MatmulLayout, name: "A" | "B" | "A4" | "B4", index: string): string {
+  const e = `${name}[${index}]`;
+  if (l.elem !== "f16") return e;
+  return name.endsWith("4") ? `vec4<f32>(${e})` : `f32(${e})`;
+}
+
+/**
+ * WGSL storing the f32 (or `vec4<f32>`, for `C4`) `value` into element `index` of C.
+ *
+ * @example
+ * ```ts
+ * import { layoutFor, storeC } from "./matmul_common.ts";
+ * import { assertEquals } from "../../testing/assert.ts";
+ * const dims = { m: 4, n: 4, k: 4, transA: false, transB: false, batchRank: 0 };
+ * assertEquals(storeC(layoutFor(dims, "f16"), "C", "i", "v"), "C[i] = f16(v);");
+ * ```
+ */
+export function storeC(l: MatmulLayout, name: "C" | "C4", index: string, value: string): string {
+  if (l.elem !== "f16") return `${name}[${index}] = ${value};`;
+  return `${name}[${index}] = ${name === "C4" ? "vec4<f16>" : "f16"}(${value});`;
 }
 
 /** Binding declarations: `A`/`A4`, `B`/`B4` (read-only) and `C`/`C4`. */
 export function matmulDecls(l: MatmulLayout): string {
-  const t = (v: boolean) => (v ? "vec4<f32>" : "f32");
+  const e = l.elem ?? "f32";
+  const t = (v: boolean) => (v ? `vec4<${e}>` : e);
   return PARAMS_WGSL + `
 @group(0) @binding(1) var<storage, read> ${l.vecA ? "A4" : "A"}: array<${t(l.vecA)}>;
 @group(0) @binding(2) var<storage, read> ${l.vecB ? "B4" : "B"}: array<${t(l.vecB)}>;
@@ -116,17 +162,20 @@ export function simpleMatmulWgsl(
   trans: readonly [boolean, boolean],
 ): string {
   const [ta, tb] = trans;
+  // f16 accumulates in f32 and rounds once.
+  const half = t === "f16";
+  const wide = (e: string) => (half ? `f32(${e})` : e);
   return PARAMS_WGSL + storageDecls([t, t], t) + flatMain(`
   let M = P(1u); let N = P(2u); let K = P(3u);
   let n = i % N;
   let m = (i / N) % M;
   let z = i / (M * N);
   ${batchOffsets(rb)}
-  var acc = ${zero};
+  var acc = ${half ? "0.0f" : zero};
   for (var k = 0u; k < K; k++) {
-    acc += in0[${aIndex(ta, "m", "k")}] * in1[${bIndex(tb, "k", "n")}];
+    acc += ${wide(`in0[${aIndex(ta, "m", "k")}]`)} * ${wide(`in1[${bIndex(tb, "k", "n")}]`)};
   }
-  dst[i] = acc;`);
+  dst[i] = ${half ? "f16(acc)" : "acc"};`);
 }
 
 /** Element strides of a batch (one matrix = `matSize`) broadcast to `outBatch`. */

@@ -16,9 +16,11 @@ import {
   batchOffsets,
   bIndex,
   comp,
+  loadF32,
   matmulDecls,
   type MatmulLayout,
   range,
+  storeC,
 } from "./matmul_common.ts";
 
 /** Shape of the register kernel. */
@@ -65,19 +67,23 @@ export function regsMatmulWgsl(l: MatmulLayout, s: RegsShape): string {
   // A values: a(i, kk) as WGSL expressions.
   let a: (i: number, kk: number) => string;
   if (vecA && !l.transA) {
-    for (const i of rows) body.push(`let a${i} = A4[(${aIndex(false, `r${i}`, "k")}) >> 2u];`);
+    for (const i of rows) {
+      body.push(`let a${i} = ${loadF32(l, "A4", `(${aIndex(false, `r${i}`, "k")}) >> 2u`)};`);
+    }
     a = (i, kk) => `a${i}.${comp(kk)}`;
   } else if (vecA) {
     for (const kk of kks) {
       for (const g of range(tm / 4)) {
-        body.push(`let a${kk}_${g} = A4[(${aIndex(true, `ra${g}`, `k + ${kk}u`)}) >> 2u];`);
+        const at = `(${aIndex(true, `ra${g}`, `k + ${kk}u`)}) >> 2u`;
+        body.push(`let a${kk}_${g} = ${loadF32(l, "A4", at)};`);
       }
     }
     a = (i, kk) => `a${kk}_${Math.floor(i / 4)}.${comp(i % 4)}`;
   } else {
     for (const i of rows) {
       for (const kk of kks) {
-        body.push(`let a${i}_${kk} = A[${aIndex(l.transA, `r${i}`, `k + ${kk}u`)}];`);
+        const at = aIndex(l.transA, `r${i}`, `k + ${kk}u`);
+        body.push(`let a${i}_${kk} = ${loadF32(l, "A", at)};`);
       }
     }
     a = (i, kk) => `a${i}_${kk}`;
@@ -87,18 +93,22 @@ export function regsMatmulWgsl(l: MatmulLayout, s: RegsShape): string {
   if (vecB && !l.transB) {
     for (const kk of kks) {
       for (const q of groups) {
-        body.push(`let b${kk}_${q} = B4[(${bIndex(false, `k + ${kk}u`, `cb${q}`)}) >> 2u];`);
+        const at = `(${bIndex(false, `k + ${kk}u`, `cb${q}`)}) >> 2u`;
+        body.push(`let b${kk}_${q} = ${loadF32(l, "B4", at)};`);
       }
     }
     bv = (kk, q) => `b${kk}_${q}`;
   } else {
     const b = (kk: number, j: number) => vecB ? `b${j}.${comp(kk)}` : `b${kk}_${j}`;
     if (vecB) {
-      for (const j of cols) body.push(`let b${j} = B4[(${bIndex(true, "k", `c${j}`)}) >> 2u];`);
+      for (const j of cols) {
+        body.push(`let b${j} = ${loadF32(l, "B4", `(${bIndex(true, "k", `c${j}`)}) >> 2u`)};`);
+      }
     } else {
       for (const kk of kks) {
         for (const j of cols) {
-          body.push(`let b${kk}_${j} = B[${bIndex(l.transB, `k + ${kk}u`, `c${j}`)}];`);
+          const at = bIndex(l.transB, `k + ${kk}u`, `c${j}`);
+          body.push(`let b${kk}_${j} = ${loadF32(l, "B", at)};`);
         }
       }
     }
@@ -126,14 +136,19 @@ export function regsMatmulWgsl(l: MatmulLayout, s: RegsShape): string {
     const row = `m0 + ${i}u`;
     const inner = l.vecC
       ? groups.map((q) =>
-        `if (n0 + ${4 * q}u < N) { C4[(coff + (${row}) * N + n0 + ${
-          4 * q
-        }u) >> 2u] = acc${i}_${q}; }`
+        `if (n0 + ${4 * q}u < N) { ${
+          storeC(l, "C4", `(coff + (${row}) * N + n0 + ${4 * q}u) >> 2u`, `acc${i}_${q}`)
+        } }`
       ).join("\n      ")
       : cols.map((j) =>
-        `if (n0 + ${j}u < N) { C[coff + (${row}) * N + n0 + ${j}u] = acc${i}_${Math.floor(j / 4)}.${
-          comp(j % 4)
-        }; }`
+        `if (n0 + ${j}u < N) { ${
+          storeC(
+            l,
+            "C",
+            `coff + (${row}) * N + n0 + ${j}u`,
+            `acc${i}_${Math.floor(j / 4)}.${comp(j % 4)}`,
+          )
+        } }`
       ).join("\n      ");
     return `if (${row} < M) {\n      ${inner}\n    }`;
   });

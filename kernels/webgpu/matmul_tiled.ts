@@ -16,9 +16,11 @@ import {
   aIndex,
   batchOffsets,
   bIndex,
+  loadF32,
   matmulDecls,
   type MatmulLayout,
   range,
+  storeC,
 } from "./matmul_common.ts";
 
 /** Invocations per workgroup of the tiled kernel. */
@@ -78,7 +80,9 @@ function sliceCode(
       load.push(`{ let kk = ${e} / ${T4}u; let xq = ${e} % ${T4}u;
       let gx = ${origin} + 4u * xq; let gk = k0 + kk;
       ${v} = vec4<f32>(0.0);
-      if (gx < ${lim} && gk < K) { ${v} = ${which}4[(${idx("gx", "gk")}) >> 2u]; } }`);
+      if (gx < ${lim} && gk < K) { ${v} = ${
+        loadF32(l, `${which}4` as const, `(${idx("gx", "gk")}) >> 2u`)
+      }; } }`);
       store.push(
         `{ let kk = ${e} / ${T4}u; let xq = ${e} % ${T4}u; ${S}[kk * ${T4}u + xq] = ${v}; }`,
       );
@@ -87,7 +91,9 @@ function sliceCode(
       load.push(`{ let xx = ${e} / ${bk4}u; let kq = ${e} % ${bk4}u;
       let gx = ${origin} + xx; let gk = k0 + 4u * kq;
       ${v} = vec4<f32>(0.0);
-      if (gx < ${lim} && gk < K) { ${v} = ${which}4[(${idx("gx", "gk")}) >> 2u]; } }`);
+      if (gx < ${lim} && gk < K) { ${v} = ${
+        loadF32(l, `${which}4` as const, `(${idx("gx", "gk")}) >> 2u`)
+      }; } }`);
       store.push(`{ let xx = ${e} / ${bk4}u; let kq = ${e} % ${bk4}u;
       ${
         range(4).map((c) => `${S}[(4u * kq + ${c}u) * ${T4}u + xx / 4u][xx % 4u] = ${v}[${c}];`)
@@ -100,7 +106,7 @@ function sliceCode(
       load.push(`{ let kk = ${kk}; let xx = ${xx};
       let gx = ${origin} + xx; let gk = k0 + kk;
       ${v} = 0.0;
-      if (gx < ${lim} && gk < K) { ${v} = ${which}[${idx("gx", "gk")}]; } }`);
+      if (gx < ${lim} && gk < K) { ${v} = ${loadF32(l, which, idx("gx", "gk"))}; } }`);
       store.push(
         `{ let kk = ${kk}; let xx = ${xx}; ${S}[kk * ${T4}u + xx / 4u][xx % 4u] = ${v}; }`,
       );
@@ -146,9 +152,11 @@ export function tiledMatmulWgsl(l: MatmulLayout, s: TiledShape): string {
         const col = `col0 + ${h * 64}u + tx * 4u`;
         const v = `acc${gi}_${r}_${h}`;
         return l.vecC
-          ? `if (${col} < N) { C4[(coff + gm * N + ${col}) >> 2u] = ${v}; }`
+          ? `if (${col} < N) { ${storeC(l, "C4", `(coff + gm * N + ${col}) >> 2u`, v)} }`
           : r4.map((c) =>
-            `if (${col} + ${c}u < N) { C[coff + gm * N + ${col} + ${c}u] = ${v}[${c}]; }`
+            `if (${col} + ${c}u < N) { ${
+              storeC(l, "C", `coff + gm * N + ${col} + ${c}u`, `${v}[${c}]`)
+            } }`
           )
             .join(" ");
       });

@@ -57,6 +57,23 @@ export function storageDecls(inputTypes: readonly string[], outType: string): st
 }
 
 /**
+ * WGSL `text` with the `enable` directives it needs first: `enable f16;` when it
+ * names the `f16` type (the device must have been opened with `shader-f16`).
+ *
+ * @example
+ * ```ts
+ * import { withExtensions } from "./pipelines.ts";
+ * import { assertEquals } from "../../testing/assert.ts";
+ * assertEquals(withExtensions("var<private> x: f16;"), "enable f16;\nvar<private> x: f16;");
+ * assertEquals(withExtensions("var<private> x: f32;"), "var<private> x: f32;");
+ * ```
+ */
+export function withExtensions(text: string): string {
+  if (!/\bf16\b/.test(text) || /^\s*enable f16;/.test(text)) return text;
+  return `enable f16;\n${text}`;
+}
+
+/**
  * The cache. `get(key, make, inputs)` compiles `make()` once per key (and once
  * per distinct WGSL text).
  *
@@ -86,7 +103,7 @@ export class PipelineCache {
   get(key: string, make: () => string, inputs: number, outputs = 1): Kernel {
     const hit = this.#byKey.get(key);
     if (hit) return hit;
-    const text = make();
+    const text = withExtensions(make());
     let kernel = this.#byText.get(text);
     if (!kernel) {
       const layout = this.#layout(inputs, outputs);

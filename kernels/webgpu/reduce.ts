@@ -33,6 +33,11 @@ function combine(kind: ReduceKind, a: string, b: string): string {
   return kind === "sum" ? `(${a} + ${b})` : `max(${a}, ${b})`;
 }
 
+/** The dtype a reduction accumulates in: f32 for f16 (rounded once, when stored). */
+function accumulatorOf(dtype: DType): DType {
+  return dtype === "f16" ? "f32" : dtype;
+}
+
 function identity(kind: ReduceKind, dtype: DType): string {
   return kind === "sum" ? zeroOf(dtype) : lowestOf(dtype);
 }
@@ -60,11 +65,12 @@ function runRows(
 ): void {
   const tin = wgslType(x.dtype);
   const tout = wgslType(out.dtype);
+  const acc = accumulatorOf(out.dtype);
   const k = host.kernel(`reduceRows|${kind}|${tin}|${tout}`, () => {
-    const id = identity(kind, out.dtype);
-    const load = convertExpr("in0[base + j]", x.dtype, out.dtype);
+    const id = identity(kind, acc);
+    const load = convertExpr("in0[base + j]", x.dtype, acc);
     return PARAMS_WGSL + storageDecls([tin], tout) + `
-var<workgroup> sm: array<${tout}, ${ROW_WG}>;
+var<workgroup> sm: array<${wgslType(acc)}, ${ROW_WG}>;
 @compute @workgroup_size(${ROW_WG})
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
         @builtin(local_invocation_index) lid: u32) {
@@ -80,7 +86,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     if (lid < s) { sm[lid] = ${combine(kind, "sm[lid]", "sm[lid + s]")}; }
     workgroupBarrier();
   }
-  if (lid == 0u) { dst[row] = sm[0]; }
+  if (lid == 0u) { dst[row] = ${convertExpr("sm[0]", acc, out.dtype)}; }
 }`;
   }, 1);
   host.dispatch(k, [rows, rowLen], [x.buffer, dst], grid2dRows(rows, host.maxWorkgroupsPerDim));
@@ -103,11 +109,12 @@ function runStrided(
   const tin = wgslType(x.dtype);
   const tout = wgslType(out.dtype);
   const redAt = 2 + 2 * r;
+  const acc = accumulatorOf(out.dtype);
   const k = host.kernel(`reduceStrided|${kind}|${tin}|${tout}|${r}|${rr}`, () => {
-    const load = convertExpr("in0[o0 + off]", x.dtype, out.dtype);
+    const load = convertExpr("in0[o0 + off]", x.dtype, acc);
     return PARAMS_WGSL + storageDecls([tin], tout) + flatMain(`
   ${offsetsCode(r, 1, [1 + r])}
-  var acc = ${identity(kind, out.dtype)};
+  var acc = ${identity(kind, acc)};
   let count = P(${redAt - 1}u);
   for (var j = 0u; j < count; j++) {
     var off = 0u;${
@@ -122,7 +129,7 @@ function runStrided(
     }
     acc = ${combine(kind, "acc", load)};
   }
-  dst[i] = acc;`);
+  dst[i] = ${convertExpr("acc", acc, out.dtype)};`);
   }, 1);
   const keptStrides = x.shape.map((_, d) => set.has(d) ? 0 : inStrides[d]);
   const redCount = redAxes.reduce((a, d) => a * x.shape[d], 1);

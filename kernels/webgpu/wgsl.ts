@@ -42,7 +42,8 @@ export interface KernelHost {
 export const FLAT_WG = 256;
 
 /**
- * The WGSL storage type of a dtype (bool is stored as u32 0/1).
+ * The WGSL storage type of a dtype (bool is stored as u32 0/1; f16 needs `enable f16;`,
+ * which the pipeline cache adds).
  *
  * @example
  * ```ts
@@ -53,6 +54,7 @@ export const FLAT_WG = 256;
  */
 export function wgslType(dtype: DType): string {
   if (dtype === "f32") return "f32";
+  if (dtype === "f16") return "f16";
   if (dtype === "i32") return "i32";
   if (dtype === "bool") return "u32";
   throw new Error(`webgpu: dtype ${dtype} is not supported by the webgpu backend`);
@@ -77,7 +79,7 @@ export function convertExpr(expr: string, from: DType, to: DType): string {
 
 /** The WGSL zero literal of a dtype's storage type. */
 export function zeroOf(dtype: DType): string {
-  return dtype === "f32" ? "0.0" : dtype === "i32" ? "0i" : "0u";
+  return dtype === "f32" ? "0.0" : dtype === "f16" ? "0.0h" : dtype === "i32" ? "0i" : "0u";
 }
 
 /**
@@ -148,6 +150,7 @@ export function flatGrid(n: number, maxPerDim: number, perGroup = FLAT_WG): Grid
 /** The negative-infinity literal (as a bit pattern) of f32, or the i32 minimum. */
 export function lowestOf(dtype: DType): string {
   if (dtype === "f32") return "bitcast<f32>(0xff800000u)";
+  if (dtype === "f16") return "f16(bitcast<f32>(0xff800000u))";
   if (dtype === "i32") return "i32(-2147483647 - 1)";
   return "0u";
 }

@@ -6,7 +6,7 @@ import { assertEquals, assertThrows, assertTrue } from "../../testing/assert.ts"
 Deno.test("backend: name, dtypes and info", () => {
   const cpu = createCpuBackend({ blas: false });
   assertEquals(cpu.name, "cpu");
-  assertEquals([...cpu.dtypes], ["f32", "f64", "i32", "bool"]);
+  assertEquals([...cpu.dtypes], ["f32", "f64", "i32", "bool", "f16"]);
   assertEquals(cpu.info(), "cpu (matmul: TypeScript)");
 });
 

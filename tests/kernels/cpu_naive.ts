@@ -58,6 +58,8 @@ export function typed(data: readonly number[], dtype: DType): DataArray {
       return Int32Array.from(data);
     case "bool":
       return Uint8Array.from(data, (v) => (v !== 0 ? 1 : 0));
+    case "f16": // host data of f16 is ordinary numbers, rounded on upload
+      return Float32Array.from(data);
   }
 }
 
@@ -115,6 +117,8 @@ export function valueArb(dtype: DType, range: ValueRange = 10): fc.Arbitrary<num
       return fc.integer({ min: Math.ceil(min), max: Math.floor(max) });
     case "bool":
       return fc.integer({ min: 0, max: 1 });
+    case "f16":
+      return fc.double({ min, max, noNaN: true }).map((v) => Math.f16round(v));
   }
 }
 

@@ -17,6 +17,7 @@ const COVERED = [
   "Compile a step with `nu.jit`",
   "Forward mode, Jacobians and the everyday ops", // readme_forward_test.ts
   "The everyday ops", // readme_forward_test.ts
+  "f16 and mixed precision",
   "Your own parameterization",
   "Testing your own model",
 ];
@@ -66,4 +67,15 @@ const first = await nu.mean(nu.square(nu.tanh(nu.matmul(x, nu.normal(nu.key(0), 
 if (!(last < first)) throw new Error("the loss did not fall: " + first + " -> " + last);\n`,
   );
   assertEquals(stdout.startsWith("1 {"), true, stdout);
+});
+
+Deno.test("README: the f16 example runs (CPU emulation) and its assertions hold", async () => {
+  const block = await readmeTsBlock("f16 and mixed precision");
+  const testingUrl = new URL("../../testing/assert.ts", import.meta.url).href;
+  const stdout = await runModule(
+    block.replace('"./mod.ts"', JSON.stringify(modUrl))
+      .replace('"./testing/assert.ts"', JSON.stringify(testingUrl)) +
+      `\nconsole.log("f16 block ok");\n`,
+  );
+  assertEquals(stdout.trim(), "f16 block ok");
 });
