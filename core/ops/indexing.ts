@@ -39,7 +39,11 @@ export const scatterAddRule: Rule<"scatterAdd"> = defineRule("scatterAdd", {
 /**
  * Take entries of `x` along `axis` at i32 `indices`: the result's shape is
  * `x.shape[:axis] + indices.shape + x.shape[axis+1:]` (NumPy `take`). An
- * embedding lookup is `gather(table, tokens)`. Indices out of range read 0.
+ * embedding lookup is `gather(table, tokens)`. An index outside
+ * `[0, x.shape[axis])` is an error naming the index, its position and the
+ * bound (on the CPU always; on WebGPU and in `jit` programs with
+ * `checks({ indices: true })`, at the next readback). Unlike JAX, nugrad
+ * never clamps an index.
  *
  * @example
  * ```ts
@@ -60,8 +64,8 @@ export function gather(x: Tensor, indices: Tensor, opts: { axis?: number } = {})
 
 /**
  * Sum the rows of `updates` into zeros of size `size` along `axis` at
- * `indices` (the transpose of {@linkcode gather}); out-of-range indices are
- * dropped.
+ * `indices` (the transpose of {@linkcode gather}); an out-of-range index is
+ * refused as in {@linkcode gather}.
  *
  * @example
  * ```ts

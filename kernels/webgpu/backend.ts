@@ -25,6 +25,7 @@ import { Dispatcher } from "./dispatch.ts";
 import { runFusedWebGpu } from "./codegen.ts";
 import type { FusedKernel } from "../fused.ts";
 import { runGather, runScatterAdd } from "./gather.ts";
+import { ViolationLog } from "./index_violations.ts";
 import { runBroadcast, runConcat, runFlip, runPad, runSlice, runTranspose } from "./layout.ts";
 import { runMatmul } from "./matmul.ts";
 import { PipelineCache } from "./pipelines.ts";
@@ -150,6 +151,7 @@ export async function createWebGpuBackend(
     dispatch: (k, params, buffers, grid) => dispatcher.dispatch(k, params, buffers, grid),
     maxWorkgroupsPerDim: limits.maxComputeWorkgroupsPerDimension,
     isSoftware: ctx.isSoftware,
+    violations: new ViolationLog(device),
   };
 
   function own(buffer: BackendBuffer, op: string): WebGpuBuffer {
@@ -198,6 +200,7 @@ export async function createWebGpuBackend(
       if (size === 0) return dtype === "f32" ? new Float32Array(0) : new Uint8Array(0);
       const raw = await dispatcher.read(b.gpu, bytesOf(dtype, size));
       ctx.check("read");
+      await host.violations!.inspect((gpu, bytes) => dispatcher.read(gpu, bytes));
       if (dtype === "f32") return new Float32Array(raw);
       if (dtype === "i32") return new Int32Array(raw);
       return Uint8Array.from(new Uint32Array(raw), (v) => (v ? 1 : 0));

@@ -1,14 +1,18 @@
 /**
- * `gather` (NumPy `take` along an axis; out-of-range indices give 0) and its
- * transpose `scatterAdd`, written as a gather over the output: each output
- * element loops over the indices and sums the matching rows, so the result is
- * deterministic (no atomics).
+ * `gather` (NumPy `take` along an axis) and its transpose `scatterAdd`,
+ * written as a gather over the output: each output element loops over the
+ * indices and sums the matching rows, so the result is deterministic (no
+ * atomics). An out-of-range index never reads or writes out of bounds (gather
+ * gives 0, scatterAdd skips it); with index checks on (`indexChecksOn()`),
+ * the kernels also record it for the next readback to report.
  *
  * @module
  */
 import type { OutSpec } from "../backend.ts";
 import { sizeOf } from "../backend.ts";
 import { PARAMS_WGSL, storageDecls } from "./pipelines.ts";
+import { indexChecksOn } from "../index_checks.ts";
+import { violationWgsl } from "./index_violations.ts";
 import { flatGrid, flatMain, type GpuOperand, type KernelHost, wgslType, zeroOf } from "./wgsl.ts";
 
 /**
@@ -44,19 +48,32 @@ export function runGather(
   const post = sizeOf(x.shape.slice(params.axis + 1));
   const nIdx = sizeOf(idx.shape);
   const t = wgslType(x.dtype);
-  const k = host.kernel(`gather|${t}`, () =>
-    PARAMS_WGSL + storageDecls([t, "i32"], t) + flatMain(`
+  const slot = indexChecksOn() && host.violations
+    ? host.violations.slot({ op: "gather", shape: idx.shape, bound: len, axis: params.axis })
+    : null;
+  const checked = slot !== null;
+  const k = host.kernel(
+    `gather|${t}|${checked}`,
+    () =>
+      PARAMS_WGSL + storageDecls([t, "i32"], t) + (checked ? violationWgsl(4) : "") + flatMain(`
   let nIdx = P(1u); let post = P(2u); let len = P(3u);
   let q = i % post;
   let j = (i / post) % nIdx;
   let p = i / (post * nIdx);
   let ix = in1[j];
-  if (ix < 0i || u32(ix) >= len) { dst[i] = ${zeroOf(x.dtype)}; }
-  else { dst[i] = in0[(p * len + u32(ix)) * post + q]; }`), 2);
+  if (ix < 0i || u32(ix) >= len) {
+    dst[i] = ${zeroOf(x.dtype)};${
+        checked ? "\n    if (p == 0u && q == 0u) { noteBadIndex(P(4u), ix, j); }" : ""
+      }
+  }
+  else { dst[i] = in0[(p * len + u32(ix)) * post + q]; }`),
+    2,
+    checked ? 2 : 1,
+  );
   host.dispatch(
     k,
-    [total, nIdx, post, len],
-    [x.buffer, idx.buffer, dst],
+    [total, nIdx, post, len, slot?.tag ?? 0],
+    slot ? [x.buffer, idx.buffer, dst, slot.buffer] : [x.buffer, idx.buffer, dst],
     flatGrid(total, host.maxWorkgroupsPerDim),
   );
 }
@@ -94,10 +111,24 @@ export function runScatterAdd(
   const post = sizeOf(out.shape.slice(params.axis + 1));
   const nIdx = sizeOf(idx.shape);
   const t = wgslType(out.dtype);
+  const slot = indexChecksOn() && host.violations
+    ? host.violations.slot({ op: "scatterAdd", shape: idx.shape, bound: len, axis: params.axis })
+    : null;
+  const checked = slot !== null;
+  // Checked: the first output element of each outer slice also checks every index.
+  const check = checked
+    ? `
+  if (i % (post * len) == 0u) {
+    for (var j = 0u; j < nIdx; j++) {
+      let ix = in1[j];
+      if (ix < 0i || u32(ix) >= len) { noteBadIndex(P(4u), ix, j); break; }
+    }
+  }`
+    : "";
   const k = host.kernel(
-    `scatterAdd|${t}`,
+    `scatterAdd|${t}|${checked}`,
     () =>
-      PARAMS_WGSL + storageDecls([t, "i32"], t) + flatMain(`
+      PARAMS_WGSL + storageDecls([t, "i32"], t) + (checked ? violationWgsl(4) : "") + flatMain(`
   let nIdx = P(1u); let post = P(2u); let len = P(3u);
   let q = i % post;
   let a = i32((i / post) % len);
@@ -106,13 +137,14 @@ export function runScatterAdd(
   for (var j = 0u; j < nIdx; j++) {
     if (in1[j] == a) { acc += in0[(p * nIdx + j) * post + q]; }
   }
-  dst[i] = acc;`),
+  dst[i] = acc;${check}`),
     2,
+    checked ? 2 : 1,
   );
   host.dispatch(
     k,
-    [total, nIdx, post, len],
-    [g.buffer, idx.buffer, dst],
+    [total, nIdx, post, len, slot?.tag ?? 0],
+    slot ? [g.buffer, idx.buffer, dst, slot.buffer] : [g.buffer, idx.buffer, dst],
     flatGrid(total, host.maxWorkgroupsPerDim),
   );
 }
