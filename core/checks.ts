@@ -16,6 +16,8 @@
  * @module
  */
 import { setIndexChecks } from "../kernels/index_checks.ts";
+import type { Tensor } from "./tensor.ts";
+import { activeTrace } from "./trace_context.ts";
 
 /** Which runtime checks are on. */
 export interface Checks {
@@ -104,4 +106,21 @@ export function checks(settings: Partial<Checks> = {}): Checks {
 /** @internal The current settings (no copy; do not mutate). */
 export function activeChecks(): Readonly<Checks> {
   return current;
+}
+
+/**
+ * True when `t`'s values can be read synchronously at no cost: it lives on the
+ * CPU backend and is not a placeholder of a function being traced by `jit`.
+ * Checks of values (token ids, NaNs) run only then.
+ *
+ * @example
+ * ```ts
+ * import { readableNow, tensor } from "../mod.ts";
+ * import { assertEquals } from "../testing/assert.ts";
+ * assertEquals(readableNow(tensor([1, 2])), true);
+ * ```
+ */
+export function readableNow(t: Tensor): boolean {
+  const b = t.backend;
+  return b.name === "cpu" && b.readSync !== undefined && b !== activeTrace();
 }

@@ -28,9 +28,10 @@ import {
   matmul,
   mul,
   sliceAxis,
-  type Tensor,
+  Tensor,
   tidy,
 } from "../core/mod.ts";
+import { checkTokenTensor } from "./tokens.ts";
 import { causalMask } from "./attention.ts";
 import { block } from "./block.ts";
 import type { ModelConfig } from "./config.ts";
@@ -60,6 +61,7 @@ function checkTokens(tokens: Tensor, config: ModelConfig, op: string): void {
   if (tokens.shape[1] > config.seqLen) {
     throw new Error(`${op}: ${tokens.shape[1]} positions exceed config.seqLen ${config.seqLen}`);
   }
+  checkTokenTensor(tokens, config.vocab, op);
 }
 
 /**
@@ -188,6 +190,8 @@ export function splitBatch(batch: Batch, op = "splitBatch"): { inputs: Tensor; t
  */
 export function loss(params: NgptParams, batch: Batch, options: ApplyOptions): Tensor {
   return tidy(() => {
+    if (batch instanceof Tensor) checkTokenTensor(batch, options.config.vocab, "loss");
+    else checkTokenTensor(batch.targets, options.config.vocab, "loss");
     const { inputs, targets } = splitBatch(batch, "loss");
     return crossEntropy(logits(params, inputs, options, "loss"), targets);
   });

@@ -26,7 +26,7 @@ import { cosineDecay, disposeReplaced, type OptimizerForOptions } from "../optim
 import type { NgptModel } from "./ngpt.ts";
 import type { NgptParams } from "./params.ts";
 import { trainStep } from "./train_step.ts";
-import { checkTokenIds } from "./tokens.ts";
+import { checkTokenIds, checkTokenTensor } from "./tokens.ts";
 
 /** Token windows: a tensor `[N, T+1]` (i32), or the same as host data. */
 export type Windows = Tensor | { data: Int32Array; count: number };
@@ -102,12 +102,19 @@ export interface TrainResult {
   params?: NgptParams;
 }
 
-function toTensor(w: Windows, backend: Backend, vocab: number, op: string): { t: Tensor } {
+function toTensor(
+  w: Windows,
+  backend: Backend,
+  vocab: number,
+  op: string,
+  deviceOp?: string,
+): { t: Tensor } {
   if (!(w instanceof Tensor)) {
     const shape = [w.count, w.data.length / w.count];
     checkTokenIds(w.data, shape, vocab, op);
     return { t: fromData(w.data, shape, { dtype: "i32", backend }) };
   }
+  checkTokenTensor(w, vocab, deviceOp ?? op);
   return { t: w as Tensor };
 }
 
@@ -223,7 +230,13 @@ export async function train(model: NgptModel, opts: TrainOptions): Promise<Train
   try {
     while (step < opts.steps) {
       lastBatch?.dispose();
-      const { t: batch } = toTensor(opts.batch(step), backend, model.config.vocab, "train");
+      const { t: batch } = toTensor(
+        opts.batch(step),
+        backend,
+        model.config.vocab,
+        "train",
+        `train: batch of step ${step}`,
+      );
       lastBatch = batch;
       const [loss, nextParams, nextState] = stepFn(params, state, batch);
       disposeReplaced(state, nextState);
