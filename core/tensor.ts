@@ -18,7 +18,7 @@ import {
   sizeOf,
 } from "../kernels/backend.ts";
 import { BYTES_PER_ELEMENT } from "../kernels/backend.ts";
-import { activeTrace } from "./trace_context.ts";
+import { activeTrace, readInsideTraceError } from "./trace_context.ts";
 
 /** Nested arrays of numbers or booleans, as {@linkcode Tensor.toArray} returns. */
 export type NestedArray = number | boolean | NestedArray[];
@@ -171,9 +171,15 @@ export class Tensor {
    * Read the elements back (row-major), as a typed array of the dtype
    * (bool reads as `Uint8Array` of 0/1). Waits for queued work.
    */
-  async data(): Promise<DataArray> {
-    const s = this.#live("data");
-    return await s.backend.read(s.buffer, this.dtype, this.size);
+  data(): Promise<DataArray> {
+    return this.#read("data");
+  }
+
+  /** Not async: a read that cannot happen (disposed, inside a trace) throws here, at the call. */
+  #read(op: string): Promise<DataArray> {
+    const s = this.#live(op);
+    if (s.backend === activeTrace()) throw readInsideTraceError(op);
+    return s.backend.read(s.buffer, this.dtype, this.size);
   }
 
   /**
@@ -181,6 +187,7 @@ export class Tensor {
    */
   dataSync(): DataArray {
     const s = this.#live("dataSync");
+    if (s.backend === activeTrace()) throw readInsideTraceError("dataSync");
     if (!s.backend.readSync) {
       throw new Error(
         `dataSync: the ${s.backend.name} backend cannot read synchronously; use await t.data()`,
@@ -190,18 +197,18 @@ export class Tensor {
   }
 
   /** The single element of a one-element tensor, as a number (bool as 0/1). */
-  async item(): Promise<number> {
+  item(): Promise<number> {
     if (this.size !== 1) {
       throw new Error(
         `item: tensor has ${this.size} elements (shape ${fmtShape(this.shape)}), expected 1`,
       );
     }
-    return (await this.data())[0];
+    return this.#read("item").then((d) => d[0]);
   }
 
   /** The elements as nested arrays of the tensor's shape (bool as booleans). */
-  async toArray(): Promise<NestedArray> {
-    return nest(await this.data(), this.shape, this.dtype === "bool");
+  toArray(): Promise<NestedArray> {
+    return this.#read("toArray").then((d) => nest(d, this.shape, this.dtype === "bool"));
   }
 
   /**
