@@ -70,6 +70,8 @@ export interface SaveOptions {
   readonly dims?: Dims;
   /** An optimizer state (tree of tensors and numbers) to store under `opt.`. */
   readonly optimizerState?: unknown;
+  /** More `__metadata__` strings (e.g. a training run's progress); may not replace the model's. */
+  readonly metadata?: Readonly<Record<string, string>>;
 }
 
 /** What {@linkcode load} returns. */
@@ -151,6 +153,13 @@ export async function save(path: string, params: unknown, options: SaveOptions):
     parameterization: parameterization.name,
     dims: JSON.stringify(dims),
   };
+  for (const [k, v] of Object.entries(options.metadata ?? {})) {
+    if (k in metadata || k === "optimizer") {
+      throw new Error(`${where}: options.metadata may not set the reserved key ${k}`);
+    }
+    if (typeof v !== "string") throw new Error(`${where}: options.metadata.${k} must be a string`);
+    metadata[k] = v;
+  }
   if (optimizerState !== undefined) {
     const { tensors, layout } = encodeState(optimizerState);
     for (const [p, t] of Object.entries(tensors)) entries.push([OPTIMIZER_PREFIX + p, t]);
