@@ -19,6 +19,7 @@ import {
 } from "../kernels/backend.ts";
 import { BYTES_PER_ELEMENT } from "../kernels/backend.ts";
 import { activeTrace, readInsideTraceError } from "./trace_context.ts";
+import { inspectText } from "./tensor_inspect.ts";
 
 /** Nested arrays of numbers or booleans, as {@linkcode Tensor.toArray} returns. */
 export type NestedArray = number | boolean | NestedArray[];
@@ -225,6 +226,19 @@ export class Tensor {
           ? ", outside the jitted function, or make the value a static argument"
           : ""),
     );
+  }
+
+  /** What `console.log` shows: values on the CPU backend (a summary when large), else a header. */
+  [Symbol.for("Deno.customInspect")](): string {
+    const header = `${this.toString()}${this.disposed ? "" : ` ${this.backend.name}`}`;
+    if (this.disposed) return header;
+    const s = this.#storage!;
+    if (s.backend === activeTrace()) return inspectText(header, "traced: no values yet", [], "");
+    if (s.backend.readSync === undefined) {
+      return inspectText(header, "on the device: read with await t.toArray()", [], "");
+    }
+    const data = s.backend.readSync(s.buffer, this.dtype, this.size);
+    return inspectText(header, data, this.shape, this.dtype);
   }
 
   /** A short description, e.g. `Tensor<f32>[2,3]`. */
