@@ -268,7 +268,16 @@ function nest(data: DataArray, shape: Shape, asBool: boolean): NestedArray {
   return rec(0, 0);
 }
 
-/** Format a shape for messages: `[2,3]`. */
+/**
+ * Format a shape for messages: `[2,3]`.
+ *
+ * @example
+ * ```ts
+ * import { fmtShape } from "../mod.ts";
+ * import { assertEquals } from "../testing/assert.ts";
+ * assertEquals(fmtShape([2, 3]), "[2,3]");
+ * ```
+ */
 export function fmtShape(shape: Shape): string {
   return `[${shape.join(",")}]`;
 }
@@ -292,7 +301,19 @@ export function shareStorage(t: Tensor, shape: Shape): Tensor {
 
 // ---------------------------------------------------------------- scopes
 
-/** A set of tensors to dispose together; see {@linkcode scope} and {@linkcode tidy}. */
+/**
+ * A set of tensors to dispose together; see {@linkcode scope} and {@linkcode tidy}.
+ *
+ * @example
+ * ```ts
+ * import { ones, scope } from "../mod.ts";
+ * import { assertEquals } from "../testing/assert.ts";
+ * const s = scope();
+ * const t = ones([2]);
+ * s.close();
+ * assertEquals(t.disposed, true);
+ * ```
+ */
 export class Scope {
   #tensors = new Set<Tensor>();
   #closed = false;

@@ -55,9 +55,27 @@ import type { NgptParams } from "./params.ts";
 import { parameterShapes, type RescalerMetadata, rescalerMetadata } from "./spec.ts";
 import { defaultDims } from "./rescalers.ts";
 
-/** Tensor names of the optimizer state start with this prefix. */
+/**
+ * Tensor names of the optimizer state start with this prefix.
+ *
+ * @example
+ * ```ts
+ * import { OPTIMIZER_PREFIX } from "./checkpoint.ts";
+ * import { assertEquals } from "../testing/assert.ts";
+ * assertEquals(`${OPTIMIZER_PREFIX}0.mu.embed`, "opt.0.mu.embed");
+ * ```
+ */
 export const OPTIMIZER_PREFIX = "opt.";
-/** The `format` metadata value of files written by {@linkcode save}. */
+/**
+ * The `format` metadata value of files written by {@linkcode save}.
+ *
+ * @example
+ * ```ts
+ * import { CHECKPOINT_FORMAT } from "./checkpoint.ts";
+ * import { assertEquals } from "../testing/assert.ts";
+ * assertEquals(CHECKPOINT_FORMAT, "nugrad.ngpt.v1");
+ * ```
+ */
 export const CHECKPOINT_FORMAT = "nugrad.ngpt.v1";
 
 /** Options of {@linkcode save}. */
