@@ -26,6 +26,8 @@ import { fmtShape, shareStorage, type Tensor, wrapBuffer } from "./tensor.ts";
 import { record } from "./tape.ts";
 import { compatibleBackends, redirectBackend } from "./trace_context.ts";
 import { allocationError, checkAllocation } from "./alloc_checks.ts";
+import { activeChecks, readableNow } from "./checks.ts";
+import { checkNans, watchNans } from "./nan_checks.ts";
 
 /**
  * Parameters of the primitives the core adds to the backend's: elementwise
@@ -142,6 +144,10 @@ export function bind<P extends CorePrim>(
     } catch (e) {
       throw allocationError(op, spec.shape, spec.dtype, e);
     }
+  }
+  if (activeChecks().nans) {
+    if (readableNow(out)) checkNans(op, inputs, out, (t) => t.dataSync());
+    else watchNans(op, inputs, out);
   }
   const vjp = rule.vjp;
   record({

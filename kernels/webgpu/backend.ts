@@ -26,6 +26,7 @@ import { runFusedWebGpu } from "./codegen.ts";
 import type { FusedKernel } from "../fused.ts";
 import { runGather, runScatterAdd } from "./gather.ts";
 import { ViolationLog } from "./index_violations.ts";
+import { watchNonFinite } from "./nan_watch.ts";
 import { runBroadcast, runConcat, runFlip, runPad, runSlice, runTranspose } from "./layout.ts";
 import { runMatmul } from "./matmul.ts";
 import { PipelineCache } from "./pipelines.ts";
@@ -103,6 +104,12 @@ export interface WebGpuBackend extends Backend {
   trim(): void;
   /** Destroy the device; later calls throw `webgpu: device lost (...)`. */
   destroy(): void;
+  /** Record the first NaN or infinity of an f32 buffer for the next readback to report. */
+  watchNonFinite(
+    buffer: BackendBuffer,
+    size: number,
+    describe: (bits: number, at: number) => string,
+  ): void;
 }
 
 function bytesOf(_dtype: DType, n: number): number {
@@ -291,6 +298,9 @@ export async function createWebGpuBackend(
     destroy(): void {
       dispatcher.submit();
       device.destroy();
+    },
+    watchNonFinite(buffer, size, describe): void {
+      watchNonFinite(host, own(buffer, "watchNonFinite").gpu, size, describe);
     },
   };
 }

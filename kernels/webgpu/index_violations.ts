@@ -13,7 +13,14 @@ import { indexError, type IndexOp } from "../index_error.ts";
 /** Usage of the violation buffer: bound as storage, read back, cleared. */
 const USAGE = 0x80 /* STORAGE */ | 0x4 /* COPY_SRC */ | 0x8; /* COPY_DST */
 
-/** What a checked dispatch indexes: enough to name a violation later. */
+/**
+ * What a checked dispatch watches: an index (op, index shape, bound), enough to name a
+ * violation later; or, with `describe`, any other check (a NaN watch) that words its own
+ * message from the recorded value and position.
+ */
+export type CheckSite = IndexSite | { readonly describe: (value: number, at: number) => string };
+
+/** What a checked index dispatch indexes. */
 export interface IndexSite {
   /** The user-facing op. */
   readonly op: IndexOp;
@@ -63,7 +70,7 @@ fn noteBadIndex(tag: u32, ix: i32, at: u32) {
 export class ViolationLog {
   readonly #device: GPUDevice;
   #buffer: GPUBuffer | null = null;
-  #sites: IndexSite[] = [];
+  #sites: CheckSite[] = [];
   readonly #tags = new Map<string, number>();
 
   constructor(device: GPUDevice) {
@@ -71,9 +78,13 @@ export class ViolationLog {
   }
 
   /** The buffer to bind and the tag (P value) a checked dispatch of `site` passes. */
-  slot(site: IndexSite): { buffer: GPUBuffer; tag: number } {
+  slot(site: CheckSite): { buffer: GPUBuffer; tag: number } {
     if (this.#buffer === null) {
       this.#buffer = this.#device.createBuffer({ size: 16, usage: USAGE });
+    }
+    if ("describe" in site) {
+      this.#sites.push(site);
+      return { buffer: this.#buffer, tag: this.#sites.length };
     }
     const key = `${site.op}|${site.shape.join(",")}|${site.bound}|${site.axis ?? 0}`;
     let tag = this.#tags.get(key);
@@ -97,14 +108,16 @@ export class ViolationLog {
     this.#tags.clear();
     if (words[0] === 0) return;
     this.#device.queue.writeBuffer(this.#buffer, 0, new Uint32Array(4));
-    throw new RangeError(ViolationLog.describe(words, sites));
+    const message = ViolationLog.describe(words, sites);
+    throw message.startsWith("nans:") ? new Error(message) : new RangeError(message);
   }
 
   /** The message for buffer contents `words` given the sites their tags refer to. */
-  static describe(words: readonly number[], sites: readonly IndexSite[]): string {
+  static describe(words: readonly number[], sites: readonly CheckSite[]): string {
     const site = sites[words[0] - 1];
     if (site === undefined) return `index check: a violation with unknown tag ${words[0]}`;
     const index = new Int32Array(new Uint32Array([words[1]]).buffer)[0];
+    if ("describe" in site) return site.describe(index, words[2]);
     return indexError({ ...site, index, flat: words[2] }).message;
   }
 }
