@@ -205,9 +205,16 @@ export async function createWebGpuBackend(
       checkDtype(dtype, "read");
       const b = own(buffer, "read");
       if (size === 0) return dtype === "f32" ? new Float32Array(0) : new Uint8Array(0);
-      const raw = await dispatcher.read(b.gpu, bytesOf(dtype, size));
+      const bytes = bytesOf(dtype, size);
+      const pending = host.violations!.pending();
+      const both = await dispatcher.read(
+        b.gpu,
+        bytes,
+        pending ? { src: pending, bytes: 16 } : undefined,
+      );
       ctx.check("read");
-      await host.violations!.inspect((gpu, bytes) => dispatcher.read(gpu, bytes));
+      if (pending) host.violations!.inspect(new Uint32Array(both, bytes, 4));
+      const raw = pending ? both.slice(0, bytes) : both;
       if (dtype === "f32") return new Float32Array(raw);
       if (dtype === "i32") return new Int32Array(raw);
       return Uint8Array.from(new Uint32Array(raw), (v) => (v ? 1 : 0));

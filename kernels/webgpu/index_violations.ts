@@ -97,12 +97,20 @@ export class ViolationLog {
   }
 
   /**
-   * After a readback: read the buffer (when a checked dispatch ran), clear
-   * it, and throw the violation it holds, if any.
+   * The buffer a readback should copy along (16 bytes) when a checked dispatch ran since the
+   * last inspection, else null.
    */
-  async inspect(read: (buffer: GPUBuffer, bytes: number) => Promise<ArrayBuffer>): Promise<void> {
+  pending(): GPUBuffer | null {
+    return this.#sites.length > 0 ? this.#buffer : null;
+  }
+
+  /**
+   * After a readback that copied the {@linkcode ViolationLog.pending} buffer's `record` (its
+   * four words): clear it, and throw the violation it holds, if any.
+   */
+  inspect(record: Uint32Array): void {
     if (this.#buffer === null || this.#sites.length === 0) return;
-    const words = [...new Uint32Array(await read(this.#buffer, 16))];
+    const words = [...record];
     const sites = this.#sites;
     this.#sites = [];
     this.#tags.clear();
