@@ -8,7 +8,10 @@
  * backward) over the step's token ids.
  *
  *   deno run -A bench/checks_cost.ts [--backends cpu,webgpu] [--width 64] [--rounds 6]
- *                                    [--steps 10] [--json FILE]
+ *                                    [--steps 10] [--read-every-step] [--json FILE]
+ *
+ * With `--read-every-step` each step's loss is read back (as a loop printing every loss does),
+ * so the checked mode's readback work is paid every step.
  *
  * @module
  */
@@ -23,6 +26,7 @@ const { values } = parseArgs({
     width: { type: "string", default: "64" },
     rounds: { type: "string", default: "6" },
     steps: { type: "string", default: "10" },
+    "read-every-step": { type: "boolean", default: false },
     json: { type: "string" },
   },
 });
@@ -51,6 +55,7 @@ function stepper() {
     const t0 = performance.now();
     let last: nu.Tensor | null = null;
     for (let k = 0; k < n; k++, i++) {
+      if (last !== null && values["read-every-step"]) await last.item();
       last?.dispose();
       const [loss, p, s] = trainStep(params, state, batches[i % batches.length]);
       nu.optim.disposeReplaced([params, state], [p, s]);
@@ -100,6 +105,7 @@ for (const name of values.backends.split(",")) {
     row.cpuCheckMsPerStep = (performance.now() - t0) / reps;
     row.cpuCheckFraction = (row.cpuCheckMsPerStep as number) / (row.msOff as number);
   }
+  row.readEveryStep = values["read-every-step"];
   rows.push(row);
   console.log(
     `${name.padEnd(7)} width ${width}: checks off ${median(off).toFixed(2)} ms/step, on ${
