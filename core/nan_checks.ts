@@ -106,7 +106,10 @@ export function checkNans(
  * ```ts
  * import { watchNans } from "./nan_checks.ts";
  * import { tensor } from "./ops/create.ts";
- * watchNans("exp", [], tensor([1])); // the CPU backend has no watch: nothing to do
+ * import { assertEquals } from "../testing/assert.ts";
+ * const y = tensor([1]);
+ * watchNans("exp", [], y); // the CPU backend has no watch (its ops are checked directly)
+ * assertEquals(y.backend.watchNonFinite, undefined);
  * ```
  */
 export function watchNans(op: string, inputs: readonly Tensor[], output: Tensor): void {
