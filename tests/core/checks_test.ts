@@ -98,11 +98,14 @@ gpuTest(
       const lossGrad = nu.grad((x: nu.Tensor) => nu.crossEntropy(x, i32([0, 1, 1, -1], gpu)));
       await assertRejects(() => lossGrad(table).data(), "crossEntropy: target -1 at position [3]");
       // compiled programs dispatch the checked kernels too
-    const f = nu.jit((t: nu.Tensor, ids: nu.Tensor) => nu.sum(nu.gather(t, ids)));
-    assertEquals(await f(table, i32([3, 0], gpu)).item(), 10);
-    await assertRejects(() => f(table, i32([3, 4], gpu)).item(), "gather: index 4 at position [1]");
-    f.dispose();
-    // a violation is reported by whatever is read next, even an unrelated tensor
+      const f = nu.jit((t: nu.Tensor, ids: nu.Tensor) => nu.sum(nu.gather(t, ids)));
+      assertEquals(await f(table, i32([3, 0], gpu)).item(), 10);
+      await assertRejects(
+        () => f(table, i32([3, 4], gpu)).item(),
+        "gather: index 4 at position [1]",
+      );
+      f.dispose();
+      // a violation is reported by whatever is read next, even an unrelated tensor
       nu.gather(table, i32([7], gpu));
       await assertRejects(() => nu.ones([1], { backend: gpu }).data(), "gather: index 7");
     });
