@@ -7,7 +7,8 @@
 import type { DType, Shape } from "../kernels/backend.ts";
 import { sizeOf } from "../kernels/backend.ts";
 import { type Key, normalFloats, uniformFloats, uniformInts } from "./prng.ts";
-import { allocHost, arange, type CreateOptions, fromData } from "./ops/create.ts";
+import { allocHost, arange, type CreateOptions, targetBackend, uploadAs } from "./ops/create.ts";
+import { checkAllocation } from "./alloc_checks.ts";
 import { add, cast, eq, isFloat, log, neg, sub, where } from "./ops/elementwise.ts";
 import { max } from "./ops/reduce.ts";
 import { checkShape } from "./shape.ts";
@@ -37,11 +38,12 @@ export function normal(
 ): Tensor {
   checkShape("normal", shape);
   const dtype = floatDtype("normal", opts.dtype);
+  checkAllocation("normal", shape, dtype, targetBackend("normal", dtype, opts));
   const z = normalFloats(k, sizeOf(shape));
   const host = allocHost(dtype, z.length);
   const mean = opts.mean ?? 0, std = opts.std ?? 1;
   for (let i = 0; i < z.length; i++) host[i] = mean + std * z[i];
-  return fromData(host, shape, { ...opts, dtype });
+  return uploadAs("normal", host, shape, { ...opts, dtype });
 }
 
 /**
@@ -60,12 +62,13 @@ export function uniform(
 ): Tensor {
   checkShape("uniform", shape);
   const dtype = floatDtype("uniform", opts.dtype);
+  checkAllocation("uniform", shape, dtype, targetBackend("uniform", dtype, opts));
   const low = opts.low ?? 0, high = opts.high ?? 1;
   if (!(high > low)) throw new Error(`uniform: need low < high, got [${low}, ${high})`);
   const u = uniformFloats(k, sizeOf(shape));
   const host = allocHost(dtype, u.length);
   for (let i = 0; i < u.length; i++) host[i] = low + (high - low) * u[i];
-  return fromData(host, shape, { ...opts, dtype });
+  return uploadAs("uniform", host, shape, { ...opts, dtype });
 }
 
 /**
@@ -85,7 +88,9 @@ export function randint(
   opts: CreateOptions = {},
 ): Tensor {
   checkShape("randint", shape);
-  return fromData(uniformInts(k, sizeOf(shape), low, high), shape, { ...opts, dtype: "i32" });
+  checkAllocation("randint", shape, "i32", targetBackend("randint", "i32", opts));
+  const ints = uniformInts(k, sizeOf(shape), low, high);
+  return uploadAs("randint", ints, shape, { ...opts, dtype: "i32" });
 }
 
 /**

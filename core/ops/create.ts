@@ -62,8 +62,11 @@ export function fromData(
   return uploadAs("fromData", data, shape, opts);
 }
 
-/** {@linkcode fromData} with `op` (the function the user called) naming every error. */
-function uploadAs(
+/**
+ * @internal {@linkcode fromData} with `op` (the function the user called) naming every error;
+ * with `check`, the allocation limit is checked first (before the caller fills host memory).
+ */
+export function uploadAs(
   op: string,
   data: DataArray | readonly number[],
   shape: Shape,
@@ -91,8 +94,8 @@ function uploadAs(
   }
 }
 
-/** The backend a creation goes to, refusing a dtype it cannot hold. */
-function targetBackend(op: string, dtype: DType, opts: CreateOptions): Backend {
+/** @internal The backend a creation goes to, refusing a dtype it cannot hold. */
+export function targetBackend(op: string, dtype: DType, opts: CreateOptions): Backend {
   const backend = redirectBackend(opts.backend ?? getBackend());
   if (!backend.dtypes.includes(dtype)) {
     throw new Error(

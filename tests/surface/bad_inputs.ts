@@ -340,6 +340,27 @@ export const BAD_INPUTS: readonly BadInput[] = [
   },
   {
     area: "memory",
+    name: "normal of 2^31 samples",
+    call: (b) => nu.normal(nu.key(0), [2 ** 31], { backend: b }),
+    message: "normal: cannot allocate a tensor of shape [2147483648] and dtype f32 (8 GiB",
+    on: BOTH,
+  },
+  {
+    area: "memory",
+    name: "randint of 2^31 samples",
+    call: (b) => nu.randint(nu.key(0), [2 ** 31], 0, 4, { backend: b }),
+    message: "randint: cannot allocate a tensor of shape [2147483648] and dtype i32 (8 GiB",
+    on: BOTH,
+  },
+  {
+    area: "memory",
+    name: "normal of f64 on WebGPU",
+    call: (b) => nu.normal(nu.key(0), [2], { dtype: "f64", backend: b }),
+    message: "normal: the webgpu backend has no f64 (it has f32, i32, bool)",
+    on: GPU,
+  },
+  {
+    area: "memory",
     name: "zeros of f64 on WebGPU",
     call: (b) => nu.zeros([2], { dtype: "f64", backend: b }),
     message: "zeros: the webgpu backend has no f64 (it has f32, i32, bool)",
