@@ -75,7 +75,8 @@ export interface TrainOptions {
   /**
    * Continue the run saved in this checkpoint (see `checkpointEvery`): its parameters,
    * optimizer state and step; the next batch asked for is `batch(step)`. The other options must
-   * be the run's own (the same lr and steps are checked).
+   * be the run's own (the same lr and steps are checked). The result's curves and timings cover
+   * the resumed steps only.
    */
   resumeFrom?: string;
   /**

@@ -22,8 +22,17 @@ import { readTrainCheckpoint, type TrainProgress } from "./train_checkpoint.ts";
  * ```
  */
 export function checkpointSettings(
-  opts: { steps: number; checkpointEvery?: number; checkpointPath?: string },
+  opts: {
+    steps: number;
+    checkpointEvery?: number;
+    checkpointPath?: string;
+    resumeFrom?: string;
+    params?: unknown;
+  },
 ): number {
+  if (opts.resumeFrom !== undefined && opts.params !== undefined) {
+    throw new Error("train: give params or resumeFrom, not both (a resumed run has its own)");
+  }
   const every = opts.checkpointEvery;
   if (every === undefined) {
     if (opts.checkpointPath !== undefined) {

@@ -623,6 +623,19 @@ export const BAD_INPUTS: readonly BadInput[] = [
       }),
     message: "load: /nonexistent/run.safetensors: cannot read the file",
   },
+  {
+    area: "nn",
+    name: "train given both params and resumeFrom",
+    call: (b) =>
+      nu.nn.train(model, {
+        lr: 0.01,
+        steps: 2,
+        batch: () => windows(okWindow, 1),
+        params: params(b),
+        resumeFrom: "run.safetensors",
+      }),
+    message: "train: give params or resumeFrom, not both (a resumed run has its own)",
+  },
   // ---------------------------------------------------------------- optim
   {
     area: "optim",
