@@ -16,6 +16,7 @@
  * @module
  */
 import { setIndexChecks } from "../kernels/index_checks.ts";
+import { findBadIndex, indexError } from "../kernels/index_error.ts";
 import type { Tensor } from "./tensor.ts";
 import { activeTrace } from "./trace_context.ts";
 
@@ -123,4 +124,31 @@ export function activeChecks(): Readonly<Checks> {
 export function readableNow(t: Tensor): boolean {
   const b = t.backend;
   return b.name === "cpu" && b.readSync !== undefined && b !== activeTrace();
+}
+
+/**
+ * Refuse, where the values can be read now (see {@linkcode readableNow}), an index of `indices`
+ * outside `[0, bound)` (or `[-bound, bound)` with `negative`), naming `op`, the index, its
+ * position and the bound. Ops built on gather or one-hot vectors (`take`, `takeAlongAxis`)
+ * call it so that the error names them and the index as the user wrote it.
+ *
+ * @example
+ * ```ts
+ * import { checkIndexRange, tensor } from "../mod.ts";
+ * import { assertThrows } from "../testing/assert.ts";
+ * assertThrows(
+ *   () => checkIndexRange("take", tensor([0, -4], { dtype: "i32" }), 3, { negative: true }),
+ *   "take: index -4 at position [1] is out of range for axis 0 of size 3 (valid: -3..2)",
+ * );
+ * ```
+ */
+export function checkIndexRange(
+  op: string,
+  indices: Tensor,
+  bound: number,
+  opts: { axis?: number; negative?: boolean } = {},
+): void {
+  if (indices.dtype !== "i32" || !readableNow(indices)) return;
+  const bad = findBadIndex(op, indices.dataSync(), indices.shape, bound, opts.axis, opts.negative);
+  if (bad !== null) throw indexError(bad);
 }

@@ -6,8 +6,11 @@
  */
 import type { Shape } from "./backend.ts";
 
-/** Which indexing primitive saw the bad index (the user-facing op name). */
-export type IndexOp = "gather" | "scatterAdd" | "crossEntropy";
+/**
+ * The op that saw the bad index (the user-facing name): the three indexing primitives have
+ * their own wording; any other op (`take`, `takeAlongAxis`, ...) is worded by axis and size.
+ */
+export type IndexOp = "gather" | "scatterAdd" | "crossEntropy" | (string & Record<never, never>);
 
 /** The facts of one out-of-range index. */
 export interface IndexViolation {
@@ -23,6 +26,8 @@ export interface IndexViolation {
   readonly bound: number;
   /** The indexed axis (gather/scatterAdd). */
   readonly axis?: number;
+  /** Negative indices count from the end (`take`): the valid range is `[-bound, bound)`. */
+  readonly negative?: boolean;
 }
 
 /** The coordinates of flat position `flat` in `shape`. */
@@ -49,14 +54,18 @@ function coordinates(flat: number, shape: Shape): number[] {
  */
 export function indexError(v: IndexViolation): RangeError {
   const at = `[${coordinates(v.flat, v.shape).join(",")}]`;
-  const valid = v.bound > 0 ? `(valid: 0..${v.bound - 1})` : "(the axis is empty)";
+  const low = v.negative ? -v.bound : 0;
+  const valid = v.bound > 0 ? `(valid: ${low}..${v.bound - 1})` : "(the axis is empty)";
+  const named = v.op === "gather" || v.op === "scatterAdd";
   const what = v.op === "crossEntropy"
     ? `target ${v.index} at position ${at} is out of range for ${v.bound} classes`
-    : (v.axis ?? 0) === 0
+    : named && (v.axis ?? 0) === 0
     ? `index ${v.index} at position ${at} is out of range for a ${
       v.op === "gather" ? "table" : "result"
     } of ${v.bound} rows`
-    : `index ${v.index} at position ${at} is out of range for axis ${v.axis} of size ${v.bound}`;
+    : `index ${v.index} at position ${at} is out of range for axis ${
+      v.axis ?? 0
+    } of size ${v.bound}`;
   return new RangeError(`${v.op}: ${what} ${valid}`);
 }
 
@@ -77,10 +86,12 @@ export function findBadIndex(
   shape: Shape,
   bound: number,
   axis?: number,
+  negative = false,
 ): IndexViolation | null {
+  const low = negative ? -bound : 0;
   for (let t = 0; t < ids.length; t++) {
     const id = ids[t];
-    if (!(id >= 0 && id < bound)) return { op, index: id, flat: t, shape, bound, axis };
+    if (!(id >= low && id < bound)) return { op, index: id, flat: t, shape, bound, axis, negative };
   }
   return null;
 }

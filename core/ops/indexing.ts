@@ -14,6 +14,7 @@ import { cast, eq, isFloat, mul } from "./elementwise.ts";
 import { sum } from "./reduce.ts";
 import { expandDims } from "./shape.ts";
 import { tidy } from "../tensor.ts";
+import { checkIndexRange } from "../checks.ts";
 
 /** The `gather` primitive's rule. */
 export const gatherRule: Rule<"gather"> = defineRule("gather", {
@@ -122,7 +123,8 @@ export function oneHot(indices: Tensor, depth: number, opts: { dtype?: DType } =
 /**
  * `x[..., indices[...]]`: for each row of the last axis, the entry at the
  * row's index (cross-entropy's target pick). `indices` has `x`'s shape minus
- * the last axis.
+ * the last axis. An index outside the last axis is refused on the CPU; on
+ * WebGPU (a one-hot product, no index kernel) it picks 0.
  *
  * @example
  * ```ts
@@ -141,6 +143,7 @@ export function takeAlongLastAxis(x: Tensor, indices: Tensor): Tensor {
       } without its last axis`,
     );
   }
+  checkIndexRange("takeAlongLastAxis", indices, x.shape[x.rank - 1], { axis: x.rank - 1 });
   return tidy(() =>
     sum(mul(x, oneHot(indices, x.shape[x.rank - 1], { dtype: x.dtype })), { axis: -1 })
   );

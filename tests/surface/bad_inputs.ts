@@ -166,6 +166,24 @@ export const BAD_INPUTS: readonly BadInput[] = [
   },
   {
     area: "ops",
+    name: "take past the end, negative",
+    call: (b) => nu.take(f32([1, 2, 3], b), i32([0, -4], b)),
+    message: "take: index -4 at position [1] is out of range for axis 0 of size 3 (valid: -3..2)",
+  },
+  {
+    area: "ops",
+    name: "takeAlongAxis past the axis",
+    call: (b) => nu.takeAlongAxis(f32([[1, 2, 3]], b), i32([[5]], b), { axis: 1 }),
+    message: "takeAlongAxis: index 5 at position [0,0] is out of range for axis 1 of size 3",
+  },
+  {
+    area: "ops",
+    name: "takeAlongLastAxis past the last axis",
+    call: (b) => nu.takeAlongLastAxis(f32([[1, 2], [3, 4]], b), i32([1, 2], b)),
+    message: "takeAlongLastAxis: index 2 at position [1] is out of range for axis 1 of size 2",
+  },
+  {
+    area: "ops",
     name: "sum over an axis past the rank",
     call: (b) => nu.sum(ones([2, 3], b), { axis: 2 }),
     message: "sum: axis 2 is out of range for rank 2 (valid: -2..1)",
