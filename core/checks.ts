@@ -3,15 +3,18 @@
  * indices (`indices`) and the first NaN or infinity an op makes from finite
  * inputs (`nans`, like JAX's `jax_debug_nans`).
  *
- * Eager indexing on the CPU is always checked (it costs one comparison per
- * index). The `indices` setting adds the check where it costs more: WebGPU
- * kernels record the first violation in a small device buffer that the next
- * readback inspects. The `nans` setting reads every eager op's output on the
- * CPU backend and runs `jit` functions op by op, eagerly, so that the op that
- * made the NaN is the one named.
+ * Indexing on the CPU is always checked, eager and compiled (it costs one
+ * comparison per index). The `indices` setting (on by default) adds the check
+ * on WebGPU, where kernels cannot throw: they record the first violation in a
+ * small device buffer that the next readback copies along and inspects. The
+ * `nans` setting (off by default) reads every eager op's output on the CPU
+ * backend, watches it on WebGPU, and runs `jit` functions op by op, eagerly,
+ * so that the op that made the NaN is the one named.
  *
- * Settings start from the environment variable `NUGRAD_CHECKS` (a comma list:
- * `indices`, `nans`, `all` or `none`).
+ * The environment variable `NUGRAD_CHECKS` changes the defaults for a process:
+ * a comma list of `indices`, `nans` (turn on), `-indices`, `-nans` (turn off),
+ * `all` or `none`, applied in order (`NUGRAD_CHECKS=nans`: both on;
+ * `NUGRAD_CHECKS=none`: both off).
  *
  * @module
  */
@@ -22,40 +25,48 @@ import { activeTrace } from "./trace_context.ts";
 
 /** Which runtime checks are on. */
 export interface Checks {
-  /** Refuse out-of-range indices in gather, scatterAdd and crossEntropy on every backend. */
+  /** Refuse out-of-range indices in gather, scatterAdd and crossEntropy on WebGPU too (default on). */
   indices: boolean;
-  /** Stop at the first op that makes a NaN or an infinity from finite inputs. */
+  /** Stop at the first op that makes a NaN or an infinity from finite inputs (default off). */
   nans: boolean;
 }
 
 const CHECK_NAMES = ["indices", "nans"] as const;
 
+/** The settings of a process without `NUGRAD_CHECKS`. */
+export const DEFAULT_CHECKS: Readonly<Checks> = Object.freeze({ indices: true, nans: false });
+
 /**
- * Parse a `NUGRAD_CHECKS` value: a comma-separated list of `indices`, `nans`,
+ * Parse a `NUGRAD_CHECKS` value: a comma-separated list, applied in order to
+ * the defaults, of `indices` or `nans` (on), `-indices` or `-nans` (off),
  * `all` or `none`; unknown names are refused.
  *
  * @example
  * ```ts
  * import { parseChecks } from "./checks.ts";
  * import { assertEquals } from "../testing/assert.ts";
- * assertEquals(parseChecks("nans"), { indices: false, nans: true });
- * assertEquals(parseChecks("all"), { indices: true, nans: true });
+ * assertEquals(parseChecks(""), { indices: true, nans: false }); // the defaults
+ * assertEquals(parseChecks("nans"), { indices: true, nans: true });
+ * assertEquals(parseChecks("none,nans"), { indices: false, nans: true });
+ * assertEquals(parseChecks("-indices"), { indices: false, nans: false });
  * ```
  */
 export function parseChecks(text: string): Checks {
-  const out: Checks = { indices: false, nans: false };
+  const out: Checks = { ...DEFAULT_CHECKS };
   for (const raw of text.split(",")) {
     const name = raw.trim();
-    if (name === "" || name === "none") continue;
-    if (name === "all") {
-      out.indices = out.nans = true;
-    } else if ((CHECK_NAMES as readonly string[]).includes(name)) {
-      out[name as keyof Checks] = true;
+    const off = name.startsWith("-");
+    const bare = off ? name.slice(1) : name;
+    if (name === "") continue;
+    if (name === "all" || name === "none") {
+      out.indices = out.nans = name === "all";
+    } else if ((CHECK_NAMES as readonly string[]).includes(bare)) {
+      out[bare as keyof Checks] = !off;
     } else {
       throw new Error(
         `NUGRAD_CHECKS: unknown check ${JSON.stringify(name)}; expected a comma list of ${
           CHECK_NAMES.join(", ")
-        }, all or none`,
+        } (or -name to turn one off), all or none`,
       );
     }
   }
@@ -81,11 +92,12 @@ setIndexChecks(current.indices);
  *
  * @example
  * ```ts
- * import { checks, gather, tensor, zeros } from "../mod.ts";
+ * import { checks, gather, log, tensor, zeros } from "../mod.ts";
  * import { assertThrows } from "../testing/assert.ts";
- * const before = checks({ indices: true });
- * // eager gather on the CPU refuses a bad index in every mode
+ * // a gather on the CPU refuses a bad index in every mode
  * assertThrows(() => gather(zeros([4, 2]), tensor([9], { dtype: "i32" })), "index 9");
+ * const before = checks({ nans: true });
+ * assertThrows(() => log(zeros([1])), "nans: log produced -Infinity");
  * checks(before);
  * ```
  */

@@ -45,8 +45,10 @@ Deno.test("checks: NUGRAD_CHECKS turns the modes on for a process, and refuses u
     }).output();
     return { code: out.code, text: new TextDecoder().decode(out.code ? out.stderr : out.stdout) };
   };
-  assertEquals(JSON.parse((await run("indices,nans")).text), { indices: true, nans: true });
-  assertEquals(JSON.parse((await run("nans")).text), { indices: false, nans: true });
+  assertEquals(JSON.parse((await run("")).text), { indices: true, nans: false });
+  assertEquals(JSON.parse((await run("nans")).text), { indices: true, nans: true });
+  assertEquals(JSON.parse((await run("none,nans")).text), { indices: false, nans: true });
+  assertEquals(JSON.parse((await run("-indices")).text), { indices: false, nans: false });
   const bad = await run("nan");
   assertTrue(bad.code !== 0 && bad.text.includes('NUGRAD_CHECKS: unknown check "nan"'), bad.text);
 });
