@@ -77,6 +77,20 @@ Deno.test("indices (CPU): eager and compiled gather, scatterAdd and crossEntropy
 });
 
 gpuTest(
+  "indices (WebGPU): on by default; off, a bad index reads 0 and nothing is reported",
+  async (gpu) => {
+    using _ = nu.scope();
+    assertEquals(nu.checks().indices, true);
+    const table = nu.tensor([[1, 1], [2, 2]], { backend: gpu });
+    await assertRejects(() => nu.gather(table, i32([5], gpu)).data(), "gather: index 5");
+    await withChecks({ indices: false }, async () => {
+      assertEquals(await nu.gather(table, i32([5, 1], gpu)).toArray(), [[0, 0], [2, 2]]);
+    });
+    assertEquals(await nu.gather(table, i32([1], gpu)).toArray(), [[2, 2]]);
+  },
+);
+
+gpuTest(
   "indices (WebGPU): checked mode reports the first violation at the next readback",
   async (gpu) => {
     using _ = nu.scope();
