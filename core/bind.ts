@@ -25,6 +25,9 @@ import { type FusedKernel, ProgramBuilder } from "../kernels/fused.ts";
 import { fmtShape, shareStorage, type Tensor, wrapBuffer } from "./tensor.ts";
 import { record } from "./tape.ts";
 import { compatibleBackends, redirectBackend } from "./trace_context.ts";
+import { allocationError, checkAllocation } from "./alloc_checks.ts";
+import { activeChecks, readableNow } from "./checks.ts";
+import { checkNans, watchNans } from "./nan_checks.ts";
 
 /**
  * Parameters of the primitives the core adds to the backend's: elementwise
@@ -127,30 +130,24 @@ export function bind<P extends CorePrim>(
   inputs: readonly Tensor[],
   params: CorePrimParams[P],
 ): Tensor {
-  const backend = redirectBackend(sameBackend(prim, inputs));
+  const op = userOpName(prim, params);
+  const backend = redirectBackend(sameBackend(op, inputs));
   const rule = ruleOf(prim);
   const spec = rule.outSpec(inputs, params);
   let out: Tensor;
   if (prim === "reshape" || prim === "alias") {
     out = shareStorage(inputs[0], spec.shape);
-  } else if (rule.scalar !== undefined) {
-    const kernel = elementwiseKernel(rule as Rule<P>, inputs, params, spec);
-    const buffer = backend.alloc(spec.dtype, sizeOf(spec.shape));
-    try {
-      backend.runFused(kernel, inputs.map((t) => t.buffer), [buffer]);
-    } catch (e) {
-      backend.release(buffer);
-      throw e;
-    }
-    out = wrapBuffer(backend, buffer, spec.shape, spec.dtype);
   } else {
-    const buffer = backend.run(
-      prim as Prim,
-      inputs.map((t) => ({ buffer: t.buffer, shape: t.shape, dtype: t.dtype })),
-      params as PrimParams[Prim],
-      spec,
-    );
-    out = wrapBuffer(backend, buffer, spec.shape, spec.dtype);
+    checkAllocation(op, spec.shape, spec.dtype, backend);
+    try {
+      out = runOnBackend(backend, prim, rule, inputs, params, spec);
+    } catch (e) {
+      throw allocationError(op, spec.shape, spec.dtype, e);
+    }
+  }
+  if (activeChecks().nans) {
+    if (readableNow(out)) checkNans(op, inputs, out, (t) => t.dataSync());
+    else watchNans(op, inputs, out);
   }
   const vjp = rule.vjp;
   record({
@@ -160,6 +157,49 @@ export function bind<P extends CorePrim>(
     vjp: vjp === null ? null : (g, wants) => vjp(g, { inputs, output: out, params, wants }),
   });
   return out;
+}
+
+/** Primitives whose op has another name. */
+const OP_NAMES: Partial<Record<CorePrim, string>> = {
+  reduceSum: "sum",
+  reduceMax: "max",
+  broadcast: "broadcastTo",
+  crossEntropyGrad: "crossEntropy",
+  normalizeAxis: "l2Normalize",
+};
+
+/** The name users know a primitive by: `add` for `binary`, `exp` for `unary`, `gt` for `compare`. */
+function userOpName<P extends CorePrim>(prim: P, params: CorePrimParams[P]): string {
+  const op = (params as { op?: unknown }).op;
+  return typeof op === "string" ? op : OP_NAMES[prim] ?? prim;
+}
+
+function runOnBackend<P extends CorePrim>(
+  backend: Backend,
+  prim: P,
+  rule: Rule<P>,
+  inputs: readonly Tensor[],
+  params: CorePrimParams[P],
+  spec: OutSpec,
+): Tensor {
+  if (rule.scalar !== undefined) {
+    const kernel = elementwiseKernel(rule as Rule<P>, inputs, params, spec);
+    const buffer = backend.alloc(spec.dtype, sizeOf(spec.shape));
+    try {
+      backend.runFused(kernel, inputs.map((t) => t.buffer), [buffer]);
+    } catch (e) {
+      backend.release(buffer);
+      throw e;
+    }
+    return wrapBuffer(backend, buffer, spec.shape, spec.dtype);
+  }
+  const buffer = backend.run(
+    prim as Prim,
+    inputs.map((t) => ({ buffer: t.buffer, shape: t.shape, dtype: t.dtype })),
+    params as PrimParams[Prim],
+    spec,
+  );
+  return wrapBuffer(backend, buffer, spec.shape, spec.dtype);
 }
 
 /**

@@ -14,6 +14,7 @@ import { onesLike, zerosLike } from "./ops/create.ts";
 import { isTracked, openTape, record, type Tape, withoutRecording } from "./tape.ts";
 import { duringBackward, fmtShape, scope, Tensor } from "./tensor.ts";
 import { treeFlatten, treeUnflatten } from "./tree.ts";
+import { checkCotangents, checkForwardResult } from "./custom_vjp_checks.ts";
 
 /** Options of {@linkcode grad} and {@linkcode valueAndGrad}. */
 export interface GradOptions {
@@ -344,8 +345,9 @@ export function vjp(
 /**
  * A function with a user-supplied derivative. `fwd(...args)` returns
  * `[output, residuals]` (residuals: tensors the rule needs); `bwd(residuals,
- * cotangent)` returns one cotangent (or null) per argument. `bwd` should use
- * nugrad ops so that it can be differentiated again.
+ * cotangent)` returns one cotangent (or null) per argument, of the argument's
+ * shape and dtype (checked; `opts.name` names the rule in the errors). `bwd`
+ * should use nugrad ops so that it can be differentiated again.
  *
  * @example
  * ```ts
@@ -366,13 +368,15 @@ export function customVjp(
 ): (...args: Tensor[]) => Tensor {
   const name = opts.name ?? "customVjp";
   return (...args) => {
-    for (const a of args) {
+    args.forEach((a, i) => {
       if (!(a instanceof Tensor)) {
-        throw new Error(`${name}: arguments must be tensors, got ${typeof a}`);
+        throw new Error(`${name}: argument ${i} must be a tensor, got ${typeof a}`);
       }
-    }
-    let [out, residuals] = withoutRecording(() => fwd(...args));
-    if (!(out instanceof Tensor)) throw new Error(`${name}: fwd must return [Tensor, residuals]`);
+    });
+    const result = withoutRecording(() => fwd(...args));
+    checkForwardResult(name, result);
+    let [out] = result;
+    const residuals = result[1];
     if (args.includes(out)) out = withoutRecording(() => alias(out));
     if (isTracked(args)) {
       record({
@@ -382,11 +386,7 @@ export function customVjp(
         residuals,
         vjp: (g) => {
           const cts = bwd(residuals, g);
-          if (!Array.isArray(cts) || cts.length !== args.length) {
-            throw new Error(
-              `${name}: bwd must return one cotangent (or null) per argument (${args.length})`,
-            );
-          }
+          checkCotangents(name, args, cts);
           return cts;
         },
       });

@@ -43,7 +43,16 @@ function makeKey(a: number, b: number): Key {
   });
 }
 
-/** True when `x` is a PRNG key. */
+/**
+ * True when `x` is a PRNG key.
+ *
+ * @example
+ * ```ts
+ * import { isKey, key } from "../mod.ts";
+ * import { assertEquals } from "../testing/assert.ts";
+ * assertEquals([isKey(key(0)), isKey(0)], [true, false]);
+ * ```
+ */
 export function isKey(x: unknown): x is Key {
   return typeof x === "object" && x !== null && (x as Key).kind === "nugrad.key";
 }

@@ -7,9 +7,12 @@
 import type { DType, Shape } from "../kernels/backend.ts";
 import { sizeOf } from "../kernels/backend.ts";
 import { type Key, normalFloats, uniformFloats, uniformInts } from "./prng.ts";
-import { allocHost, type CreateOptions, fromData } from "./ops/create.ts";
+import { allocHost, arange, type CreateOptions, targetBackend, uploadAs } from "./ops/create.ts";
+import { checkAllocation } from "./alloc_checks.ts";
+import { add, cast, eq, isFloat, log, neg, sub, where } from "./ops/elementwise.ts";
+import { max } from "./ops/reduce.ts";
 import { checkShape } from "./shape.ts";
-import type { Tensor } from "./tensor.ts";
+import { type Tensor, tidy } from "./tensor.ts";
 
 export { bits, foldIn, isKey, type Key, key, split } from "./prng.ts";
 
@@ -37,11 +40,12 @@ export function normal(
 ): Tensor {
   checkShape("normal", shape);
   const dtype = floatDtype("normal", opts.dtype);
+  checkAllocation("normal", shape, dtype, targetBackend("normal", dtype, opts));
   const z = normalFloats(k, sizeOf(shape));
   const host = allocHost(dtype, z.length);
   const mean = opts.mean ?? 0, std = opts.std ?? 1;
   for (let i = 0; i < z.length; i++) host[i] = mean + std * z[i];
-  return fromData(host, shape, { ...opts, dtype });
+  return uploadAs("normal", host, shape, { ...opts, dtype });
 }
 
 /**
@@ -60,12 +64,13 @@ export function uniform(
 ): Tensor {
   checkShape("uniform", shape);
   const dtype = floatDtype("uniform", opts.dtype);
+  checkAllocation("uniform", shape, dtype, targetBackend("uniform", dtype, opts));
   const low = opts.low ?? 0, high = opts.high ?? 1;
   if (!(high > low)) throw new Error(`uniform: need low < high, got [${low}, ${high})`);
   const u = uniformFloats(k, sizeOf(shape));
   const host = allocHost(dtype, u.length);
   for (let i = 0; i < u.length; i++) host[i] = low + (high - low) * u[i];
-  return fromData(host, shape, { ...opts, dtype });
+  return uploadAs("uniform", host, shape, { ...opts, dtype });
 }
 
 /**
@@ -85,47 +90,42 @@ export function randint(
   opts: CreateOptions = {},
 ): Tensor {
   checkShape("randint", shape);
-  return fromData(uniformInts(k, sizeOf(shape), low, high), shape, { ...opts, dtype: "i32" });
+  checkAllocation("randint", shape, "i32", targetBackend("randint", "i32", opts));
+  const ints = uniformInts(k, sizeOf(shape), low, high);
+  return uploadAs("randint", ints, shape, { ...opts, dtype: "i32" });
 }
 
 /**
  * Samples from categorical distributions given unnormalised log-probabilities
- * (last axis), one per row; reads the logits back, so call it outside inner
- * loops.
+ * (last axis), one i32 index per row, computed on the logits' backend without
+ * reading them back (the Gumbel-max trick: the argmax of `logits + Gumbel
+ * noise`), so it is synchronous like the other random functions.
  *
  * @example
  * ```ts
  * import { categorical, key, tensor } from "../mod.ts";
  * import { assertEquals } from "../testing/assert.ts";
- * const next = await categorical(key(3), tensor([[0, 0, -1e9], [-1e9, -1e9, 0]]));
+ * const next = categorical(key(3), tensor([[0, 0, -1e9], [-1e9, -1e9, 0]]));
  * const [first, second] = (await next.toArray()) as number[];
  * assertEquals([next.dtype, first !== 2, second], ["i32", true, 2]); // exp(-1e9) is 0
  * ```
  */
-export async function categorical(k: Key, logits: Tensor): Promise<Tensor> {
+export function categorical(k: Key, logits: Tensor): Tensor {
+  logits.assertLive("categorical");
   if (logits.rank < 1) throw new Error("categorical: logits need at least one axis");
+  if (!isFloat(logits.dtype)) {
+    throw new Error(`categorical: logits must be f32 or f64, got ${logits.dtype}`);
+  }
   const n = logits.shape[logits.rank - 1];
   if (n === 0) throw new Error("categorical: the last axis of logits is empty");
-  const rows = logits.size / n;
-  const data = await logits.data();
-  const u = uniformFloats(k, rows);
-  const out = new Int32Array(rows);
-  const p = new Float64Array(n);
-  for (let r = 0; r < rows; r++) {
-    let m = -Infinity;
-    for (let j = 0; j < n; j++) m = Math.max(m, data[r * n + j]);
-    let total = 0;
-    for (let j = 0; j < n; j++) total += p[j] = Math.exp(data[r * n + j] - m);
-    let acc = 0, pick = n - 1;
-    const target = u[r] * total;
-    for (let j = 0; j < n; j++) {
-      acc += p[j];
-      if (target < acc) {
-        pick = j;
-        break;
-      }
-    }
-    out[r] = pick;
-  }
-  return fromData(out, logits.shape.slice(0, -1), { dtype: "i32", backend: logits.backend });
+  const create = { dtype: logits.dtype, backend: logits.backend };
+  return tidy(() => {
+    const u = uniform(k, logits.shape, create);
+    const noisy = add(logits, neg(log(neg(log(u)))));
+    const hit = eq(noisy, max(noisy, { axis: -1, keepdims: true }));
+    // the first index that reaches the maximum: n-1 minus the largest reversed index
+    const reversed = arange(n - 1, -1, -1, create);
+    const last = max(where(hit, reversed, -1), { axis: -1 });
+    return cast(sub(n - 1, last), "i32");
+  });
 }

@@ -18,7 +18,8 @@ import {
   sizeOf,
 } from "../kernels/backend.ts";
 import { BYTES_PER_ELEMENT } from "../kernels/backend.ts";
-import { activeTrace } from "./trace_context.ts";
+import { activeTrace, readInsideTraceError } from "./trace_context.ts";
+import { inspectText } from "./tensor_inspect.ts";
 
 /** Nested arrays of numbers or booleans, as {@linkcode Tensor.toArray} returns. */
 export type NestedArray = number | boolean | NestedArray[];
@@ -171,9 +172,15 @@ export class Tensor {
    * Read the elements back (row-major), as a typed array of the dtype
    * (bool reads as `Uint8Array` of 0/1). Waits for queued work.
    */
-  async data(): Promise<DataArray> {
-    const s = this.#live("data");
-    return await s.backend.read(s.buffer, this.dtype, this.size);
+  data(): Promise<DataArray> {
+    return this.#read("data");
+  }
+
+  /** Not async: a read that cannot happen (disposed, inside a trace) throws here, at the call. */
+  #read(op: string): Promise<DataArray> {
+    const s = this.#live(op);
+    if (s.backend === activeTrace()) throw readInsideTraceError(op);
+    return s.backend.read(s.buffer, this.dtype, this.size);
   }
 
   /**
@@ -181,6 +188,7 @@ export class Tensor {
    */
   dataSync(): DataArray {
     const s = this.#live("dataSync");
+    if (s.backend === activeTrace()) throw readInsideTraceError("dataSync");
     if (!s.backend.readSync) {
       throw new Error(
         `dataSync: the ${s.backend.name} backend cannot read synchronously; use await t.data()`,
@@ -190,18 +198,18 @@ export class Tensor {
   }
 
   /** The single element of a one-element tensor, as a number (bool as 0/1). */
-  async item(): Promise<number> {
+  item(): Promise<number> {
     if (this.size !== 1) {
       throw new Error(
         `item: tensor has ${this.size} elements (shape ${fmtShape(this.shape)}), expected 1`,
       );
     }
-    return (await this.data())[0];
+    return this.#read("item").then((d) => d[0]);
   }
 
   /** The elements as nested arrays of the tensor's shape (bool as booleans). */
-  async toArray(): Promise<NestedArray> {
-    return nest(await this.data(), this.shape, this.dtype === "bool");
+  toArray(): Promise<NestedArray> {
+    return this.#read("toArray").then((d) => nest(d, this.shape, this.dtype === "bool"));
   }
 
   /**
@@ -218,6 +226,19 @@ export class Tensor {
           ? ", outside the jitted function, or make the value a static argument"
           : ""),
     );
+  }
+
+  /** What `console.log` shows: values on the CPU backend (a summary when large), else a header. */
+  [Symbol.for("Deno.customInspect")](): string {
+    const header = `${this.toString()}${this.disposed ? "" : ` ${this.backend.name}`}`;
+    if (this.disposed) return header;
+    const s = this.#storage!;
+    if (s.backend === activeTrace()) return inspectText(header, "traced: no values yet", [], "");
+    if (s.backend.readSync === undefined) {
+      return inspectText(header, "on the device: read with await t.toArray()", [], "");
+    }
+    const data = s.backend.readSync(s.buffer, this.dtype, this.size);
+    return inspectText(header, data, this.shape, this.dtype);
   }
 
   /** A short description, e.g. `Tensor<f32>[2,3]`. */
@@ -247,7 +268,16 @@ function nest(data: DataArray, shape: Shape, asBool: boolean): NestedArray {
   return rec(0, 0);
 }
 
-/** Format a shape for messages: `[2,3]`. */
+/**
+ * Format a shape for messages: `[2,3]`.
+ *
+ * @example
+ * ```ts
+ * import { fmtShape } from "../mod.ts";
+ * import { assertEquals } from "../testing/assert.ts";
+ * assertEquals(fmtShape([2, 3]), "[2,3]");
+ * ```
+ */
 export function fmtShape(shape: Shape): string {
   return `[${shape.join(",")}]`;
 }
@@ -271,7 +301,19 @@ export function shareStorage(t: Tensor, shape: Shape): Tensor {
 
 // ---------------------------------------------------------------- scopes
 
-/** A set of tensors to dispose together; see {@linkcode scope} and {@linkcode tidy}. */
+/**
+ * A set of tensors to dispose together; see {@linkcode scope} and {@linkcode tidy}.
+ *
+ * @example
+ * ```ts
+ * import { ones, scope } from "../mod.ts";
+ * import { assertEquals } from "../testing/assert.ts";
+ * const s = scope();
+ * const t = ones([2]);
+ * s.close();
+ * assertEquals(t.disposed, true);
+ * ```
+ */
 export class Scope {
   #tensors = new Set<Tensor>();
   #closed = false;

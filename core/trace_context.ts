@@ -54,3 +54,22 @@ export function withTrace<T>(trace: TraceBackend, fn: () => T): T {
     stack.pop();
   }
 }
+
+/**
+ * The error every value read inside a traced function gets (thrown at the
+ * read, synchronously, inside the call that traces).
+ *
+ * @example
+ * ```ts
+ * import { readInsideTraceError } from "./trace_context.ts";
+ * import { assertTrue } from "../testing/assert.ts";
+ * assertTrue(readInsideTraceError("item").message.startsWith("jit: item: "));
+ * ```
+ */
+export function readInsideTraceError(op: string): Error {
+  return new Error(
+    `jit: ${op}: a tensor's value cannot be read inside a traced function (item(), data(), ` +
+      `toArray(), dataSync()): the function runs once on placeholders. Return the tensor and read ` +
+      `it after the call, or pass the number as a static (non-tensor) argument`,
+  );
+}

@@ -97,7 +97,18 @@ export function treeLeaves<L = unknown>(tree: unknown): L[] {
   return treeFlatten<L>(tree).leaves;
 }
 
-/** Two structures equal (same keys in the same order, same array lengths). */
+/**
+ * Two structures equal (same keys in the same order, same array lengths).
+ *
+ * @example
+ * ```ts
+ * import { sameStructure, treeFlatten } from "../mod.ts";
+ * import { assertEquals } from "../testing/assert.ts";
+ * const def = (x: unknown) => treeFlatten(x).def;
+ * assertEquals(sameStructure(def({ a: 1, b: [2] }), def({ a: 3, b: [4] })), true);
+ * assertEquals(sameStructure(def({ a: 1 }), def({ b: 1 })), false);
+ * ```
+ */
 export function sameStructure(a: TreeDef, b: TreeDef): boolean {
   if (a.kind !== b.kind) return false;
   if (a.kind === "leaf") return true;

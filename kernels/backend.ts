@@ -213,6 +213,16 @@ export interface Backend {
   flush(): Promise<void>;
   /** A one-line description (adapter, BLAS library, ...). */
   info(): string;
+  /**
+   * Optional (NaN debugging on backends that cannot read synchronously): watch `size` f32
+   * elements of `buffer` and make the next readback throw `describe(bits, position)` if one is
+   * a NaN or an infinity.
+   */
+  watchNonFinite?(
+    buffer: BackendBuffer,
+    size: number,
+    describe: (bits: number, at: number) => string,
+  ): void;
 }
 
 /** Number of elements in a shape. */

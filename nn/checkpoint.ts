@@ -55,9 +55,27 @@ import type { NgptParams } from "./params.ts";
 import { parameterShapes, type RescalerMetadata, rescalerMetadata } from "./spec.ts";
 import { defaultDims } from "./rescalers.ts";
 
-/** Tensor names of the optimizer state start with this prefix. */
+/**
+ * Tensor names of the optimizer state start with this prefix.
+ *
+ * @example
+ * ```ts
+ * import { OPTIMIZER_PREFIX } from "./checkpoint.ts";
+ * import { assertEquals } from "../testing/assert.ts";
+ * assertEquals(`${OPTIMIZER_PREFIX}0.mu.embed`, "opt.0.mu.embed");
+ * ```
+ */
 export const OPTIMIZER_PREFIX = "opt.";
-/** The `format` metadata value of files written by {@linkcode save}. */
+/**
+ * The `format` metadata value of files written by {@linkcode save}.
+ *
+ * @example
+ * ```ts
+ * import { CHECKPOINT_FORMAT } from "./checkpoint.ts";
+ * import { assertEquals } from "../testing/assert.ts";
+ * assertEquals(CHECKPOINT_FORMAT, "nugrad.ngpt.v1");
+ * ```
+ */
 export const CHECKPOINT_FORMAT = "nugrad.ngpt.v1";
 
 /** Options of {@linkcode save}. */
@@ -70,6 +88,8 @@ export interface SaveOptions {
   readonly dims?: Dims;
   /** An optimizer state (tree of tensors and numbers) to store under `opt.`. */
   readonly optimizerState?: unknown;
+  /** More `__metadata__` strings (e.g. a training run's progress); may not replace the model's. */
+  readonly metadata?: Readonly<Record<string, string>>;
 }
 
 /** What {@linkcode load} returns. */
@@ -151,6 +171,13 @@ export async function save(path: string, params: unknown, options: SaveOptions):
     parameterization: parameterization.name,
     dims: JSON.stringify(dims),
   };
+  for (const [k, v] of Object.entries(options.metadata ?? {})) {
+    if (k in metadata || k === "optimizer") {
+      throw new Error(`${where}: options.metadata may not set the reserved key ${k}`);
+    }
+    if (typeof v !== "string") throw new Error(`${where}: options.metadata.${k} must be a string`);
+    metadata[k] = v;
+  }
   if (optimizerState !== undefined) {
     const { tensors, layout } = encodeState(optimizerState);
     for (const [p, t] of Object.entries(tensors)) entries.push([OPTIMIZER_PREFIX + p, t]);

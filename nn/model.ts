@@ -29,9 +29,10 @@ import {
   matmul,
   mul,
   sliceAxis,
-  type Tensor,
+  Tensor,
   tidy,
 } from "../core/mod.ts";
+import { checkTokenTensor } from "./tokens.ts";
 import { causalMask } from "./attention.ts";
 import { block } from "./block.ts";
 import type { ModelConfig } from "./config.ts";
@@ -73,6 +74,7 @@ function checkTokens(tokens: Tensor, config: ModelConfig, op: string): void {
   if (tokens.shape[1] > config.seqLen) {
     throw new Error(`${op}: ${tokens.shape[1]} positions exceed config.seqLen ${config.seqLen}`);
   }
+  checkTokenTensor(tokens, config.vocab, op);
 }
 
 /**
@@ -206,6 +208,8 @@ export function splitBatch(batch: Batch, op = "splitBatch"): { inputs: Tensor; t
  */
 export function loss(params: NgptParams, batch: Batch, options: ApplyOptions): Tensor {
   return tidy(() => {
+    if (batch instanceof Tensor) checkTokenTensor(batch, options.config.vocab, "loss");
+    else checkTokenTensor(batch.targets, options.config.vocab, "loss");
     const { inputs, targets } = splitBatch(batch, "loss");
     const z = logits(params, inputs, options, "loss");
     // Under mixed precision the loss (log-softmax over the vocabulary) is taken in f32.

@@ -1,10 +1,11 @@
 /**
  * Token ids must lie in `[0, vocab)`: an id outside it gathers no embedding row and turns the
- * loss into NaN without a word. Checked wherever the ids are on the host anyway.
+ * loss into NaN without a word. Checked wherever the ids are on the host anyway, and for tensors
+ * on the CPU backend.
  *
  * @module
  */
-import { fmtShape } from "../core/mod.ts";
+import { fmtShape, readableNow, type Tensor } from "../core/mod.ts";
 
 /**
  * Throws unless every id of `ids` (row-major, shape `shape`) lies in `[0, vocab)`; the message
@@ -41,4 +42,26 @@ export function checkTokenIds(
       } batch is outside [0, vocab ${vocab})`,
     );
   }
+}
+
+/**
+ * Check the ids of token tensor `tokens` where reading them costs nothing: on the CPU backend
+ * (not inside a trace, where values are unknown). Elsewhere the checked mode
+ * (`checks({ indices: true })`) reports a bad id at the next readback.
+ *
+ * @example
+ * ```ts
+ * import { tensor } from "../core/mod.ts";
+ * import { assertThrows } from "../testing/assert.ts";
+ * import { checkTokenTensor } from "./tokens.ts";
+ * checkTokenTensor(tensor([[0, 3]], { dtype: "i32" }), 4, "apply");
+ * assertThrows(
+ *   () => checkTokenTensor(tensor([[0, -1]], { dtype: "i32" }), 4, "apply"),
+ *   "apply: token id -1 at [0, 1] of the [1,2] batch is outside [0, vocab 4)",
+ * );
+ * ```
+ */
+export function checkTokenTensor(tokens: Tensor, vocab: number, op: string): void {
+  if (tokens.dtype !== "i32" || !readableNow(tokens)) return;
+  checkTokenIds(tokens.dataSync(), tokens.shape, vocab, op);
 }

@@ -26,7 +26,9 @@ import { cosineDecay, disposeReplaced, type OptimizerForOptions } from "../optim
 import type { NgptModel } from "./ngpt.ts";
 import type { NgptParams } from "./params.ts";
 import { trainStep } from "./train_step.ts";
-import { checkTokenIds } from "./tokens.ts";
+import { checkTokenIds, checkTokenTensor } from "./tokens.ts";
+import { checkpointSettings, resumeRun } from "./train_resume.ts";
+import { writeTrainCheckpoint } from "./train_checkpoint.ts";
 
 /** Token windows: a tensor `[N, T+1]` (i32), or the same as host data. */
 export type Windows = Tensor | { data: Int32Array; count: number };
@@ -63,6 +65,20 @@ export interface TrainOptions {
   returnParams?: boolean;
   /** Compile the training step with `nu.jit` (default true); `false` runs it op by op. */
   jit?: boolean;
+  /**
+   * Write a checkpoint (parameters, optimizer state, steps taken and data position) to
+   * `checkpointPath` every this many steps, atomically; `resumeFrom` continues from it.
+   */
+  checkpointEvery?: number;
+  /** Where `checkpointEvery` writes (a safetensors file, replaced each time). */
+  checkpointPath?: string;
+  /**
+   * Continue the run saved in this checkpoint (see `checkpointEvery`): its parameters,
+   * optimizer state and step; the next batch asked for is `batch(step)`. The other options must
+   * be the run's own (the same lr and steps are checked). The result's curves and timings cover
+   * the resumed steps only.
+   */
+  resumeFrom?: string;
   /**
    * Extra optimizer options: Adam's b1, b2, eps; clip; or a `direction` in place of Adam (e.g.
    * `optim.scaleByAdamAtan2({ b1: 0.9, b2: 0.95 })`).
@@ -102,12 +118,31 @@ export interface TrainResult {
   params?: NgptParams;
 }
 
-function toTensor(w: Windows, backend: Backend, vocab: number, op: string): { t: Tensor } {
+function toTensor(
+  w: Windows,
+  backend: Backend,
+  vocab: number,
+  op: string,
+  deviceOp?: string,
+): { t: Tensor } {
   if (!(w instanceof Tensor)) {
+    if (!(w?.data instanceof Int32Array) || !Number.isInteger(w.count) || w.count < 1) {
+      throw new Error(
+        `${op}: host windows must be { data: Int32Array, count: positive integer }, got count ${w?.count} and ${
+          w?.data?.constructor?.name ?? typeof w?.data
+        } data`,
+      );
+    }
+    if (w.data.length % w.count !== 0) {
+      throw new Error(
+        `${op}: ${w.data.length} token ids do not split into ${w.count} windows of equal length`,
+      );
+    }
     const shape = [w.count, w.data.length / w.count];
     checkTokenIds(w.data, shape, vocab, op);
     return { t: fromData(w.data, shape, { dtype: "i32", backend }) };
   }
+  checkTokenTensor(w, vocab, deviceOp ?? op);
   return { t: w as Tensor };
 }
 
@@ -194,7 +229,11 @@ export async function train(model: NgptModel, opts: TrainOptions): Promise<Train
   }
   const margin = opts.divergenceMargin ?? 1.0;
   const evalOpts = { chunk: opts.evalBatch ?? 64, backend };
-  const initial = opts.params ?? model.init(opts.key ?? makeKey(0), { backend });
+  const every = checkpointSettings(opts);
+  const resumed = opts.resumeFrom === undefined
+    ? null
+    : await resumeRun(opts.resumeFrom, model, opts, backend);
+  const initial = resumed?.params ?? opts.params ?? model.init(opts.key ?? makeKey(0), { backend });
   const warmup = opts.warmup ?? 0;
   if (!Number.isInteger(warmup) || warmup < 0 || warmup >= opts.steps) {
     throw new Error(
@@ -207,23 +246,31 @@ export async function train(model: NgptModel, opts: TrainOptions): Promise<Train
     ...opts.optimizer,
   });
   let params = initial;
-  let state = opt.init(params);
+  let state = (resumed?.state as ReturnType<typeof opt.init> | undefined) ?? opt.init(params);
   const stepFn = trainStep(model, opt, { jit: opts.jit });
   const curves: TrainPoint[] = [];
   const segmentMs: number[] = [];
-  const initialValLoss = opts.evalWindows
+  const initialValLoss = resumed
+    ? resumed.progress.initialValLoss
+    : opts.evalWindows
     ? await evaluate(model, params, opts.evalWindows, evalOpts)
     : null;
-  let reference: number | null = null;
+  let reference: number | null = resumed?.progress.reference ?? null;
   let status: "ok" | "diverged" = "ok";
   let reason: string | undefined;
   let lastBatch: Tensor | undefined;
-  let step = 0;
+  let step = resumed?.progress.step ?? 0;
   let segmentStart = performance.now(), segmentSteps = 0;
   try {
     while (step < opts.steps) {
       lastBatch?.dispose();
-      const { t: batch } = toTensor(opts.batch(step), backend, model.config.vocab, "train");
+      const { t: batch } = toTensor(
+        opts.batch(step),
+        backend,
+        model.config.vocab,
+        "train",
+        `train: batch of step ${step}`,
+      );
       lastBatch = batch;
       const [loss, nextParams, nextState] = stepFn(params, state, batch);
       disposeReplaced(state, nextState);
@@ -232,6 +279,20 @@ export async function train(model: NgptModel, opts: TrainOptions): Promise<Train
       state = nextState;
       step++;
       segmentSteps++;
+      if (every > 0 && step % every === 0 && step < opts.steps) {
+        await writeTrainCheckpoint(opts.checkpointPath!, model, {
+          params,
+          state,
+          progress: {
+            step,
+            dataPosition: step,
+            reference: reference ?? null,
+            initialValLoss,
+            steps: opts.steps,
+            lr: opts.lr,
+          },
+        });
+      }
       const readNow = step % evalEvery === 0 || step === opts.steps;
       if (!readNow) {
         loss.dispose();

@@ -24,6 +24,16 @@ import { scaleByLearningRate, type ScheduleState } from "./scale.ts";
 import type { Schedule } from "./schedules.ts";
 import { chain, type GradientTransformation, type Params } from "./transform.ts";
 
+/** Refuse a bad learning rate with the name of the optimizer the user called. */
+function checkRate(op: string, lr: number | Schedule): void {
+  if (typeof lr === "function") return;
+  if (typeof lr !== "number" || !Number.isFinite(lr) || lr < 0) {
+    throw new Error(
+      `${op}: lr must be a non-negative finite number or a schedule, got ${String(lr)}`,
+    );
+  }
+}
+
 function checkNonNegative(op: string, name: string, value: number): void {
   if (typeof value !== "number" || !(value >= 0) || !Number.isFinite(value)) {
     throw new Error(`${op}: ${name} must be a finite number >= 0, got ${value}`);
@@ -127,6 +137,7 @@ export function adam(
   lr: number | Schedule,
   options: AdamOptions = {},
 ): GradientTransformation<[AdamState, ScheduleState]> {
+  checkRate("adam", lr);
   return chain(scaleByAdam(options), scaleByLearningRate(lr));
 }
 
@@ -155,6 +166,7 @@ export function adamw(
   lr: number | Schedule,
   options: AdamWOptions = {},
 ): GradientTransformation<[AdamState, Record<never, never>, ScheduleState]> {
+  checkRate("adamw", lr);
   const { weightDecay = 1e-4, ...adamOptions } = options;
   return chain(
     scaleByAdam(adamOptions),
@@ -189,6 +201,7 @@ export function sgd(
   lr: number | Schedule,
   options: SgdOptions = {},
 ): GradientTransformation<[TraceState | Record<never, never>, ScheduleState]> {
+  checkRate("sgd", lr);
   const { momentum, nesterov = false } = options;
   const first = momentum === undefined
     ? {

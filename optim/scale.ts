@@ -56,6 +56,9 @@ export function scaleByLearningRate(
   lr: Schedule | number,
   options: LearningRateOptions = {},
 ): GradientTransformation<ScheduleState> {
+  if (typeof lr === "number" && !(Number.isFinite(lr) && lr >= 0)) {
+    throw new Error(`scaleByLearningRate: lr must be a non-negative finite number, got ${lr}`);
+  }
   const schedule = typeof lr === "number" ? constant(lr) : lr;
   if (typeof schedule !== "function") {
     throw new Error(`scaleByLearningRate: lr must be a number or a schedule, got ${typeof lr}`);

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { activeChecks } from "../checks.ts";
 import type { Backend } from "../../kernels/backend.ts";
 import { getBackend } from "../backends.ts";
 import { isTracked } from "../tape.ts";
@@ -129,6 +130,7 @@ export function jit<A extends unknown[], R>(
 
   const call = (...args: A): R => {
     if (activeTrace() !== null) return fn(...args);
+    if (activeChecks().nans) return fn(...args); // op by op, so that NaN checks name the op
     // Flatten the dynamic arguments and build the signature.
     const tensors: Tensor[] = [];
     let key = "";

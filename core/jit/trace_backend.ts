@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { readInsideTraceError } from "../trace_context.ts";
 import type {
   Backend,
   BackendBuffer,
@@ -71,13 +72,7 @@ export class TraceBuffer implements BackendBuffer {
 }
 
 /** The error every value read inside a traced function gets. */
-export function readInsideTraceError(op: string): Error {
-  return new Error(
-    `jit: ${op}: a tensor's value cannot be read inside a traced function (item(), data(), ` +
-      `toArray(), dataSync()): the function runs once on placeholders. Return the tensor and read ` +
-      `it after the call, or pass the number as a static (non-tensor) argument`,
-  );
-}
+export { readInsideTraceError } from "../trace_context.ts";
 
 const VIEW_PRIMS: ReadonlySet<string> = new Set(["transpose", "broadcast", "slice", "flip"]);
 

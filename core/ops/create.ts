@@ -9,6 +9,7 @@ import { getBackend } from "../backends.ts";
 import { checkShape } from "../shape.ts";
 import { redirectBackend } from "../trace_context.ts";
 import { fmtShape, type NestedArray, type Tensor, wrapBuffer } from "../tensor.ts";
+import { allocationError, checkAllocation } from "../alloc_checks.ts";
 
 /** Options for creation functions. */
 export interface CreateOptions {
@@ -90,22 +91,46 @@ export function fromData(
   shape: Shape,
   opts: CreateOptions = {},
 ): Tensor {
-  checkShape("fromData", shape);
-  const dtype = checkDtype("fromData", opts.dtype ?? dtypeOfArray(data));
+  return uploadAs("fromData", data, shape, opts);
+}
+
+/**
+ * @internal {@linkcode fromData} with `op` (the function the user called) naming every error;
+ * with `check`, the allocation limit is checked first (before the caller fills host memory).
+ */
+export function uploadAs(
+  op: string,
+  data: DataArray | readonly number[],
+  shape: Shape,
+  opts: CreateOptions,
+): Tensor {
+  checkShape(op, shape);
+  const dtype = checkDtype(op, opts.dtype ?? dtypeOfArray(data));
   const n = sizeOf(shape);
   if (data.length !== n) {
     throw new Error(
-      `fromData: ${data.length} values do not fill shape ${fmtShape(shape)} (${n} elements)`,
+      `${op}: ${data.length} values do not fill shape ${fmtShape(shape)} (${n} elements)`,
     );
   }
-  const backend = redirectBackend(opts.backend ?? getBackend());
-  checkBackendDtype("fromData", backend, dtype);
+  const backend = targetBackend(op, dtype, opts);
   let host = data as DataArray;
-  if (!(host instanceof allocHost(dtype, 0).constructor)) {
-    host = allocHost(dtype, n);
-    for (let i = 0; i < n; i++) host[i] = dtype === "bool" ? (data[i] ? 1 : 0) : Number(data[i]);
+  try {
+    if (!(host instanceof allocHost(dtype, 0).constructor)) {
+      checkAllocation(op, shape, dtype, backend);
+      host = allocHost(dtype, n);
+      for (let i = 0; i < n; i++) host[i] = dtype === "bool" ? (data[i] ? 1 : 0) : Number(data[i]);
+    }
+    return wrapBuffer(backend, backend.upload(host, dtype), shape, dtype);
+  } catch (e) {
+    throw allocationError(op, shape, dtype, e);
   }
-  return wrapBuffer(backend, backend.upload(host, dtype), shape, dtype);
+}
+
+/** @internal The backend a creation goes to, refusing a dtype it cannot hold. */
+export function targetBackend(op: string, dtype: DType, opts: CreateOptions): Backend {
+  const backend = redirectBackend(opts.backend ?? getBackend());
+  checkBackendDtype(op, backend, dtype);
+  return backend;
 }
 
 function dtypeOfArray(data: DataArray | readonly number[]): DType {
@@ -132,7 +157,7 @@ function dtypeOfArray(data: DataArray | readonly number[]): DType {
  */
 export function tensor(data: NestedArray | DataArray, opts: CreateOptions = {}): Tensor {
   if (ArrayBuffer.isView(data)) {
-    return fromData(data as DataArray, [(data as DataArray).length], opts);
+    return uploadAs("tensor", data as DataArray, [(data as DataArray).length], opts);
   }
   const shape: number[] = [];
   let probe: NestedArray = data;
@@ -163,7 +188,7 @@ export function tensor(data: NestedArray | DataArray, opts: CreateOptions = {}):
     );
   walk(data, 0, []);
   const dtype = opts.dtype ?? (sawBool ? "bool" : "f32");
-  return fromData(flat, shape, { ...opts, dtype });
+  return uploadAs("tensor", flat, shape, { ...opts, dtype });
 }
 
 /**
@@ -182,9 +207,15 @@ export function full(shape: Shape, value: number | boolean, opts: CreateOptions 
 function filled(op: string, shape: Shape, value: number | boolean, opts: CreateOptions): Tensor {
   checkShape(op, shape);
   const dtype = checkDtype(op, opts.dtype ?? (typeof value === "boolean" ? "bool" : "f32"));
-  const host = allocHost(dtype, sizeOf(shape));
+  checkAllocation(op, shape, dtype, targetBackend(op, dtype, opts));
+  let host: DataArray;
+  try {
+    host = allocHost(dtype, sizeOf(shape));
+  } catch (e) {
+    throw allocationError(op, shape, dtype, e);
+  }
   host.fill(Number(value));
-  return fromData(host, shape, { ...opts, dtype });
+  return uploadAs(op, host, shape, { ...opts, dtype });
 }
 
 /**
@@ -267,10 +298,11 @@ export function arange(
   }
   const n = Math.max(0, Math.ceil((stop - start) / step));
   const ints = [start, stop, step].every(Number.isInteger);
-  const dtype = opts.dtype ?? (ints ? "i32" : "f32");
+  const dtype = checkDtype("arange", opts.dtype ?? (ints ? "i32" : "f32"));
+  checkAllocation("arange", [n], dtype, targetBackend("arange", dtype, opts));
   const host = allocHost(dtype, n);
   for (let i = 0; i < n; i++) host[i] = start + i * step;
-  return fromData(host, [n], { ...opts, dtype });
+  return uploadAs("arange", host, [n], { ...opts, dtype });
 }
 
 /**
@@ -283,5 +315,5 @@ export function arange(
  * ```
  */
 export async function toBackend(t: Tensor, backend: Backend): Promise<Tensor> {
-  return fromData(await t.data(), t.shape, { dtype: t.dtype, backend });
+  return uploadAs("toBackend", await t.data(), t.shape, { dtype: t.dtype, backend });
 }

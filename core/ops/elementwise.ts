@@ -169,113 +169,198 @@ export function unary(op: UnaryOp, x: Tensor): Tensor {
   return bind("unary", [x], { op });
 }
 
-/** `-x`. @example ```ts
+/**
+ * `-x`.
+ *
+ * @example
+ * ```ts
  * import { neg, tensor } from "../../mod.ts";
  * import { assertEquals } from "../../testing/assert.ts";
  * assertEquals(await neg(tensor([1, -2])).toArray(), [-1, 2]);
- * ``` */
+ * ```
+ */
 export function neg(x: Tensor): Tensor {
   return unary("neg", x);
 }
-/** `e^x`. @example ```ts
+/**
+ * `e^x`.
+ *
+ * @example
+ * ```ts
  * import { exp, tensor } from "../../mod.ts";
- * exp(tensor([0, 1]));
- * ``` */
+ * import { assertAllClose } from "../../testing/all_close.ts";
+ * await assertAllClose(exp(tensor([0, 1])), [1, Math.E]);
+ * ```
+ */
 export function exp(x: Tensor): Tensor {
   return unary("exp", x);
 }
-/** Natural logarithm. @example ```ts
+/**
+ * Natural logarithm.
+ *
+ * @example
+ * ```ts
  * import { log, tensor } from "../../mod.ts";
- * log(tensor([1, Math.E]));
- * ``` */
+ * import { assertAllClose } from "../../testing/all_close.ts";
+ * await assertAllClose(log(tensor([1, Math.E])), [0, 1]);
+ * ```
+ */
 export function log(x: Tensor): Tensor {
   return unary("log", x);
 }
-/** Square root. @example ```ts
+/**
+ * Square root.
+ *
+ * @example
+ * ```ts
  * import { sqrt, tensor } from "../../mod.ts";
- * sqrt(tensor([4, 9]));
- * ``` */
+ * import { assertAllClose } from "../../testing/all_close.ts";
+ * await assertAllClose(sqrt(tensor([4, 9])), [2, 3]);
+ * ```
+ */
 export function sqrt(x: Tensor): Tensor {
   return unary("sqrt", x);
 }
-/** `1 / sqrt(x)`. @example ```ts
+/**
+ * `1 / sqrt(x)`.
+ *
+ * @example
+ * ```ts
  * import { rsqrt, tensor } from "../../mod.ts";
- * rsqrt(tensor([4]));
- * ``` */
+ * import { assertAllClose } from "../../testing/all_close.ts";
+ * await assertAllClose(rsqrt(tensor([4])), [0.5]);
+ * ```
+ */
 export function rsqrt(x: Tensor): Tensor {
   return unary("rsqrt", x);
 }
-/** `|x|`. @example ```ts
+/**
+ * `|x|`.
+ *
+ * @example
+ * ```ts
  * import { abs, tensor } from "../../mod.ts";
- * abs(tensor([-1, 2]));
- * ``` */
+ * import { assertAllClose } from "../../testing/all_close.ts";
+ * await assertAllClose(abs(tensor([-1, 2])), [1, 2]);
+ * ```
+ */
 export function abs(x: Tensor): Tensor {
   return unary("abs", x);
 }
-/** Sign: -1, 0 or 1 (derivative zero). @example ```ts
+/**
+ * Sign: -1, 0 or 1 (derivative zero).
+ *
+ * @example
+ * ```ts
  * import { sign, tensor } from "../../mod.ts";
- * sign(tensor([-3, 0, 2]));
- * ``` */
+ * import { assertAllClose } from "../../testing/all_close.ts";
+ * await assertAllClose(sign(tensor([-3, 0, 2])), [-1, 0, 1]);
+ * ```
+ */
 export function sign(x: Tensor): Tensor {
   return unary("sign", x);
 }
-/** Hyperbolic tangent. @example ```ts
+/**
+ * Hyperbolic tangent.
+ *
+ * @example
+ * ```ts
  * import { tanh, tensor } from "../../mod.ts";
- * tanh(tensor([0.5]));
- * ``` */
+ * import { assertAllClose } from "../../testing/all_close.ts";
+ * await assertAllClose(tanh(tensor([0.5])), [Math.tanh(0.5)]);
+ * ```
+ */
 export function tanh(x: Tensor): Tensor {
   return unary("tanh", x);
 }
-/** Sine. @example ```ts
+/**
+ * Sine.
+ *
+ * @example
+ * ```ts
  * import { sin, tensor } from "../../mod.ts";
- * sin(tensor([0.5]));
- * ``` */
+ * import { assertAllClose } from "../../testing/all_close.ts";
+ * await assertAllClose(sin(tensor([0.5])), [Math.sin(0.5)]);
+ * ```
+ */
 export function sin(x: Tensor): Tensor {
   return unary("sin", x);
 }
-/** Cosine. @example ```ts
+/**
+ * Cosine.
+ *
+ * @example
+ * ```ts
  * import { cos, tensor } from "../../mod.ts";
- * cos(tensor([0.5]));
- * ``` */
+ * import { assertAllClose } from "../../testing/all_close.ts";
+ * await assertAllClose(cos(tensor([0.5])), [Math.cos(0.5)]);
+ * ```
+ */
 export function cos(x: Tensor): Tensor {
   return unary("cos", x);
 }
-/** Logistic sigmoid `1 / (1 + e^-x)`, one fused primitive. @example ```ts
+/**
+ * Logistic sigmoid `1 / (1 + e^-x)`, one fused primitive.
+ *
+ * @example
+ * ```ts
  * import { sigmoid, tensor } from "../../mod.ts";
  * import { assertEquals } from "../../testing/assert.ts";
  * assertEquals(await sigmoid(tensor([0])).toArray(), [0.5]);
- * ``` */
+ * ```
+ */
 export function sigmoid(x: Tensor): Tensor {
   return unary("sigmoid", x);
 }
-/** SiLU (swish): `x · sigmoid(x)`. @example ```ts
+/**
+ * SiLU (swish): `x · sigmoid(x)`.
+ *
+ * @example
+ * ```ts
  * import { silu, tensor } from "../../mod.ts";
- * silu(tensor([1]));
- * ``` */
+ * import { assertAllClose } from "../../testing/all_close.ts";
+ * await assertAllClose(silu(tensor([1])), [1 / (1 + Math.exp(-1))]);
+ * ```
+ */
 export function silu(x: Tensor): Tensor {
   return mul(x, sigmoid(x));
 }
-/** `x²`. @example ```ts
+/**
+ * `x²`.
+ *
+ * @example
+ * ```ts
  * import { square, tensor } from "../../mod.ts";
  * import { assertEquals } from "../../testing/assert.ts";
  * assertEquals(await square(tensor([3])).toArray(), [9]);
- * ``` */
+ * ```
+ */
 export function square(x: Tensor): Tensor {
   return mul(x, x);
 }
-/** `1 / x`. @example ```ts
+/**
+ * `1 / x`.
+ *
+ * @example
+ * ```ts
  * import { reciprocal, tensor } from "../../mod.ts";
  * import { assertEquals } from "../../testing/assert.ts";
  * assertEquals(await reciprocal(tensor([4])).toArray(), [0.25]);
- * ``` */
+ * ```
+ */
 export function reciprocal(x: Tensor): Tensor {
   return div(1, x);
 }
-/** `max(x, 0)`. @example ```ts
+/**
+ * `max(x, 0)`.
+ *
+ * @example
+ * ```ts
  * import { relu, tensor } from "../../mod.ts";
  * import { assertEquals } from "../../testing/assert.ts";
  * assertEquals(await relu(tensor([-1, 2])).toArray(), [0, 2]);
- * ``` */
+ * ```
+ */
 export function relu(x: Tensor): Tensor {
   return maximum(x, 0);
 }
@@ -351,59 +436,94 @@ function binary(op: BinaryOp, a: Tensor | number, b: Tensor | number): Tensor {
   });
 }
 
-/** `a + b` with broadcasting; either may be a number. @example ```ts
+/**
+ * `a + b` with broadcasting; either may be a number.
+ *
+ * @example
+ * ```ts
  * import { add, tensor } from "../../mod.ts";
  * import { assertEquals } from "../../testing/assert.ts";
  * assertEquals(await add(tensor([[1], [2]]), tensor([10, 20])).toArray(), [[11, 21], [12, 22]]);
- * ``` */
+ * ```
+ */
 export function add(a: Tensor | number, b: Tensor | number): Tensor {
   return binary("add", a, b);
 }
-/** `a - b` with broadcasting. @example ```ts
+/**
+ * `a - b` with broadcasting.
+ *
+ * @example
+ * ```ts
  * import { sub, tensor } from "../../mod.ts";
  * import { assertEquals } from "../../testing/assert.ts";
  * assertEquals(await sub(tensor([3]), 1).toArray(), [2]);
- * ``` */
+ * ```
+ */
 export function sub(a: Tensor | number, b: Tensor | number): Tensor {
   return binary("sub", a, b);
 }
-/** `a · b` elementwise with broadcasting. @example ```ts
+/**
+ * `a · b` elementwise with broadcasting.
+ *
+ * @example
+ * ```ts
  * import { mul, tensor } from "../../mod.ts";
  * import { assertEquals } from "../../testing/assert.ts";
  * assertEquals(await mul(tensor([1, 2]), 3).toArray(), [3, 6]);
- * ``` */
+ * ```
+ */
 export function mul(a: Tensor | number, b: Tensor | number): Tensor {
   return binary("mul", a, b);
 }
-/** `a / b` with broadcasting (i32 truncates). @example ```ts
+/**
+ * `a / b` with broadcasting (i32 truncates).
+ *
+ * @example
+ * ```ts
  * import { div, tensor } from "../../mod.ts";
  * import { assertEquals } from "../../testing/assert.ts";
  * assertEquals(await div(tensor([1, 2]), 4).toArray(), [0.25, 0.5]);
- * ``` */
+ * ```
+ */
 export function div(a: Tensor | number, b: Tensor | number): Tensor {
   return binary("div", a, b);
 }
-/** `a ** b` with broadcasting. @example ```ts
+/**
+ * `a ** b` with broadcasting.
+ *
+ * @example
+ * ```ts
  * import { pow, tensor } from "../../mod.ts";
  * import { assertEquals } from "../../testing/assert.ts";
  * assertEquals(await pow(tensor([2, 3]), 2).toArray(), [4, 9]);
- * ``` */
+ * ```
+ */
 export function pow(a: Tensor | number, b: Tensor | number): Tensor {
   return binary("pow", a, b);
 }
-/** Elementwise maximum (ties share the gradient). @example ```ts
+/**
+ * Elementwise maximum (ties share the gradient).
+ *
+ * @example
+ * ```ts
  * import { maximum, tensor } from "../../mod.ts";
  * import { assertEquals } from "../../testing/assert.ts";
  * assertEquals(await maximum(tensor([1, 5]), tensor([3, 2])).toArray(), [3, 5]);
- * ``` */
+ * ```
+ */
 export function maximum(a: Tensor | number, b: Tensor | number): Tensor {
   return binary("max", a, b);
 }
-/** Elementwise minimum (ties share the gradient). @example ```ts
+/**
+ * Elementwise minimum (ties share the gradient).
+ *
+ * @example
+ * ```ts
  * import { minimum, tensor } from "../../mod.ts";
  * import { assertEquals } from "../../testing/assert.ts";
  * assertEquals(await minimum(tensor([1, 5]), 2).toArray(), [1, 2]);
- * ``` */
+ * ```
+ */
 export function minimum(a: Tensor | number, b: Tensor | number): Tensor {
   return binary("min", a, b);
 }
@@ -412,13 +532,17 @@ export function minimum(a: Tensor | number, b: Tensor | number): Tensor {
  * The angle of the point `(b, a)`, `atan2(a, b)` in (−π, π], elementwise with broadcasting
  * (float dtypes). A zero `a` counts as +0 on every backend: `atan2(0, b)` is π for `b < 0` and
  * 0 otherwise, `atan2(0, 0)` included. Adam-atan2 (`optim.scaleByAdamAtan2`) uses it in place of
- * Adam's division by `sqrt(v) + eps`. @example ```ts
+ * Adam's division by `sqrt(v) + eps`.
+ *
+ * @example
+ * ```ts
  * import { atan2, tensor } from "../../mod.ts";
  * import { assertAllClose } from "../../testing/all_close.ts";
  * await assertAllClose(atan2(tensor([1, 1, -1, 0]), tensor([1, -1, 0, 0])), [
  *   Math.PI / 4, 3 * Math.PI / 4, -Math.PI / 2, 0,
  * ], { rtol: 1e-6 });
- * ``` */
+ * ```
+ */
 export function atan2(a: Tensor | number, b: Tensor | number): Tensor {
   return binary("atan2", a, b);
 }
@@ -439,51 +563,81 @@ function compare(op: CompareOp, a: Tensor | number, b: Tensor | number): Tensor 
   });
 }
 
-/** `a < b` (bool). @example ```ts
+/**
+ * `a < b` (bool).
+ *
+ * @example
+ * ```ts
  * import { lt, tensor } from "../../mod.ts";
  * import { assertEquals } from "../../testing/assert.ts";
  * assertEquals(await lt(tensor([1, 3]), 2).toArray(), [true, false]);
- * ``` */
+ * ```
+ */
 export function lt(a: Tensor | number, b: Tensor | number): Tensor {
   return compare("lt", a, b);
 }
-/** `a <= b` (bool). @example ```ts
+/**
+ * `a <= b` (bool).
+ *
+ * @example
+ * ```ts
  * import { le, tensor } from "../../mod.ts";
  * import { assertEquals } from "../../testing/assert.ts";
  * assertEquals(await le(tensor([1, 2]), 2).toArray(), [true, true]);
- * ``` */
+ * ```
+ */
 export function le(a: Tensor | number, b: Tensor | number): Tensor {
   return compare("le", a, b);
 }
-/** `a > b` (bool). @example ```ts
+/**
+ * `a > b` (bool).
+ *
+ * @example
+ * ```ts
  * import { gt, tensor } from "../../mod.ts";
  * import { assertEquals } from "../../testing/assert.ts";
  * assertEquals(await gt(tensor([1, 3]), 2).toArray(), [false, true]);
- * ``` */
+ * ```
+ */
 export function gt(a: Tensor | number, b: Tensor | number): Tensor {
   return compare("gt", a, b);
 }
-/** `a >= b` (bool). @example ```ts
+/**
+ * `a >= b` (bool).
+ *
+ * @example
+ * ```ts
  * import { ge, tensor } from "../../mod.ts";
  * import { assertEquals } from "../../testing/assert.ts";
  * assertEquals(await ge(tensor([1, 2]), 2).toArray(), [false, true]);
- * ``` */
+ * ```
+ */
 export function ge(a: Tensor | number, b: Tensor | number): Tensor {
   return compare("ge", a, b);
 }
-/** `a == b` (bool). @example ```ts
+/**
+ * `a == b` (bool).
+ *
+ * @example
+ * ```ts
  * import { eq, tensor } from "../../mod.ts";
  * import { assertEquals } from "../../testing/assert.ts";
  * assertEquals(await eq(tensor([1, 2]), 2).toArray(), [false, true]);
- * ``` */
+ * ```
+ */
 export function eq(a: Tensor | number, b: Tensor | number): Tensor {
   return compare("eq", a, b);
 }
-/** `a != b` (bool). @example ```ts
+/**
+ * `a != b` (bool).
+ *
+ * @example
+ * ```ts
  * import { ne, tensor } from "../../mod.ts";
  * import { assertEquals } from "../../testing/assert.ts";
  * assertEquals(await ne(tensor([1, 2]), 2).toArray(), [true, false]);
- * ``` */
+ * ```
+ */
 export function ne(a: Tensor | number, b: Tensor | number): Tensor {
   return compare("ne", a, b);
 }

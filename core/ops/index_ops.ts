@@ -7,6 +7,7 @@
  * @module
  */
 import { normalizeAxis } from "../shape.ts";
+import { checkIndexRange } from "../checks.ts";
 import { fmtShape, Tensor, tidy } from "../tensor.ts";
 import { fromData } from "./create.ts";
 import { add, isFloat, lt, mul, where } from "./elementwise.ts";
@@ -26,7 +27,7 @@ function checkIndices(op: string, indices: Tensor): void {
  * Entries of `x` at i32 `indices` along `axis` (NumPy `take`): the result's
  * shape is `x.shape[:axis] + indices.shape + x.shape[axis+1:]`; without an
  * axis, `x` is flattened first. Negative indices count from the end;
- * indices still out of range read 0.
+ * an index still out of range is refused as in `gather`.
  *
  * @example
  * ```ts
@@ -45,6 +46,7 @@ export function take(x: Tensor, indices: Tensor, opts: { axis?: number } = {}): 
   const src = opts.axis === undefined ? reshape(x, [-1]) : x;
   const axis = normalizeAxis("take", opts.axis ?? 0, src.rank);
   const n = src.shape[axis];
+  checkIndexRange("take", indices, n, { axis, negative: true });
   return tidy(() => {
     const wrapped = where(lt(indices, 0), add(indices, n), indices);
     return gather(src, wrapped, { axis });
@@ -54,7 +56,9 @@ export function take(x: Tensor, indices: Tensor, opts: { axis?: number } = {}): 
 /**
  * `out[..., i, ...] = x[..., indices[..., i, ...], ...]` along `axis` (NumPy
  * `take_along_axis`): `indices` has `x`'s rank, its other axes broadcast
- * against `x`'s. Differentiable in `x` (a one-hot contraction).
+ * against `x`'s. Differentiable in `x` (a one-hot contraction). Negative
+ * indices count from the end; one still out of range is refused on the CPU
+ * and picks 0 on WebGPU.
  *
  * @example
  * ```ts
@@ -78,6 +82,7 @@ export function takeAlongAxis(x: Tensor, indices: Tensor, opts: { axis: number }
     );
   }
   const axis = normalizeAxis("takeAlongAxis", opts?.axis, x.rank);
+  checkIndexRange("takeAlongAxis", indices, x.shape[axis], { axis, negative: true });
   const last = x.rank - 1;
   return tidy(() => {
     // Move `axis` last in both, so that the one-hot's depth meets x's entries.

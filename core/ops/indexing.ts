@@ -14,6 +14,7 @@ import { cast, eq, isFloat, mul } from "./elementwise.ts";
 import { sum } from "./reduce.ts";
 import { expandDims } from "./shape.ts";
 import { tidy } from "../tensor.ts";
+import { checkIndexRange } from "../checks.ts";
 
 /** The `gather` primitive's rule. */
 export const gatherRule: Rule<"gather"> = defineRule("gather", {
@@ -39,7 +40,11 @@ export const scatterAddRule: Rule<"scatterAdd"> = defineRule("scatterAdd", {
 /**
  * Take entries of `x` along `axis` at i32 `indices`: the result's shape is
  * `x.shape[:axis] + indices.shape + x.shape[axis+1:]` (NumPy `take`). An
- * embedding lookup is `gather(table, tokens)`. Indices out of range read 0.
+ * embedding lookup is `gather(table, tokens)`. An index outside
+ * `[0, x.shape[axis])` is an error naming the index, its position and the
+ * bound (on the CPU always; on WebGPU and in `jit` programs with
+ * `checks({ indices: true })`, at the next readback). Unlike JAX, nugrad
+ * never clamps an index.
  *
  * @example
  * ```ts
@@ -60,8 +65,8 @@ export function gather(x: Tensor, indices: Tensor, opts: { axis?: number } = {})
 
 /**
  * Sum the rows of `updates` into zeros of size `size` along `axis` at
- * `indices` (the transpose of {@linkcode gather}); out-of-range indices are
- * dropped.
+ * `indices` (the transpose of {@linkcode gather}); an out-of-range index is
+ * refused as in {@linkcode gather}.
  *
  * @example
  * ```ts
@@ -118,7 +123,8 @@ export function oneHot(indices: Tensor, depth: number, opts: { dtype?: DType } =
 /**
  * `x[..., indices[...]]`: for each row of the last axis, the entry at the
  * row's index (cross-entropy's target pick). `indices` has `x`'s shape minus
- * the last axis.
+ * the last axis. An index outside the last axis is refused on the CPU; on
+ * WebGPU (a one-hot product, no index kernel) it picks 0.
  *
  * @example
  * ```ts
@@ -137,6 +143,7 @@ export function takeAlongLastAxis(x: Tensor, indices: Tensor): Tensor {
       } without its last axis`,
     );
   }
+  checkIndexRange("takeAlongLastAxis", indices, x.shape[x.rank - 1], { axis: x.rank - 1 });
   return tidy(() =>
     sum(mul(x, oneHot(indices, x.shape[x.rank - 1], { dtype: x.dtype })), { axis: -1 })
   );

@@ -45,7 +45,8 @@ export const crossEntropyGradRule: Rule<"crossEntropyGrad"> = defineRule("crossE
  * Softmax cross-entropy of `logits [..., V]` against i32 `targets [...]`
  * (one fused primitive per row): the mean over rows, or with
  * `reduction: "none"` the per-row losses `[...]`. A target outside `[0, V)`
- * makes its row's loss NaN.
+ * is an error naming the target, its row and `V` (on the CPU always; on
+ * WebGPU and in `jit` programs with `checks({ indices: true })`).
  *
  * @example
  * ```ts

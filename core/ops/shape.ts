@@ -214,7 +214,16 @@ export function squeeze(x: Tensor, axis?: number | readonly number[]): Tensor {
   return reshape(x, x.shape.filter((_, i) => !axes.includes(i)));
 }
 
-/** True when `x` is a Tensor. */
+/**
+ * True when `x` is a Tensor.
+ *
+ * @example
+ * ```ts
+ * import { isTensor, tensor } from "../../mod.ts";
+ * import { assertEquals } from "../../testing/assert.ts";
+ * assertEquals([isTensor(tensor([1])), isTensor([1])], [true, false]);
+ * ```
+ */
 export function isTensor(x: unknown): x is Tensor {
   return x instanceof Tensor;
 }

@@ -84,7 +84,16 @@ function kernelTable(mm: CpuMatmul): CpuKernelTable {
   };
 }
 
-/** The CPU backend. Create it with {@linkcode createCpuBackend}. */
+/**
+ * The CPU backend. Create it with {@linkcode createCpuBackend}.
+ *
+ * @example
+ * ```ts
+ * import { createCpuBackend, CpuBackend } from "./backend.ts";
+ * import { assertTrue } from "../../testing/assert.ts";
+ * assertTrue(createCpuBackend({ blas: false }) instanceof CpuBackend);
+ * ```
+ */
 export class CpuBackend implements Backend {
   /** Always `"cpu"`. */
   readonly name = "cpu";

@@ -10,6 +10,13 @@ import { allocFor } from "./buffer.ts";
 import type { CpuOperand } from "./kernel.ts";
 import { expOrZero } from "./exp.ts";
 import { fastExp } from "./fast_math.ts";
+import { findBadIndex, indexError } from "../index_error.ts";
+
+/** Refuse a target outside `[0, n)` (named as the user's `crossEntropy`). */
+function checkTargets(t: CpuOperand, n: number): void {
+  const bad = findBadIndex("crossEntropy", t.data, t.shape, n);
+  if (bad !== null) throw indexError(bad);
+}
 
 function rowMax(a: DataArray, start: number, end: number): number {
   let m = -Infinity;
@@ -21,7 +28,7 @@ function rowMax(a: DataArray, start: number, end: number): number {
 }
 
 /**
- * Per row: `logsumexp(x) - x[target]` (NaN for a target outside the row).
+ * Per row: `logsumexp(x) - x[target]`; a target outside the row is refused.
  *
  * @example
  * ```ts
@@ -42,6 +49,7 @@ export function crossEntropyKernel(
   const a = x.data, targets = t.data;
   const rows = sizeOf(out.shape);
   const n = x.shape[x.shape.length - 1];
+  checkTargets(t, n);
   const o = allocFor(out.dtype, rows);
   const ex = a instanceof Float32Array ? fastExp : expOrZero;
   for (let r = 0; r < rows; r++) {
@@ -50,7 +58,7 @@ export function crossEntropyKernel(
     let s = 0;
     for (let i = start; i < end; i++) s += ex(a[i] - m);
     const target = targets[r];
-    o[r] = target >= 0 && target < n ? m + Math.log(s) - a[start + target] : NaN;
+    o[r] = m + Math.log(s) - a[start + target];
   }
   return o;
 }
@@ -78,6 +86,7 @@ export function crossEntropyGradKernel(
   const a = x.data, targets = t.data, gd = g.data;
   const size = sizeOf(out.shape);
   const n = x.shape[x.shape.length - 1];
+  checkTargets(t, n);
   const o = allocFor(out.dtype, size);
   if (n === 0) return o;
   const ex = a instanceof Float32Array ? fastExp : expOrZero;
@@ -89,7 +98,7 @@ export function crossEntropyGradKernel(
     const scale = gd[r] / s;
     for (let i = start; i < end; i++) o[i] *= scale;
     const target = targets[r];
-    if (target >= 0 && target < n) o[start + target] -= gd[r];
+    o[start + target] -= gd[r];
   }
   return o;
 }

@@ -1,8 +1,9 @@
 /**
  * `gather` (NumPy `take` along an axis with i32 indices) and its transpose
  * `scatterAdd`. An index outside `[0, size)` of the axis (negative ones
- * included) reads 0 in `gather` and is skipped by `scatterAdd`; neither
- * ever reads or writes out of bounds.
+ * included) is refused with the op, the index, its position and the bound
+ * (nugrad never clamps or drops indices); neither kernel ever reads or writes
+ * out of bounds.
  *
  * @module
  */
@@ -10,6 +11,7 @@ import type { DataArray, OutSpec, PrimParams, Shape } from "../backend.ts";
 import { sizeOf } from "../backend.ts";
 import { allocFor } from "./buffer.ts";
 import type { CpuOperand } from "./kernel.ts";
+import { findBadIndex, indexError } from "../index_error.ts";
 
 /** `[outer, axisSize, inner]` of a shape split around `axis`. */
 function splitAt(shape: Shape, axis: number) {
@@ -29,9 +31,9 @@ function splitAt(shape: Shape, axis: number) {
  * import { gatherKernel } from "./gather.ts";
  * import { assertEquals } from "../../testing/assert.ts";
  * const x = { data: new Float32Array([10, 20, 30]), shape: [3], dtype: "f32" as const };
- * const idx = { data: new Int32Array([2, 0, 7]), shape: [3], dtype: "i32" as const };
+ * const idx = { data: new Int32Array([2, 0, 1]), shape: [3], dtype: "i32" as const };
  * const y = gatherKernel([x, idx], { axis: 0 }, { shape: [3], dtype: "f32" });
- * assertEquals([...y], [30, 10, 0]);
+ * assertEquals([...y], [30, 10, 20]);
  * ```
  */
 export function gatherKernel(
@@ -42,6 +44,8 @@ export function gatherKernel(
   const [x, idx] = inputs;
   const { outer, axisSize, inner } = splitAt(x.shape, params.axis);
   const ids = idx.data;
+  const bad = findBadIndex("gather", ids, idx.shape, axisSize, params.axis);
+  if (bad !== null) throw indexError(bad);
   const nIdx = ids.length;
   const src = x.data;
   const o = allocFor(out.dtype, sizeOf(out.shape));
@@ -49,7 +53,6 @@ export function gatherKernel(
   for (let q = 0; q < outer; q++) {
     for (let t = 0; t < nIdx; t++) {
       const id = ids[t];
-      if (!(id >= 0 && id < axisSize)) continue; // stays 0
       const from = (q * axisSize + id) * inner;
       const to = (q * nIdx + t) * inner;
       if (inner >= 32 && sameType) o.set(src.subarray(from, from + inner) as typeof o, to);
@@ -82,6 +85,8 @@ export function scatterAddKernel(
   const [g, idx] = inputs;
   const { outer, axisSize, inner } = splitAt(out.shape, params.axis);
   const ids = idx.data;
+  const bad = findBadIndex("scatterAdd", ids, idx.shape, axisSize, params.axis);
+  if (bad !== null) throw indexError(bad);
   const nIdx = ids.length;
   const src = g.data;
   const o = allocFor(out.dtype, sizeOf(out.shape));
@@ -89,7 +94,6 @@ export function scatterAddKernel(
   for (let q = 0; q < outer; q++) {
     for (let t = 0; t < nIdx; t++) {
       const id = ids[t];
-      if (!(id >= 0 && id < axisSize)) continue;
       const to = (q * axisSize + id) * inner;
       const from = (q * nIdx + t) * inner;
       for (let r = 0; r < inner; r++) acc[to + r] += src[from + r];

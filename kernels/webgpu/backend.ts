@@ -30,6 +30,8 @@ import { Dispatcher } from "./dispatch.ts";
 import { runFusedWebGpu } from "./codegen.ts";
 import type { FusedKernel } from "../fused.ts";
 import { runGather, runScatterAdd } from "./gather.ts";
+import { ViolationLog } from "./index_violations.ts";
+import { watchNonFinite } from "./nan_watch.ts";
 import { runBroadcast, runConcat, runFlip, runPad, runSlice, runTranspose } from "./layout.ts";
 import { runMatmul } from "./matmul.ts";
 import { PipelineCache } from "./pipelines.ts";
@@ -107,6 +109,12 @@ export interface WebGpuBackend extends Backend {
   trim(): void;
   /** Destroy the device; later calls throw `webgpu: device lost (...)`. */
   destroy(): void;
+  /** Record the first NaN or infinity of an f32 buffer for the next readback to report. */
+  watchNonFinite(
+    buffer: BackendBuffer,
+    size: number,
+    describe: (bits: number, at: number) => string,
+  ): void;
 }
 
 /**
@@ -151,6 +159,7 @@ export async function createWebGpuBackend(
     dispatch: (k, params, buffers, grid) => dispatcher.dispatch(k, params, buffers, grid),
     maxWorkgroupsPerDim: limits.maxComputeWorkgroupsPerDimension,
     isSoftware: ctx.isSoftware,
+    violations: new ViolationLog(device),
   };
 
   function own(buffer: BackendBuffer, op: string): WebGpuBuffer {
@@ -210,8 +219,16 @@ export async function createWebGpuBackend(
       if (size === 0) {
         return dtype === "f32" || dtype === "f16" ? new Float32Array(0) : new Uint8Array(0);
       }
-      const raw = await dispatcher.read(b.gpu, bytesOf(dtype, size));
+      const bytes = bytesOf(dtype, size);
+      const pending = host.violations!.pending();
+      const both = await dispatcher.read(
+        b.gpu,
+        bytes,
+        pending ? { src: pending, bytes: 16 } : undefined,
+      );
       ctx.check("read");
+      if (pending) host.violations!.inspect(new Uint32Array(both, bytes, 4));
+      const raw = pending ? both.slice(0, bytes) : both;
       if (dtype === "f32") return new Float32Array(raw);
       if (dtype === "f16") return Float32Array.from(new Float16Array(raw, 0, size));
       if (dtype === "i32") return new Int32Array(raw);
@@ -307,6 +324,9 @@ export async function createWebGpuBackend(
     destroy(): void {
       dispatcher.submit();
       device.destroy();
+    },
+    watchNonFinite(buffer, size, describe): void {
+      watchNonFinite(host, own(buffer, "watchNonFinite").gpu, size, describe);
     },
   };
 }

@@ -9,6 +9,8 @@
 import type { OutSpec } from "../backend.ts";
 import { sizeOf } from "../backend.ts";
 import { PARAMS_WGSL, storageDecls } from "./pipelines.ts";
+import { indexChecksOn } from "../index_checks.ts";
+import { violationWgsl } from "./index_violations.ts";
 import {
   type GpuOperand,
   grid2dRows,
@@ -40,18 +42,26 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   let stats = rowStats(lid, base, n);
   let t = in1[row];`;
 
-const FORWARD = PARAMS_WGSL + storageDecls(["f32", "i32"], "f32") + REDUCE_WGSL + HEAD + `
+/** The kernels' source; `checked` adds the violation record (binding after `dst`). */
+function forwardWgsl(checked: boolean): string {
+  return PARAMS_WGSL + storageDecls(["f32", "i32"], "f32") + (checked ? violationWgsl(4) : "") +
+    REDUCE_WGSL + HEAD + `
   if (lid == 0u) {
     if (t >= 0 && u32(t) < n) {
       dst[row] = stats.x + log(stats.y) - in0[base + u32(t)];
     } else {
-      dst[row] = bitcast<f32>(0x7fc00000u);
+      dst[row] = bitcast<f32>(0x7fc00000u);${checked ? "\n      noteBadIndex(P(2u), t, row);" : ""}
     }
   }
 }`;
+}
 
-const BACKWARD = PARAMS_WGSL + storageDecls(["f32", "i32", "f32"], "f32") + REDUCE_WGSL + HEAD + `
-  let g = in2[row];
+function backwardWgsl(checked: boolean): string {
+  return PARAMS_WGSL + storageDecls(["f32", "i32", "f32"], "f32") +
+    (checked ? violationWgsl(5) : "") + REDUCE_WGSL + HEAD + `
+  let g = in2[row];${
+    checked ? "\n  if (lid == 0u && (t < 0 || u32(t) >= n)) { noteBadIndex(P(2u), t, row); }" : ""
+  }
   let scale = g / stats.y;
   for (var j = lid; j < n; j += ${WG}u) {
     var v = exp(in0[base + j] - stats.x) * scale;
@@ -59,12 +69,13 @@ const BACKWARD = PARAMS_WGSL + storageDecls(["f32", "i32", "f32"], "f32") + REDU
     dst[base + j] = v;
   }
 }`;
+}
 
 /** One workgroup per row of the logits (the first input); the inputs' buffers, then `dst`. */
 function dispatchRows(
   host: KernelHost,
   key: string,
-  wgsl: string,
+  wgsl: (checked: boolean) => string,
   inputs: readonly GpuOperand[],
   dst: GPUBuffer,
 ): void {
@@ -72,11 +83,16 @@ function dispatchRows(
   const n = logits.shape[logits.shape.length - 1];
   const rows = n === 0 ? 0 : sizeOf(logits.shape) / n;
   if (rows === 0) return;
-  const k = host.kernel(key, () => wgsl, inputs.length);
+  const slot = indexChecksOn() && host.violations
+    ? host.violations.slot({ op: "crossEntropy", shape: inputs[1].shape, bound: n })
+    : null;
+  const checked = slot !== null;
+  const k = host.kernel(`${key}|${checked}`, () => wgsl(checked), inputs.length, checked ? 2 : 1);
+  const buffers = [...inputs.map((x) => x.buffer), dst];
   host.dispatch(
     k,
-    [rows, n],
-    [...inputs.map((x) => x.buffer), dst],
+    [rows, n, slot?.tag ?? 0],
+    slot ? [...buffers, slot.buffer] : buffers,
     grid2dRows(rows, host.maxWorkgroupsPerDim),
   );
 }
@@ -107,7 +123,7 @@ export function runCrossEntropy(
   _out: OutSpec,
   dst: GPUBuffer,
 ): void {
-  dispatchRows(host, "crossEntropy|f32", FORWARD, inputs, dst);
+  dispatchRows(host, "crossEntropy|f32", forwardWgsl, inputs, dst);
 }
 
 /**
@@ -138,5 +154,5 @@ export function runCrossEntropyGrad(
   _out: OutSpec,
   dst: GPUBuffer,
 ): void {
-  dispatchRows(host, "crossEntropyGrad|f32", BACKWARD, inputs, dst);
+  dispatchRows(host, "crossEntropyGrad|f32", backwardWgsl, inputs, dst);
 }

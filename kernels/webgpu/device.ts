@@ -15,7 +15,16 @@ export interface AdapterProbe {
   info: string;
 }
 
-/** The limits nugrad asks for, each set to the adapter's maximum. */
+/**
+ * The limits nugrad asks for, each set to the adapter's maximum.
+ *
+ * @example
+ * ```ts
+ * import { REQUESTED_LIMITS } from "./device.ts";
+ * import { assertTrue } from "../../testing/assert.ts";
+ * assertTrue(REQUESTED_LIMITS.includes("maxBufferSize"));
+ * ```
+ */
 export const REQUESTED_LIMITS = [
   "maxStorageBufferBindingSize",
   "maxBufferSize",

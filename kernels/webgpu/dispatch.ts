@@ -135,21 +135,31 @@ export class Dispatcher {
     for (const p of this.#pools) p.destroyDoomed();
   }
 
-  /** Copy `bytes` bytes of `src` to the host (submits pending work first). */
-  async read(src: GPUBuffer, bytes: number): Promise<ArrayBuffer> {
+  /**
+   * Copy `bytes` bytes of `src` to the host (submits pending work first); with `extra`, also
+   * its first `extra.bytes` bytes, appended after `src`'s in the same copy and mapping (one
+   * round trip, e.g. for the violation record of the checked mode).
+   */
+  async read(
+    src: GPUBuffer,
+    bytes: number,
+    extra?: { src: GPUBuffer; bytes: number },
+  ): Promise<ArrayBuffer> {
     this.submit();
-    const staging = this.#staging.acquire(bytes, {
+    const total = bytes + (extra?.bytes ?? 0);
+    const staging = this.#staging.acquire(total, {
       op: "read",
-      shape: [bytes / 4],
+      shape: [total / 4],
       usage: STAGING_USAGE,
     });
     try {
       const enc = this.#ctx.device.createCommandEncoder();
-      enc.copyBufferToBuffer(src, 0, staging, 0, bytes);
+      if (bytes > 0) enc.copyBufferToBuffer(src, 0, staging, 0, bytes);
+      if (extra) enc.copyBufferToBuffer(extra.src, 0, staging, bytes, extra.bytes);
       this.#ctx.device.queue.submit([enc.finish()]);
       this.submissions++;
-      await staging.mapAsync(GPUMapMode.READ, 0, bytes);
-      const out = staging.getMappedRange(0, bytes).slice(0);
+      await staging.mapAsync(GPUMapMode.READ, 0, total);
+      const out = staging.getMappedRange(0, total).slice(0);
       staging.unmap();
       return out;
     } finally {

@@ -1,14 +1,18 @@
 /**
- * `gather` (NumPy `take` along an axis; out-of-range indices give 0) and its
- * transpose `scatterAdd`, written as a gather over the output: each output
- * element loops over the indices and sums the matching rows, so the result is
- * deterministic (no atomics).
+ * `gather` (NumPy `take` along an axis) and its transpose `scatterAdd`,
+ * written as a gather over the output: each output element loops over the
+ * indices and sums the matching rows, so the result is deterministic (no
+ * atomics). An out-of-range index never reads or writes out of bounds (gather
+ * gives 0, scatterAdd skips it); with index checks on (`indexChecksOn()`),
+ * the kernels also record it for the next readback to report.
  *
  * @module
  */
 import type { OutSpec } from "../backend.ts";
 import { sizeOf } from "../backend.ts";
 import { PARAMS_WGSL, storageDecls } from "./pipelines.ts";
+import { indexChecksOn } from "../index_checks.ts";
+import { violationWgsl } from "./index_violations.ts";
 import {
   convertExpr,
   flatGrid,
@@ -52,19 +56,32 @@ export function runGather(
   const post = sizeOf(x.shape.slice(params.axis + 1));
   const nIdx = sizeOf(idx.shape);
   const t = wgslType(x.dtype);
-  const k = host.kernel(`gather|${t}`, () =>
-    PARAMS_WGSL + storageDecls([t, "i32"], t) + flatMain(`
+  const slot = indexChecksOn() && host.violations
+    ? host.violations.slot({ op: "gather", shape: idx.shape, bound: len, axis: params.axis })
+    : null;
+  const checked = slot !== null;
+  const k = host.kernel(
+    `gather|${t}|${checked}`,
+    () =>
+      PARAMS_WGSL + storageDecls([t, "i32"], t) + (checked ? violationWgsl(4) : "") + flatMain(`
   let nIdx = P(1u); let post = P(2u); let len = P(3u);
   let q = i % post;
   let j = (i / post) % nIdx;
   let p = i / (post * nIdx);
   let ix = in1[j];
-  if (ix < 0i || u32(ix) >= len) { dst[i] = ${zeroOf(x.dtype)}; }
-  else { dst[i] = in0[(p * len + u32(ix)) * post + q]; }`), 2);
+  if (ix < 0i || u32(ix) >= len) {
+    dst[i] = ${zeroOf(x.dtype)};${
+        checked ? "\n    if (p == 0u && q == 0u) { noteBadIndex(P(4u), ix, j); }" : ""
+      }
+  }
+  else { dst[i] = in0[(p * len + u32(ix)) * post + q]; }`),
+    2,
+    checked ? 2 : 1,
+  );
   host.dispatch(
     k,
-    [total, nIdx, post, len],
-    [x.buffer, idx.buffer, dst],
+    [total, nIdx, post, len, slot?.tag ?? 0],
+    slot ? [x.buffer, idx.buffer, dst, slot.buffer] : [x.buffer, idx.buffer, dst],
     flatGrid(total, host.maxWorkgroupsPerDim),
   );
 }
@@ -104,10 +121,24 @@ export function runScatterAdd(
   const t = wgslType(out.dtype);
   // f16 sums accumulate in f32 and round once, as they are stored.
   const acc = out.dtype === "f16" ? "f32" : out.dtype;
+  const slot = indexChecksOn() && host.violations
+    ? host.violations.slot({ op: "scatterAdd", shape: idx.shape, bound: len, axis: params.axis })
+    : null;
+  const checked = slot !== null;
+  // Checked: the first output element of each outer slice also checks every index.
+  const check = checked
+    ? `
+  if (i % (post * len) == 0u) {
+    for (var j = 0u; j < nIdx; j++) {
+      let ix = in1[j];
+      if (ix < 0i || u32(ix) >= len) { noteBadIndex(P(4u), ix, j); break; }
+    }
+  }`
+    : "";
   const k = host.kernel(
-    `scatterAdd|${t}`,
+    `scatterAdd|${t}|${checked}`,
     () =>
-      PARAMS_WGSL + storageDecls([t, "i32"], t) + flatMain(`
+      PARAMS_WGSL + storageDecls([t, "i32"], t) + (checked ? violationWgsl(4) : "") + flatMain(`
   let nIdx = P(1u); let post = P(2u); let len = P(3u);
   let q = i % post;
   let a = i32((i / post) % len);
@@ -116,13 +147,14 @@ export function runScatterAdd(
   for (var j = 0u; j < nIdx; j++) {
     if (in1[j] == a) { acc += ${convertExpr("in0[(p * nIdx + j) * post + q]", out.dtype, acc)}; }
   }
-  dst[i] = ${convertExpr("acc", acc, out.dtype)};`),
+  dst[i] = ${convertExpr("acc", acc, out.dtype)};${check}`),
     2,
+    checked ? 2 : 1,
   );
   host.dispatch(
     k,
-    [total, nIdx, post, len],
-    [g.buffer, idx.buffer, dst],
+    [total, nIdx, post, len, slot?.tag ?? 0],
+    slot ? [g.buffer, idx.buffer, dst, slot.buffer] : [g.buffer, idx.buffer, dst],
     flatGrid(total, host.maxWorkgroupsPerDim),
   );
 }

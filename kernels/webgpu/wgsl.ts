@@ -3,6 +3,7 @@
  *
  * @module
  */
+import type { ViolationLog } from "./index_violations.ts";
 import type { DType, Shape } from "../backend.ts";
 import type { Grid } from "./dispatch.ts";
 import { grid2d } from "./dispatch.ts";
@@ -36,6 +37,8 @@ export interface KernelHost {
   readonly maxWorkgroupsPerDim: number;
   /** True on software adapters (lavapipe, SwiftShader): kernels may pick other shapes there. */
   readonly isSoftware?: boolean;
+  /** Where checked index kernels record the first out-of-range index (see index_violations.ts). */
+  readonly violations?: ViolationLog;
 }
 
 /** Invocations per workgroup of the flat (one element per invocation) kernels. */

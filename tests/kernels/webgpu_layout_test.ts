@@ -1,7 +1,9 @@
 /** WebGPU layout kernels (transpose, broadcast, slice, pad, concat) and gather/scatterAdd. */
 import type { DType } from "../../kernels/backend.ts";
 import { fc } from "../../testing/fc.ts";
-import { compareWithCpu, gpuTest, shapeArb, tensorArb } from "./webgpu_helpers.ts";
+import { compareWithCpu, gpuTest, runGpu, shapeArb, tensorArb } from "./webgpu_helpers.ts";
+import { assertEquals } from "../../testing/assert.ts";
+import * as nu from "../../mod.ts";
 
 const dtypeArb = fc.constantFrom<DType>("f32", "i32", "bool");
 
@@ -104,7 +106,10 @@ gpuTest("webgpu concat: 1-4 inputs along any axis match the CPU", async (g) => {
   );
 });
 
-/** A tensor, an axis, and i32 indices in `[-1, len]` (so out-of-range ones occur). */
+/**
+ * A tensor, an axis, and i32 indices in `[0, len)` (an out-of-range index is an error on the
+ * CPU; on WebGPU it reads 0 unchecked and is reported when checked: see the test below).
+ */
 const gatherCase = fc.tuple(shapeArb({ minRank: 1 }), fc.constantFrom<DType>("f32", "i32"))
   .chain(([shape, dtype]) =>
     fc.integer({ min: 0, max: shape.length - 1 }).chain((axis) =>
@@ -112,13 +117,28 @@ const gatherCase = fc.tuple(shapeArb({ minRank: 1 }), fc.constantFrom<DType>("f3
         tensorArb(shape, dtype),
         fc.constant(axis),
         shapeArb({ maxRank: 2 }).chain((ish) =>
-          tensorArb(ish, "i32", { min: -1, max: shape[axis] })
+          tensorArb(ish, "i32", { min: 0, max: Math.max(0, shape[axis] - 1) })
         ),
       )
     )
-  );
+  ).filter(([x, axis, idx]) => x.shape[axis] > 0 || idx.data.length === 0);
 
-gpuTest("webgpu gather: NumPy take with out-of-range indices matches the CPU", async (g) => {
+gpuTest("webgpu gather: unchecked, out-of-range indices read 0 and stay in bounds", async (g) => {
+  const before = nu.checks({ indices: false });
+  const x = { data: [1, 2, 3, 4], shape: [2, 2], dtype: "f32" as const };
+  const idx = { data: [2147483647, -2147483648, 1, -1], shape: [4], dtype: "i32" as const };
+  const got = await runGpu(g, "gather", [x, idx], { axis: 1 }, { shape: [2, 4], dtype: "f32" });
+  assertEquals([...got], [0, 0, 2, 0, 0, 0, 4, 0]);
+  const gr = { data: [1, 1, 1, 1, 1, 1, 1, 1], shape: [2, 4], dtype: "f32" as const };
+  const back = await runGpu(g, "scatterAdd", [gr, idx], { axis: 1, size: 2 }, {
+    shape: [2, 2],
+    dtype: "f32",
+  });
+  assertEquals([...back], [0, 1, 0, 1]);
+  nu.checks(before);
+});
+
+gpuTest("webgpu gather: NumPy take matches the CPU", async (g) => {
   await fc.assert(
     fc.asyncProperty(gatherCase, async ([x, axis, idx]) => {
       const shape = [...x.shape.slice(0, axis), ...idx.shape, ...x.shape.slice(axis + 1)];
