@@ -6,9 +6,12 @@
  * - `log1p_f`: `2·atanh(s)`, `s = x / (2 + x)`, as an odd series in `s` for
  *   `-0.5 < x < 1` (`|s| ≤ 1/3`); `log(1 + x)` elsewhere.
  * - `expm1_f`: its Taylor series for `|x| < 0.5`; `exp(x) - 1` elsewhere.
- * - `erf_f`: its Maclaurin series for `|x| < 2`; `1 - erfc(x)` by erfc's
- *   continued fraction up to 4; `±1` beyond (erfc(4) is below f32's
- *   resolution around 1).
+ * - `erf_f`: its Maclaurin series, as a polynomial in `x²` by Horner's rule,
+ *   for `|x| < 0.9`; `1 - erfc(x)` by erfc's continued fraction (60 terms) up
+ *   to 4; `±1` beyond (erfc(4) is below f32's resolution around 1). The
+ *   series summed term by term lost 3–4 bits to cancellation near `|x| = 2`
+ *   (12 ulp measured on lavapipe); split at 0.9 both parts stay within 2 ulp
+ *   in an f32 emulation.
  *
  * @module
  */
@@ -51,18 +54,18 @@ fn erf_f(x: f32) -> f32 {
   let a = abs(x);
   if (a != a) { return x; }
   var r: f32;
-  if (a < 2.0) {
+  if (a < 0.9) {
+    // Σ (-1)^k x^(2k+1) / (k! (2k+1)), k ≤ 12, as a polynomial in x².
     let x2 = a * a;
-    var term = a;
-    var sum = a;
-    for (var n = 1; n < 32; n++) {
-      term *= -x2 / f32(n);
-      sum += term / f32(2 * n + 1);
+    var p = 0.0;
+    for (var k = 12; k >= 0; k--) {
+      let c = select(1.0, -1.0, k % 2 == 1) / (f32(fact_f(k)) * f32(2 * k + 1));
+      p = c + x2 * p;
     }
-    r = 1.1283791670955126 * sum;
+    r = 1.1283791670955126 * a * p;
   } else if (a < 4.0) {
     var t = a;
-    for (var k = 40; k >= 1; k--) { t = a + (f32(k) * 0.5) / t; }
+    for (var k = 60; k >= 1; k--) { t = a + (f32(k) * 0.5) / t; }
     r = 1.0 - exp(-a * a) / (1.7724538509055159 * t);
   } else {
     r = 1.0;
