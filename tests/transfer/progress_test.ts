@@ -1,6 +1,6 @@
 import { assertEquals, assertTrue } from "../../testing/assert.ts";
-import { formatDuration, Progress } from "../../bench/transfer/progress.ts";
-import type { RunResult, RunSpec } from "../../bench/transfer/types.ts";
+import { formatDuration, Progress } from "../../bench/transfer/run/progress.ts";
+import type { RunResult, RunSpec } from "../../bench/transfer/plan/types.ts";
 
 const spec = {
   id: "ngpt.width64.lr-8.s0.x",
