@@ -25,6 +25,8 @@ import { type FusedKernel, ProgramBuilder } from "../kernels/fused.ts";
 import { fmtShape, shareStorage, type Tensor, wrapBuffer } from "./tensor.ts";
 import { record } from "./tape.ts";
 import { compatibleBackends, redirectBackend } from "./trace_context.ts";
+import { BatchedTensor, topLevel } from "./vmap_batched.ts";
+import type { BatchArg } from "./vmap_rules.ts";
 
 /**
  * Parameters of the primitives the core adds to the backend's: elementwise
@@ -86,6 +88,13 @@ export interface Rule<P extends CorePrim> {
     params: CorePrimParams[P],
     dtypes: { inputs: readonly DType[]; out: DType },
   ) => number;
+  /**
+   * The batching rule (`nu.vmap`): the output, with its batch axis, from the inputs with theirs
+   * (`axis: null` for an input every member shares; at least one input is batched). `size` is
+   * the batch size. Written with primitives or ops on the values, which may be batched at
+   * outer levels themselves.
+   */
+  batch: (args: readonly BatchArg[], params: CorePrimParams[P], size: number) => BatchArg;
 }
 
 const registry = new Map<CorePrim, Rule<never>>();
@@ -127,6 +136,8 @@ export function bind<P extends CorePrim>(
   inputs: readonly Tensor[],
   params: CorePrimParams[P],
 ): Tensor {
+  const level = topLevel(inputs);
+  if (level > 0) return bindBatched(prim, inputs, params, level);
   const backend = redirectBackend(sameBackend(prim, inputs));
   const rule = ruleOf(prim);
   const spec = rule.outSpec(inputs, params);
@@ -160,6 +171,30 @@ export function bind<P extends CorePrim>(
     vjp: vjp === null ? null : (g, wants) => vjp(g, { inputs, output: out, params, wants }),
   });
   return out;
+}
+
+/** Apply `prim` at vmap level `level`: unwrap that level's inputs, run the batching rule, wrap. */
+function bindBatched<P extends CorePrim>(
+  prim: P,
+  inputs: readonly Tensor[],
+  params: CorePrimParams[P],
+  level: number,
+): Tensor {
+  let size = 0;
+  const args: BatchArg[] = inputs.map((t) => {
+    if (t instanceof BatchedTensor && t.level === level) {
+      t.assertLive(prim);
+      size = t.batchSize;
+      return { value: t.value, axis: t.axis };
+    }
+    return { value: t, axis: null };
+  });
+  const out = ruleOf(prim).batch(args, params, size);
+  // A rule may hand back one of its inputs' values: the new tensor needs one of its own.
+  const value = args.some((a) => a.value === out.value)
+    ? bind("alias", [out.value], {})
+    : out.value;
+  return out.axis === null ? value : new BatchedTensor(value, level, out.axis);
 }
 
 /**

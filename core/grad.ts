@@ -14,6 +14,8 @@ import { onesLike, zerosLike } from "./ops/create.ts";
 import { isTracked, openTape, record, type Tape, withoutRecording } from "./tape.ts";
 import { duringBackward, fmtShape, scope, Tensor } from "./tensor.ts";
 import { treeFlatten, treeUnflatten } from "./tree.ts";
+import { BatchedTensor } from "./vmap_batched.ts";
+import { baseOf, batchedAtEveryLevel, storageLike, wrapLike } from "./vmap_tape.ts";
 
 /** Options of {@linkcode grad} and {@linkcode valueAndGrad}. */
 export interface GradOptions {
@@ -58,8 +60,9 @@ function trace(
             }); pass it as another argument or exclude it with argnums`,
           );
         }
-        const t = alias(leaf);
-        tape.watch(t);
+        // Inside vmap: the tape watches the storage, one copy per member.
+        const t = batchedAtEveryLevel(alias(leaf));
+        tape.watch(baseOf(t));
         return t;
       });
       newArgs[i] = treeUnflatten(def, leaves.map((l, j) => tracers[j] ?? l));
@@ -116,7 +119,11 @@ function gradsFor(traced: Traced, cts: Map<number, Tensor>): unknown[] {
   return traced.argLeaves.map(({ def, tracers, raw }) =>
     treeUnflatten(
       def,
-      tracers.map((t, j) => (t === null ? raw[j] : cts.get(t.id) ?? zerosLike(t))),
+      tracers.map((t, j) => {
+        if (t === null) return raw[j];
+        const g = cts.get(baseOf(t).id);
+        return g === undefined ? zerosLike(t) : wrapLike(g, t);
+      }),
     )
   );
 }
@@ -216,7 +223,8 @@ function transform<F extends (...args: any[]) => any>(
         [value, aux] = traced.out;
       }
       const y = checkScalar(op, value);
-      const cts = backward(traced.tape, [y], [onesLike(y)]);
+      const yb = baseOf(y);
+      const cts = backward(traced.tape, [yb], [onesLike(yb)]);
       const grads = gradsFor(traced, cts);
       const result = [opts.hasAux ? [y, aux] : y, multiple ? grads : grads[0]] as [
         unknown,
@@ -318,8 +326,8 @@ export function vjp(
           }`,
         );
       }
-      outs.push(o);
-      cts.push(c);
+      outs.push(baseOf(o));
+      cts.push(storageLike(c, o));
     });
     void def;
     void outDef;
@@ -368,6 +376,8 @@ export function customVjp(
         throw new Error(`${name}: arguments must be tensors, got ${typeof a}`);
       }
     }
+    // Under vmap the rule's forward pass is differentiated as it is (the tape sees its primitives).
+    if (args.some((a) => a instanceof BatchedTensor)) return fwd(...args)[0];
     let [out, residuals] = withoutRecording(() => fwd(...args));
     if (!(out instanceof Tensor)) throw new Error(`${name}: fwd must return [Tensor, residuals]`);
     if (args.includes(out)) out = withoutRecording(() => alias(out));

@@ -125,6 +125,7 @@ export {
 } from "./random.ts";
 export { memory, type MemoryInfo } from "./memory.ts";
 export { jit, type JitFunction, type JitOptions } from "./jit/jit.ts";
+export { type AxisSpec, vmap, type VmapOptions } from "./vmap.ts";
 export type { ProgramStats } from "./jit/program.ts";
 export type {
   Backend,
