@@ -15,15 +15,16 @@
  * @module
  */
 import { formatInterval } from "./intervals.ts";
-import type { Slope, Summary } from "./summary.ts";
-
-const fmt = (x: number | null, digits = 3) => (x === null ? "—" : x.toFixed(digits));
-
-/** A slope's interval, marked † when edge replicates (bounds) entered it more than the tail. */
-function slopeCell(s: Slope, level: number): string {
-  const dagger = s.edgeFraction > (1 - level) / 2 ? " †" : "";
-  return `${fmt(s.slope)} ${formatInterval(s.interval, 3)}${dagger}`;
-}
+import {
+  fmt,
+  noiseClause,
+  optimumCell,
+  slopeCell,
+  spreadCell,
+  undeterminedNotes,
+  verdictCell,
+} from "./report_text.ts";
+import type { Summary } from "./summary.ts";
 
 /**
  * Renders the report; `plots` are file names (relative to the report) to embed.
@@ -45,24 +46,14 @@ export function renderReport(
   const r = summary.runs;
   const b = summary.bootstrap;
   const pct = `${Math.round(b.level * 100)} %`;
-  const noise = b.noise.sigma === null
-    ? "no estimate of the seed noise (one seed and no spare points to fit): the intervals " +
-      "cover only the choice of fit window, so they are too narrow"
-    : `per-seed noise σ = ${b.noise.sigma.toFixed(4)} in final loss (${
-      b.noise.source === "seeds"
-        ? `from repeated seeds, ${b.noise.dof} degrees of freedom`
-        : b.noise.source === "residuals"
-        ? `from the scatter about parabolas, ${b.noise.dof} degrees of freedom; ` +
-          "one seed, and a seed's runs scatter less about a smooth curve than seeds differ, so " +
-          "these intervals are too narrow: run two or more seeds"
-        : "given"
-    })`;
   out.push(
     `${r.total} runs: ${r.ok} ok, ${r.diverged} diverged, ${r.failed} failed` +
       ` (${r.reused} reused from a provably identical run).`,
     "",
     `Intervals are ${pct} bootstrap intervals (${b.replicates} replicates, seed ${b.seed}): ` +
-      `each replicate resamples the seeds, adds the ${noise}, and refits every curve with a fit ` +
+      `each replicate resamples the seeds, ${
+        noiseClause(b.noise)
+      }, and refits every curve with a fit ` +
       `window drawn from ${b.windows.join(", ")} octaves. ≤ x / ≥ x: one-sided, the optimum ` +
       "sits at (or too near) the low / high end of the rates tried. They assume the loss is " +
       "parabolic near its minimum; a lopsided curve can bias the fit beyond them.",
@@ -74,17 +65,20 @@ export function renderReport(
       `${
         Math.round(((1 - b.level) / 2) * 100)
       } % of replicates some size's lr* was only a bound, ` +
-      "so the slope is too.",
+      "so the slope is too. undetermined ‡: every size's optimum was only a bound (see the note " +
+      "under the table).",
     "",
     "| parameterization | axis | slope [interval] | spread (octaves) [interval] | sizes |",
     "| --- | --- | ---: | ---: | --- |",
   );
   for (const s of summary.slopes) {
     out.push(
-      `| ${s.parameterization} | ${s.axis} | ${slopeCell(s, b.level)} | ` +
-        `${fmt(s.spreadOctaves, 2)} ${formatInterval(s.spreadInterval)} | ${s.sizes.join(", ")} |`,
+      `| ${s.parameterization} | ${s.axis} | ${slopeCell(s, b.level)} | ${spreadCell(s)} | ` +
+        `${s.sizes.join(", ")} |`,
     );
   }
+  const notes = undeterminedNotes(summary.slopes);
+  if (notes.length > 0) out.push("", ...notes);
   if (summary.comparisons.length > 0) {
     out.push(
       "",
@@ -97,11 +91,7 @@ export function renderReport(
       "| --- | --- | --- | ---: | --- |",
     );
     for (const c of summary.comparisons) {
-      const verdict = c.interval === null
-        ? "no estimate"
-        : c.significant
-        ? `significant (${pct})`
-        : "not significant";
+      const verdict = verdictCell(c, summary.slopes, pct);
       out.push(
         `| ${c.a} | ${c.b} | ${c.axis} | ${fmt(c.difference)} ${formatInterval(c.interval, 3)} | ` +
           `${verdict} |`,
@@ -123,9 +113,8 @@ export function renderReport(
     "| --- | --- | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: |",
   );
   for (const o of summary.optima) {
-    const mark = o.edge === "low" ? "≤ " : o.edge === "high" ? "≥ " : "";
     out.push(
-      `| ${o.parameterization} | ${o.axis} | ${o.size} | ${mark}${fmt(o.log2LrStar, 2)} | ` +
+      `| ${o.parameterization} | ${o.axis} | ${o.size} | ${optimumCell(o)} | ` +
         `${formatInterval(o.interval)} | ${fmt(o.minLoss, 4)} | ${o.method} | ${o.points} | ` +
         `${o.seeds} | ${o.seedsForQuarterOctave ?? "—"} |`,
     );

@@ -78,6 +78,12 @@ export interface Slope {
   spreadInterval: Interval | null;
   /** Share of bootstrap replicates in which some size's lr* was only a bound. */
   edgeFraction: number;
+  /**
+   * Why the slope and spread are undetermined (then both, and their intervals, are null): every
+   * size's optimum was only a bound at the edge of the rates tried. Null when they are
+   * estimated; absent in summaries written before this field.
+   */
+  undetermined?: string | null;
 }
 
 /** Whether two parameterizations' slopes on one axis differ beyond the noise. */
@@ -258,16 +264,20 @@ export function summarize(
     const chain = slopeReplicates(
       mine.map(({ o, i }) => ({ log2Multiplier: o.log2Multiplier, fits: reps[i].fits })),
     );
-    slopeReps.set(key, chain.slopes);
+    const undetermined = allBounds(fitted);
+    slopeReps.set(key, undetermined === null ? chain.slopes : chain.slopes.map(() => NaN));
     slopes.push({
       parameterization,
       axis,
-      slope: leastSquaresSlope(fitted.map((o) => o.log2Multiplier), stars),
-      spreadOctaves: spread(stars),
+      slope: undetermined === null
+        ? leastSquaresSlope(fitted.map((o) => o.log2Multiplier), stars)
+        : null,
+      spreadOctaves: undetermined === null ? spread(stars) : null,
       sizes: fitted.map((o) => o.size),
-      interval: valueInterval(chain.slopes, { level }),
-      spreadInterval: valueInterval(chain.spreads, { level }),
+      interval: undetermined === null ? valueInterval(chain.slopes, { level }) : null,
+      spreadInterval: undetermined === null ? valueInterval(chain.spreads, { level }) : null,
       edgeFraction: chain.edgeFraction,
+      undetermined,
     });
   }
   const comparisons: SlopeComparison[] = [];
@@ -303,6 +313,36 @@ export function summarize(
       reused: results.filter((r) => r.reusedFrom !== undefined).length,
     },
   };
+}
+
+/**
+ * Why a chain's slope and spread are undetermined: every fitted optimum is only a bound at the
+ * edge of the rates tried (so the slope between them says where the grid ends, not where the
+ * optima are). Null when some optimum is an estimate, or there are none.
+ *
+ * @example
+ * ```ts
+ * import { allBounds } from "./summary.ts";
+ * import { assertEquals } from "../../../testing/assert.ts";
+ * const o = (size: number, log2LrStar: number, edge: "low" | "high" | null) =>
+ *   ({ size, log2LrStar, edge });
+ * assertEquals(allBounds([o(32, -10, "low"), o(64, -8.5, null)]), null);
+ * assertEquals(
+ *   allBounds([o(32, -10, "low"), o(64, -4, "high")]),
+ *   "every size's optimum is only a bound at the edge of the rates tried " +
+ *     "(size 32: ≤ -10.00, size 64: ≥ -4.00); widen --lrs past that edge",
+ * );
+ * ```
+ */
+export function allBounds(
+  optima: readonly Pick<Optimum, "size" | "log2LrStar" | "edge">[],
+): string | null {
+  if (optima.length === 0 || optima.some((o) => o.edge === null)) return null;
+  const bounds = optima.map((o) =>
+    `size ${o.size}: ${o.edge === "low" ? "≤" : "≥"} ${o.log2LrStar!.toFixed(2)}`
+  );
+  return "every size's optimum is only a bound at the edge of the rates tried " +
+    `(${bounds.join(", ")}); widen --lrs past that edge`;
 }
 
 function signature(results: readonly RunResult[], log2Lr: number | null): Summary["signature"] {
