@@ -26,7 +26,7 @@ import { loadTextFile, validationWindows } from "./run/data.ts";
 import { sweepSettings, writeSettings } from "./plan/identity.ts";
 import { acquireLock, lockHolder } from "./run/lock.ts";
 import { type OutputFiles, writeOutputs } from "./analyse/outputs.ts";
-import { loadParameterization, parseParamRef } from "./plan/param_ref.ts";
+import { paramLabels } from "./plan/param_ref.ts";
 import { Progress } from "./run/progress.ts";
 import { runJobs } from "./run/jobs.ts";
 import { mergeResults, writeResults } from "./run/results.ts";
@@ -102,9 +102,7 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
       return 0;
     }
     const config = command.config;
-    for (const p of config.params) {
-      if (parseParamRef(p).kind !== "builtin") await loadParameterization(p);
-    }
+    const labels = await paramLabels(config.params);
     const started = performance.now();
     const chosen = trainerFor(config);
     if (config.jobs > 1 && !chosen.injected && !config.synthetic) {
@@ -137,7 +135,7 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
     const write = typeof options.progress === "function" ? options.progress : undefined;
     const progress = options.progress === false
       ? undefined
-      : (total: number) => new Progress({ total, ...(write ? { tty: false, write } : {}) });
+      : (total: number) => new Progress({ total, labels, ...(write ? { tty: false, write } : {}) });
     const outcome = await runSweep(config, { data, settings, progress });
     const files = await writeOutputs(config.out, outcome.results, config);
     const failed = outcome.results.filter((r) => r.status === "failed");

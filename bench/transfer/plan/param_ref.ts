@@ -113,3 +113,35 @@ export async function loadParameterization(text: string): Promise<unknown> {
   }
   return mod[ref.exportName];
 }
+
+/**
+ * The names runs are shown under: a built-in's or scaled reference's own text, and for a module
+ * reference the parameterization's declared name (its function's `name`, e.g. `nugpt-probed`),
+ * or the export's name when it declares none or one already taken by another entry (so that
+ * `./x.ts#mine`, defined as `ngpt` itself, is not shown as the built-in `ngpt`).
+ *
+ * @example
+ * ```ts
+ * import { paramLabels } from "./param_ref.ts";
+ * import { assertEquals } from "../../../testing/assert.ts";
+ * const labels = await paramLabels(["ngpt", "nugpt@hidden*2"]);
+ * assertEquals([...labels], [["ngpt", "ngpt"], ["nugpt@hidden*2", "nugpt@hidden*2"]]);
+ * ```
+ */
+export async function paramLabels(params: readonly string[]): Promise<Map<string, string>> {
+  const labels = new Map<string, string>();
+  const taken = new Set(params.filter((p) => parseParamRef(p).kind !== "module"));
+  for (const p of params) {
+    const ref = parseParamRef(p);
+    if (ref.kind !== "module") {
+      labels.set(p, p);
+      continue;
+    }
+    const loaded = await loadParameterization(p);
+    const declared = typeof loaded === "function" ? loaded.name : "";
+    const label = declared && !taken.has(declared) ? declared : ref.exportName;
+    taken.add(label);
+    labels.set(p, label);
+  }
+  return labels;
+}

@@ -26,6 +26,28 @@ export interface ProgressOptions {
   now?: () => number;
   /** Bar width in columns (default: the terminal's, else 100). */
   columns?: number;
+  /** Parameterization → the name to show (see `paramLabels`); default the parameterization. */
+  labels?: ReadonlyMap<string, string>;
+}
+
+/**
+ * A run as the progress display shows it: the parameterization's name, the swept size, the
+ * learning rate and the seed.
+ *
+ * @example
+ * ```ts
+ * import { runLabel } from "./progress.ts";
+ * import { assertEquals } from "../../../testing/assert.ts";
+ * const spec = { parameterization: "./p.ts#mine", axis: "width", size: 64, log2Lr: -8, seed: 1 } as const;
+ * assertEquals(runLabel(spec, new Map([["./p.ts#mine", "mine"]])), "mine width=64 lr=2^-8 seed 1");
+ * ```
+ */
+export function runLabel(
+  spec: Pick<RunSpec, "parameterization" | "axis" | "size" | "log2Lr" | "seed">,
+  labels?: ReadonlyMap<string, string>,
+): string {
+  const name = labels?.get(spec.parameterization) ?? spec.parameterization;
+  return `${name} ${spec.axis}=${spec.size} lr=2^${spec.log2Lr} seed ${spec.seed}`;
 }
 
 /**
@@ -68,12 +90,12 @@ export class Progress {
   #step = 0;
   #loss = NaN;
   #runStart = 0;
-  #start: number;
   #lastDraw = -Infinity;
   readonly #tty: boolean;
   readonly #write: (text: string) => void;
   readonly #now: () => number;
   readonly #columns: number;
+  readonly #labels?: ReadonlyMap<string, string>;
 
   /** Creates the display; nothing is printed until a run starts or ends. */
   constructor(options: ProgressOptions) {
@@ -86,7 +108,7 @@ export class Progress {
       if (this.#tty) cols = Deno.consoleSize().columns;
     } catch { /* not a console */ }
     this.#columns = options.columns ?? cols;
-    this.#start = this.#now();
+    this.#labels = options.labels;
   }
 
   /** A run was found finished in the results file (resume) or reused from its twin. */
@@ -120,19 +142,15 @@ export class Progress {
     else {
       const loss = result.finalValLoss === null ? result.status : result.finalValLoss.toFixed(4);
       this.#write(
-        `[${this.#done}/${this.#total}] ${result.spec.id} ${loss}` +
+        `[${this.#done}/${this.#total}] ${runLabel(result.spec, this.#labels)} ${loss}` +
           ` (${result.wallSeconds.toFixed(1)}s, ${result.msPerStep.toFixed(1)} ms/step)\n`,
       );
     }
   }
 
-  /** Ends the bar's line and prints a final count. */
+  /** Clears the bar's line (the sweep prints the one closing count). */
   finish(): void {
-    const elapsed = formatDuration((this.#now() - this.#start) / 1000);
     if (this.#tty) this.#write("\r\x1b[2K");
-    this.#write(
-      `${this.#done} runs trained, ${this.#skipped} reused or already done, ${elapsed}\n`,
-    );
   }
 
   /** The bar's text (without control characters). */
@@ -147,8 +165,7 @@ export class Progress {
     if (this.#current !== null) {
       const c = this.#current;
       const loss = Number.isNaN(this.#loss) ? "-" : this.#loss.toFixed(3);
-      text += ` | ${c.parameterization} ${c.axis}=${c.size} lr=2^${c.log2Lr} seed ${c.seed}` +
-        ` step ${this.#step}/${c.steps} loss ${loss}`;
+      text += ` | ${runLabel(c, this.#labels)} step ${this.#step}/${c.steps} loss ${loss}`;
     }
     return text.length > this.#columns - 1 ? text.slice(0, this.#columns - 2) + "…" : text;
   }
