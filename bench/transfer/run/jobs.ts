@@ -1,7 +1,8 @@
 /**
  * `--jobs N`: a sweep split into N shards run as parallel child processes (one core each: BLAS
  * is held to one thread per child), their lines relayed with a `[i/N]` prefix, then merged into
- * the sweep's folder exactly as `merge` would. `NUGRAD_SHARD_DENO_FLAGS` adds `deno run` flags
+ * the sweep's folder exactly as `merge` would. SIGTERM or SIGINT to this process is passed on
+ * to the shards, which stop within seconds (see `stop_signals.ts`). `NUGRAD_SHARD_DENO_FLAGS` adds `deno run` flags
  * for the children (e.g. `--no-lock` on a machine without the npm registry).
  *
  * @example
@@ -18,6 +19,7 @@
 import { writeSettings } from "../plan/identity.ts";
 import { isFinished, mergeResults, openResults, readResults, writeResults } from "./results.ts";
 import type { RunResult } from "../plan/types.ts";
+import { onStop } from "./stop_signals.ts";
 
 /**
  * The command line of shard `index` of `count`: `argv` without `--jobs`/`--out`, plus the
@@ -90,6 +92,7 @@ export async function runJobs(
   // Extra `deno run` flags for the shard processes, e.g. "--no-lock" on an offline machine.
   const flags = (Deno.env.get("NUGRAD_SHARD_DENO_FLAGS") ?? "").split(/\s+/).filter(Boolean);
   if (argv.includes("--resume")) await shareFinishedRuns(out, count);
+  const spawned: Deno.ChildProcess[] = [];
   const children = Array.from({ length: count }, (_, i) => {
     const child = new Deno.Command(Deno.execPath(), {
       args: ["run", "-A", ...flags, main, ...childArgs(argv, i, count, out)],
@@ -97,6 +100,7 @@ export async function runJobs(
       stdout: "piped",
       stderr: "piped",
     }).spawn();
+    spawned.push(child);
     const prefix = `[${i}/${count}]`;
     return Promise.all([
       relay(child.stdout, prefix, print),
@@ -104,7 +108,22 @@ export async function runJobs(
       child.status,
     ]).then(([, , status]) => ({ i, status }));
   });
-  const statuses = await Promise.all(children);
+  // Told to stop, the shards stop too (each removes its lock and loses only its run in
+  // progress); this process exits once they are gone.
+  const forget = onStop(async (signal) => {
+    for (const child of spawned) {
+      try {
+        child.kill(signal);
+      } catch { /* already exited */ }
+    }
+    await Promise.all(spawned.map((child) => child.status));
+  });
+  let statuses: { i: number; status: Deno.CommandStatus }[];
+  try {
+    statuses = await Promise.all(children);
+  } finally {
+    forget();
+  }
   const bad = statuses.filter((s) => !s.status.success);
   if (bad.length > 0) {
     throw new Error(
@@ -132,6 +151,7 @@ export async function runJobs(
  * import { readResults, writeResults } from "./results.ts";
  * import { assertEquals } from "../../../testing/assert.ts";
  * import type { RunResult } from "../plan/types.ts";
+import { onStop } from "./stop_signals.ts";
  * const out = await Deno.makeTempDir();
  * const row = (id: string) =>
  *   ({ spec: { id }, status: "ok", finalValLoss: 2, curves: [] }) as unknown as RunResult;

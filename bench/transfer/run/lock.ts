@@ -18,6 +18,7 @@
  *
  * @module
  */
+import { onStop } from "./stop_signals.ts";
 
 /** The lock file's name inside a sweep folder. */
 export const LOCK_FILE = ".lock";
@@ -275,30 +276,14 @@ export async function lockHolder(
   return await staleReason(owner, options) === null ? owner : null;
 }
 
-const SIGNALS = [["SIGTERM", 143], ["SIGINT", 130]] as const;
-
-/** On SIGTERM (e.g. `scancel`) or SIGINT, remove the lock and exit as the signal would have. */
+/** On SIGTERM (e.g. `scancel`) or SIGINT, remove the lock before the process exits. */
 function removeOnSignal(path: string, me: LockOwner): () => void {
-  const handlers = SIGNALS.map(([signal, code]) => {
-    const handler = () => {
-      try {
-        const owner = JSON.parse(Deno.readTextFileSync(path)) as LockOwner;
-        if (owner.pid === me.pid && owner.since === me.since) Deno.removeSync(path);
-      } catch { /* already gone */ }
-      Deno.exit(code);
-    };
+  return onStop(() => {
     try {
-      Deno.addSignalListener(signal, handler);
-    } catch { /* signals not supported here (Windows): the lock may go stale */ }
-    return [signal, handler] as const;
+      const owner = JSON.parse(Deno.readTextFileSync(path)) as LockOwner;
+      if (owner.pid === me.pid && owner.since === me.since) Deno.removeSync(path);
+    } catch { /* already gone */ }
   });
-  return () => {
-    for (const [signal, handler] of handlers) {
-      try {
-        Deno.removeSignalListener(signal, handler);
-      } catch { /* never added */ }
-    }
-  };
 }
 
 async function releaseIfOurs(path: string, me: LockOwner): Promise<void> {
