@@ -7,7 +7,7 @@
  * @module
  */
 import { type KernelInput, ProgramBuilder } from "../../kernels/fused.ts";
-import { broadcastStrides, sizeOf } from "../../kernels/backend.ts";
+import { sizeOf } from "../../kernels/backend.ts";
 import type { TraceStep } from "./trace_backend.ts";
 
 type Fused = Extract<TraceStep, { kind: "fused" }>;
@@ -24,22 +24,49 @@ function sameStrides(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
-/** Whether `reader` reads `v` only as a broadcast of `producer`'s shape. */
-function readsAsBroadcast(reader: Fused, v: number, producer: Fused): boolean {
-  const want = broadcastStrides(producer.kernel.shape, reader.kernel.shape);
-  if (producer.kernel.shape.length > reader.kernel.shape.length) return false;
+/**
+ * How `reader` reads `v` as a broadcast of `producer`'s shape: for each reader axis, the producer
+ * axis it walks (null where the value is repeated), the producer's axes in order with size-1
+ * axes inserted anywhere (`[n, 1, 1, k]` reading `[n, k]`, as `vmap` aligns a member's operands);
+ * null when some read of `v` is not such a broadcast.
+ */
+function broadcastRead(reader: Fused, v: number, producer: Fused): (number | null)[] | null {
+  const ps = producer.kernel.shape, rs = reader.kernel.shape;
+  if (ps.length > rs.length) return null;
   // Same-size readers are fused by the scheduler instead (no recomputation).
-  if (sizeOf(producer.kernel.shape) >= sizeOf(reader.kernel.shape)) return false;
-  return reader.inputs.every((x, i) =>
-    x !== v ||
-    (reader.kernel.inputs[i].offset === 0 && sameStrides(reader.kernel.inputs[i].strides, want))
-  );
+  if (sizeOf(ps) >= sizeOf(rs)) return null;
+  const contiguous = ps.map((_, j) => sizeOf(ps.slice(j + 1)));
+  let axes: (number | null)[] | null = null;
+  for (let i = 0; i < reader.inputs.length; i++) {
+    if (reader.inputs[i] !== v) continue;
+    const view = reader.kernel.inputs[i];
+    if (view.offset !== 0) return null;
+    const mapped = new Array<number | null>(rs.length).fill(null);
+    let j = ps.length - 1;
+    for (let a = rs.length - 1; a >= 0; a--) {
+      while (j >= 0 && ps[j] === 1) j--;
+      if (view.strides[a] === 0 || rs[a] === 1) continue;
+      if (j < 0 || rs[a] !== ps[j] || view.strides[a] !== contiguous[j]) return null;
+      mapped[a] = j--;
+    }
+    while (j >= 0 && ps[j] === 1) j--;
+    if (j >= 0) return null;
+    if (axes !== null && !sameStrides(axes.map((x) => x ?? -1), mapped.map((x) => x ?? -1))) {
+      return null;
+    }
+    axes = mapped;
+  }
+  return axes;
 }
 
 /** `reader` with every load of `v` replaced by `producer`'s program. */
-function inlineInto(reader: Fused, v: number, producer: Fused): Fused {
+function inlineInto(
+  reader: Fused,
+  v: number,
+  producer: Fused,
+  axes: readonly (number | null)[],
+): Fused {
   const pk = producer.kernel, rk = reader.kernel;
-  const lead = rk.shape.length - pk.shape.length;
   const b = new ProgramBuilder();
   const inputs: number[] = [];
   const views: KernelInput[] = [];
@@ -63,8 +90,8 @@ function inlineInto(reader: Fused, v: number, producer: Fused): Fused {
     const map = b.append(pk.nodes, (n) => {
       const x = pk.inputs[n.input];
       const strides = rk.shape.map((_, a) => {
-        const j = a - lead;
-        return j < 0 || pk.shape[j] === 1 ? 0 : x.strides[j];
+        const j = axes[a];
+        return j === null || pk.shape[j] === 1 ? 0 : x.strides[j];
       });
       return load(producer.inputs[n.input], { dtype: x.dtype, strides, offset: x.offset });
     });
@@ -130,6 +157,7 @@ export function inlineSmallProducers(
     const v = p.outputs[0];
     if (outputs.has(v)) continue;
     const readers: number[] = [];
+    const readerAxes: (number | null)[][] = [];
     let ok = true;
     for (let j = i + 1; j < list.length && ok; j++) {
       const s = list[j];
@@ -137,12 +165,15 @@ export function inlineSmallProducers(
       if (s.kind === "prim") {
         if (s.inputs.some((x) => x.value === v)) ok = false;
       } else if (s.inputs.includes(v)) {
-        if (readsAsBroadcast(s, v, p)) readers.push(j);
-        else ok = false;
+        const axes = broadcastRead(s, v, p);
+        if (axes !== null) {
+          readers.push(j);
+          readerAxes.push(axes);
+        } else ok = false;
       }
     }
     if (!ok || readers.length === 0) continue;
-    const merged = readers.map((j) => inlineInto(list[j] as Fused, v, p));
+    const merged = readers.map((j, r) => inlineInto(list[j] as Fused, v, p, readerAxes[r]));
     const fits = merged.every((m) =>
       m.inputs.length + m.outputs.length <= maxBuffers &&
       paramWords(m.kernel.shape.length, m.inputs.length) <= 64
