@@ -7,7 +7,7 @@
  * @module
  */
 import { type KernelInput, ProgramBuilder } from "../../kernels/fused.ts";
-import { sizeOf } from "../../kernels/backend.ts";
+import { sizeOf, stridesOf } from "../../kernels/backend.ts";
 import type { TraceStep } from "./trace_backend.ts";
 
 type Fused = Extract<TraceStep, { kind: "fused" }>;
@@ -26,37 +26,26 @@ function sameStrides(a: readonly number[], b: readonly number[]): boolean {
 
 /**
  * How `reader` reads `v` as a broadcast of `producer`'s shape: for each reader axis, the producer
- * axis it walks (null where the value is repeated), the producer's axes in order with size-1
- * axes inserted anywhere (`[n, 1, 1, k]` reading `[n, k]`, as `vmap` aligns a member's operands);
- * null when some read of `v` is not such a broadcast.
+ * axis it walks (null where the value is repeated); null when some read of `v` is not such a
+ * broadcast. A broadcast aligns the producer's axes on the right, after `lead` leading axes that
+ * both share one for one (`[n, 1, 1, k]` reading `[n, k]` with `lead` 1: `vmap`'s members'
+ * axes in front of each member's right-aligned broadcast, read as each member's run reads it).
  */
 function broadcastRead(reader: Fused, v: number, producer: Fused): (number | null)[] | null {
   const ps = producer.kernel.shape, rs = reader.kernel.shape;
   if (ps.length > rs.length) return null;
   // Same-size readers are fused by the scheduler instead (no recomputation).
   if (sizeOf(ps) >= sizeOf(rs)) return null;
-  const contiguous = ps.map((_, j) => sizeOf(ps.slice(j + 1)));
-  let axes: (number | null)[] | null = null;
-  for (let i = 0; i < reader.inputs.length; i++) {
-    if (reader.inputs[i] !== v) continue;
-    const view = reader.kernel.inputs[i];
-    if (view.offset !== 0) return null;
-    const mapped = new Array<number | null>(rs.length).fill(null);
-    let j = ps.length - 1;
-    for (let a = rs.length - 1; a >= 0; a--) {
-      while (j >= 0 && ps[j] === 1) j--;
-      if (view.strides[a] === 0 || rs[a] === 1) continue;
-      if (j < 0 || rs[a] !== ps[j] || view.strides[a] !== contiguous[j]) return null;
-      mapped[a] = j--;
-    }
-    while (j >= 0 && ps[j] === 1) j--;
-    if (j >= 0) return null;
-    if (axes !== null && !sameStrides(axes.map((x) => x ?? -1), mapped.map((x) => x ?? -1))) {
-      return null;
-    }
-    axes = mapped;
+  const own = stridesOf(ps);
+  const shift = rs.length - ps.length;
+  const reads = reader.inputs.flatMap((x, i) => (x === v ? [reader.kernel.inputs[i]] : []));
+  for (let lead = 0; lead <= (shift === 0 ? 0 : ps.length); lead++) {
+    if (ps.slice(0, lead).some((d, j) => d !== rs[j])) break;
+    const axes = rs.map((_, a) => (a < lead ? a : a - shift >= lead ? a - shift : null));
+    const want = axes.map((j) => (j === null || ps[j] === 1 ? 0 : own[j]));
+    if (reads.every((view) => view.offset === 0 && sameStrides(view.strides, want))) return axes;
   }
-  return axes;
+  return null;
 }
 
 /** `reader` with every load of `v` replaced by `producer`'s program. */
