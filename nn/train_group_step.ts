@@ -14,7 +14,7 @@ import {
   jit,
   reshape,
   sliceAxis,
-  type Tensor,
+  Tensor,
   tidy,
   treeMap,
   valueAndGrad,
@@ -128,7 +128,7 @@ export function rateTables(
 export function stackTrees<T>(trees: readonly T[]): T {
   return treeMap(
     (...leaves: unknown[]) =>
-      typeof leaves[0] === "object" && leaves[0] !== null && "shape" in leaves[0]
+      leaves[0] instanceof Tensor
         ? tidy(() => concat((leaves as Tensor[]).map((t) => reshape(t, [1, ...t.shape])), 0))
         : leaves[0],
     trees[0],
@@ -150,9 +150,7 @@ export function stackTrees<T>(trees: readonly T[]): T {
 export function memberOf<T>(tree: T, m: number): T {
   return treeMap(
     (t: unknown) =>
-      typeof t === "object" && t !== null && "shape" in t
-        ? tidy(() => reshape(sliceAxis(t as Tensor, 0, m, m + 1), (t as Tensor).shape.slice(1)))
-        : t,
+      t instanceof Tensor ? tidy(() => reshape(sliceAxis(t, 0, m, m + 1), t.shape.slice(1))) : t,
     tree,
   ) as T;
 }
@@ -171,8 +169,8 @@ export function memberOf<T>(tree: T, m: number): T {
 export function selectMembers<T>(tree: T, rows: readonly number[]): T {
   return treeMap(
     (t: unknown) => {
-      if (!(typeof t === "object" && t !== null && "shape" in t)) return t;
-      const x = t as Tensor;
+      if (!(t instanceof Tensor)) return t;
+      const x = t;
       return tidy(() =>
         gather(
           x,
