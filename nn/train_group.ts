@@ -1,7 +1,10 @@
 /**
  * Training a group of runs of one model shape and schedule together: per-member base learning
  * rates, initialization keys and data, the other options shared, one {@linkcode TrainResult}
- * per member, as {@linkcode train} would give it.
+ * per member, as {@linkcode train} would give it. The members' parameters and optimizer states
+ * are stacked on a leading axis and one `nu.vmap`ped step, compiled by `nu.jit`, trains them
+ * all; each member reads its own learning rates from its row of a rate table, so its arithmetic
+ * is its run's alone. Losses are read back only at the read points (every `evalEvery` steps).
  *
  * @module
  */
@@ -43,8 +46,13 @@ export interface TrainGroupOptions
 
 /**
  * Train `opts.lrs.length` runs of `model`, member `m` with base learning rate `opts.lrs[m]`,
- * initialization key `opts.keys[m]` and batches `opts.batch(step, m)`; the results are those
- * `train` gives each run alone.
+ * initialization key `opts.keys[m]` and batches `opts.batch(step, m)`, as one vmapped, compiled
+ * step; the results are those `train` gives each run alone (the same losses at every read
+ * point). A member whose loss is non-finite or past the divergence margin at a read point is
+ * recorded as diverged there and left out of the group from the next step on (the smaller group
+ * traces once more); the others go on undisturbed. `msPerStep` is the group's step time, the same
+ * for every member; `wallSeconds` runs from the group's start to the member's end. With
+ * `params`, every member starts from those parameters (and `keys` are not used).
  *
  * @example
  * ```ts
@@ -158,6 +166,7 @@ export async function trainGroup(
             wallSeconds: (performance.now() - started) / 1000,
             reason: `the training loss reached ${trainLoss} at step ${done} (from ${ref}) with ` +
               `valid token ids: the learning rate ${opts.lrs[m]} is likely too high`,
+            ...(opts.returnParams ? { params: memberOf(params, row) } : {}),
           };
           dropped.push(row);
         }
