@@ -114,8 +114,7 @@ function normalizeBatchAxis(name: string, axis: number, shape: readonly number[]
  * way round), `jit` (`jit(vmap(f))` compiles one program; a jitted function called inside `f`
  * runs inline) and `vmap` itself. Inside `f` values cannot be read. A `customVjp` function
  * applied to batched values runs its forward pass as ordinary ops (its hand-written rule is not
- * used there). Batched gathers read one flattened table of all members, so an out-of-range
- * index reads a neighbouring member's row instead of 0.
+ * used there).
  *
  * @example
  * ```ts
