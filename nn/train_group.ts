@@ -111,7 +111,9 @@ export async function trainGroup(
     runs.push({ m, curves: [], initialValLoss, reference: initialValLoss, result: null });
   }
   let params = stackTrees(members);
-  let state = stackTrees(members.map((p) => opt.init(p)));
+  const states = members.map((p) => opt.init(p));
+  let state = stackTrees(states);
+  for (const st of states) disposeReplaced(st, []);
   if (!opts.params) { for (const p of members) disposeReplaced(p, []); }
   let active = runs.map((_, m) => m);
   let lrs = rateTables(opts.lrs, scheduleFor, tableDtype(members[0]), backend);

@@ -121,6 +121,25 @@ requires(await webgpuAdapter(), {
   },
 });
 
+Deno.test("trainGroup: no tensor outlives a group, a dropped member's included", async () => {
+  const evalWindows = nu.fromData(rows(100, 4), [4, T + 1], { dtype: "i32" });
+  const run = () =>
+    nn.trainGroup(model, {
+      lrs: [2 ** -5, 64],
+      keys: [nu.key(0), nu.key(1)],
+      steps: 8,
+      evalEvery: 4,
+      evalWindows,
+      batch: (step, m) => batchOf(step, m, false, nu.cpuBackend()),
+    });
+  await run(); // compiles once, warms caches
+  const before = nu.memory().tensors;
+  const results = await run();
+  assertEquals(results.map((r) => r.status), ["ok", "diverged"]);
+  assertEquals(nu.memory().tensors, before);
+  evalWindows.dispose();
+});
+
 Deno.test("trainGroup: bad options get clear errors", async () => {
   const base = { steps: 2, batch: () => ({ data: rows(0, 1), count: 1 }) };
   for (
