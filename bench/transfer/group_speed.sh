@@ -15,9 +15,10 @@ trap 'rm -rf "$dir"' EXIT
 run() {
   local group="$1" out="$dir/group-$1"
   local t0 t1
+  shift
   t0=$(date +%s.%N)
   deno run -A bench/transfer/main.ts --preset "$preset" --group "$group" --out "$out" "$@" \
-    >"$dir/log-$group.txt" 2>&1
+    >"$dir/log-$group.txt" 2>&1 || { cat "$dir/log-$group.txt" >&2; exit 1; }
   t1=$(date +%s.%N)
   echo "$t1 - $t0" | bc
 }

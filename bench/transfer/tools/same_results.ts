@@ -88,5 +88,6 @@ if (import.meta.main) {
     }`,
   );
   for (const p of c.problems) console.log(`differs: ${p}`);
-  Deno.exit(c.problems.length === 0 ? 0 : 1);
+  if (c.compared === 0) console.log("differs: no run in both folders");
+  Deno.exit(c.problems.length === 0 && c.compared > 0 ? 0 : 1);
 }
