@@ -28,6 +28,7 @@ import { compatibleBackends, redirectBackend } from "./trace_context.ts";
 import { allocationError, checkAllocation } from "./alloc_checks.ts";
 import { activeChecks, readableNow } from "./checks.ts";
 import { checkNans, watchNans } from "./nan_checks.ts";
+import { type BatchArg, BatchedTensor, topLevel } from "./vmap_batched.ts";
 
 /**
  * Parameters of the primitives the core adds to the backend's: elementwise
@@ -89,6 +90,13 @@ export interface Rule<P extends CorePrim> {
     params: CorePrimParams[P],
     dtypes: { inputs: readonly DType[]; out: DType },
   ) => number;
+  /**
+   * The batching rule (`nu.vmap`): the output, with its batch axis, from the inputs with theirs
+   * (`axis: null` for an input every member shares; at least one input is batched). `size` is
+   * the batch size. Written with primitives or ops on the values, which may be batched at
+   * outer levels themselves.
+   */
+  batch: (args: readonly BatchArg[], params: CorePrimParams[P], size: number) => BatchArg;
 }
 
 const registry = new Map<CorePrim, Rule<never>>();
@@ -130,6 +138,8 @@ export function bind<P extends CorePrim>(
   inputs: readonly Tensor[],
   params: CorePrimParams[P],
 ): Tensor {
+  const level = topLevel(inputs);
+  if (level > 0) return bindBatched(prim, inputs, params, level);
   const op = userOpName(prim, params);
   const backend = redirectBackend(sameBackend(op, inputs));
   const rule = ruleOf(prim);
@@ -200,6 +210,30 @@ function runOnBackend<P extends CorePrim>(
     spec,
   );
   return wrapBuffer(backend, buffer, spec.shape, spec.dtype);
+}
+
+/** Apply `prim` at vmap level `level`: unwrap that level's inputs, run the batching rule, wrap. */
+function bindBatched<P extends CorePrim>(
+  prim: P,
+  inputs: readonly Tensor[],
+  params: CorePrimParams[P],
+  level: number,
+): Tensor {
+  let size = 0;
+  const args: BatchArg[] = inputs.map((t) => {
+    if (t instanceof BatchedTensor && t.level === level) {
+      t.assertLive(prim);
+      size = t.batchSize;
+      return { value: t.value, axis: t.axis };
+    }
+    return { value: t, axis: null };
+  });
+  const out = ruleOf(prim).batch(args, params, size);
+  // A rule may hand back one of its inputs' values: the new tensor needs one of its own.
+  const value = args.some((a) => a.value === out.value)
+    ? bind("alias", [out.value], {})
+    : out.value;
+  return out.axis === null ? value : new BatchedTensor(value, level, out.axis);
 }
 
 /**

@@ -15,6 +15,8 @@ import { isTracked, openTape, record, type Tape, withoutRecording } from "./tape
 import { duringBackward, fmtShape, scope, Tensor } from "./tensor.ts";
 import { treeFlatten, treeUnflatten } from "./tree.ts";
 import { checkCotangents, checkForwardResult } from "./custom_vjp_checks.ts";
+import { BatchedTensor } from "./vmap_batched.ts";
+import { baseOf, batchedAtEveryLevel, storageLike, wrapLike } from "./vmap_tape.ts";
 
 /** Options of {@linkcode grad} and {@linkcode valueAndGrad}. */
 export interface GradOptions {
@@ -59,8 +61,9 @@ function trace(
             }); pass it as another argument or exclude it with argnums`,
           );
         }
-        const t = alias(leaf);
-        tape.watch(t);
+        // Inside vmap: the tape watches the storage, one copy per member.
+        const t = batchedAtEveryLevel(alias(leaf));
+        tape.watch(baseOf(t));
         return t;
       });
       newArgs[i] = treeUnflatten(def, leaves.map((l, j) => tracers[j] ?? l));
@@ -118,9 +121,11 @@ function gradsFor(traced: Traced, cts: Map<number, Tensor>): unknown[] {
     treeUnflatten(
       def,
       // A tracer's disposal may be pending on the tape: read its backend as a backward pass does.
-      tracers.map((t, j) =>
-        t === null ? raw[j] : cts.get(t.id) ?? duringBackward(() => zerosLike(t))
-      ),
+      tracers.map((t, j) => {
+        if (t === null) return raw[j];
+        const g = cts.get(baseOf(t).id);
+        return g === undefined ? duringBackward(() => zerosLike(t)) : wrapLike(g, t);
+      }),
     )
   );
 }
@@ -220,7 +225,8 @@ function transform<F extends (...args: any[]) => any>(
         [value, aux] = traced.out;
       }
       const y = checkScalar(op, value);
-      const cts = backward(traced.tape, [y], [onesLike(y)]);
+      const yb = baseOf(y);
+      const cts = backward(traced.tape, [yb], [onesLike(yb)]);
       const grads = gradsFor(traced, cts);
       const result = [opts.hasAux ? [y, aux] : y, multiple ? grads : grads[0]] as [
         unknown,
@@ -322,8 +328,8 @@ export function vjp(
           }`,
         );
       }
-      outs.push(o);
-      cts.push(c);
+      outs.push(baseOf(o));
+      cts.push(storageLike(c, o));
     });
     void def;
     void outDef;
@@ -373,6 +379,8 @@ export function customVjp(
         throw new Error(`${name}: argument ${i} must be a tensor, got ${typeof a}`);
       }
     });
+    // Under vmap the rule's forward pass is differentiated as it is (the tape sees its primitives).
+    if (args.some((a) => a instanceof BatchedTensor)) return fwd(...args)[0];
     const result = withoutRecording(() => fwd(...args));
     checkForwardResult(name, result);
     let [out] = result;

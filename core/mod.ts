@@ -126,6 +126,7 @@ export {
 export { memory, type MemoryInfo } from "./memory.ts";
 export { checkIndexRange, type Checks, checks, readableNow } from "./checks.ts";
 export { jit, type JitFunction, type JitOptions } from "./jit/jit.ts";
+export { type AxisSpec, vmap, type VmapOptions } from "./vmap.ts";
 export type { ProgramStats } from "./jit/program.ts";
 export type {
   Backend,

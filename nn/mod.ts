@@ -47,6 +47,7 @@ export {
   type Windows,
 } from "./train.ts";
 export { type TrainStep, trainStep, type TrainStepOptions } from "./train_step.ts";
+export { trainGroup, type TrainGroupOptions } from "./train_group.ts";
 export {
   type Checkpoint,
   CHECKPOINT_FORMAT,

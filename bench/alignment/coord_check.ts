@@ -27,9 +27,9 @@ import {
   type ModelContext,
   type ModelFactory,
 } from "../../testing.ts";
-import { loadBrownCorpus } from "../transfer/corpus.ts";
-import { sampleBatch } from "../transfer/data.ts";
-import { renderSvg } from "../transfer/plot.ts";
+import { loadBrownCorpus } from "../transfer/run/corpus.ts";
+import { sampleBatch } from "../transfer/run/data.ts";
+import { renderSvg } from "../transfer/analyse/plot.ts";
 import { PARAMETERIZATIONS, parseCoordArgs } from "./args.ts";
 import { coordMarkdown, type CoordRow, coordSpec } from "./coord_report.ts";
 

@@ -14,7 +14,7 @@
  *
  * @module
  */
-import type { VegaLiteSpec } from "../transfer/plot.ts";
+import type { VegaLiteSpec } from "../transfer/analyse/plot.ts";
 
 /** One quantity's movement across widths under one parameterization. */
 export interface CoordRow {

@@ -21,9 +21,9 @@
  *
  * @module
  */
-import { renderSvg } from "../transfer/plot.ts";
-import { loadBrownCorpus } from "../transfer/corpus.ts";
-import { loadTextFile, validationWindows } from "../transfer/data.ts";
+import { renderSvg } from "../transfer/analyse/plot.ts";
+import { loadBrownCorpus } from "../transfer/run/corpus.ts";
+import { loadTextFile, validationWindows } from "../transfer/run/data.ts";
 import { type AlignmentArgs, PARAMETERIZATIONS, parseAlignmentArgs } from "./args.ts";
 import {
   type AlignmentRecord,

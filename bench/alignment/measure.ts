@@ -27,7 +27,7 @@ import { modelConfig, ngptModel, type NgptParams } from "../../nn/mod.ts";
 import type { Params } from "../../optim/mod.ts";
 import type { Dims, Parameterization } from "../../param/mod.ts";
 import { alignment, type AlignmentValues, trainAndObserve } from "../../testing.ts";
-import { sampleBatch } from "../transfer/data.ts";
+import { sampleBatch } from "../transfer/run/data.ts";
 import { hiddenLayers, probedModel } from "./probe.ts";
 
 /** What one alignment run needs. */

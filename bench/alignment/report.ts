@@ -17,7 +17,7 @@
  *
  * @module
  */
-import type { VegaLiteSpec } from "../transfer/plot.ts";
+import type { VegaLiteSpec } from "../transfer/analyse/plot.ts";
 import { type AlignmentRecord, finiteMean } from "./measure.ts";
 import { HIDDEN_LEAVES } from "./probe.ts";
 

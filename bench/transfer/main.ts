@@ -2,7 +2,7 @@
  * The learning-rate-transfer sweep command: `deno run -A bench/transfer/main.ts [flags]`
  * (`deno task transfer`), or `... merge DIR... --out DIR`. See `--help` and `args.ts`.
  *
- * It trains with the {@linkcode Trainer} of `trainer.ts` (or the synthetic one with
+ * It trains with the trainer `run/trainers.ts` picks (`run/trainer.ts`'s, or the synthetic one with
  * `--synthetic`), writes `OUT/settings.json` and `OUT/results.jsonl` as runs finish, then
  * `OUT/summary.json`, `OUT/report.md` and the SVG plots, and prints where they are.
  * `... slurm --tasks N --out DIR` submits the sweep as a Slurm job array (see `slurm.ts`).
@@ -18,34 +18,29 @@
  *
  * @module
  */
-import { type Command, HELP, parseCommand, type SweepConfig } from "./args.ts";
-import { loadBrownCorpus } from "./corpus.ts";
-import { loadTextFile, validationWindows } from "./data.ts";
-import {
-  NAME_ONLY_IDENTITY,
-  sweepSettings,
-  type TrainerIdentity,
-  writeSettings,
-} from "./identity.ts";
-import { acquireLock, lockHolder } from "./lock.ts";
-import { type OutputFiles, writeOutputs } from "./outputs.ts";
-import { loadParameterization, parseParamRef } from "./paramRef.ts";
-import { Progress } from "./progress.ts";
-import { runJobs } from "./jobs.ts";
-import { mergeResults, writeResults } from "./results.ts";
-import { submitSlurm } from "./slurm.ts";
-import { runSweep } from "./sweep.ts";
-import { syntheticIdentity, syntheticTrainer } from "./synthetic.ts";
-import { trainer as realTrainer, trainerIdentity } from "./trainer.ts";
-import type { Dataset, Trainer } from "./types.ts";
+import type { Command, SweepConfig } from "./plan/config.ts";
+import { HELP } from "./plan/flags.ts";
+import { parseCommand } from "./plan/args.ts";
+import { loadBrownCorpus } from "./run/corpus.ts";
+import { loadTextFile, validationWindows } from "./run/data.ts";
+import { sweepSettings, writeSettings } from "./plan/identity.ts";
+import { acquireLock, lockHolder } from "./run/lock.ts";
+import { type OutputFiles, writeOutputs } from "./analyse/outputs.ts";
+import { paramLabels } from "./plan/param_ref.ts";
+import { Progress } from "./run/progress.ts";
+import { runJobs } from "./run/jobs.ts";
+import { mergeResults, writeResults } from "./run/results.ts";
+import { submitSlurm } from "./run/slurm.ts";
+import { runSweep } from "./run/sweep.ts";
+import { describeGroups } from "./run/evaluate.ts";
+import { trainerFor } from "./run/trainers.ts";
+import type { Dataset } from "./plan/types.ts";
 
-/** Injectable parts of {@linkcode main} (tests swap the trainer, the data and the output). */
+/**
+ * Injectable parts of {@linkcode main} (tests swap the data and the output; the trainer has its
+ * own seam, `withTrainer` in `run/trainers.ts`).
+ */
 export interface MainOptions {
-  /** The trainer (default: `trainer.ts`'s, or the synthetic one with `--synthetic`). */
-  trainer?: Trainer;
-  /** What the trainer adds to run settings (default: the trainer's own; an injected trainer is
-   * known by name only, see `identity.ts`). */
-  identity?: TrainerIdentity;
   loadData?: (config: SweepConfig) => Promise<Dataset>;
   print?: (line: string) => void;
   /** false: no progress display; a function: plain progress lines go to it. */
@@ -61,7 +56,7 @@ export interface MainOptions {
  * ```ts
  * import { assertEquals } from "../../testing/assert.ts";
  * import { loadData } from "./main.ts";
- * import { parseCommand } from "./args.ts";
+ * import { parseCommand } from "./plan/args.ts";
  * const dir = await Deno.makeTempDir();
  * await Deno.writeTextFile(`${dir}/t.txt`, "a tiny corpus of text. ".repeat(100));
  * const cmd = parseCommand(["--data", `${dir}/t.txt`, "--seq", "8"]);
@@ -108,11 +103,10 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
       return 0;
     }
     const config = command.config;
-    for (const p of config.params) {
-      if (parseParamRef(p).kind !== "builtin") await loadParameterization(p);
-    }
+    const labels = await paramLabels(config.params);
     const started = performance.now();
-    if (config.jobs > 1 && options.trainer === undefined && !config.synthetic) {
+    const chosen = trainerFor(config);
+    if (config.jobs > 1 && !chosen.injected && !config.synthetic) {
       const lock = await acquireLock(config.out, "transfer --jobs");
       try {
         print(`running ${config.jobs} shards in parallel into ${config.out}/shard-*`);
@@ -138,24 +132,19 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
       return 0;
     }
     const data = await (options.loadData ?? loadData)(config);
-    const trainer = options.trainer ?? (config.synthetic ? syntheticTrainer : realTrainer);
-    const identity = options.identity ??
-      (options.trainer !== undefined
-        ? NAME_ONLY_IDENTITY
-        : config.synthetic
-        ? syntheticIdentity
-        : trainerIdentity);
-    const settings = await sweepSettings(config, data, identity);
+    const settings = await sweepSettings(config, data, chosen.identity);
     const write = typeof options.progress === "function" ? options.progress : undefined;
     const progress = options.progress === false
       ? undefined
-      : (total: number) => new Progress({ total, ...(write ? { tty: false, write } : {}) });
-    const outcome = await runSweep(config, { trainer, data, settings, progress });
+      : (total: number) => new Progress({ total, labels, ...(write ? { tty: false, write } : {}) });
+    const outcome = await runSweep(config, { data, settings, progress });
     const files = await writeOutputs(config.out, outcome.results, config);
     const failed = outcome.results.filter((r) => r.status === "failed");
+    const groups = describeGroups(outcome.groups);
     print(
       `${outcome.trained} runs trained, ${outcome.reused} reused, ${outcome.alreadyDone} already ` +
-        `done, ${failed.length} failed; ${((performance.now() - started) / 1000).toFixed(1)} s`,
+        `done, ${failed.length} failed${groups ? `, ${groups}` : ""}; ` +
+        `${((performance.now() - started) / 1000).toFixed(1)} s`,
     );
     printFiles(print, files);
     if (failed.length > 0 && failed.length === outcome.results.length) {
@@ -224,7 +213,7 @@ if (import.meta.main) Deno.exit(await main(Deno.args));
  * @example
  * ```ts
  * import { idleShards } from "./main.ts";
- * import { parseCommand } from "./args.ts";
+ * import { parseCommand } from "./plan/args.ts";
  * import { assertEquals } from "../../testing/assert.ts";
  * const cmd = parseCommand(["--param", "nugpt", "--jobs", "2"]);
  * assertEquals(cmd.kind === "sweep" && idleShards(cmd.config), 1);

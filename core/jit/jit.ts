@@ -14,6 +14,7 @@ import { activeTrace, withTrace } from "../trace_context.ts";
 import { type TreeDef, treeFlatten, treeUnflatten } from "../tree.ts";
 import { Program, type ProgramStats } from "./program.ts";
 import { Recorder } from "./trace_backend.ts";
+import { BatchedTensor } from "../vmap_batched.ts";
 
 /** Options of {@linkcode jit}. */
 export interface JitOptions {
@@ -158,7 +159,8 @@ export function jit<A extends unknown[], R>(
       }
       return { leaves, def };
     });
-    if (isTracked(tensors)) return fn(...args);
+    // On tensors a tape tracks, or batched ones inside `vmap`, fn runs as it is (inlined).
+    if (isTracked(tensors) || tensors.some((t) => t instanceof BatchedTensor)) return fn(...args);
     const target: Backend = backend ?? getBackend();
     key = `${target.name}#${key}`;
     let entry = cache.get(key);

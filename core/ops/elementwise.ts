@@ -7,6 +7,7 @@
  */
 import type { BinaryOp, CompareOp, DType, UnaryOp } from "../../kernels/backend.ts";
 import { bind, defineRule, type Rule } from "../bind.ts";
+import { broadcastingBatch, pointwiseBatch } from "../vmap_rules.ts";
 import type { ProgramBuilder } from "../../kernels/fused.ts";
 import { broadcastShapes, sameShape } from "../shape.ts";
 import { fmtShape, Tensor } from "../tensor.ts";
@@ -119,6 +120,7 @@ const UNARY_SCALAR: Record<UnaryOp, (b: ProgramBuilder, x: number, t: DType) => 
 export const unaryRule: Rule<"unary"> = defineRule("unary", {
   outSpec: ([x]) => ({ shape: x.shape, dtype: x.dtype }),
   scalar: (b, [x], { op }, { out }) => UNARY_SCALAR[op](b, x, out),
+  batch: pointwiseBatch("unary"),
   vjp: (g, { inputs: [x], output: y, params: { op } }) => {
     switch (op) {
       case "neg":
@@ -371,6 +373,7 @@ export function relu(x: Tensor): Tensor {
 export const binaryRule: Rule<"binary"> = defineRule("binary", {
   outSpec: ([a, b]) => ({ shape: broadcastShapes("binary", a.shape, b.shape), dtype: a.dtype }),
   scalar: (b, [x, y], { op }, { out }) => b.fn(op, [x, y], out),
+  batch: broadcastingBatch("binary"),
   vjp: (g, { inputs: [a, b], output: y, params: { op }, wants: [wantA, wantB] }) => {
     let ga: Tensor | null = null, gb: Tensor | null = null;
     switch (op) {
@@ -553,6 +556,7 @@ export function atan2(a: Tensor | number, b: Tensor | number): Tensor {
 export const compareRule: Rule<"compare"> = defineRule("compare", {
   outSpec: ([a, b]) => ({ shape: broadcastShapes("compare", a.shape, b.shape), dtype: "bool" }),
   scalar: (b, [x, y], { op }) => b.fn(op, [x, y], "bool"),
+  batch: broadcastingBatch("compare"),
   vjp: null,
 });
 
@@ -651,6 +655,7 @@ export const whereRule: Rule<"where"> = defineRule("where", {
     dtype: a.dtype,
   }),
   scalar: (b, [c, x, y], _params, { out }) => b.fn("select", [c, x, y], out),
+  batch: broadcastingBatch("where"),
   vjp: (g, { inputs: [c, a, b], wants: [, wantA, wantB] }) => [
     null,
     wantA ? unbroadcast(where(c, g, 0), a.shape) : null,
@@ -699,6 +704,7 @@ export function where(cond: Tensor, a: Tensor | number, b: Tensor | number): Ten
 export const castRule: Rule<"cast"> = defineRule("cast", {
   outSpec: ([x], { to }) => ({ shape: x.shape, dtype: to }),
   scalar: (b, [x], { to }) => b.fn("cast", [x], to),
+  batch: pointwiseBatch("cast"),
   vjp: (g, { inputs: [x] }) => [isFloat(x.dtype) && isFloat(g.dtype) ? cast(g, x.dtype) : null],
 });
 

@@ -7,9 +7,18 @@
 import { defineRule } from "../bind.ts";
 import type { DType } from "../../kernels/backend.ts";
 import { bind, type Rule } from "../bind.ts";
+import {
+  type BatchArg,
+  materialize,
+  memberOffsets,
+  moveAxis,
+  physicalAxis,
+  reshapeTo,
+  toFront,
+} from "../vmap_rules.ts";
 import { normalizeAxis } from "../shape.ts";
 import { fmtShape, type Tensor } from "../tensor.ts";
-import { arange } from "./create.ts";
+import { arange, fromData } from "./create.ts";
 import { cast, eq, isFloat, mul } from "./elementwise.ts";
 import { sum } from "./reduce.ts";
 import { expandDims } from "./shape.ts";
@@ -26,7 +35,79 @@ export const gatherRule: Rule<"gather"> = defineRule("gather", {
     bind("scatterAdd", [g, idx], { axis, size: x.shape[axis] }),
     null,
   ],
+  batch: ([x, idx], { axis }, size) => gatherBatch(x, idx, axis, size),
 });
+
+/**
+ * Batched gather. Per-member tables with per-member indices: the tables flattened into one
+ * (members × rows) and each member's indices offset to its rows, so that one gather serves all.
+ */
+function gatherBatch(x: BatchArg, idx: BatchArg, axis: number, size: number): BatchArg {
+  if (idx.axis === null) {
+    const b = x.axis!, pa = physicalAxis(axis, b);
+    const value = bind("gather", [x.value, idx.value], { axis: pa });
+    return { value, axis: b < pa ? b : b - 1 + idx.value.rank };
+  }
+  if (x.axis === null) {
+    return { value: bind("gather", [x.value, idx.value], { axis }), axis: axis + idx.axis };
+  }
+  const table = moveAxis(toFront(x), axis + 1, 1); // [B, N, ...pre, ...post]
+  const rows = table.shape[1];
+  const flat = reshapeTo(table, [size * rows, ...table.shape.slice(2)]);
+  const ids = toFront(idx);
+  const out = bind("gather", [flat, offsetIndices(ids, size, rows)], { axis: 0 });
+  // [B, ...ids, ...pre, ...post] -> [B, ...pre, ...ids, ...post]
+  return { value: moveAxes(out, 1, ids.rank - 1, axis), axis: 0 };
+}
+
+/**
+ * Per-member indices `ids` (`[members, ...]`, each in `[0, rows)`) as indices into the members'
+ * tables stacked into one of `members · rows` rows; an index out of range stays out of range
+ * (-1), so that it reads 0 (or is dropped) as it would for its member alone.
+ */
+function offsetIndices(ids: Tensor, members: number, rows: number): Tensor {
+  const shifted = bind("binary", [ids, memberOffsets(members, rows, ids.rank, ids)], { op: "add" });
+  const scalar = (v: number) => fromData([v], [], { dtype: "i32", backend: ids.backend });
+  const inRange = bind("binary", [
+    bind("cast", [bind("compare", [ids, scalar(0)], { op: "ge" })], { to: "i32" }),
+    bind("cast", [bind("compare", [ids, scalar(rows)], { op: "lt" })], { to: "i32" }),
+  ], { op: "mul" });
+  return bind("where", [bind("cast", [inRange], { to: "bool" }), shifted, scalar(-1)], {});
+}
+
+/** `x` with its `count` axes from `from` moved after the `skip` axes that follow them. */
+function moveAxes(x: Tensor, from: number, count: number, skip: number): Tensor {
+  if (count === 0 || skip === 0) return x;
+  const axes = [...x.shape.keys()];
+  const moved = axes.slice(from, from + count);
+  const skipped = axes.slice(from + count, from + count + skip);
+  const perm = [...axes.slice(0, from), ...skipped, ...moved, ...axes.slice(from + count + skip)];
+  return bind("transpose", [x], { perm });
+}
+
+/** Batched scatterAdd: the transpose of {@linkcode gatherBatch}'s flattening. */
+function scatterAddBatch(
+  g: BatchArg,
+  idx: BatchArg,
+  params: { axis: number; size: number },
+  members: number,
+): BatchArg {
+  const { axis, size } = params;
+  if (idx.axis === null) {
+    return {
+      value: bind("scatterAdd", [toFront(g), idx.value], { axis: axis + 1, size }),
+      axis: 0,
+    };
+  }
+  const ids = toFront(idx);
+  const ir = ids.rank - 1;
+  // [B, ...pre, ...ids, ...post] -> [B, ...ids, ...pre, ...post]
+  const updates = moveAxes(materialize(g, members), 1, axis, ir);
+  const shifted = offsetIndices(ids, members, size);
+  const flat = bind("scatterAdd", [updates, shifted], { axis: 0, size: members * size });
+  const split = reshapeTo(flat, [members, size, ...flat.shape.slice(1)]);
+  return { value: moveAxis(split, 1, 1 + axis), axis: 0 };
+}
 
 /** The `scatterAdd` primitive's rule. */
 export const scatterAddRule: Rule<"scatterAdd"> = defineRule("scatterAdd", {
@@ -35,6 +116,7 @@ export const scatterAddRule: Rule<"scatterAdd"> = defineRule("scatterAdd", {
     dtype: g.dtype,
   }),
   vjp: (ct, { inputs: [, idx], params: { axis } }) => [bind("gather", [ct, idx], { axis }), null],
+  batch: ([g, idx], params, size) => scatterAddBatch(g, idx, params, size),
 });
 
 /**

@@ -7,6 +7,7 @@
  */
 import { defineRule } from "../bind.ts";
 import { bind, type Rule } from "../bind.ts";
+import { materialize } from "../vmap_rules.ts";
 import { fmtShape, type Tensor, tidy } from "../tensor.ts";
 import { isFloat, mul, sub } from "./elementwise.ts";
 import { oneHot } from "./indexing.ts";
@@ -17,6 +18,11 @@ import { expandDims } from "./shape.ts";
 export const crossEntropyRule: Rule<"crossEntropy"> = defineRule("crossEntropy", {
   outSpec: ([x]) => ({ shape: x.shape.slice(0, -1), dtype: x.dtype }),
   vjp: (g, { inputs: [x, t] }) => [bind("crossEntropyGrad", [x, t, g], {}), null],
+  // Rows are independent: every input batched at the front, the members' rows stacked.
+  batch: (args, _params, size) => ({
+    value: bind("crossEntropy", args.map((a) => materialize(a, size)), {}),
+    axis: 0,
+  }),
 });
 
 /**
@@ -26,6 +32,10 @@ export const crossEntropyRule: Rule<"crossEntropy"> = defineRule("crossEntropy",
  */
 export const crossEntropyGradRule: Rule<"crossEntropyGrad"> = defineRule("crossEntropyGrad", {
   outSpec: ([x]) => ({ shape: x.shape, dtype: x.dtype }),
+  batch: (args, _params, size) => ({
+    value: bind("crossEntropyGrad", args.map((a) => materialize(a, size)), {}),
+    axis: 0,
+  }),
   vjp: (ct, { inputs: [x, t, g], wants: [wantX, , wantG] }) => {
     const s = softmax(x);
     const gx = wantX

@@ -7,6 +7,7 @@
  */
 import { defineRule } from "../bind.ts";
 import { bind, type Rule } from "../bind.ts";
+import { alignBroadcast, type BatchArg, reshapeTo, toFront } from "../vmap_rules.ts";
 import { broadcastShapes } from "../shape.ts";
 import { fmtShape, type Tensor } from "../tensor.ts";
 import { isFloat, unbroadcast } from "./elementwise.ts";
@@ -28,6 +29,7 @@ export const matmulRule: Rule<"matmul"> = defineRule("matmul", {
     const batch = broadcastShapes("matmul", a.shape.slice(0, -2), b.shape.slice(0, -2));
     return { shape: [...batch, m, n], dtype: a.dtype };
   },
+  batch: ([a, b], params) => matmulBatch(a, b, params),
   vjp: (g, { inputs: [a, b], params: { transA, transB }, wants: [wantA, wantB] }) => {
     // With A' = op(A), B' = op(B): dA' = g B'^T and dB' = A'^T g.
     const ga = !wantA
@@ -43,6 +45,27 @@ export const matmulRule: Rule<"matmul"> = defineRule("matmul", {
     return [ga && unbroadcast(ga, a.shape), gb && unbroadcast(gb, b.shape)];
   },
 });
+
+/**
+ * Batched matmul: members' batch axes go first, among the broadcast batch axes. A batched `a`
+ * times a shared matrix `b` is one matrix product with the members' rows stacked.
+ */
+function matmulBatch(
+  a: BatchArg,
+  b: BatchArg,
+  params: { transA: boolean; transB: boolean },
+): BatchArg {
+  if (b.axis === null && b.value.rank === 2 && !params.transA) {
+    const front = toFront(a);
+    const k = front.shape[front.rank - 1];
+    const rows = reshapeTo(front, [front.size / k, k]);
+    const y = bind("matmul", [rows, b.value], params);
+    return { value: reshapeTo(y, [...front.shape.slice(0, -1), y.shape[1]]), axis: 0 };
+  }
+  const fronted = [a, b].map((x) => (x.axis === null ? x : { value: toFront(x), axis: 0 }));
+  const { values, axis } = alignBroadcast(fronted);
+  return { value: bind("matmul", values, params), axis };
+}
 
 /** Options of {@linkcode matmul}. */
 export interface MatmulOptions {

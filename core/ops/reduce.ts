@@ -6,6 +6,7 @@
  */
 import { defineRule } from "../bind.ts";
 import { bind, type Rule } from "../bind.ts";
+import { type BatchArg, moveAxis, physicalAxis } from "../vmap_rules.ts";
 import { normalizeAxes, normalizeAxis } from "../shape.ts";
 import { fmtShape, type Tensor } from "../tensor.ts";
 import { add, cast, div, eq, exp, isFloat, log, mul, neg, sub } from "./elementwise.ts";
@@ -27,17 +28,29 @@ function keptShape(shape: readonly number[], axes: readonly number[]): number[] 
 export const reduceSumRule: Rule<"reduceSum"> = defineRule("reduceSum", {
   outSpec: ([x], { axes }) => ({ shape: keptShape(x.shape, axes), dtype: x.dtype }),
   vjp: (g, { inputs: [x] }) => [broadcastTo(g, x.shape)],
+  batch: ([x], { axes }) => reduceBatch("reduceSum", x, axes),
 });
 
 /** The `reduceMax` primitive's rule: ties share the cotangent evenly. */
 export const reduceMaxRule: Rule<"reduceMax"> = defineRule("reduceMax", {
   outSpec: ([x], { axes }) => ({ shape: keptShape(x.shape, axes), dtype: x.dtype }),
+  batch: ([x], { axes }) => reduceBatch("reduceMax", x, axes),
   vjp: (g, { inputs: [x], output: y, params: { axes } }) => {
     const mask = cast(eq(x, y), x.dtype);
     const count = bind("reduceSum", [mask], { axes });
     return [mul(mask, div(g, count))];
   },
 });
+
+/** A reduction of a batched input: the axes shifted past the batch axis, which stays in place. */
+function reduceBatch(
+  prim: "reduceSum" | "reduceMax",
+  x: BatchArg,
+  axes: readonly number[],
+): BatchArg {
+  const b = x.axis!;
+  return { value: bind(prim, [x.value], { axes: axes.map((a) => physicalAxis(a, b)) }), axis: b };
+}
 
 /** Throws, naming `op`, when an axis `op` reduces has size 0 (a max has no identity). */
 function assertNonEmptyAxes(op: string, x: Tensor, axis: ReduceOptions["axis"]): void {
@@ -156,6 +169,12 @@ function stopMax(x: Tensor, axis: ReduceOptions["axis"]): Tensor {
 export const logSoftmaxRule: Rule<"logSoftmax"> = defineRule("logSoftmax", {
   outSpec: ([x]) => ({ shape: x.shape, dtype: x.dtype }),
   vjp: (g, { output: y }) => [sub(g, mul(exp(y), sum(g, { axis: -1, keepdims: true })))],
+  // Along the last axis: a batch axis there moves to the front.
+  batch: ([x]) => {
+    const last = x.value.rank - 1;
+    const value = x.axis === last ? moveAxis(x.value, last, 0) : x.value;
+    return { value: bind("logSoftmax", [value], {}), axis: x.axis === last ? 0 : x.axis };
+  },
 });
 
 /**

@@ -7,6 +7,7 @@
 import type { Shape } from "../../kernels/backend.ts";
 import { sizeOf } from "../../kernels/backend.ts";
 import { bind, defineRule, type Rule } from "../bind.ts";
+import { physicalAxis, pointwiseBatch, toFront } from "../vmap_rules.ts";
 import { broadcastShapes, checkShape, normalizeAxes, normalizeAxis, sameShape } from "../shape.ts";
 import { fmtShape, shareStorage, Tensor } from "../tensor.ts";
 import { sum } from "./reduce.ts";
@@ -15,6 +16,10 @@ import { sum } from "./reduce.ts";
 export const reshapeRule: Rule<"reshape"> = defineRule("reshape", {
   outSpec: ([x], { shape }) => ({ shape, dtype: x.dtype }),
   vjp: (g, { inputs: [x] }) => [reshape(g, x.shape)],
+  batch: ([x], { shape }) => {
+    const front = toFront(x);
+    return { value: bind("reshape", [front], { shape: [front.shape[0], ...shape] }), axis: 0 };
+  },
 });
 
 /**
@@ -57,6 +62,7 @@ export function reshape(x: Tensor, shape: Shape): Tensor {
 export const aliasRule: Rule<"alias"> = defineRule("alias", {
   outSpec: ([x]) => ({ shape: x.shape, dtype: x.dtype }),
   vjp: (g) => [g],
+  batch: pointwiseBatch("alias"),
 });
 
 /**
@@ -89,6 +95,13 @@ export function stopGradient(x: Tensor): Tensor {
 /** The `transpose` primitive's rule. */
 export const transposeRule: Rule<"transpose"> = defineRule("transpose", {
   outSpec: ([x], { perm }) => ({ shape: perm.map((p) => x.shape[p]), dtype: x.dtype }),
+  // The batch axis stays where it is; the logical axes around it are permuted.
+  batch: ([x], { perm }) => {
+    const b = x.axis!;
+    const physical = perm.map((p) => physicalAxis(p, b));
+    physical.splice(b, 0, b);
+    return { value: bind("transpose", [x.value], { perm: physical }), axis: b };
+  },
   vjp: (g, { params: { perm } }) => {
     const inv = new Array<number>(perm.length);
     perm.forEach((p, i) => (inv[p] = i));
@@ -144,6 +157,12 @@ export function swapAxes(x: Tensor, a: number, b: number): Tensor {
 /** The `broadcast` primitive's rule (same rank, size-1 axes expand). */
 export const broadcastRule: Rule<"broadcast"> = defineRule("broadcast", {
   outSpec: ([x], { shape }) => ({ shape, dtype: x.dtype }),
+  batch: ([x], { shape }) => {
+    const b = x.axis!;
+    const full = [...shape];
+    full.splice(b, 0, x.value.shape[b]);
+    return { value: bind("broadcast", [x.value], { shape: full }), axis: b };
+  },
   vjp: (g, { inputs: [x] }) => {
     const axes = x.shape.flatMap((d, i) => (d === 1 && g.shape[i] !== 1 ? [i] : []));
     return [axes.length ? sum(g, { axis: axes, keepdims: true }) : g];
@@ -232,6 +251,10 @@ export function isTensor(x: unknown): x is Tensor {
 export const flipRule: Rule<"flip"> = defineRule("flip", {
   outSpec: ([x]) => ({ shape: x.shape, dtype: x.dtype }),
   vjp: (g, { params: { axis } }) => [bind("flip", [g], { axis })],
+  batch: ([x], { axis }) => ({
+    value: bind("flip", [x.value], { axis: physicalAxis(axis, x.axis!) }),
+    axis: x.axis,
+  }),
 });
 
 /**

@@ -5,12 +5,20 @@
  */
 import { defineRule } from "../bind.ts";
 import { bind, type Rule } from "../bind.ts";
+import { materialize } from "../vmap_rules.ts";
 import { normalizeAxis } from "../shape.ts";
 import { fmtShape, Tensor } from "../tensor.ts";
 
 /** The `slice` primitive's rule. */
 export const sliceRule: Rule<"slice"> = defineRule("slice", {
   outSpec: ([x], { sizes }) => ({ shape: [...sizes], dtype: x.dtype }),
+  batch: ([x], { starts, sizes }) => {
+    const b = x.axis!;
+    const [s, n] = [[...starts], [...sizes]];
+    s.splice(b, 0, 0);
+    n.splice(b, 0, x.value.shape[b]);
+    return { value: bind("slice", [x.value], { starts: s, sizes: n }), axis: b };
+  },
   vjp: (g, { inputs: [x], params: { starts, sizes } }) => [
     bind("pad", [g], { before: starts, after: x.shape.map((d, i) => d - starts[i] - sizes[i]) }),
   ],
@@ -22,6 +30,13 @@ export const padRule: Rule<"pad"> = defineRule("pad", {
     shape: x.shape.map((d, i) => d + before[i] + after[i]),
     dtype: x.dtype,
   }),
+  batch: ([x], { before, after }) => {
+    const b = x.axis!;
+    const [lo, hi] = [[...before], [...after]];
+    lo.splice(b, 0, 0);
+    hi.splice(b, 0, 0);
+    return { value: bind("pad", [x.value], { before: lo, after: hi }), axis: b };
+  },
   vjp: (g, { inputs: [x], params: { before } }) => [
     bind("slice", [g], { starts: before, sizes: x.shape }),
   ],
@@ -127,6 +142,10 @@ export const concatRule: Rule<"concat"> = defineRule("concat", {
     shape[axis] = xs.reduce((n, x) => n + x.shape[axis], 0);
     return { shape, dtype: xs[0].dtype };
   },
+  batch: (xs, { axis }, size) => ({
+    value: bind("concat", xs.map((x) => materialize(x, size)), { axis: axis + 1 }),
+    axis: 0,
+  }),
   vjp: (g, { inputs, params: { axis } }) => {
     let offset = 0;
     return inputs.map((x) => {

@@ -1,13 +1,9 @@
 import { assertEquals, assertThrows, assertTrue } from "../../testing/assert.ts";
-import {
-  FLAG_NAMES,
-  HELP,
-  parseCommand,
-  parseGrid,
-  parseShard,
-  type SweepConfig,
-} from "../../bench/transfer/args.ts";
-import { PRESETS } from "../../bench/transfer/presets.ts";
+import { FLAG_NAMES, HELP } from "../../bench/transfer/plan/flags.ts";
+import { parseCommand } from "../../bench/transfer/plan/args.ts";
+import { parseGrid, parseShard } from "../../bench/transfer/plan/values.ts";
+import type { SweepConfig } from "../../bench/transfer/plan/config.ts";
+import { PRESETS } from "../../bench/transfer/plan/presets.ts";
 
 function sweep(argv: string[]): SweepConfig {
   const cmd = parseCommand(argv);

@@ -1,14 +1,14 @@
 import { assertClose, assertEquals, assertThrows, assertTrue } from "../../testing/assert.ts";
 import {
   bootstrapCurves,
-  type CurveSamples,
   estimateNoise,
   lrStarBootstrap,
   lrStarInterval,
-  seedsForHalfWidth,
-} from "../../bench/transfer/bootstrap.ts";
-import { halfWidth } from "../../bench/transfer/intervals.ts";
-import { type Random, seededRandom } from "../../bench/transfer/random.ts";
+} from "../../bench/transfer/analyse/bootstrap.ts";
+import type { CurveSamples } from "../../bench/transfer/analyse/samples.ts";
+import { seedsForHalfWidth } from "../../bench/transfer/analyse/seeds_needed.ts";
+import { halfWidth } from "../../bench/transfer/analyse/intervals.ts";
+import { type Random, seededRandom } from "../../bench/transfer/analyse/random.ts";
 
 /** A half-octave grid from 2^-10 to 2^-5, loss = 2 + curvature (x − vertex)² + seed noise. */
 function syntheticCurve(

@@ -4,11 +4,12 @@
  */
 import { assertEquals, assertThrows, assertTrue } from "../../testing/assert.ts";
 import { main } from "../../bench/transfer/main.ts";
-import { combineFolders } from "../../bench/transfer/compare.ts";
-import { readResults } from "../../bench/transfer/results.ts";
-import { writeOutputs } from "../../bench/transfer/outputs.ts";
-import { syntheticTrainer } from "../../bench/transfer/synthetic.ts";
-import type { Dataset } from "../../bench/transfer/types.ts";
+import { withTrainer } from "../../bench/transfer/run/trainers.ts";
+import { combineFolders } from "../../bench/transfer/tools/compare.ts";
+import { readResults } from "../../bench/transfer/run/results.ts";
+import { writeOutputs } from "../../bench/transfer/analyse/outputs.ts";
+import { syntheticTrainer } from "../../bench/transfer/run/synthetic.ts";
+import type { Dataset } from "../../bench/transfer/plan/types.ts";
 
 const data = (): Promise<Dataset> =>
   Promise.resolve({ name: "fake", train: new Uint8Array(2000), val: new Uint8Array(500) });
@@ -17,12 +18,12 @@ const GRID = [
   ...["--seeds", "2", "--signature-lr", "off"],
 ];
 const sweep = (out: string, extra: string[] = []) =>
-  main([...GRID, "--out", out, ...extra], {
-    trainer: syntheticTrainer,
-    loadData: data,
-    progress: false,
-    print: () => {},
-  });
+  withTrainer(syntheticTrainer, () =>
+    main([...GRID, "--out", out, ...extra], {
+      loadData: data,
+      progress: false,
+      print: () => {},
+    }));
 
 Deno.test("compare: two optimizers' folders in one summary, each curve labelled, slopes paired", async () => {
   const dir = await Deno.makeTempDir();

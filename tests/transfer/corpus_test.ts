@@ -5,7 +5,7 @@ import {
   splitFiles,
   stripTags,
   tokenWord,
-} from "../../bench/transfer/corpus.ts";
+} from "../../bench/transfer/run/corpus.ts";
 
 Deno.test("tokenWord keeps everything before the last slash", () => {
   assertEquals(tokenWord("Fulton/np-tl"), "Fulton");

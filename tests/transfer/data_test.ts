@@ -5,7 +5,7 @@ import {
   minimumFileBytes,
   sampleBatch,
   validationWindows,
-} from "../../bench/transfer/data.ts";
+} from "../../bench/transfer/run/data.ts";
 
 Deno.test("--data errors name the path and the minimum size", async () => {
   const dir = await Deno.makeTempDir();

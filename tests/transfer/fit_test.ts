@@ -6,8 +6,8 @@ import {
   leastSquaresSlope,
   seedMeanCurve,
   spread,
-} from "../../bench/transfer/fit.ts";
-import type { RunResult } from "../../bench/transfer/types.ts";
+} from "../../bench/transfer/analyse/fit.ts";
+import type { RunResult } from "../../bench/transfer/plan/types.ts";
 
 Deno.test("fitLrStar recovers the vertex of a parabola sampled on a grid around it", () => {
   fc.assert(

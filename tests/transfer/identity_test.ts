@@ -1,17 +1,14 @@
 import { assertEquals, assertTrue } from "../../testing/assert.ts";
 import { main } from "../../bench/transfer/main.ts";
-import {
-  exampleSettings,
-  groupBySettings,
-  readSettings,
-  settingsDifferences,
-  type SweepSettings,
-} from "../../bench/transfer/identity.ts";
-import { parseResults } from "../../bench/transfer/results.ts";
-import { syntheticTrainer } from "../../bench/transfer/synthetic.ts";
-import { writeOutputs } from "../../bench/transfer/outputs.ts";
-import type { Summary } from "../../bench/transfer/summary.ts";
-import type { Dataset, RunResult, Trainer } from "../../bench/transfer/types.ts";
+import { withTrainer } from "../../bench/transfer/run/trainers.ts";
+import { exampleSettings, readSettings } from "../../bench/transfer/plan/identity.ts";
+import { groupBySettings, settingsDifferences } from "../../bench/transfer/plan/differences.ts";
+import type { SweepSettings } from "../../bench/transfer/plan/types.ts";
+import { parseResults } from "../../bench/transfer/run/results.ts";
+import { syntheticTrainer } from "../../bench/transfer/run/synthetic.ts";
+import { writeOutputs } from "../../bench/transfer/analyse/outputs.ts";
+import type { Summary } from "../../bench/transfer/analyse/summary.ts";
+import type { Dataset, RunResult, Trainer } from "../../bench/transfer/plan/types.ts";
 
 const fakeData = (bytes = 0): () => Promise<Dataset> => () =>
   Promise.resolve({
@@ -25,12 +22,12 @@ async function run(
   options: { trainer?: Trainer; data?: () => Promise<Dataset>; progress?: string[] } = {},
 ) {
   const lines: string[] = [];
-  const code = await main(argv, {
-    trainer: options.trainer ?? syntheticTrainer,
-    loadData: options.data ?? fakeData(),
-    progress: options.progress ? (t) => options.progress!.push(t) : false,
-    print: (l) => lines.push(l),
-  });
+  const code = await withTrainer(options.trainer ?? syntheticTrainer, () =>
+    main(argv, {
+      loadData: options.data ?? fakeData(),
+      progress: options.progress ? (t) => options.progress!.push(t) : false,
+      print: (l) => lines.push(l),
+    }));
   return { code, output: lines.join("\n") };
 }
 
@@ -81,11 +78,11 @@ Deno.test("data content, parameterization definition and training code are part 
     `export const mine = (q) => { const s = ngpt(q); return { ...s, lr: s.lr * ${factor} }; };\n`;
   await Deno.writeTextFile(`${dir}/a.ts`, src(1));
   await Deno.writeTextFile(`${dir}/b.ts`, src(2));
-  const { sweepSettings } = await import("../../bench/transfer/identity.ts");
+  const { sweepSettings } = await import("../../bench/transfer/plan/identity.ts");
   const { trainerIdentity, TRAINING_CODE_VERSION } = await import(
-    "../../bench/transfer/trainer.ts"
+    "../../bench/transfer/run/trainer.ts"
   );
-  const { parseCommand } = await import("../../bench/transfer/args.ts");
+  const { parseCommand } = await import("../../bench/transfer/plan/args.ts");
   const settingsOf = async (ref: string) => {
     const cmd = parseCommand(["--param", ref]);
     if (cmd.kind !== "sweep") throw new Error("not a sweep");

@@ -5,7 +5,7 @@
  */
 import { assertEquals, assertTrue } from "../../testing/assert.ts";
 import { main } from "../../bench/transfer/main.ts";
-import { parseResults } from "../../bench/transfer/results.ts";
+import { parseResults } from "../../bench/transfer/run/results.ts";
 
 const argv = (data: string, out: string) => [
   ...["--sizes", "32,64", "--lrs=-8:-5:1", "--search", "grid", "--param", "ngpt"],

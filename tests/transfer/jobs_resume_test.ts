@@ -3,7 +3,7 @@
  * new plan gives to the other shard are not trained again.
  */
 import { assertEquals } from "../../testing/assert.ts";
-import { runJobs } from "../../bench/transfer/jobs.ts";
+import { runJobs } from "../../bench/transfer/run/jobs.ts";
 
 const GRID = ["--synthetic", "--search", "grid", "--sizes", "16,32", "--lrs=-8:-5:1"];
 const GRID_RUNS = 2 * 2 * (4 + 1); // parameterizations × sizes × (rates + the signature rate)

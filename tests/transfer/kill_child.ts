@@ -5,8 +5,9 @@
  * @module
  */
 import { main } from "../../bench/transfer/main.ts";
-import { syntheticTrainer } from "../../bench/transfer/synthetic.ts";
-import type { Dataset, Trainer } from "../../bench/transfer/types.ts";
+import { withTrainer } from "../../bench/transfer/run/trainers.ts";
+import { syntheticTrainer } from "../../bench/transfer/run/synthetic.ts";
+import type { Dataset, Trainer } from "../../bench/transfer/plan/types.ts";
 
 const delayMs = Number(Deno.env.get("KILL_CHILD_DELAY_MS") ?? "10");
 const slow: Trainer = async (spec, data, onProgress) => {
@@ -15,5 +16,8 @@ const slow: Trainer = async (spec, data, onProgress) => {
 };
 const data: Dataset = { name: "fake", train: new Uint8Array(2000), val: new Uint8Array(500) };
 Deno.exit(
-  await main(Deno.args, { trainer: slow, loadData: () => Promise.resolve(data), progress: false }),
+  await withTrainer(
+    slow,
+    () => main(Deno.args, { loadData: () => Promise.resolve(data), progress: false }),
+  ),
 );

@@ -1,7 +1,8 @@
 import { assertEquals, assertTrue } from "../../testing/assert.ts";
 import { main } from "../../bench/transfer/main.ts";
-import { parseResults } from "../../bench/transfer/results.ts";
-import { syntheticTrainer } from "../../bench/transfer/synthetic.ts";
+import { withTrainer } from "../../bench/transfer/run/trainers.ts";
+import { parseResults } from "../../bench/transfer/run/results.ts";
+import { syntheticTrainer } from "../../bench/transfer/run/synthetic.ts";
 
 const SWEEP = [
   "--seeds",
@@ -31,13 +32,13 @@ const completeLines = (text: string) =>
 
 Deno.test("a sweep killed with SIGKILL at seeded random moments, then resumed, loses and repeats nothing", async () => {
   const reference = await Deno.makeTempDir();
-  const ref = await main([...SWEEP, "--out", reference], {
-    trainer: syntheticTrainer,
-    loadData: () =>
-      Promise.resolve({ name: "fake", train: new Uint8Array(2000), val: new Uint8Array(500) }),
-    progress: false,
-    print: () => {},
-  });
+  const ref = await withTrainer(syntheticTrainer, () =>
+    main([...SWEEP, "--out", reference], {
+      loadData: () =>
+        Promise.resolve({ name: "fake", train: new Uint8Array(2000), val: new Uint8Array(500) }),
+      progress: false,
+      print: () => {},
+    }));
   assertEquals(ref, 0);
   const refRows = parseResults(await Deno.readTextFile(`${reference}/results.jsonl`));
   const out = await Deno.makeTempDir();

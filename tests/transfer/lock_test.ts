@@ -1,21 +1,22 @@
 import { assertEquals, assertRejects, assertTrue } from "../../testing/assert.ts";
 import { main } from "../../bench/transfer/main.ts";
-import { acquireLock, LOCK_FILE } from "../../bench/transfer/lock.ts";
-import { parseResults } from "../../bench/transfer/results.ts";
-import { syntheticTrainer } from "../../bench/transfer/synthetic.ts";
-import type { Dataset, RunResult, Trainer } from "../../bench/transfer/types.ts";
+import { withTrainer } from "../../bench/transfer/run/trainers.ts";
+import { acquireLock, LOCK_FILE } from "../../bench/transfer/run/lock.ts";
+import { parseResults } from "../../bench/transfer/run/results.ts";
+import { syntheticTrainer } from "../../bench/transfer/run/synthetic.ts";
+import type { Dataset, RunResult, Trainer } from "../../bench/transfer/plan/types.ts";
 
 const fakeData = (): Promise<Dataset> =>
   Promise.resolve({ name: "fake", train: new Uint8Array(2000), val: new Uint8Array(500) });
 
 async function run(argv: string[], trainer: Trainer = syntheticTrainer) {
   const lines: string[] = [];
-  const code = await main(argv, {
-    trainer,
-    loadData: fakeData,
-    progress: false,
-    print: (l) => lines.push(l),
-  });
+  const code = await withTrainer(trainer, () =>
+    main(argv, {
+      loadData: fakeData,
+      progress: false,
+      print: (l) => lines.push(l),
+    }));
   return { code, output: lines.join("\n") };
 }
 

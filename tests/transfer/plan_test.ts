@@ -1,14 +1,15 @@
 import { assertEquals, assertTrue } from "../../testing/assert.ts";
 import { fc } from "../../testing/fc.ts";
-import { parseCommand, type SweepConfig } from "../../bench/transfer/args.ts";
+import { parseCommand } from "../../bench/transfer/plan/args.ts";
+import type { SweepConfig } from "../../bench/transfer/plan/config.ts";
 import {
   canonicalId,
   gridRuns,
   isBaseModel,
   makeRunSpec,
   shardRuns,
-} from "../../bench/transfer/plan.ts";
-import { chainsOfShard, estimateRuns, searchOrder } from "../../bench/transfer/search.ts";
+} from "../../bench/transfer/plan/run_list.ts";
+import { chainsOfShard, estimateRuns, searchOrder } from "../../bench/transfer/run/search.ts";
 
 function config(argv: string[]): SweepConfig {
   const cmd = parseCommand(argv);

@@ -1,6 +1,6 @@
 import { assertEquals, assertTrue } from "../../testing/assert.ts";
-import { formatDuration, Progress } from "../../bench/transfer/progress.ts";
-import type { RunResult, RunSpec } from "../../bench/transfer/types.ts";
+import { formatDuration, Progress } from "../../bench/transfer/run/progress.ts";
+import type { RunResult, RunSpec } from "../../bench/transfer/plan/types.ts";
 
 const spec = {
   id: "ngpt.width64.lr-8.s0.x",
@@ -24,10 +24,23 @@ Deno.test("without a terminal: one plain line per finished run", () => {
   p.runFinished(result("diverged", null));
   p.skipped();
   p.finish();
-  assertEquals(out.length, 3);
-  assertEquals(out[0], "[1/2] ngpt.width64.lr-8.s0.x 1.2346 (2.0s, 6.5 ms/step)\n");
-  assertTrue(out[1].includes("diverged"));
-  assertTrue(out[2].startsWith("2 runs trained, 1 reused or already done"));
+  assertEquals(out, [
+    "[1/2] ngpt width=64 lr=2^-8 seed 0 1.2346 (2.0s, 6.5 ms/step)\n",
+    "[2/2] ngpt width=64 lr=2^-8 seed 0 diverged (2.0s, 6.5 ms/step)\n",
+  ]);
+});
+
+Deno.test("a module parameterization is shown under its declared name, not its path", () => {
+  const out: string[] = [];
+  const mine = { ...spec, parameterization: "./bench/p.ts#mine" };
+  const labels = new Map([["./bench/p.ts#mine", "nugpt-probed"]]);
+  const p = new Progress({ total: 1, tty: false, write: (s) => out.push(s), labels });
+  p.runStarted(mine);
+  p.runFinished({ ...result("ok", 1.5), spec: mine });
+  assertEquals(out, ["[1/1] nugpt-probed width=64 lr=2^-8 seed 0 1.5000 (2.0s, 6.5 ms/step)\n"]);
+  const bar = new Progress({ total: 1, tty: true, write: () => {}, labels, columns: 200 });
+  bar.runStarted(mine);
+  assertTrue(bar.line().includes("| nugpt-probed width=64 lr=2^-8 seed 0 step 0/300"), bar.line());
 });
 
 Deno.test("on a terminal: one redrawn line with runs, current step and loss, ETA", () => {

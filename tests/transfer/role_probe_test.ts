@@ -4,9 +4,9 @@
  * bound, and a folder with two base rates refused.
  */
 import { assertClose, assertEquals, assertThrows, assertTrue } from "../../testing/assert.ts";
-import { probeCurves, renderProbe, roleExponents } from "../../bench/transfer/role_probe.ts";
-import { seededRandom } from "../../bench/transfer/random.ts";
-import type { RunResult } from "../../bench/transfer/types.ts";
+import { probeCurves, renderProbe, roleExponents } from "../../bench/transfer/tools/role_probe.ts";
+import { seededRandom } from "../../bench/transfer/analyse/random.ts";
+import type { RunResult } from "../../bench/transfer/plan/types.ts";
 
 /** A probe where group g's best log2 factor at width w is best(g, w); noise σ per run. */
 function synthetic(

@@ -4,14 +4,14 @@
  * base, and trained by a sweep like any other.
  */
 import { assertEquals, assertRejects, assertThrows, assertTrue } from "../../testing/assert.ts";
-import { parseParamRef } from "../../bench/transfer/paramRef.ts";
+import { parseParamRef } from "../../bench/transfer/plan/param_ref.ts";
 import {
   parameterizationFingerprint,
   resolveParameterization,
-} from "../../bench/transfer/trainer.ts";
+} from "../../bench/transfer/run/trainer.ts";
 import { ROLES } from "../../param/mod.ts";
 import { main } from "../../bench/transfer/main.ts";
-import { parseResults } from "../../bench/transfer/results.ts";
+import { parseResults } from "../../bench/transfer/run/results.ts";
 
 const dims = { width: 64, depth: 2, steps: 200, baseWidth: 16, baseDepth: 2, baseSteps: 200 };
 

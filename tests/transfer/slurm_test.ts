@@ -6,10 +6,10 @@
  */
 import { assertEquals, assertTrue } from "../../testing/assert.ts";
 import { main } from "../../bench/transfer/main.ts";
-import { parseCommand } from "../../bench/transfer/args.ts";
-import { gridRuns } from "../../bench/transfer/plan.ts";
-import { parseResults } from "../../bench/transfer/results.ts";
-import type { RunResult } from "../../bench/transfer/types.ts";
+import { parseCommand } from "../../bench/transfer/plan/args.ts";
+import { gridRuns } from "../../bench/transfer/plan/run_list.ts";
+import { parseResults } from "../../bench/transfer/run/results.ts";
+import type { RunResult } from "../../bench/transfer/plan/types.ts";
 import { type SlurmCluster, slurmUnavailable, startSlurmCluster } from "./slurm_cluster.ts";
 import { type Requirement, requires } from "../requires.ts";
 

@@ -1,8 +1,8 @@
 import { assertEquals, assertTrue } from "../../testing/assert.ts";
-import { seededRandom } from "../../bench/transfer/random.ts";
-import { renderReport } from "../../bench/transfer/report.ts";
-import { summarize } from "../../bench/transfer/summary.ts";
-import type { RunResult } from "../../bench/transfer/types.ts";
+import { seededRandom } from "../../bench/transfer/analyse/random.ts";
+import { renderReport } from "../../bench/transfer/analyse/report.ts";
+import { summarize } from "../../bench/transfer/analyse/summary.ts";
+import type { RunResult } from "../../bench/transfer/plan/types.ts";
 
 const DRIFT: Record<string, number> = { ngpt: -0.9, nugpt: -0.1 };
 

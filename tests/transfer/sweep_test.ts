@@ -1,13 +1,14 @@
 import { assertEquals, assertTrue } from "../../testing/assert.ts";
 import { main } from "../../bench/transfer/main.ts";
+import { withTrainer } from "../../bench/transfer/run/trainers.ts";
 import {
   SYNTHETIC_DRIFT,
   syntheticTrainer,
   syntheticVertex,
-} from "../../bench/transfer/synthetic.ts";
-import { parseResults } from "../../bench/transfer/results.ts";
-import type { Summary } from "../../bench/transfer/summary.ts";
-import type { Dataset, RunResult, Trainer } from "../../bench/transfer/types.ts";
+} from "../../bench/transfer/run/synthetic.ts";
+import { parseResults } from "../../bench/transfer/run/results.ts";
+import type { Summary } from "../../bench/transfer/analyse/summary.ts";
+import type { Dataset, RunResult, Trainer } from "../../bench/transfer/plan/types.ts";
 
 const fakeData = (): Promise<Dataset> =>
   Promise.resolve({ name: "fake", train: new Uint8Array(2000), val: new Uint8Array(500) });
@@ -15,12 +16,12 @@ const fakeData = (): Promise<Dataset> =>
 /** Runs the command with the synthetic trainer (or `trainer`), fake data and no progress bar. */
 async function run(argv: string[], trainer: Trainer = syntheticTrainer) {
   const lines: string[] = [];
-  const code = await main(argv, {
-    trainer,
-    loadData: fakeData,
-    progress: false,
-    print: (l) => lines.push(l),
-  });
+  const code = await withTrainer(trainer, () =>
+    main(argv, {
+      loadData: fakeData,
+      progress: false,
+      print: (l) => lines.push(l),
+    }));
   return { code, output: lines.join("\n") };
 }
 
@@ -182,7 +183,7 @@ Deno.test("exit codes: help, CLI errors; the real trainer runs a tiny sweep end 
   const bad = await run(["--lrs=-4:-12:1"]);
   assertEquals(bad.code, 2);
   assertTrue(bad.output.startsWith("error: --lrs '-4:-12:1'"), bad.output);
-  const { trainer } = await import("../../bench/transfer/trainer.ts");
+  const { trainer } = await import("../../bench/transfer/run/trainer.ts");
   const dir = await Deno.makeTempDir();
   const real = await run([...TINY, "--data", await tinyText(dir), "--out", `${dir}/o`], trainer);
   assertEquals(real.code, 0, real.output);

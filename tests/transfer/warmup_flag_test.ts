@@ -5,9 +5,9 @@
  */
 import { assertEquals, assertThrows, assertTrue } from "../../testing/assert.ts";
 import { main } from "../../bench/transfer/main.ts";
-import { parseCommand } from "../../bench/transfer/args.ts";
-import { makeRunSpec } from "../../bench/transfer/plan.ts";
-import { parseResults } from "../../bench/transfer/results.ts";
+import { parseCommand } from "../../bench/transfer/plan/args.ts";
+import { makeRunSpec } from "../../bench/transfer/plan/run_list.ts";
+import { parseResults } from "../../bench/transfer/run/results.ts";
 
 const config = (extra: string[]) => {
   const cmd = parseCommand(extra);

@@ -23,7 +23,7 @@
  * @module
  */
 import { nugpt } from "../../../param/mod.ts";
-import { calibrated } from "../calibrate.ts";
+import { calibrated } from "../tools/calibrate.ts";
 
 /** The slope measured on the quick preset's models (see the module doc). */
 const MEASURED_SLOPE = -0.3175;

@@ -25,7 +25,7 @@
  * @module
  */
 import { nugpt } from "../../../param/mod.ts";
-import { probedParameterization } from "../role_probe.ts";
+import { probedParameterization } from "../tools/role_probe.ts";
 
 /** The exponents the probe printed (see the module doc). */
 const PROBED = {

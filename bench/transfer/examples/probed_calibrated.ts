@@ -23,7 +23,7 @@
  *
  * @module
  */
-import { calibrated } from "../calibrate.ts";
+import { calibrated } from "../tools/calibrate.ts";
 import { nugptProbed } from "./probed.ts";
 
 /** The slope measured on the quick preset's models (see the module doc). */
