@@ -63,7 +63,8 @@ function gatherBatch(x: BatchArg, idx: BatchArg, axis: number, size: number): Ba
 /**
  * Per-member indices `ids` (`[members, ...]`, each in `[0, rows)`) as indices into the members'
  * tables stacked into one of `members · rows` rows; an index out of range stays out of range
- * (-1), so that it reads 0 (or is dropped) as it would for its member alone.
+ * (-1), so that the index check refuses it as it would for its member alone, instead of reading
+ * a neighbouring member's row.
  */
 function offsetIndices(ids: Tensor, members: number, rows: number): Tensor {
   const shifted = bind("binary", [ids, memberOffsets(members, rows, ids.rank, ids)], { op: "add" });

@@ -290,6 +290,16 @@ Deno.test("vmap: errors name the path, the sizes and the shape", () => {
   );
 });
 
+Deno.test("vmap: an index past a member's own table is refused, not read from its neighbour", async () => {
+  // Two members' tables of 2 rows each, stacked: index 2 of member 0 would be member 1's row 0.
+  const tables = nu.tensor([[[1], [2]], [[3], [4]]]);
+  const ids = nu.tensor([[2], [0]], { dtype: "i32" });
+  const gather = nu.vmap((t: nu.Tensor, i: nu.Tensor) => nu.gather(t, i, { axis: 0 }));
+  assertThrows(() => gather(tables, ids), "gather: index -1");
+  const fine = gather(tables, nu.tensor([[1], [0]], { dtype: "i32" }));
+  assertEquals(await fine.toArray(), [[[2]], [[3]]]);
+});
+
 Deno.test("vmap: reading a value inside the function is a clear error", async () => {
   const f = nu.vmap((x: nu.Tensor) => {
     x.dataSync();
@@ -326,6 +336,38 @@ Deno.test("vmap: memory is flat over repeated vmapped gradient steps", () => {
   const before = nu.memory().tensors;
   for (let i = 0; i < 5; i++) step(w, x).dispose();
   assertEquals(nu.memory().tensors, before);
+});
+
+Deno.test("vmap: every view, on every axis, equals its stacked members", async () => {
+  // Deterministic beside the random programs, so that each view's batching rule runs every time.
+  const xs = nu.normal(nu.key(7), [3, 2, 3]), ys = nu.normal(nu.key(8), [3, 2, 3]);
+  const views: ((x: nu.Tensor, y: nu.Tensor, axis: number) => nu.Tensor)[] = [
+    (x) => nu.transpose(x),
+    (x, _, axis) => nu.sliceAxis(x, axis, 0, 1),
+    (x, _, axis) =>
+      nu.pad(x, [0, 1].map((i) => (i === axis ? [1, 2] : [0, 0])) as [number, number][]),
+    (x, y, axis) => nu.concat([x, y], axis),
+    (x, _, axis) => nu.flip(x, axis),
+    (x, _, axis) => nu.broadcastTo(nu.expandDims(x, axis), axis === 0 ? [2, 2, 3] : [2, 2, 3]),
+    (x) => nu.reshape(x, [-1]),
+  ];
+  for (const view of views) {
+    for (const axis of [0, 1]) {
+      const f = (x: nu.Tensor, y: nu.Tensor) => view(x, y, axis);
+      const got = nu.vmap(f)(xs, ys);
+      const members = [0, 1, 2].map((m) =>
+        f(
+          nu.reshape(nu.sliceAxis(xs, 0, m, m + 1), [2, 3]),
+          nu.reshape(nu.sliceAxis(ys, 0, m, m + 1), [2, 3]),
+        )
+      );
+      await assertAllClose(got, nu.stack(members), {
+        rtol: 0,
+        atol: 0,
+        message: `${view} axis ${axis}`,
+      });
+    }
+  }
 });
 
 Deno.test("vmap: every primitive's batching rule was exercised", () => {
