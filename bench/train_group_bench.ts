@@ -6,7 +6,8 @@
  *
  *   deno run -A bench/train_group_bench.ts [--members 8] [--groups 8] [--widths 32,64]
  *                                          [--depth 2] [--batch 16] [--seq 64] [--head-size 32]
- *                                          [--steps 50] [--eval-every 25] [--json FILE]
+ *                                          [--steps 50] [--eval-every 25] [--backend cpu|webgpu]
+ *                                          [--json FILE]
  *
  * `--groups 8,4` times the members grouped 8 at a time and 4 at a time (groups trained one after
  * another). Prints, per width, every wall time, the ratios and the largest relative difference of
@@ -22,6 +23,7 @@ const { values } = parseArgs({
   options: {
     members: { type: "string", default: "8" },
     groups: { type: "string", default: "8" },
+    backend: { type: "string", default: "cpu" },
     widths: { type: "string", default: "32,64" },
     depth: { type: "string", default: "2" },
     batch: { type: "string", default: "16" },
@@ -36,6 +38,7 @@ const members = Number(values.members), depth = Number(values.depth);
 const batch = Number(values.batch), seq = Number(values.seq), steps = Number(values.steps);
 const headSize = Number(values["head-size"]), evalEvery = Number(values["eval-every"]);
 const groupSizes = values.groups.split(",").map(Number);
+if (values.backend !== "cpu") await nu.useBackend(values.backend as "webgpu");
 const VOCAB = 256;
 
 /** Member `m`'s batch at `step`: random tokens from its own stream (host data). */
