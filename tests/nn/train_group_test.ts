@@ -1,7 +1,7 @@
 /**
  * `nn.trainGroup`: each member of a group trained as one vmapped, compiled step gives the same
  * losses at every read point of a 50-step run as the same run trained alone by `nn.train`
- * (within 1e-5 relative; on the CPU they are bit-identical), on the CPU and on WebGPU; a member
+ * (within 1e-5 relative; here they are bit-identical on the CPU and on lavapipe), on the CPU and on WebGPU; a member
  * made to diverge is recorded as `train` records it and the others finish with their solo
  * losses; bad options get clear errors.
  */
