@@ -5,6 +5,9 @@
  * are stacked on a leading axis and one `nu.vmap`ped step, compiled by `nu.jit`, trains them
  * all; each member reads its own learning rates from its row of a rate table, so its arithmetic
  * is its run's alone. Losses are read back only at the read points (every `evalEvery` steps).
+ * A group runs one step's kernels for all its members, which pays where a step is bound by its
+ * dispatches (a GPU); on a few CPU cores the step is bound by arithmetic and memory and a group
+ * was measured slower than its runs one at a time (`bench/RESULTS.md`).
  *
  * @module
  */

@@ -242,6 +242,33 @@ Deno.test("vmap: a pullback mapped over batched cotangents gives each one's cota
   pullback.dispose();
 });
 
+Deno.test("vmap: vjp inside vmap takes batched and shared cotangents", async () => {
+  const f = (x: nu.Tensor) => nu.mul(nu.sin(x), nu.sum(x));
+  const inside = (x: nu.Tensor, ct: nu.Tensor) => {
+    const [, pullback] = nu.vjp(f as (...a: never[]) => unknown, x);
+    const [g] = pullback(ct) as nu.Tensor[];
+    pullback.dispose();
+    return g;
+  };
+  const xs = nu.tensor([[0.1, 0.2, 0.3], [1, -1, 0.5]]);
+  const cts = nu.tensor([[1, 0, 2], [0.5, 0.5, -1]]);
+  for (const ctAxis of [0, null]) {
+    const got = nu.vmap(inside, { inAxes: [0, ctAxis] })(
+      xs,
+      ctAxis === null ? nu.tensor([1, 2, 3]) : cts,
+    );
+    for (let b = 0; b < 2; b++) {
+      const x = nu.reshape(nu.sliceAxis(xs, 0, b, b + 1), [3]);
+      const ct = ctAxis === null
+        ? nu.tensor([1, 2, 3])
+        : nu.reshape(nu.sliceAxis(cts, 0, b, b + 1), [3]);
+      await assertAllClose(nu.reshape(nu.sliceAxis(got, 0, b, b + 1), [3]), inside(x, ct), {
+        rtol: 1e-5,
+      });
+    }
+  }
+});
+
 Deno.test("vmap: outAxes places the batch axis; unbatched outputs are broadcast", async () => {
   const x = nu.tensor([[1, 2, 3], [4, 5, 6]]);
   const f = nu.vmap((r: nu.Tensor, c: nu.Tensor) => [nu.mul(r, 2), c], {

@@ -1,7 +1,7 @@
 /**
  * `nn.trainGroup`: each member of a group trained as one vmapped, compiled step gives the same
  * losses at every read point of a 50-step run as the same run trained alone by `nn.train`
- * (within 1e-5 relative; on the CPU they are bit-identical), on the CPU and on WebGPU; a member
+ * (within 1e-5 relative; here they are bit-identical on the CPU and on lavapipe), on the CPU and on WebGPU; a member
  * made to diverge is recorded as `train` records it and the others finish with their solo
  * losses; bad options get clear errors.
  */
@@ -10,7 +10,8 @@ import type { Backend, Tensor } from "../../core/mod.ts";
 import { assertEquals, assertTrue } from "../../testing/assert.ts";
 import { createWebGpuBackend } from "../../kernels/webgpu/backend.ts";
 import { requires, webgpuAdapter } from "../requires.ts";
-import type { TrainResult, Windows } from "../../nn/mod.ts";
+import type { NgptParams, TrainResult, Windows } from "../../nn/mod.ts";
+import { rateTables, stackTrees } from "../../nn/train_group_step.ts";
 
 const { nn } = nu;
 const VOCAB = 16, T = 8;
@@ -138,6 +139,39 @@ Deno.test("trainGroup: no tensor outlives a group, a dropped member's included",
   assertEquals(results.map((r) => r.status), ["ok", "diverged"]);
   assertEquals(nu.memory().tensors, before);
   evalWindows.dispose();
+});
+
+Deno.test("trainGroup: the group's compiled step runs as many kernels as one member's", () => {
+  // A group of N costs one step's dispatches: the vmapped program has the solo program's units.
+  const members = [0, 1, 2].map((m) => model.init(nu.key(m)));
+  const optimizer = (rateTable?: Tensor) =>
+    model.optimizer({
+      schedule: nu.optim.cosineDecay({ peak: 1, steps: 10 }),
+      params: members[0],
+      ...(rateTable ? { rateTable } : {}),
+    });
+  const lossAndGrad = nu.valueAndGrad((p: NgptParams, b: Tensor) => model.loss(p, b));
+  const step = (params: NgptParams, state: unknown[], batch: Tensor, rates?: Tensor) =>
+    nu.tidy(() => {
+      const [loss, grads] = lossAndGrad(params, batch);
+      return [loss, ...optimizer(rates).step(params, grads, state)];
+    });
+  const solo = nu.jit((p: NgptParams, s: unknown[], b: Tensor) => step(p, s, b));
+  const states = members.map((p) => optimizer().init(p));
+  solo(members[0], states[0], nu.fromData(rows(0, 4), [4, T + 1], { dtype: "i32" }));
+  const group = nu.jit(nu.vmap(step));
+  const rates = rateTables(
+    [0.01, 0.02, 0.03],
+    (lr) => nu.optim.cosineDecay({ peak: lr, steps: 10 }),
+    "f32",
+  );
+  const batch = nu.fromData(rows(0, 12), [3, 4, T + 1], { dtype: "i32" });
+  group(stackTrees(members), stackTrees(states), batch, rates);
+  const [g, one] = [group.lastStats!, solo.lastStats!];
+  assertTrue(g.units <= one.units + 2, `group ${g.units} units, one member ${one.units}`);
+  assertTrue(g.kernels <= one.kernels + 2, `group ${g.kernels} kernels, one member ${one.kernels}`);
+  group.dispose();
+  solo.dispose();
 });
 
 Deno.test("trainGroup: bad options get clear errors", async () => {
