@@ -12,6 +12,7 @@ import {
   fromData,
   gather,
   jit,
+  mul,
   reshape,
   sliceAxis,
   Tensor,
@@ -69,10 +70,19 @@ export function groupStep(
   optimizer: (rateTable: Tensor) => Optimizer,
   options: { jit?: boolean } = {},
 ): GroupStep {
-  const lossAndGrad = valueAndGrad((p: NgptParams, b: Tensor) => model.loss(p, b));
+  // Mixed precision, as trainStep does it: the loss times a power-of-two scale, the f32
+  // gradients divided by it after, so that a member's numbers are those of its run alone.
+  const scale = model.precision?.lossScale ?? 1;
+  const lossAndGrad = valueAndGrad((p: NgptParams, b: Tensor) =>
+    scale === 1 ? model.loss(p, b) : mul(model.loss(p, b), scale)
+  );
   const member = (params: NgptParams, state: unknown[], batch: Tensor, rates: Tensor) =>
     tidy(() => {
-      const [loss, grads] = lossAndGrad(params, batch);
+      let [loss, grads] = lossAndGrad(params, batch);
+      if (scale !== 1) {
+        loss = mul(loss, 1 / scale);
+        grads = treeMap((g: Tensor) => mul(g, 1 / scale), grads) as NgptParams;
+      }
       const [next, nextState] = optimizer(rates).step(params, grads, state);
       return [loss, next as NgptParams, nextState] as [Tensor, NgptParams, unknown[]];
     });

@@ -66,11 +66,17 @@ function assertSameRun(group: TrainResult, solo: TrainResult, rtol: number, what
   }
 }
 
-async function compareWithSolo(backend: Backend, lrs: number[], asTensor: boolean) {
+async function compareWithSolo(
+  backend: Backend,
+  lrs: number[],
+  asTensor: boolean,
+  on: typeof model = model,
+  steps = 50,
+) {
   const evalWindows = nu.fromData(rows(100, 8), [8, T + 1], { dtype: "i32", backend });
-  const common = { steps: 50, evalEvery: 10, evalWindows, backend };
+  const common = { steps, evalEvery: 10, evalWindows, backend };
   const progress: [number, number][] = [];
-  const group = await nn.trainGroup(model, {
+  const group = await nn.trainGroup(on, {
     ...common,
     lrs,
     keys: lrs.map((_, m) => nu.key(m)),
@@ -80,7 +86,7 @@ async function compareWithSolo(backend: Backend, lrs: number[], asTensor: boolea
   const solos: TrainResult[] = [];
   for (const [m, lr] of lrs.entries()) {
     solos.push(
-      await nn.train(model, {
+      await nn.train(on, {
         ...common,
         lr,
         key: nu.key(m),
@@ -99,6 +105,15 @@ Deno.test("trainGroup (CPU): every member equals its run alone at every read poi
   assertEquals(progress.length, 5 * lrs.length);
   // The members differ from each other (the test compares distinct runs).
   assertTrue(group[0].curves[4].trainLoss !== group[1].curves[4].trainLoss);
+});
+
+Deno.test("trainGroup (CPU): mixed-precision members equal their runs alone (the loss scale too)", async () => {
+  const f16 = nn.ngptModel(nn.modelConfig({ vocab: VOCAB, width: 32, depth: 1, seqLen: T }), {
+    precision: "f16",
+  });
+  const lrs = [2 ** -6, 2 ** -4];
+  const { group, solos } = await compareWithSolo(nu.cpuBackend(), lrs, false, f16, 20);
+  for (const m of lrs.keys()) assertSameRun(group[m], solos[m], 1e-5, `f16 member ${m}`);
 });
 
 Deno.test("trainGroup (CPU): a diverging member is recorded and dropped; the rest finish as alone", async () => {
