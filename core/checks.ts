@@ -21,6 +21,7 @@
 import { setIndexChecks } from "../kernels/index_checks.ts";
 import { findBadIndex, indexError } from "../kernels/index_error.ts";
 import type { Tensor } from "./tensor.ts";
+import { BatchedTensor } from "./vmap_batched.ts";
 import { activeTrace } from "./trace_context.ts";
 
 /** Which runtime checks are on. */
@@ -134,8 +135,30 @@ export function activeChecks(): Readonly<Checks> {
  * ```
  */
 export function readableNow(t: Tensor): boolean {
-  const b = t.backend;
+  const b = unbatched(t).backend;
   return b.name === "cpu" && b.readSync !== undefined && b !== activeTrace();
+}
+
+/**
+ * The stored values behind `t`: under `vmap`, the stacked tensor of every member (at every
+ * level), which host-side checks read in place of the member they cannot read alone.
+ *
+ * @example
+ * ```ts
+ * import { unbatched } from "./checks.ts";
+ * import { ones, vmap } from "../mod.ts";
+ * import { assertEquals } from "../testing/assert.ts";
+ * let seen: number[] = [];
+ * vmap((x) => {
+ *   seen = [...unbatched(x).shape];
+ *   return x;
+ * })(ones([3, 2]));
+ * assertEquals(seen, [3, 2]);
+ * ```
+ */
+export function unbatched(t: Tensor): Tensor {
+  while (t instanceof BatchedTensor) t = t.value;
+  return t;
 }
 
 /**

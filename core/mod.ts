@@ -124,7 +124,7 @@ export {
   uniform,
 } from "./random.ts";
 export { memory, type MemoryInfo } from "./memory.ts";
-export { checkIndexRange, type Checks, checks, readableNow } from "./checks.ts";
+export { checkIndexRange, type Checks, checks, readableNow, unbatched } from "./checks.ts";
 export { jit, type JitFunction, type JitOptions } from "./jit/jit.ts";
 export { type AxisSpec, vmap, type VmapOptions } from "./vmap.ts";
 export type { ProgramStats } from "./jit/program.ts";

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { fmtShape, readableNow, type Tensor } from "../core/mod.ts";
+import { fmtShape, readableNow, type Tensor, unbatched } from "../core/mod.ts";
 
 /**
  * Throws unless every id of `ids` (row-major, shape `shape`) lies in `[0, vocab)`; the message
@@ -63,5 +63,7 @@ export function checkTokenIds(
  */
 export function checkTokenTensor(tokens: Tensor, vocab: number, op: string): void {
   if (tokens.dtype !== "i32" || !readableNow(tokens)) return;
-  checkTokenIds(tokens.dataSync(), tokens.shape, vocab, op);
+  // Under vmap: every member's ids at once (they share the vocabulary).
+  const stored = unbatched(tokens);
+  checkTokenIds(stored.dataSync(), stored.shape, vocab, op);
 }

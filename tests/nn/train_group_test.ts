@@ -214,3 +214,21 @@ Deno.test("trainGroup: bad options get clear errors", async () => {
     );
   }
 });
+
+Deno.test("vmapped model.loss reads every member's token ids on the host, op by op too", () => {
+  const params = model.init(nu.key(0));
+  const loss = nu.vmap((b: Tensor) => model.loss(params, b));
+  const good = nu.fromData(rows(0, 4), [2, 2, T + 1], { dtype: "i32" });
+  assertEquals(loss(good).shape, [2]);
+  const data = rows(0, 4);
+  data[T + 3] = VOCAB + 3;
+  const bad = nu.fromData(data, [2, 2, T + 1], { dtype: "i32" });
+  let message = "";
+  try {
+    loss(bad);
+  } catch (e) {
+    message = (e as Error).message;
+  }
+  assertTrue(message.includes(`token id ${VOCAB + 3}`), message);
+  for (const t of nu.treeLeaves(params) as Tensor[]) t.dispose();
+});
