@@ -136,6 +136,12 @@ export interface BackendMemory {
   pooledBuffers: number;
   /** Bytes kept in the reuse pool. */
   pooledBytes: number;
+  /** Allocations served from the pool (backends that count them). */
+  poolHits?: number;
+  /** Allocations the pool could not serve (backends that count them). */
+  poolMisses?: number;
+  /** Fresh storage created so far: a steady-state step should add none (backends that count it). */
+  created?: number;
 }
 
 /** A place where tensors live and primitives run. */
@@ -176,6 +182,17 @@ export interface Backend {
     params: PrimParams[P],
     out: OutSpec,
   ): BackendBuffer;
+  /**
+   * Optional: run `prim` into `target`, a live buffer of spec `out` that aliases
+   * no input (so a compiled program can keep structural outputs in its arena).
+   */
+  runInto?<P extends Prim>(
+    prim: P,
+    inputs: readonly Operand[],
+    params: PrimParams[P],
+    out: OutSpec,
+    target: BackendBuffer,
+  ): void;
   /** Live and pooled buffers and bytes. */
   memory(): BackendMemory;
   /** Wait until all queued work is done (a no-op on the CPU). */

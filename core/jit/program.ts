@@ -51,7 +51,10 @@ export class Program {
   readonly #plan: Planned[];
   readonly #outputs: readonly number[];
   readonly #inputOf: Map<number, number>;
-  /** Arena slot per intermediate value computed by a fused kernel. */
+  /**
+   * Arena slot per intermediate value computed by a fused kernel, or by a structural step
+   * (matmul, gather, ...) when the backend can run one into a given buffer (`runInto`).
+   */
   readonly #slotOf = new Map<number, number>();
   readonly #slots: { dtype: DType; size: number; buffer: BackendBuffer | null }[] = [];
   readonly #consts = new Map<number, BackendBuffer>();
@@ -92,24 +95,24 @@ export class Program {
     };
   }
 
-  /** Give each fused-kernel intermediate an arena slot, reusing slots whose value is dead. */
+  /** Give each intermediate an arena slot, reusing slots whose value is dead. */
   #assignSlots(): void {
     const outputs = new Set(this.#outputs);
     const free = new Map<string, number[]>();
+    const into = this.#backend.runInto !== undefined;
     for (const { unit, dead } of this.#plan) {
-      if (unit.kind === "fused") {
-        for (const v of unit.outputs) {
-          if (outputs.has(v)) continue;
-          const val = this.#rec.values[v];
-          const key = `${val.dtype}:${val.size}`;
-          const list = free.get(key);
-          let slot = list?.pop();
-          if (slot === undefined) {
-            slot = this.#slots.length;
-            this.#slots.push({ dtype: val.dtype, size: val.size, buffer: null });
-          }
-          this.#slotOf.set(v, slot);
+      const computed = unit.kind === "fused" ? unit.outputs : into ? [unit.out] : [];
+      for (const v of computed) {
+        if (outputs.has(v)) continue;
+        const val = this.#rec.values[v];
+        const key = `${val.dtype}:${val.size}`;
+        const list = free.get(key);
+        let slot = list?.pop();
+        if (slot === undefined) {
+          slot = this.#slots.length;
+          this.#slots.push({ dtype: val.dtype, size: val.size, buffer: null });
         }
+        this.#slotOf.set(v, slot);
       }
       for (const v of dead) {
         const slot = this.#slotOf.get(v);
@@ -179,10 +182,18 @@ export class Program {
             shape: x.shape,
             dtype: x.dtype,
           }));
-          const b = be.run(unit.prim, operands, unit.params, unit.spec);
-          bufs.set(unit.out, b);
-          if (outputs.has(unit.out)) fresh.add(b);
-          else owned.add(b);
+          const at = this.#slotOf.get(unit.out);
+          if (at !== undefined && be.runInto) {
+            const slot = this.#slots[at];
+            slot.buffer ??= be.alloc(slot.dtype, slot.size);
+            be.runInto(unit.prim, operands, unit.params, unit.spec, slot.buffer);
+            bufs.set(unit.out, slot.buffer);
+          } else {
+            const b = be.run(unit.prim, operands, unit.params, unit.spec);
+            bufs.set(unit.out, b);
+            if (outputs.has(unit.out)) fresh.add(b);
+            else owned.add(b);
+          }
         }
         for (const v of dead) {
           const b = bufs.get(v);

@@ -32,9 +32,10 @@ import type {
   Prim,
   PrimParams,
 } from "../backend.ts";
-import { allocUninitialized, copyAs, CpuBuffer } from "./buffer.ts";
+import { copyAs, copyInto, CpuBuffer } from "./buffer.ts";
+import { ArrayPool } from "./array_pool.ts";
 import { gatherKernel, scatterAddKernel } from "./gather.ts";
-import type { CpuKernel, CpuKernelTable, CpuOperand } from "./kernel.ts";
+import type { CpuAlloc, CpuKernel, CpuKernelTable, CpuOperand } from "./kernel.ts";
 import {
   broadcastKernel,
   concatKernel,
@@ -61,6 +62,11 @@ export interface CpuBackendOptions {
   blas?: boolean | string;
   /** Force the matmul path (tests, benchmarks); absent: BLAS > Wasm SIMD > TypeScript. */
   matmul?: "blas" | "wasm" | "ts";
+  /**
+   * Free bytes the buffer pool may hold (released arrays past it are dropped);
+   * default: an eighth of the memory where `--allow-sys` lets us read it, else 512 MiB.
+   */
+  maxPooledBytes?: number;
 }
 
 /** The dispatch table for everything but matmul, which needs the BLAS handle. */
@@ -68,7 +74,7 @@ function kernelTable(mm: CpuMatmul): CpuKernelTable {
   return {
     reduceSum: reduceSumKernel,
     reduceMax: reduceMaxKernel,
-    matmul: (inputs, params, out) => matmulKernel(mm, inputs, params, out),
+    matmul: (inputs, params, out, alloc) => matmulKernel(mm, inputs, params, out, alloc),
     transpose: transposeKernel,
     flip: flipKernel,
     broadcast: broadcastKernel,
@@ -96,15 +102,20 @@ export class CpuBackend implements Backend {
   readonly matmulPath: "blas" | "wasm" | "ts";
   readonly #matmul: CpuMatmul;
   readonly #kernels: CpuKernelTable;
+  readonly #pool: ArrayPool;
+  /** Kernel outputs from the pool: zeroed unless the kernel overwrites every element. */
+  readonly #alloc: CpuAlloc = (dtype, size, overwritten = false) =>
+    this.#pool.take(dtype, size, { zeroed: !overwritten });
   #buffers = 0;
   #bytes = 0;
 
   /** Prefer {@linkcode createCpuBackend}. */
-  constructor(matmul: CpuMatmul) {
+  constructor(matmul: CpuMatmul, opts: { maxPooledBytes?: number } = {}) {
     this.#matmul = matmul;
     this.matmulPath = matmul.path;
     this.blasLibrary = matmul.blas?.library ?? null;
     this.#kernels = kernelTable(matmul);
+    this.#pool = new ArrayPool({ maxPooledBytes: opts.maxPooledBytes });
   }
 
   #own(buffer: BackendBuffer, op: string): CpuBuffer {
@@ -122,7 +133,9 @@ export class CpuBackend implements Backend {
 
   /** Copy `data` into a new buffer stored as `dtype`. */
   upload(data: DataArray, dtype: DType): CpuBuffer {
-    return this.#track(copyAs(data, dtype), dtype);
+    const out = this.#pool.take(dtype, data.length, { zeroed: false });
+    copyInto(data, out, dtype);
+    return this.#track(out, dtype);
   }
 
   /** A copy of the first `size` elements, as `dtype`'s typed array. */
@@ -139,19 +152,20 @@ export class CpuBackend implements Backend {
     return copyAs(this.#own(buffer, "read").data, dtype, size);
   }
 
-  /** Drop the buffer's data; releasing it twice throws. */
+  /** Give the buffer's array back to the pool; releasing it twice throws. */
   release(buffer: BackendBuffer): void {
-    const bytes = this.#own(buffer, "release").markReleased();
+    const data = this.#own(buffer, "release").detach();
     this.#buffers--;
-    this.#bytes -= bytes;
+    this.#bytes -= data.byteLength;
+    this.#pool.give(data);
   }
 
   /** Fused kernels take any number of buffers on the CPU. */
   readonly maxKernelBuffers = 64;
 
-  /** A new buffer of `size` elements (zeros here; callers must not rely on it). */
+  /** A buffer of `size` elements from the pool, contents unspecified (the caller writes them). */
   alloc(dtype: DType, size: number): CpuBuffer {
-    return this.#track(allocUninitialized(dtype, size), dtype);
+    return this.#track(this.#pool.take(dtype, size, { zeroed: false }), dtype);
   }
 
   /** Run a generated kernel (see `codegen.ts`) into `outputs`. */
@@ -181,12 +195,65 @@ export class CpuBackend implements Backend {
       shape: x.shape,
       dtype: x.dtype,
     }));
-    return this.#track(kernel(ops, params, out), out.dtype);
+    return this.#track(kernel(ops, params, out, this.#alloc), out.dtype);
   }
 
-  /** Live buffers and their bytes (the CPU has no pool). */
+  /**
+   * Run `prim` on `inputs` into `target`, a live buffer of spec `out` that
+   * does not alias an input (a compiled program's arena slot).
+   */
+  runInto<P extends Prim>(
+    prim: P,
+    inputs: readonly Operand[],
+    params: PrimParams[P],
+    out: OutSpec,
+    target: BackendBuffer,
+  ): void {
+    const kernel = this.#kernels[prim] as CpuKernel<P> | undefined;
+    if (kernel === undefined) throw new Error(`cpu: runInto: unknown primitive ${prim}`);
+    const dst = this.#own(target, prim).data;
+    const ops: CpuOperand[] = inputs.map((x) => ({
+      data: this.#own(x.buffer, prim).data,
+      shape: x.shape,
+      dtype: x.dtype,
+    }));
+    let handed = false;
+    const intoTarget: CpuAlloc = (dtype, size, overwritten = false) => {
+      if (handed || size !== dst.length || dtype !== (target as CpuBuffer).dtype) {
+        return this.#alloc(dtype, size, overwritten);
+      }
+      handed = true;
+      if (!overwritten) dst.fill(0);
+      return dst;
+    };
+    const result = kernel(ops, params, out, intoTarget);
+    if (result !== dst) {
+      // The kernel built its output elsewhere: copy it over and recycle the array.
+      copyInto(result, dst, out.dtype);
+      this.#pool.give(result);
+    }
+  }
+
+  /**
+   * Live buffers and their bytes, and the pool's: arrays and bytes waiting in
+   * it, requests it served (hits) or not (misses), and the fresh arrays created.
+   */
   memory(): BackendMemory {
-    return { buffers: this.#buffers, bytes: this.#bytes, pooledBuffers: 0, pooledBytes: 0 };
+    const p = this.#pool.stats();
+    return {
+      buffers: this.#buffers,
+      bytes: this.#bytes,
+      pooledBuffers: p.pooledArrays,
+      pooledBytes: p.pooledBytes,
+      poolHits: p.hits,
+      poolMisses: p.misses,
+      created: p.created,
+    };
+  }
+
+  /** Drop every array waiting in the pool (live buffers are untouched). */
+  trim(): void {
+    this.#pool.trim();
   }
 
   /** Nothing is queued on the CPU. */
@@ -214,5 +281,5 @@ export class CpuBackend implements Backend {
  * ```
  */
 export function createCpuBackend(opts: CpuBackendOptions = {}): CpuBackend {
-  return new CpuBackend(chooseMatmul(opts));
+  return new CpuBackend(chooseMatmul(opts), { maxPooledBytes: opts.maxPooledBytes });
 }

@@ -9,7 +9,7 @@
 import type { DataArray, OutSpec, PrimParams, Shape } from "../backend.ts";
 import { sizeOf } from "../backend.ts";
 import { allocFor } from "./buffer.ts";
-import type { CpuOperand } from "./kernel.ts";
+import type { CpuAlloc, CpuOperand } from "./kernel.ts";
 
 /** `[outer, axisSize, inner]` of a shape split around `axis`. */
 function splitAt(shape: Shape, axis: number) {
@@ -38,13 +38,14 @@ export function gatherKernel(
   inputs: readonly CpuOperand[],
   params: PrimParams["gather"],
   out: OutSpec,
+  alloc: CpuAlloc = allocFor,
 ): DataArray {
   const [x, idx] = inputs;
   const { outer, axisSize, inner } = splitAt(x.shape, params.axis);
   const ids = idx.data;
   const nIdx = ids.length;
   const src = x.data;
-  const o = allocFor(out.dtype, sizeOf(out.shape));
+  const o = alloc(out.dtype, sizeOf(out.shape));
   const sameType = src.constructor === o.constructor;
   for (let q = 0; q < outer; q++) {
     for (let t = 0; t < nIdx; t++) {
@@ -78,13 +79,14 @@ export function scatterAddKernel(
   inputs: readonly CpuOperand[],
   params: PrimParams["scatterAdd"],
   out: OutSpec,
+  alloc: CpuAlloc = allocFor,
 ): DataArray {
   const [g, idx] = inputs;
   const { outer, axisSize, inner } = splitAt(out.shape, params.axis);
   const ids = idx.data;
   const nIdx = ids.length;
   const src = g.data;
-  const o = allocFor(out.dtype, sizeOf(out.shape));
+  const o = alloc(out.dtype, sizeOf(out.shape));
   const acc = out.dtype === "f32" ? new Float64Array(o.length) : o;
   for (let q = 0; q < outer; q++) {
     for (let t = 0; t < nIdx; t++) {

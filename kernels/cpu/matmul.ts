@@ -17,7 +17,7 @@ import { allocFor } from "./buffer.ts";
 import { type Blas, openBlas } from "./blas.ts";
 import { type WasmGemm, wasmGemm } from "./wasm/wasm_gemm.ts";
 import { broadcastStrides, forEachRow, type NumArray, planStrided } from "./indexing.ts";
-import type { CpuOperand } from "./kernel.ts";
+import type { CpuAlloc, CpuOperand } from "./kernel.ts";
 
 /** Rows of `k` per block and columns of `n` per block in the fallback. */
 const K_BLOCK = 128;
@@ -195,7 +195,8 @@ export function chooseMatmul(choice: MatmulChoice = {}): CpuMatmul {
 /**
  * The matmul kernel: `paths.blas` (if set, for f32/f64) per batch element,
  * else `paths.wasm` (if set, for f32), else {@linkcode gemmFallback}; i32
- * always uses the fallback.
+ * always uses the fallback. The output comes from `alloc` (the backend's pool
+ * or a reused target), so the product writes into storage already touched.
  *
  * @example
  * ```ts
@@ -214,13 +215,16 @@ export function matmulKernel(
   inputs: readonly CpuOperand[],
   params: PrimParams["matmul"],
   out: OutSpec,
+  alloc: CpuAlloc = allocFor,
 ): DataArray {
   const [x, y] = inputs;
   const { transA, transB } = params;
   const r = out.shape.length;
   const m = out.shape[r - 2], n = out.shape[r - 1];
   const k = transA ? x.shape[x.shape.length - 2] : x.shape[x.shape.length - 1];
-  const o = allocFor(out.dtype, sizeOf(out.shape));
+  // Every path below writes every element when k > 0 (BLAS with beta = 0, the Wasm GEMM's copy
+  // out, the fallback's fill); an empty inner dimension leaves the zeros of a zeroed array.
+  const o = alloc(out.dtype, sizeOf(out.shape), k > 0);
   if (m * n === 0) return o;
   const { aOffs, bOffs } = batchOffsets(x.shape, y.shape, out.shape);
   const mn = m * n;

@@ -1,0 +1,42 @@
+/**
+ * A compiled nGPT training step allocates no fresh memory once warm: every kernel's, matmul's
+ * and the program's own outputs come from the arena or the CPU backend's pool, as its counters
+ * (`memory().backend.created`, fresh typed-array storage) show; live buffers stay flat.
+ */
+import * as nu from "../../mod.ts";
+import { assertEquals, assertTrue } from "../../testing/assert.ts";
+
+Deno.test("jit: a warm compiled training step creates no new typed arrays on the CPU", async () => {
+  const backend = nu.cpuBackend();
+  const config = nu.nn.modelConfig({ vocab: 32, width: 32, depth: 2, seqLen: 16, headSize: 16 });
+  const model = nu.nn.ngptModel(config, { parameterization: nu.param.nugpt });
+  let params = model.init(nu.key(0), { backend });
+  const opt = model.optimizer({ lr: 2 ** -5, steps: 12, params });
+  let state = opt.init(params);
+  const step = nu.nn.trainStep(model, opt, { jit: true });
+  const batches = [0, 1, 2].map((i) =>
+    nu.keep(nu.randint(nu.key(100 + i), [4, 17], 0, 32, { backend }))
+  );
+  const losses: number[] = [];
+  const run = (i: number) => {
+    const [loss, p, s] = step(params, state, batches[i % batches.length]);
+    losses.push(loss.dataSync()[0]);
+    nu.optim.disposeReplaced([params, state, loss], [p, s]);
+    [params, state] = [p, s];
+  };
+  for (let i = 0; i < 3; i++) run(i); // compile, fill the arena and the pool
+  const before = nu.memory(backend).backend;
+  for (let i = 3; i < 9; i++) run(i);
+  const after = nu.memory(backend).backend;
+  assertEquals(after.created, before.created, "fresh typed arrays created by warm steps");
+  assertEquals(after.buffers, before.buffers, "live buffers");
+  assertTrue(after.poolHits! > before.poolHits!, "the warm steps drew on the pool");
+  assertTrue(losses.every(Number.isFinite) && losses[8] < losses[0], `it learns: ${losses}`);
+  // The counter does move when new storage is needed (so the check above can fail).
+  const odd = nu.zeros([12_345], { backend });
+  assertEquals(nu.memory(backend).backend.created, after.created! + 1);
+  odd.dispose();
+  step.dispose();
+  nu.optim.disposeReplaced([params, state, batches], []);
+  await backend.flush();
+});
