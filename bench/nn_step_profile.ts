@@ -34,6 +34,16 @@ be.run = (p: string, ops: any[], pr: any, o: any) => {
   times.set(key, (times.get(key) ?? 0) + performance.now() - t);
   return r;
 };
+// Structural outputs kept in the compiled program's arena run through `runInto` (CPU).
+if (be.runInto) {
+  const origInto = be.runInto.bind(be);
+  be.runInto = (p: string, ops: any[], pr: any, o: any, target: unknown) => {
+    const t = performance.now();
+    origInto(p, ops, pr, o, target);
+    const key = `${p} ${ops.map((x: any) => x.shape.join("x")).join(" ")} ${JSON.stringify(pr)}`;
+    times.set(key, (times.get(key) ?? 0) + performance.now() - t);
+  };
+}
 be.runFused = (k: any, ...a: unknown[]) => {
   const t = performance.now();
   origF(k, ...a);
