@@ -134,6 +134,7 @@ export type {
   CompareOp,
   DataArray,
   DType,
+  MatmulEpilogue,
   Operand,
   OutSpec,
   Prim,

@@ -144,6 +144,16 @@ export interface BackendMemory {
   created?: number;
 }
 
+/** A fused kernel run on a matmul's output (see {@linkcode Backend.runMatmulEpilogue}). */
+export interface MatmulEpilogue {
+  /** The kernel: as many elements as the product, reading it element for element. */
+  readonly kernel: FusedKernel;
+  /** Its input buffers (the product's target among them where it reads the product). */
+  readonly inputs: readonly BackendBuffer[];
+  /** Its output buffers. */
+  readonly outputs: readonly BackendBuffer[];
+}
+
 /** A place where tensors live and primitives run. */
 export interface Backend {
   /** Short name: `cpu` or `webgpu`. */
@@ -192,6 +202,21 @@ export interface Backend {
     params: PrimParams[P],
     out: OutSpec,
     target: BackendBuffer,
+  ): void;
+  /**
+   * Optional: a matmul into `target` (a live buffer of spec `out`, aliasing no
+   * operand) with `epilogue` run on its output while it is in cache: the
+   * backend may compute the product in row tiles and run the epilogue on each
+   * tile before the next. The epilogue kernel iterates over as many elements
+   * as the product and reads `target` (when it does) element for element,
+   * row-major; one of its outputs may be `target` itself (an in-place epilogue).
+   */
+  runMatmulEpilogue?(
+    inputs: readonly Operand[],
+    params: PrimParams["matmul"],
+    out: OutSpec,
+    target: BackendBuffer,
+    epilogue: MatmulEpilogue,
   ): void;
   /** Live and pooled buffers and bytes. */
   memory(): BackendMemory;

@@ -27,6 +27,7 @@ import type {
   BackendMemory,
   DataArray,
   DType,
+  MatmulEpilogue,
   Operand,
   OutSpec,
   Prim,
@@ -44,7 +45,8 @@ import {
   sliceKernel,
   transposeKernel,
 } from "./layout.ts";
-import { chooseMatmul, type CpuMatmul, matmulKernel } from "./matmul.ts";
+import { chooseMatmul, type CpuMatmul, matmulKernel, matmulRowsInto } from "./matmul.ts";
+import { type EpilogueTile, epilogueTiles, TILE_ELEMENTS } from "./epilogue.ts";
 import { crossEntropyGradKernel, crossEntropyKernel } from "./cross_entropy.ts";
 import { logSoftmaxKernel, reduceMaxKernel, reduceSumKernel } from "./reduce.ts";
 import { runFusedCpu } from "./codegen.ts";
@@ -67,6 +69,8 @@ export interface CpuBackendOptions {
    * default: an eighth of the memory where `--allow-sys` lets us read it, else 512 MiB.
    */
   maxPooledBytes?: number;
+  /** Elements of product per tile when a matmul runs with an epilogue (default 131072). */
+  epilogueTileElements?: number;
 }
 
 /** The dispatch table for everything but matmul, which needs the BLAS handle. */
@@ -106,16 +110,23 @@ export class CpuBackend implements Backend {
   /** Kernel outputs from the pool: zeroed unless the kernel overwrites every element. */
   readonly #alloc: CpuAlloc = (dtype, size, overwritten = false) =>
     this.#pool.take(dtype, size, { zeroed: !overwritten });
+  /** Each epilogue kernel's tiles, planned once per kernel object and product shape. */
+  readonly #epilogues = new WeakMap<FusedKernel, { key: string; tiles: EpilogueTile[] }>();
+  readonly #tileElements: number;
   #buffers = 0;
   #bytes = 0;
 
   /** Prefer {@linkcode createCpuBackend}. */
-  constructor(matmul: CpuMatmul, opts: { maxPooledBytes?: number } = {}) {
+  constructor(
+    matmul: CpuMatmul,
+    opts: Pick<CpuBackendOptions, "maxPooledBytes" | "epilogueTileElements"> = {},
+  ) {
     this.#matmul = matmul;
     this.matmulPath = matmul.path;
     this.blasLibrary = matmul.blas?.library ?? null;
     this.#kernels = kernelTable(matmul);
     this.#pool = new ArrayPool({ maxPooledBytes: opts.maxPooledBytes });
+    this.#tileElements = opts.epilogueTileElements ?? TILE_ELEMENTS;
   }
 
   #own(buffer: BackendBuffer, op: string): CpuBuffer {
@@ -235,6 +246,45 @@ export class CpuBackend implements Backend {
   }
 
   /**
+   * A matmul into `target` with `epilogue` run on each row tile of the
+   * product right after the tile is computed (see `epilogue.ts`).
+   */
+  runMatmulEpilogue(
+    inputs: readonly Operand[],
+    params: PrimParams["matmul"],
+    out: OutSpec,
+    target: BackendBuffer,
+    epilogue: MatmulEpilogue,
+  ): void {
+    const dst = this.#own(target, "matmul").data;
+    const ops: CpuOperand[] = inputs.map((x) => ({
+      data: this.#own(x.buffer, "matmul").data,
+      shape: x.shape,
+      dtype: x.dtype,
+    }));
+    const key = `${out.shape.join(",")}:${params.transA}`;
+    let plan = this.#epilogues.get(epilogue.kernel);
+    if (plan?.key !== key) {
+      const tiles = epilogueTiles(epilogue.kernel, out.shape, {
+        transA: params.transA,
+        tileElements: this.#tileElements,
+      });
+      plan = { key, tiles };
+      this.#epilogues.set(epilogue.kernel, plan);
+    }
+    const outs = epilogue.outputs.map((b) => this.#own(b, "matmul epilogue"));
+    for (const tile of plan.tiles) {
+      matmulRowsInto(this.#matmul, ops, params, out.shape, dst, tile.rows);
+      const views = tile.ranges.map(([start, end], j) =>
+        plan.tiles.length === 1
+          ? outs[j]
+          : new CpuBuffer(outs[j].data.subarray(start, end), outs[j].dtype)
+      );
+      this.runFused(tile.kernel, epilogue.inputs, views);
+    }
+  }
+
+  /**
    * Live buffers and their bytes, and the pool's: arrays and bytes waiting in
    * it, requests it served (hits) or not (misses), and the fresh arrays created.
    */
@@ -281,5 +331,5 @@ export class CpuBackend implements Backend {
  * ```
  */
 export function createCpuBackend(opts: CpuBackendOptions = {}): CpuBackend {
-  return new CpuBackend(chooseMatmul(opts), { maxPooledBytes: opts.maxPooledBytes });
+  return new CpuBackend(chooseMatmul(opts), opts);
 }
