@@ -37,6 +37,11 @@ export interface ArrayPoolStats {
 export interface ArrayPoolOptions {
   /** Free bytes the pool may hold; past it, released arrays are dropped. */
   maxPooledBytes?: number;
+  /**
+   * For tests: fill every array handed out without zeros with this value (NaN for floats
+   * finds a kernel that reads an output it did not write).
+   */
+  debugFill?: number;
 }
 
 /**
@@ -92,6 +97,7 @@ function viewOf(dtype: DType, buffer: ArrayBuffer, size: number): DataArray {
  */
 export class ArrayPool {
   readonly #maxPooledBytes: number;
+  readonly #debugFill: number | undefined;
   readonly #free = new Map<number, ArrayBuffer[]>();
   /** The arrays handed out and not given back: only these may come back. */
   readonly #issued = new WeakSet<DataArray>();
@@ -109,6 +115,7 @@ export class ArrayPool {
     const cap = opts.maxPooledBytes ?? defaultMaxPooledBytes();
     if (!(cap >= 0)) throw new Error(`ArrayPool: maxPooledBytes must be >= 0, got ${cap}`);
     this.#maxPooledBytes = cap;
+    this.#debugFill = opts.debugFill;
   }
 
   /**
@@ -134,6 +141,7 @@ export class ArrayPool {
       this.#stats.created++;
       out = viewOf(dtype, new ArrayBuffer(bytes), size);
     }
+    if (!opts.zeroed && this.#debugFill !== undefined) out.fill(this.#debugFill);
     this.#issued.add(out);
     return out;
   }

@@ -71,6 +71,11 @@ export interface CpuBackendOptions {
   maxPooledBytes?: number;
   /** Elements of product per tile when a matmul runs with an epilogue (default 131072). */
   epilogueTileElements?: number;
+  /**
+   * For tests: fill every buffer handed out without zeros (kernel outputs a kernel promises
+   * to write in full) with this value first, e.g. NaN.
+   */
+  debugFill?: number;
 }
 
 /** The dispatch table for everything but matmul, which needs the BLAS handle. */
@@ -119,13 +124,13 @@ export class CpuBackend implements Backend {
   /** Prefer {@linkcode createCpuBackend}. */
   constructor(
     matmul: CpuMatmul,
-    opts: Pick<CpuBackendOptions, "maxPooledBytes" | "epilogueTileElements"> = {},
+    opts: Pick<CpuBackendOptions, "maxPooledBytes" | "epilogueTileElements" | "debugFill"> = {},
   ) {
     this.#matmul = matmul;
     this.matmulPath = matmul.path;
     this.blasLibrary = matmul.blas?.library ?? null;
     this.#kernels = kernelTable(matmul);
-    this.#pool = new ArrayPool({ maxPooledBytes: opts.maxPooledBytes });
+    this.#pool = new ArrayPool({ maxPooledBytes: opts.maxPooledBytes, debugFill: opts.debugFill });
     this.#tileElements = opts.epilogueTileElements ?? TILE_ELEMENTS;
   }
 

@@ -71,6 +71,14 @@ Deno.test("ArrayPool: arrays it did not hand out, or already got back, are ignor
   assertTrue(x.buffer !== y.buffer);
 });
 
+Deno.test("ArrayPool: debugFill marks storage handed out without zeros", () => {
+  const pool = new ArrayPool({ maxPooledBytes: 1 << 20, debugFill: NaN });
+  const a = pool.take("f32", 5, { zeroed: false });
+  assertTrue(a.every(Number.isNaN));
+  pool.give(a);
+  assertEquals(Array.from(pool.take("f32", 5, { zeroed: true })), [0, 0, 0, 0, 0]);
+});
+
 const dtypeArb = fc.constantFrom<DType>("f32", "f64", "i32", "bool");
 
 Deno.test("ArrayPool: live arrays never share storage, and the counters add up", () => {
