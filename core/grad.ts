@@ -116,7 +116,10 @@ function gradsFor(traced: Traced, cts: Map<number, Tensor>): unknown[] {
   return traced.argLeaves.map(({ def, tracers, raw }) =>
     treeUnflatten(
       def,
-      tracers.map((t, j) => (t === null ? raw[j] : cts.get(t.id) ?? zerosLike(t))),
+      // A tracer's disposal may be pending on the tape: read its backend as a backward pass does.
+      tracers.map((t, j) =>
+        t === null ? raw[j] : cts.get(t.id) ?? duringBackward(() => zerosLike(t))
+      ),
     )
   );
 }
