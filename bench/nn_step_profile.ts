@@ -34,9 +34,34 @@ be.run = (p: string, ops: any[], pr: any, o: any) => {
   times.set(key, (times.get(key) ?? 0) + performance.now() - t);
   return r;
 };
+// Structural outputs kept in the compiled program's arena run through `runInto` (CPU).
+if (be.runInto) {
+  const origInto = be.runInto.bind(be);
+  be.runInto = (p: string, ops: any[], pr: any, o: any, target: unknown) => {
+    const t = performance.now();
+    origInto(p, ops, pr, o, target);
+    const key = `${p} ${ops.map((x: any) => x.shape.join("x")).join(" ")} ${JSON.stringify(pr)}`;
+    times.set(key, (times.get(key) ?? 0) + performance.now() - t);
+  };
+}
+let fusedMs = 0; // time in fused kernels so far, to take them out of an epilogue's matmul
+// A matmul with its epilogue (CPU): the kernels on its tiles go through runFused and count as
+// fused kernels; the rest of the call counts as the matmul.
+if (be.runMatmulEpilogue) {
+  const origEpilogue = be.runMatmulEpilogue.bind(be);
+  be.runMatmulEpilogue = (ops: any[], pr: any, o: any, target: unknown, e: unknown) => {
+    const [t, f0] = [performance.now(), fusedMs];
+    origEpilogue(ops, pr, o, target, e);
+    const key = `matmul ${ops.map((x: any) => x.shape.join("x")).join(" ")} ${
+      JSON.stringify(pr)
+    } +epilogue`;
+    times.set(key, (times.get(key) ?? 0) + performance.now() - t - (fusedMs - f0));
+  };
+}
 be.runFused = (k: any, ...a: unknown[]) => {
   const t = performance.now();
   origF(k, ...a);
+  fusedMs += performance.now() - t;
   const key = `fused ${k.reduce ? "reduce" + k.reduce.axes : "map"} ${
     k.shape.join("x")
   } n=${k.nodes.length} in=${k.inputs.length} out=${k.outputs.length}`;

@@ -10,34 +10,9 @@
  */
 import type { FusedKernel } from "./fused.ts";
 
-/**
- * Element types. `f64` exists on the CPU backend only (for gradient checks).
- * `f16` is stored and computed in half precision on WebGPU adapters with the
- * `shader-f16` feature; the CPU backend emulates it (f32 storage, every result
- * rounded to the nearest f16). Host data of an f16 tensor is a `Float32Array`.
- */
-export type DType = "f32" | "f64" | "i32" | "bool" | "f16";
-
-/** A tensor shape: one non-negative integer per axis. */
-export type Shape = readonly number[];
-
-/** The typed array each dtype reads back as. */
-export type TypedArrayFor<D extends DType> = D extends "f32" | "f16" ? Float32Array
-  : D extends "f64" ? Float64Array
-  : D extends "i32" ? Int32Array
-  : Uint8Array;
-
-/** Any typed array a tensor can be read back as. */
-export type DataArray = Float32Array | Float64Array | Int32Array | Uint8Array;
-
-/** Bytes per element of a tensor (f16: 2, as WebGPU stores it; the CPU emulation holds f32). */
-export const BYTES_PER_ELEMENT: Record<DType, number> = {
-  f32: 4,
-  f64: 8,
-  i32: 4,
-  bool: 1,
-  f16: 2,
-};
+export { broadcastStrides, BYTES_PER_ELEMENT, sizeOf, stridesOf } from "./dtype_shape.ts";
+export type { DataArray, DType, Shape, TypedArrayFor } from "./dtype_shape.ts";
+import type { DataArray, DType, Shape } from "./dtype_shape.ts";
 
 /** An opaque buffer handle owned by one backend. */
 export interface BackendBuffer {
@@ -167,6 +142,22 @@ export interface BackendMemory {
   pooledBuffers: number;
   /** Bytes kept in the reuse pool. */
   pooledBytes: number;
+  /** Allocations served from the pool (backends that count them). */
+  poolHits?: number;
+  /** Allocations the pool could not serve (backends that count them). */
+  poolMisses?: number;
+  /** Fresh storage created so far: a steady-state step should add none (backends that count it). */
+  created?: number;
+}
+
+/** A fused kernel run on a matmul's output (see {@linkcode Backend.runMatmulEpilogue}). */
+export interface MatmulEpilogue {
+  /** The kernel: as many elements as the product, reading it element for element. */
+  readonly kernel: FusedKernel;
+  /** Its input buffers (the product's target among them where it reads the product). */
+  readonly inputs: readonly BackendBuffer[];
+  /** Its output buffers. */
+  readonly outputs: readonly BackendBuffer[];
 }
 
 /** A place where tensors live and primitives run. */
@@ -207,6 +198,32 @@ export interface Backend {
     params: PrimParams[P],
     out: OutSpec,
   ): BackendBuffer;
+  /**
+   * Optional: run `prim` into `target`, a live buffer of spec `out` that aliases
+   * no input (so a compiled program can keep structural outputs in its arena).
+   */
+  runInto?<P extends Prim>(
+    prim: P,
+    inputs: readonly Operand[],
+    params: PrimParams[P],
+    out: OutSpec,
+    target: BackendBuffer,
+  ): void;
+  /**
+   * Optional: a matmul into `target` (a live buffer of spec `out`, aliasing no
+   * operand) with `epilogue` run on its output while it is in cache: the
+   * backend may compute the product in row tiles and run the epilogue on each
+   * tile before the next. The epilogue kernel iterates over as many elements
+   * as the product and reads `target` (when it does) element for element,
+   * row-major; one of its outputs may be `target` itself (an in-place epilogue).
+   */
+  runMatmulEpilogue?(
+    inputs: readonly Operand[],
+    params: PrimParams["matmul"],
+    out: OutSpec,
+    target: BackendBuffer,
+    epilogue: MatmulEpilogue,
+  ): void;
   /** Live and pooled buffers and bytes. */
   memory(): BackendMemory;
   /** Wait until all queued work is done (a no-op on the CPU). */
@@ -223,41 +240,4 @@ export interface Backend {
     size: number,
     describe: (bits: number, at: number) => string,
   ): void;
-}
-
-/** Number of elements in a shape. */
-export function sizeOf(shape: Shape): number {
-  let n = 1;
-  for (const d of shape) n *= d;
-  return n;
-}
-
-/** Row-major strides of a shape, in elements. */
-export function stridesOf(shape: Shape): number[] {
-  const s = new Array<number>(shape.length);
-  let acc = 1;
-  for (let i = shape.length - 1; i >= 0; i--) {
-    s[i] = acc;
-    acc *= shape[i];
-  }
-  return s;
-}
-
-/**
- * Strides (in elements) that read an input of shape `inShape` broadcast over `outShape`
- * (right-aligned NumPy broadcasting; 0 on missing and size-1 axes).
- *
- * @example
- * ```ts
- * import { broadcastStrides } from "./backend.ts";
- * import { assertEquals } from "../testing/assert.ts";
- * assertEquals(broadcastStrides([3, 1], [2, 3, 4]), [0, 1, 0]);
- * ```
- */
-export function broadcastStrides(inShape: Shape, outShape: Shape): number[] {
-  const own = stridesOf(inShape);
-  const lead = outShape.length - inShape.length;
-  const s = new Array<number>(outShape.length).fill(0);
-  for (let i = 0; i < inShape.length; i++) s[lead + i] = inShape[i] === 1 ? 0 : own[i];
-  return s;
 }

@@ -15,7 +15,7 @@
  *
  * @module
  */
-import { type DType, type Shape, stridesOf } from "./backend.ts";
+import { type DType, type Shape, stridesOf } from "./dtype_shape.ts";
 
 /** Scalar functions of one argument. */
 export type UnaryFn =

@@ -5,9 +5,11 @@
  *
  * @module
  */
-import type { Backend, BackendBuffer, DType } from "../../kernels/backend.ts";
+import type { Backend, BackendBuffer, DType, PrimParams } from "../../kernels/backend.ts";
+import { BYTES_PER_ELEMENT } from "../../kernels/backend.ts";
 import type { Recorder, TraceStep } from "./trace_backend.ts";
-import { schedule, type Unit } from "./schedule.ts";
+import { schedule } from "./schedule.ts";
+import { attachEpilogues, type ProgramUnit, unitInputs, unitOutputs } from "./epilogues.ts";
 import { inlineSmallProducers } from "./inline.ts";
 
 /** What a compiled program returns for one output leaf. */
@@ -28,8 +30,10 @@ export interface ProgramStats {
   readonly live: number;
   /** Units run per call: fused kernels plus structural steps. */
   readonly units: number;
-  /** Fused kernels among them. */
+  /** Fused kernels among them (those run as matmul epilogues included). */
   readonly kernels: number;
+  /** Matmuls whose consumer kernel runs on their output tiles (an epilogue). */
+  readonly epilogues: number;
   /** Arena buffers held between calls. */
   readonly arenaBuffers: number;
   /** Bytes held by the arena. */
@@ -37,7 +41,7 @@ export interface ProgramStats {
 }
 
 interface Planned {
-  readonly unit: Unit;
+  readonly unit: ProgramUnit;
   /** Values whose buffers can be freed (prim outputs) or reused (arena) after this unit. */
   readonly dead: readonly number[];
 }
@@ -51,7 +55,10 @@ export class Program {
   readonly #plan: Planned[];
   readonly #outputs: readonly number[];
   readonly #inputOf: Map<number, number>;
-  /** Arena slot per intermediate value computed by a fused kernel. */
+  /**
+   * Arena slot per intermediate value computed by a fused kernel, or by a structural step
+   * (matmul, gather, ...) when the backend can run one into a given buffer (`runInto`).
+   */
   readonly #slotOf = new Map<number, number>();
   readonly #slots: { dtype: DType; size: number; buffer: BackendBuffer | null }[] = [];
   readonly #consts = new Map<number, BackendBuffer>();
@@ -73,47 +80,67 @@ export class Program {
       new Set(outputs),
       rec.target.maxKernelBuffers,
     );
-    const units = schedule(live, rec.values, new Set(outputs), rec.target.maxKernelBuffers);
+    const scheduled = schedule(live, rec.values, new Set(outputs), rec.target.maxKernelBuffers);
+    const fuseMatmuls = rec.target.runMatmulEpilogue !== undefined &&
+      rec.target.runInto !== undefined;
+    const units = fuseMatmuls
+      ? attachEpilogues(scheduled, rec.values, new Set(outputs))
+      : scheduled;
     this.#plan = planLifetimes(units, new Set(outputs));
     this.#assignSlots();
-    let kernels = 0;
-    for (const p of this.#plan) if (p.unit.kind === "fused") kernels++;
+    let kernels = 0, epilogues = 0;
+    for (const { unit } of this.#plan) {
+      if (unit.kind !== "prim") kernels++;
+      if (unit.kind === "epilogue") epilogues++;
+    }
     let bytes = 0;
     for (const s of this.#slots) {
-      bytes += s.size * (s.dtype === "f64" ? 8 : s.dtype === "bool" ? 1 : 4);
+      bytes += s.size * BYTES_PER_ELEMENT[s.dtype];
     }
     this.stats = {
       traced: rec.steps.length,
       live: live.length,
       units: units.length,
       kernels,
+      epilogues,
       arenaBuffers: this.#slots.length,
       arenaBytes: bytes,
     };
   }
 
-  /** Give each fused-kernel intermediate an arena slot, reusing slots whose value is dead. */
+  /** Give each intermediate an arena slot, reusing slots whose value is dead. */
   #assignSlots(): void {
     const outputs = new Set(this.#outputs);
     const free = new Map<string, number[]>();
+    const into = this.#backend.runInto !== undefined;
+    // A value an epilogue writes over its product in place takes the product's slot, which
+    // stays taken when the product dies.
+    const overwritten = new Set<number>(); // products written over in place
     for (const { unit, dead } of this.#plan) {
-      if (unit.kind === "fused") {
-        for (const v of unit.outputs) {
-          if (outputs.has(v)) continue;
-          const val = this.#rec.values[v];
-          const key = `${val.dtype}:${val.size}`;
-          const list = free.get(key);
-          let slot = list?.pop();
-          if (slot === undefined) {
-            slot = this.#slots.length;
-            this.#slots.push({ dtype: val.dtype, size: val.size, buffer: null });
-          }
-          this.#slotOf.set(v, slot);
+      const computed = unit.kind === "fused" ? unit.outputs : into ? unitOutputs(unit) : [];
+      const over = unit.kind === "epilogue" && unit.inPlace >= 0
+        ? { product: unit.matmul.out, value: unit.fused.outputs[unit.inPlace] }
+        : null;
+      for (const v of computed) {
+        if (over?.value === v && this.#slotOf.has(over.product)) {
+          this.#slotOf.set(v, this.#slotOf.get(over.product)!);
+          overwritten.add(over.product);
+          continue;
         }
+        if (outputs.has(v)) continue;
+        const val = this.#rec.values[v];
+        const key = `${val.dtype}:${val.size}`;
+        const list = free.get(key);
+        let slot = list?.pop();
+        if (slot === undefined) {
+          slot = this.#slots.length;
+          this.#slots.push({ dtype: val.dtype, size: val.size, buffer: null });
+        }
+        this.#slotOf.set(v, slot);
       }
       for (const v of dead) {
         const slot = this.#slotOf.get(v);
-        if (slot === undefined) continue;
+        if (slot === undefined || overwritten.has(v)) continue;
         const val = this.#rec.values[v];
         const key = `${val.dtype}:${val.size}`;
         const list = free.get(key);
@@ -155,34 +182,60 @@ export class Program {
       return b;
     };
     try {
+      /** The buffer computed value `v` is written to: fresh for a program output, else its slot. */
+      const outBuffer = (v: number): BackendBuffer => {
+        let b: BackendBuffer;
+        if (outputs.has(v)) {
+          const val = this.#rec.values[v];
+          b = be.alloc(val.dtype, val.size);
+          fresh.add(b);
+        } else {
+          const slot = this.#slots[this.#slotOf.get(v)!];
+          slot.buffer ??= be.alloc(slot.dtype, slot.size);
+          b = slot.buffer;
+        }
+        bufs.set(v, b);
+        return b;
+      };
       for (const { unit, dead } of this.#plan) {
         if (unit.kind === "fused") {
           const ins = unit.inputs.map(bufferOf);
-          const outs = unit.outputs.map((v) => {
-            let b: BackendBuffer;
-            if (outputs.has(v)) {
-              const val = this.#rec.values[v];
-              b = be.alloc(val.dtype, val.size);
-              fresh.add(b);
-            } else {
-              const slot = this.#slots[this.#slotOf.get(v)!];
-              slot.buffer ??= be.alloc(slot.dtype, slot.size);
-              b = slot.buffer;
-            }
-            bufs.set(v, b);
-            return b;
-          });
-          be.runFused(unit.kernel, ins, outs);
+          be.runFused(unit.kernel, ins, unit.outputs.map(outBuffer));
+        } else if (unit.kind === "epilogue") {
+          const { matmul, fused } = unit;
+          const operands = matmul.inputs.map((x) => ({
+            buffer: bufferOf(x.value),
+            shape: x.shape,
+            dtype: x.dtype,
+          }));
+          const target = outBuffer(matmul.out);
+          const ins = fused.inputs.map(bufferOf);
+          const outs = fused.outputs.map((v) => outBuffer(v));
+          be.runMatmulEpilogue!(
+            operands,
+            matmul.params as PrimParams["matmul"],
+            matmul.spec,
+            target,
+            { kernel: fused.kernel, inputs: ins, outputs: outs },
+          );
         } else {
           const operands = unit.inputs.map((x) => ({
             buffer: bufferOf(x.value),
             shape: x.shape,
             dtype: x.dtype,
           }));
-          const b = be.run(unit.prim, operands, unit.params, unit.spec);
-          bufs.set(unit.out, b);
-          if (outputs.has(unit.out)) fresh.add(b);
-          else owned.add(b);
+          const at = this.#slotOf.get(unit.out);
+          if (at !== undefined && be.runInto) {
+            const slot = this.#slots[at];
+            slot.buffer ??= be.alloc(slot.dtype, slot.size);
+            be.runInto(unit.prim, operands, unit.params, unit.spec, slot.buffer);
+            bufs.set(unit.out, slot.buffer);
+          } else {
+            const b = be.run(unit.prim, operands, unit.params, unit.spec);
+            bufs.set(unit.out, b);
+            if (outputs.has(unit.out)) fresh.add(b);
+            else owned.add(b);
+          }
         }
         for (const v of dead) {
           const b = bufs.get(v);
@@ -251,12 +304,10 @@ function liveSteps(steps: readonly TraceStep[], outputs: readonly number[]): Tra
 }
 
 /** For each unit, the values whose last use it is (outputs excluded). */
-function planLifetimes(units: readonly Unit[], outputs: ReadonlySet<number>): Planned[] {
+function planLifetimes(units: readonly ProgramUnit[], outputs: ReadonlySet<number>): Planned[] {
   const last = new Map<number, number>();
   units.forEach((u, i) => {
-    const ins = u.kind === "fused" ? u.inputs : u.inputs.map((x) => x.value);
-    const outs = u.kind === "fused" ? u.outputs : [u.out];
-    for (const v of [...ins, ...outs]) last.set(v, i);
+    for (const v of [...unitInputs(u), ...unitOutputs(u)]) last.set(v, i);
   });
   const dead: number[][] = units.map(() => []);
   for (const [v, i] of last) if (!outputs.has(v)) dead[i].push(v);

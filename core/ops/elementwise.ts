@@ -9,11 +9,10 @@ import type { BinaryOp, CompareOp, DType, UnaryOp } from "../../kernels/backend.
 import { bind, defineRule, type Rule } from "../bind.ts";
 import { broadcastingBatch, pointwiseBatch } from "../vmap_rules.ts";
 import type { ProgramBuilder } from "../../kernels/fused.ts";
-import { broadcastShapes, sameShape } from "../shape.ts";
+import { broadcastShapes } from "../shape.ts";
 import { fmtShape, Tensor } from "../tensor.ts";
 import { checkBackendDtype, fromData } from "./create.ts";
-import { reshape } from "./shape.ts";
-import { sum } from "./reduce.ts";
+import { unbroadcast } from "./broadcast_vjp.ts";
 
 const FLOAT: readonly DType[] = ["f32", "f64", "f16"];
 
@@ -62,27 +61,7 @@ function withOperands(
   }
 }
 
-/**
- * Sum `g` down to `shape` (the VJP of broadcasting): over leading axes and
- * over axes where `shape` has size 1.
- *
- * @example
- * ```ts
- * import { ones, unbroadcast } from "../../mod.ts";
- * import { assertEquals } from "../../testing/assert.ts";
- * const g = unbroadcast(ones([4, 3]), [1, 3]);
- * assertEquals(await g.toArray(), [[4, 4, 4]]);
- * ```
- */
-export function unbroadcast(g: Tensor, shape: readonly number[]): Tensor {
-  if (sameShape(g.shape, shape)) return g;
-  const lead = g.rank - shape.length;
-  const axes: number[] = [];
-  for (let i = 0; i < g.rank; i++) {
-    if (i < lead || (shape[i - lead] === 1 && g.shape[i] !== 1)) axes.push(i);
-  }
-  return reshape(sum(g, { axis: axes, keepdims: true }), shape);
-}
+export { unbroadcast };
 
 // ------------------------------------------------------------------- unary
 

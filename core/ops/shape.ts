@@ -10,7 +10,7 @@ import { bind, defineRule, type Rule } from "../bind.ts";
 import { physicalAxis, pointwiseBatch, toFront } from "../vmap_rules.ts";
 import { broadcastShapes, checkShape, normalizeAxes, normalizeAxis, sameShape } from "../shape.ts";
 import { fmtShape, shareStorage, Tensor } from "../tensor.ts";
-import { sum } from "./reduce.ts";
+import { sumKeepingAxes } from "./broadcast_vjp.ts";
 
 /** The `reshape` primitive's rule (shared storage). */
 export const reshapeRule: Rule<"reshape"> = defineRule("reshape", {
@@ -165,7 +165,7 @@ export const broadcastRule: Rule<"broadcast"> = defineRule("broadcast", {
   },
   vjp: (g, { inputs: [x] }) => {
     const axes = x.shape.flatMap((d, i) => (d === 1 && g.shape[i] !== 1 ? [i] : []));
-    return [axes.length ? sum(g, { axis: axes, keepdims: true }) : g];
+    return [sumKeepingAxes(g, axes)];
   },
 });
 

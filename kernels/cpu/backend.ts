@@ -27,14 +27,16 @@ import type {
   BackendMemory,
   DataArray,
   DType,
+  MatmulEpilogue,
   Operand,
   OutSpec,
   Prim,
   PrimParams,
 } from "../backend.ts";
-import { allocUninitialized, copyAs, CpuBuffer } from "./buffer.ts";
+import { copyAs, copyInto, CpuBuffer } from "./buffer.ts";
+import { ArrayPool } from "./array_pool.ts";
 import { gatherKernel, scatterAddKernel } from "./gather.ts";
-import type { CpuKernel, CpuKernelTable, CpuOperand } from "./kernel.ts";
+import type { CpuAlloc, CpuKernel, CpuKernelTable, CpuOperand } from "./kernel.ts";
 import {
   broadcastKernel,
   concatKernel,
@@ -43,7 +45,8 @@ import {
   sliceKernel,
   transposeKernel,
 } from "./layout.ts";
-import { chooseMatmul, type CpuMatmul, matmulKernel } from "./matmul.ts";
+import { chooseMatmul, type CpuMatmul, matmulKernel, matmulRowsInto } from "./matmul.ts";
+import { type EpilogueTile, epilogueTiles, TILE_ELEMENTS } from "./epilogue.ts";
 import { crossEntropyGradKernel, crossEntropyKernel } from "./cross_entropy.ts";
 import { logSoftmaxKernel, reduceMaxKernel, reduceSumKernel } from "./reduce.ts";
 import { runFusedCpu } from "./codegen.ts";
@@ -61,6 +64,18 @@ export interface CpuBackendOptions {
   blas?: boolean | string;
   /** Force the matmul path (tests, benchmarks); absent: BLAS > Wasm SIMD > TypeScript. */
   matmul?: "blas" | "wasm" | "ts";
+  /**
+   * Free bytes the buffer pool may hold (released arrays past it are dropped);
+   * default: an eighth of the memory where `--allow-sys` lets us read it, else 512 MiB.
+   */
+  maxPooledBytes?: number;
+  /** Elements of product per tile when a matmul runs with an epilogue (default 131072). */
+  epilogueTileElements?: number;
+  /**
+   * For tests: fill every buffer handed out without zeros (kernel outputs a kernel promises
+   * to write in full) with this value first, e.g. NaN.
+   */
+  debugFill?: number;
 }
 
 /** The dispatch table for everything but matmul, which needs the BLAS handle. */
@@ -68,7 +83,7 @@ function kernelTable(mm: CpuMatmul): CpuKernelTable {
   return {
     reduceSum: reduceSumKernel,
     reduceMax: reduceMaxKernel,
-    matmul: (inputs, params, out) => matmulKernel(mm, inputs, params, out),
+    matmul: (inputs, params, out, alloc) => matmulKernel(mm, inputs, params, out, alloc),
     transpose: transposeKernel,
     flip: flipKernel,
     broadcast: broadcastKernel,
@@ -105,15 +120,27 @@ export class CpuBackend implements Backend {
   readonly matmulPath: "blas" | "wasm" | "ts";
   readonly #matmul: CpuMatmul;
   readonly #kernels: CpuKernelTable;
+  readonly #pool: ArrayPool;
+  /** Kernel outputs from the pool: zeroed unless the kernel overwrites every element. */
+  readonly #alloc: CpuAlloc = (dtype, size, overwritten = false) =>
+    this.#pool.take(dtype, size, { zeroed: !overwritten });
+  /** Each epilogue kernel's tiles, planned once per kernel object and product shape. */
+  readonly #epilogues = new WeakMap<FusedKernel, { key: string; tiles: EpilogueTile[] }>();
+  readonly #tileElements: number;
   #buffers = 0;
   #bytes = 0;
 
   /** Prefer {@linkcode createCpuBackend}. */
-  constructor(matmul: CpuMatmul) {
+  constructor(
+    matmul: CpuMatmul,
+    opts: Pick<CpuBackendOptions, "maxPooledBytes" | "epilogueTileElements" | "debugFill"> = {},
+  ) {
     this.#matmul = matmul;
     this.matmulPath = matmul.path;
     this.blasLibrary = matmul.blas?.library ?? null;
     this.#kernels = kernelTable(matmul);
+    this.#pool = new ArrayPool({ maxPooledBytes: opts.maxPooledBytes, debugFill: opts.debugFill });
+    this.#tileElements = opts.epilogueTileElements ?? TILE_ELEMENTS;
   }
 
   #own(buffer: BackendBuffer, op: string): CpuBuffer {
@@ -131,7 +158,9 @@ export class CpuBackend implements Backend {
 
   /** Copy `data` into a new buffer stored as `dtype`. */
   upload(data: DataArray, dtype: DType): CpuBuffer {
-    return this.#track(copyAs(data, dtype), dtype);
+    const out = this.#pool.take(dtype, data.length, { zeroed: false });
+    copyInto(data, out, dtype);
+    return this.#track(out, dtype);
   }
 
   /** A copy of the first `size` elements, as `dtype`'s typed array. */
@@ -148,19 +177,20 @@ export class CpuBackend implements Backend {
     return copyAs(this.#own(buffer, "read").data, dtype, size);
   }
 
-  /** Drop the buffer's data; releasing it twice throws. */
+  /** Give the buffer's array back to the pool; releasing it twice throws. */
   release(buffer: BackendBuffer): void {
-    const bytes = this.#own(buffer, "release").markReleased();
+    const data = this.#own(buffer, "release").detach();
     this.#buffers--;
-    this.#bytes -= bytes;
+    this.#bytes -= data.byteLength;
+    this.#pool.give(data);
   }
 
   /** Fused kernels take any number of buffers on the CPU. */
   readonly maxKernelBuffers = 64;
 
-  /** A new buffer of `size` elements (zeros here; callers must not rely on it). */
+  /** A buffer of `size` elements from the pool, contents unspecified (the caller writes them). */
   alloc(dtype: DType, size: number): CpuBuffer {
-    return this.#track(allocUninitialized(dtype, size), dtype);
+    return this.#track(this.#pool.take(dtype, size, { zeroed: false }), dtype);
   }
 
   /** Run a generated kernel (see `codegen.ts`) into `outputs`. */
@@ -194,15 +224,117 @@ export class CpuBackend implements Backend {
       shape: x.shape,
       dtype: x.dtype === "f16" ? "f32" : x.dtype,
     }));
-    if (out.dtype !== "f16") return this.#track(kernel(ops, params, out), out.dtype);
-    const data = kernel(ops, params, { shape: out.shape, dtype: "f32" });
+    if (out.dtype !== "f16") return this.#track(kernel(ops, params, out, this.#alloc), out.dtype);
+    const data = kernel(ops, params, { shape: out.shape, dtype: "f32" }, this.#alloc);
     for (let i = 0; i < data.length; i++) data[i] = Math.f16round(data[i]);
     return this.#track(data, "f16");
   }
 
-  /** Live buffers and their bytes (the CPU has no pool). */
+  /**
+   * Run `prim` on `inputs` into `target`, a live buffer of spec `out` that
+   * does not alias an input (a compiled program's arena slot).
+   */
+  runInto<P extends Prim>(
+    prim: P,
+    inputs: readonly Operand[],
+    params: PrimParams[P],
+    out: OutSpec,
+    target: BackendBuffer,
+  ): void {
+    const kernel = this.#kernels[prim] as CpuKernel<P> | undefined;
+    if (kernel === undefined) throw new Error(`cpu: runInto: unknown primitive ${prim}`);
+    const dst = this.#own(target, prim).data;
+    const ops: CpuOperand[] = inputs.map((x) => ({
+      data: this.#own(x.buffer, prim).data,
+      shape: x.shape,
+      dtype: x.dtype === "f16" ? "f32" : x.dtype,
+    }));
+    const f16 = out.dtype === "f16";
+    if (f16) out = { shape: out.shape, dtype: "f32" };
+    let handed = false;
+    const intoTarget: CpuAlloc = (dtype, size, overwritten = false) => {
+      if (handed || size !== dst.length || dtype !== (target as CpuBuffer).dtype) {
+        return this.#alloc(dtype, size, overwritten);
+      }
+      handed = true;
+      if (!overwritten) dst.fill(0);
+      return dst;
+    };
+    const result = kernel(ops, params, out, intoTarget);
+    if (result !== dst) {
+      // The kernel built its output elsewhere: copy it over and recycle the array.
+      copyInto(result, dst, out.dtype);
+      this.#pool.give(result);
+    }
+    if (f16) { for (let i = 0; i < dst.length; i++) dst[i] = Math.f16round(dst[i]); }
+  }
+
+  /**
+   * A matmul into `target` with `epilogue` run on each row tile of the
+   * product right after the tile is computed (see `epilogue.ts`).
+   */
+  runMatmulEpilogue(
+    inputs: readonly Operand[],
+    params: PrimParams["matmul"],
+    out: OutSpec,
+    target: BackendBuffer,
+    epilogue: MatmulEpilogue,
+  ): void {
+    const dst = this.#own(target, "matmul").data;
+    const ops: CpuOperand[] = inputs.map((x) => ({
+      data: this.#own(x.buffer, "matmul").data,
+      shape: x.shape,
+      dtype: x.dtype === "f16" ? "f32" : x.dtype,
+    }));
+    const f16 = out.dtype === "f16";
+    const key = `${out.shape.join(",")}:${params.transA}`;
+    let plan = this.#epilogues.get(epilogue.kernel);
+    if (plan?.key !== key) {
+      const tiles = epilogueTiles(epilogue.kernel, out.shape, {
+        transA: params.transA,
+        tileElements: this.#tileElements,
+      });
+      plan = { key, tiles };
+      this.#epilogues.set(epilogue.kernel, plan);
+    }
+    const outs = epilogue.outputs.map((b) => this.#own(b, "matmul epilogue"));
+    for (const tile of plan.tiles) {
+      matmulRowsInto(this.#matmul, ops, params, out.shape, dst, tile.rows);
+      if (f16) {
+        // The emulated f16 product is rounded before its epilogue reads it, as eager rounds it.
+        const cols = out.shape[out.shape.length - 1];
+        const [r0, r1] = tile.rows;
+        for (let i = r0 * cols; i < r1 * cols; i++) dst[i] = Math.f16round(dst[i]);
+      }
+      const views = tile.ranges.map(([start, end], j) =>
+        plan.tiles.length === 1
+          ? outs[j]
+          : new CpuBuffer(outs[j].data.subarray(start, end), outs[j].dtype)
+      );
+      this.runFused(tile.kernel, epilogue.inputs, views);
+    }
+  }
+
+  /**
+   * Live buffers and their bytes, and the pool's: arrays and bytes waiting in
+   * it, requests it served (hits) or not (misses), and the fresh arrays created.
+   */
   memory(): BackendMemory {
-    return { buffers: this.#buffers, bytes: this.#bytes, pooledBuffers: 0, pooledBytes: 0 };
+    const p = this.#pool.stats();
+    return {
+      buffers: this.#buffers,
+      bytes: this.#bytes,
+      pooledBuffers: p.pooledArrays,
+      pooledBytes: p.pooledBytes,
+      poolHits: p.hits,
+      poolMisses: p.misses,
+      created: p.created,
+    };
+  }
+
+  /** Drop every array waiting in the pool (live buffers are untouched). */
+  trim(): void {
+    this.#pool.trim();
   }
 
   /** Nothing is queued on the CPU. */
@@ -230,5 +362,5 @@ export class CpuBackend implements Backend {
  * ```
  */
 export function createCpuBackend(opts: CpuBackendOptions = {}): CpuBackend {
-  return new CpuBackend(chooseMatmul(opts));
+  return new CpuBackend(chooseMatmul(opts), opts);
 }

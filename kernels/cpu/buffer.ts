@@ -46,12 +46,17 @@ export class CpuBuffer implements BackendBuffer {
 
   /** Drop the data; returns its size in bytes. Throws if already released. */
   markReleased(): number {
+    return this.detach().byteLength;
+  }
+
+  /** Drop the data and return it (for the backend's pool). Throws if already released. */
+  detach(): DataArray {
     if (this.#data === null) {
       throw new Error(`cpu: release: buffer of ${this.dtype} was already released`);
     }
-    const bytes = this.#data.byteLength;
+    const data = this.#data;
     this.#data = null;
-    return bytes;
+    return data;
   }
 }
 
@@ -92,7 +97,27 @@ export function allocFor(dtype: DType, size: number): DataArray {
  */
 export function copyAs(data: DataArray, dtype: DType, size = data.length): DataArray {
   const out = allocFor(dtype, size);
+  copyInto(data, out, dtype);
+  return out;
+}
+
+/**
+ * Copy `data` into `out`, converted to `dtype`'s storage (`bool`: nonzero -> 1);
+ * elements of `out` past `data`'s end are set to zero.
+ *
+ * @example
+ * ```ts
+ * import { copyInto } from "./buffer.ts";
+ * import { assertEquals } from "../../testing/assert.ts";
+ * const out = new Int32Array([9, 9, 9]);
+ * copyInto(new Float64Array([1, 2]), out, "i32");
+ * assertEquals(out, new Int32Array([1, 2, 0]));
+ * ```
+ */
+export function copyInto(data: DataArray, out: DataArray, dtype: DType): void {
+  const size = out.length;
   const n = Math.min(size, data.length);
+  if (n < size) out.fill(0, n);
   if (dtype === "bool") {
     for (let i = 0; i < n; i++) out[i] = data[i] !== 0 ? 1 : 0;
   } else if (dtype === "f16") {
@@ -102,7 +127,6 @@ export function copyAs(data: DataArray, dtype: DType, size = data.length): DataA
   } else {
     for (let i = 0; i < n; i++) out[i] = data[i];
   }
-  return out;
 }
 
 /**

@@ -7,7 +7,7 @@
 import type { DataArray, OutSpec, PrimParams } from "../backend.ts";
 import { sizeOf } from "../backend.ts";
 import { allocFor } from "./buffer.ts";
-import type { CpuOperand } from "./kernel.ts";
+import type { CpuAlloc, CpuOperand } from "./kernel.ts";
 import { expOrZero } from "./exp.ts";
 import { fastExp } from "./fast_math.ts";
 import { findBadIndex, indexError } from "../index_error.ts";
@@ -44,13 +44,14 @@ export function crossEntropyKernel(
   inputs: readonly CpuOperand[],
   _params: PrimParams["crossEntropy"],
   out: OutSpec,
+  alloc: CpuAlloc = allocFor,
 ): DataArray {
   const [x, t] = inputs;
   const a = x.data, targets = t.data;
   const rows = sizeOf(out.shape);
   const n = x.shape[x.shape.length - 1];
   checkTargets(t, n);
-  const o = allocFor(out.dtype, rows);
+  const o = alloc(out.dtype, rows);
   const ex = a instanceof Float32Array ? fastExp : expOrZero;
   for (let r = 0; r < rows; r++) {
     const start = r * n, end = start + n;
@@ -81,13 +82,14 @@ export function crossEntropyGradKernel(
   inputs: readonly CpuOperand[],
   _params: PrimParams["crossEntropyGrad"],
   out: OutSpec,
+  alloc: CpuAlloc = allocFor,
 ): DataArray {
   const [x, t, g] = inputs;
   const a = x.data, targets = t.data, gd = g.data;
   const size = sizeOf(out.shape);
   const n = x.shape[x.shape.length - 1];
   checkTargets(t, n);
-  const o = allocFor(out.dtype, size);
+  const o = alloc(out.dtype, size);
   if (n === 0) return o;
   const ex = a instanceof Float32Array ? fastExp : expOrZero;
   for (let start = 0, r = 0; start < size; start += n, r++) {

@@ -10,7 +10,7 @@
 import type { DataArray, OutSpec, PrimParams, Shape } from "../backend.ts";
 import { sizeOf } from "../backend.ts";
 import { allocFor } from "./buffer.ts";
-import type { CpuOperand } from "./kernel.ts";
+import type { CpuAlloc, CpuOperand } from "./kernel.ts";
 import { findBadIndex, indexError } from "../index_error.ts";
 
 /** `[outer, axisSize, inner]` of a shape split around `axis`. */
@@ -40,6 +40,7 @@ export function gatherKernel(
   inputs: readonly CpuOperand[],
   params: PrimParams["gather"],
   out: OutSpec,
+  alloc: CpuAlloc = allocFor,
 ): DataArray {
   const [x, idx] = inputs;
   const { outer, axisSize, inner } = splitAt(x.shape, params.axis);
@@ -48,7 +49,7 @@ export function gatherKernel(
   if (bad !== null) throw indexError(bad);
   const nIdx = ids.length;
   const src = x.data;
-  const o = allocFor(out.dtype, sizeOf(out.shape));
+  const o = alloc(out.dtype, sizeOf(out.shape));
   const sameType = src.constructor === o.constructor;
   for (let q = 0; q < outer; q++) {
     for (let t = 0; t < nIdx; t++) {
@@ -81,6 +82,7 @@ export function scatterAddKernel(
   inputs: readonly CpuOperand[],
   params: PrimParams["scatterAdd"],
   out: OutSpec,
+  alloc: CpuAlloc = allocFor,
 ): DataArray {
   const [g, idx] = inputs;
   const { outer, axisSize, inner } = splitAt(out.shape, params.axis);
@@ -89,7 +91,7 @@ export function scatterAddKernel(
   if (bad !== null) throw indexError(bad);
   const nIdx = ids.length;
   const src = g.data;
-  const o = allocFor(out.dtype, sizeOf(out.shape));
+  const o = alloc(out.dtype, sizeOf(out.shape));
   const acc = out.dtype === "f32" ? new Float64Array(o.length) : o;
   for (let q = 0; q < outer; q++) {
     for (let t = 0; t < nIdx; t++) {

@@ -11,7 +11,7 @@ import type { DataArray, OutSpec, PrimParams } from "../backend.ts";
 import { sizeOf, stridesOf } from "../backend.ts";
 import { allocFor } from "./buffer.ts";
 import { broadcastStrides, stridedCopy } from "./indexing.ts";
-import type { CpuOperand } from "./kernel.ts";
+import type { CpuAlloc, CpuOperand } from "./kernel.ts";
 
 /**
  * Permute axes: output axis `i` is input axis `perm[i]`.
@@ -29,9 +29,10 @@ export function transposeKernel(
   inputs: readonly CpuOperand[],
   params: PrimParams["transpose"],
   out: OutSpec,
+  alloc: CpuAlloc = allocFor,
 ): DataArray {
   const x = inputs[0];
-  const o = allocFor(out.dtype, sizeOf(out.shape));
+  const o = alloc(out.dtype, sizeOf(out.shape));
   const inStrides = stridesOf(x.shape);
   stridedCopy(x.data, o, {
     shape: out.shape,
@@ -57,9 +58,10 @@ export function broadcastKernel(
   inputs: readonly CpuOperand[],
   _params: PrimParams["broadcast"],
   out: OutSpec,
+  alloc: CpuAlloc = allocFor,
 ): DataArray {
   const x = inputs[0];
-  const o = allocFor(out.dtype, sizeOf(out.shape));
+  const o = alloc(out.dtype, sizeOf(out.shape));
   stridedCopy(x.data, o, {
     shape: out.shape,
     srcStrides: broadcastStrides(x.shape, out.shape),
@@ -84,9 +86,10 @@ export function sliceKernel(
   inputs: readonly CpuOperand[],
   params: PrimParams["slice"],
   out: OutSpec,
+  alloc: CpuAlloc = allocFor,
 ): DataArray {
   const x = inputs[0];
-  const o = allocFor(out.dtype, sizeOf(out.shape));
+  const o = alloc(out.dtype, sizeOf(out.shape));
   const inStrides = stridesOf(x.shape);
   let base = 0;
   for (let i = 0; i < inStrides.length; i++) base += params.starts[i] * inStrides[i];
@@ -115,9 +118,10 @@ export function padKernel(
   inputs: readonly CpuOperand[],
   params: PrimParams["pad"],
   out: OutSpec,
+  alloc: CpuAlloc = allocFor,
 ): DataArray {
   const x = inputs[0];
-  const o = allocFor(out.dtype, sizeOf(out.shape));
+  const o = alloc(out.dtype, sizeOf(out.shape));
   const outStrides = stridesOf(out.shape);
   let base = 0;
   for (let i = 0; i < outStrides.length; i++) base += params.before[i] * outStrides[i];
@@ -147,8 +151,9 @@ export function concatKernel(
   inputs: readonly CpuOperand[],
   params: PrimParams["concat"],
   out: OutSpec,
+  alloc: CpuAlloc = allocFor,
 ): DataArray {
-  const o = allocFor(out.dtype, sizeOf(out.shape));
+  const o = alloc(out.dtype, sizeOf(out.shape));
   const outStrides = stridesOf(out.shape);
   let at = 0;
   for (const x of inputs) {
@@ -178,8 +183,9 @@ export function flipKernel(
   inputs: readonly CpuOperand[],
   params: PrimParams["flip"],
   out: OutSpec,
+  alloc: CpuAlloc = allocFor,
 ): DataArray {
-  const o = allocFor(out.dtype, sizeOf(out.shape));
+  const o = alloc(out.dtype, sizeOf(out.shape));
   runFusedCpu(reversed(out.shape, params.axis, out.dtype), [inputs[0].data], [o]);
   return o;
 }

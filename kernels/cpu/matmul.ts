@@ -17,7 +17,7 @@ import { allocFor } from "./buffer.ts";
 import { type Blas, openBlas } from "./blas.ts";
 import { type WasmGemm, wasmGemm } from "./wasm/wasm_gemm.ts";
 import { broadcastStrides, forEachRow, type NumArray, planStrided } from "./indexing.ts";
-import type { CpuOperand } from "./kernel.ts";
+import type { CpuAlloc, CpuOperand } from "./kernel.ts";
 
 /** Rows of `k` per block and columns of `n` per block in the fallback. */
 const K_BLOCK = 128;
@@ -195,7 +195,8 @@ export function chooseMatmul(choice: MatmulChoice = {}): CpuMatmul {
 /**
  * The matmul kernel: `paths.blas` (if set, for f32/f64) per batch element,
  * else `paths.wasm` (if set, for f32), else {@linkcode gemmFallback}; i32
- * always uses the fallback.
+ * always uses the fallback. The output comes from `alloc` (the backend's pool
+ * or a reused target), so the product writes into storage already touched.
  *
  * @example
  * ```ts
@@ -214,45 +215,116 @@ export function matmulKernel(
   inputs: readonly CpuOperand[],
   params: PrimParams["matmul"],
   out: OutSpec,
+  alloc: CpuAlloc = allocFor,
 ): DataArray {
+  const rows = sizeOf(out.shape.slice(0, -1));
+  // Every element is written (BLAS with beta = 0, the Wasm GEMM's copy out, the fallback's fill,
+  // and zeros for an empty inner dimension), so the output need not be zeroed first.
+  const o = alloc(out.dtype, sizeOf(out.shape), true);
+  matmulRowsInto(paths, inputs, params, out.shape, o, [0, rows]);
+  return o;
+}
+
+/**
+ * Rows `[row0, row1)` of a (batched) product, counted over the output's leading axes flattened
+ * (`[...batch, m, n]` as `[batch·m, n]`), written into those rows of `o`; the rest of `o` is left
+ * alone. A compiled program runs a product tile by tile this way, with an epilogue on each tile
+ * while it is in cache. A partial range needs an untransposed left operand (its rows are then
+ * contiguous).
+ *
+ * @example
+ * ```ts
+ * import { chooseMatmul, matmulRowsInto } from "./matmul.ts";
+ * import { assertEquals } from "../../testing/assert.ts";
+ * const a = { data: new Float32Array([1, 2, 3, 4]), shape: [2, 2], dtype: "f32" as const };
+ * const o = new Float32Array(4).fill(-1);
+ * const params = { transA: false, transB: false };
+ * matmulRowsInto(chooseMatmul({ matmul: "ts" }), [a, a], params, [2, 2], o, [1, 2]);
+ * assertEquals([...o], [-1, -1, 15, 22]);
+ * ```
+ */
+export function matmulRowsInto(
+  paths: Pick<CpuMatmul, "blas" | "wasm">,
+  inputs: readonly CpuOperand[],
+  params: PrimParams["matmul"],
+  outShape: Shape,
+  o: DataArray,
+  [row0, row1]: readonly [number, number],
+): void {
   const [x, y] = inputs;
   const { transA, transB } = params;
-  const r = out.shape.length;
-  const m = out.shape[r - 2], n = out.shape[r - 1];
+  const r = outShape.length;
+  const m = outShape[r - 2], n = outShape[r - 1];
   const k = transA ? x.shape[x.shape.length - 2] : x.shape[x.shape.length - 1];
-  const o = allocFor(out.dtype, sizeOf(out.shape));
-  if (m * n === 0) return o;
-  const { aOffs, bOffs } = batchOffsets(x.shape, y.shape, out.shape);
+  if (m * n === 0 || row1 <= row0) return;
+  if (k === 0) {
+    o.fill(0, row0 * n, row1 * n);
+    return;
+  }
+  const { aOffs, bOffs } = batchOffsets(x.shape, y.shape, outShape);
+  const whole = row0 === 0 && row1 === aOffs.length * m;
+  if (!whole && transA) {
+    throw new Error(`matmul: rows ${row0}..${row1} of a product need an untransposed left operand`);
+  }
   const mn = m * n;
   const a = x.data, b = y.data;
   const { blas, wasm } = paths;
-  if (blas && k > 0 && (o instanceof Float32Array || o instanceof Float64Array)) {
+  // The product as pieces: rows [i0, i1) of batch element t.
+  const pieces: [number, number, number][] = [];
+  for (let t = Math.floor(row0 / m); t * m < row1; t++) {
+    pieces.push([t, Math.max(row0 - t * m, 0), Math.min(row1 - t * m, m)]);
+  }
+  if (blas && (o instanceof Float32Array || o instanceof Float64Array)) {
     const fa = a as typeof o, fb = b as typeof o;
-    const matA = m * k, matB = k * n;
-    for (let t = 0; t < aOffs.length; t++) {
+    const matB = k * n;
+    for (const [t, i0, i1] of pieces) {
+      const rows = i1 - i0, aOff = aOffs[t] + i0 * k;
       blas.gemm({
-        a: fa.subarray(aOffs[t], aOffs[t] + matA),
+        a: fa.subarray(aOff, aOff + rows * k),
         b: fb.subarray(bOffs[t], bOffs[t] + matB),
-        c: o.subarray(t * mn, (t + 1) * mn),
-        m,
+        c: o.subarray(t * mn + i0 * n, t * mn + i1 * n),
+        m: rows,
         n,
         k,
         transA,
         transB,
       });
     }
-    return o;
+    return;
   }
-  if (wasm && o instanceof Float32Array && k > 0) {
+  if (wasm && o instanceof Float32Array) {
     const [fa, fb] = [a as Float32Array, b as Float32Array];
-    wasm.matmul({ a: fa, b: fb, aOffs, bOffs, m, n, k, transA, transB, out: o });
-    return o;
+    if (whole) {
+      wasm.matmul({ a: fa, b: fb, aOffs, bOffs, m, n, k, transA, transB, out: o });
+      return;
+    }
+    for (const [t, i0, i1] of pieces) {
+      const out = o.subarray(t * mn + i0 * n, t * mn + i1 * n);
+      const at = [aOffs[t] + i0 * k];
+      wasm.matmul({
+        a: fa,
+        b: fb,
+        aOffs: at,
+        bOffs: [bOffs[t]],
+        m: i1 - i0,
+        n,
+        k,
+        transA,
+        transB,
+        out,
+      });
+    }
+    return;
   }
-  const scratch = o instanceof Float64Array ? o : new Float64Array(o.length);
-  for (let t = 0; t < aOffs.length; t++) {
-    const view = { a, aOff: aOffs[t], b, bOff: bOffs[t], m, n, k, transA, transB };
-    gemmFallback(view, scratch, t * mn);
+  for (const [t, i0, i1] of pieces) {
+    const rows = i1 - i0, cOff = t * mn + i0 * n;
+    const view = { a, aOff: aOffs[t] + i0 * k, b, bOff: bOffs[t], m: rows, n, k, transA, transB };
+    if (o instanceof Float64Array) {
+      gemmFallback(view, o, cOff);
+      continue;
+    }
+    const scratch = new Float64Array(rows * n);
+    gemmFallback(view, scratch, 0);
+    for (let i = 0; i < scratch.length; i++) o[cOff + i] = scratch[i];
   }
-  if (scratch !== o) { for (let i = 0; i < o.length; i++) o[i] = scratch[i]; }
-  return o;
 }

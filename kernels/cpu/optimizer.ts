@@ -7,7 +7,7 @@
  */
 import type { DataArray, OutSpec, PrimParams } from "../backend.ts";
 import { allocFor } from "./buffer.ts";
-import type { CpuOperand } from "./kernel.ts";
+import type { CpuAlloc, CpuOperand } from "./kernel.ts";
 
 /**
  * `normalizeAxis`: each row (`axis: -1`) or column (`axis: 0`) of a matrix
@@ -25,10 +25,11 @@ export function normalizeAxisKernel(
   inputs: readonly CpuOperand[],
   params: PrimParams["normalizeAxis"],
   out: OutSpec,
+  alloc: CpuAlloc = allocFor,
 ): DataArray {
   const x = inputs[0].data;
   const [rows, cols] = inputs[0].shape;
-  const y = allocFor(out.dtype, rows * cols);
+  const y = alloc(out.dtype, rows * cols);
   const r = out.dtype === "f32" ? Math.fround : (v: number) => v;
   const [count, len, vecStride, elemStride] = params.axis === -1
     ? [rows, cols, cols, 1]

@@ -13,7 +13,7 @@ import type { DataArray, OutSpec, PrimParams } from "../backend.ts";
 import { sizeOf, stridesOf } from "../backend.ts";
 import { allocFor } from "./buffer.ts";
 import { forEachRow, planStrided } from "./indexing.ts";
-import type { CpuOperand } from "./kernel.ts";
+import type { CpuAlloc, CpuOperand } from "./kernel.ts";
 import { expOrZero } from "./exp.ts";
 
 /** Plan a walk over the input with the accumulator's strides (0 on reduced axes). */
@@ -51,9 +51,9 @@ function contiguousSplit(
 }
 
 /** Copy the f64 accumulator into the output dtype. */
-function finish(acc: Float64Array, out: OutSpec): DataArray {
+function finish(acc: Float64Array, out: OutSpec, alloc: CpuAlloc): DataArray {
   if (out.dtype === "f64") return acc;
-  const o = allocFor(out.dtype, acc.length);
+  const o = alloc(out.dtype, acc.length);
   for (let i = 0; i < acc.length; i++) o[i] = acc[i];
   return o;
 }
@@ -74,6 +74,7 @@ export function reduceSumKernel(
   inputs: readonly CpuOperand[],
   params: PrimParams["reduceSum"],
   out: OutSpec,
+  alloc: CpuAlloc = allocFor,
 ): DataArray {
   const x = inputs[0];
   const a = x.data;
@@ -95,7 +96,7 @@ export function reduceSumKernel(
         for (let j = 0; j < inner; j++, i++) acc[j] += a[i];
       }
     }
-    return finish(acc, out);
+    return finish(acc, out, alloc);
   }
   const { plan, accSize } = reducePlan(x, params.axes);
   const acc = new Float64Array(accSize);
@@ -112,7 +113,7 @@ export function reduceSumKernel(
       for (let j = off[1]; j < end; j += sAcc, xi += sx) acc[j] += a[xi];
     }
   });
-  return finish(acc, out);
+  return finish(acc, out, alloc);
 }
 
 /**
@@ -131,6 +132,7 @@ export function reduceMaxKernel(
   inputs: readonly CpuOperand[],
   params: PrimParams["reduceMax"],
   out: OutSpec,
+  alloc: CpuAlloc = allocFor,
 ): DataArray {
   const x = inputs[0];
   const a = x.data;
@@ -155,7 +157,7 @@ export function reduceMaxKernel(
       }
     }
   });
-  return finish(acc, out);
+  return finish(acc, out, alloc);
 }
 
 /**
@@ -175,11 +177,12 @@ export function logSoftmaxKernel(
   inputs: readonly CpuOperand[],
   _params: PrimParams["logSoftmax"],
   out: OutSpec,
+  alloc: CpuAlloc = allocFor,
 ): DataArray {
   const x = inputs[0];
   const a = x.data;
   const size = sizeOf(x.shape);
-  const o = allocFor(out.dtype, size);
+  const o = alloc(out.dtype, size);
   const n = x.shape.length === 0 ? 1 : x.shape[x.shape.length - 1];
   if (n === 0) return o;
   for (let start = 0; start < size; start += n) {

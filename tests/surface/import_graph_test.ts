@@ -81,6 +81,89 @@ async function violations(): Promise<string[]> {
   return bad;
 }
 
+/** The library's files (core, kernels, nn, optim, param) and their relative imports, as paths. */
+async function libraryGraph(): Promise<Map<string, string[]>> {
+  const graph = new Map<string, string[]>();
+  for (const dir of ["kernels/", "core/", "param/", "optim/", "nn/"]) {
+    for await (const file of libraryFiles(new URL(dir, ROOT))) {
+      const from = file.href.slice(ROOT.href.length);
+      const targets = importSpecifiers(await Deno.readTextFile(file))
+        .filter((spec) => spec.startsWith("."))
+        .map((spec) => new URL(spec, file).href.slice(ROOT.href.length));
+      graph.set(from, [...new Set(targets)].sort());
+    }
+  }
+  return graph;
+}
+
+/**
+ * Every import cycle of `graph`, one per strongly connected component that has one, each
+ * written as the path `a -> b -> ... -> a` (type-only imports count: they tie the modules too).
+ */
+export function importCycles(graph: ReadonlyMap<string, readonly string[]>): string[] {
+  // Tarjan's strongly connected components, iteratively (no recursion limit on deep graphs).
+  const index = new Map<string, number>(), low = new Map<string, number>();
+  const onStack = new Set<string>(), stack: string[] = [], components: string[][] = [];
+  let next = 0;
+  for (const root of [...graph.keys()].sort()) {
+    if (index.has(root)) continue;
+    const work: [string, number][] = [[root, 0]];
+    index.set(root, next), low.set(root, next++), stack.push(root), onStack.add(root);
+    while (work.length) {
+      const frame = work[work.length - 1];
+      const [node, i] = frame;
+      const edges = graph.get(node) ?? [];
+      if (i < edges.length) {
+        frame[1]++;
+        const to = edges[i];
+        if (!graph.has(to)) continue;
+        if (!index.has(to)) {
+          index.set(to, next), low.set(to, next++), stack.push(to), onStack.add(to);
+          work.push([to, 0]);
+        } else if (onStack.has(to)) low.set(node, Math.min(low.get(node)!, index.get(to)!));
+        continue;
+      }
+      work.pop();
+      if (work.length) {
+        const parent = work[work.length - 1][0];
+        low.set(parent, Math.min(low.get(parent)!, low.get(node)!));
+      }
+      if (low.get(node) === index.get(node)) {
+        const component: string[] = [];
+        let member: string;
+        do {
+          member = stack.pop()!;
+          onStack.delete(member);
+          component.push(member);
+        } while (member !== node);
+        const selfLoop = (graph.get(node) ?? []).includes(node);
+        if (component.length > 1 || selfLoop) components.push(component.sort());
+      }
+    }
+  }
+  return components.map((component) => cycleThrough(graph, new Set(component)));
+}
+
+/** One shortest cycle through the first (sorted) member of a strongly connected `component`. */
+function cycleThrough(graph: ReadonlyMap<string, readonly string[]>, component: Set<string>) {
+  const start = [...component][0];
+  const parent = new Map<string, string>();
+  const queue = [start];
+  while (queue.length) {
+    const node = queue.shift()!;
+    for (const to of graph.get(node) ?? []) {
+      if (!component.has(to)) continue;
+      if (to === start) {
+        const path = [start];
+        for (let at = node; at !== start; at = parent.get(at)!) path.splice(1, 0, at);
+        return [...path, start].join(" -> ");
+      }
+      if (!parent.has(to)) parent.set(to, node), queue.push(to);
+    }
+  }
+  return [...component].join(" -> ");
+}
+
 Deno.test("import graph: the parser finds imports and skips comments and doc examples", () => {
   const source = [
     "/**",
@@ -110,6 +193,25 @@ Deno.test("import graph: the parser finds imports and skips comments and doc exa
 
 Deno.test("import graph: no library file imports a folder above its own", async () => {
   assertEquals(await violations(), []);
+});
+
+Deno.test("import graph: the cycle detector names each cycle and passes an acyclic graph", () => {
+  const graph = new Map<string, string[]>([
+    ["a.ts", ["b.ts"]],
+    ["b.ts", ["c.ts", "d.ts"]],
+    ["c.ts", ["a.ts"]],
+    ["d.ts", ["e.ts"]],
+    ["e.ts", []],
+    ["f.ts", ["f.ts"]],
+  ]);
+  assertEquals(importCycles(graph), ["a.ts -> b.ts -> c.ts -> a.ts", "f.ts -> f.ts"]);
+  graph.set("c.ts", ["e.ts"]);
+  graph.set("f.ts", []);
+  assertEquals(importCycles(graph), []);
+});
+
+Deno.test("import graph: no import cycle among the library's files", async () => {
+  assertEquals(importCycles(await libraryGraph()), []);
 });
 
 Deno.test("core: bind imports no op module and not the rule table (ops hand their rules to it)", async () => {

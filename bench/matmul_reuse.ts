@@ -1,0 +1,98 @@
+/**
+ * The matmul the compiled step runs against the same library called directly: for each shape,
+ * the median time of `cblas_sgemm` (or the Wasm GEMM) into a reused output and into a fresh
+ * `Float32Array`, and of the CPU backend's matmul as eager code calls it (`run` + `release`,
+ * drawing on the pool) and as a compiled program does (`runInto` an arena buffer); GFLOP/s and
+ * the share of the direct reused-output speed.
+ *
+ *   deno run -A bench/matmul_reuse.ts [--shapes 1024x128x512,...] [--iters 50] [--wasm]
+ *
+ * A shape `MxKxN` is the product [M×K]·[K×N]. `--wasm` measures the Wasm SIMD GEMM instead of BLAS.
+ *
+ * @module
+ */
+import { parseArgs } from "./cli.ts";
+import { createCpuBackend } from "../kernels/cpu/backend.ts";
+import { openBlas } from "../kernels/cpu/blas.ts";
+import { wasmGemm } from "../kernels/cpu/wasm/wasm_gemm.ts";
+
+const { values } = parseArgs({
+  args: Deno.args,
+  options: {
+    shapes: { type: "string", default: "1024x128x512,1024x512x128,1024x128x128" },
+    iters: { type: "string", default: "50" },
+    wasm: { type: "boolean", default: false },
+  },
+});
+const iters = Number(values.iters);
+const useWasm = values.wasm;
+
+function median(fn: () => void): number {
+  for (let i = 0; i < 5; i++) fn();
+  const times: number[] = [];
+  for (let i = 0; i < iters; i++) {
+    const t = performance.now();
+    fn();
+    times.push(performance.now() - t);
+  }
+  times.sort((a, b) => a - b);
+  return times[times.length >> 1];
+}
+
+const blas = useWasm ? null : openBlas(true, { fallback: "nothing: this bench needs BLAS" });
+const wasm = useWasm ? wasmGemm() : null;
+if (!blas && !wasm) throw new Error("matmul_reuse: no BLAS opened (run with -A, or pass --wasm)");
+const cpu = createCpuBackend(useWasm ? { blas: false, matmul: "wasm" } : { matmul: "blas" });
+console.log(`library: ${blas?.description ?? wasm!.description}; backend: ${cpu.info()}`);
+
+for (const shape of values.shapes.split(",")) {
+  const [m, k, n] = shape.split("x").map(Number);
+  const a = Float32Array.from({ length: m * k }, () => Math.random() * 2 - 1);
+  const b = Float32Array.from({ length: k * n }, () => Math.random() * 2 - 1);
+  const direct = (c: Float32Array) => {
+    if (blas) blas.gemm({ a, b, c, m, n, k, transA: false, transB: false });
+    else {wasm!.matmul({
+        a,
+        b,
+        aOffs: [0],
+        bOffs: [0],
+        m,
+        n,
+        k,
+        transA: false,
+        transB: false,
+        out: c,
+      });}
+  };
+  const reused = new Float32Array(m * n);
+  const ops = [
+    { buffer: cpu.upload(a, "f32"), shape: [m, k], dtype: "f32" as const },
+    { buffer: cpu.upload(b, "f32"), shape: [k, n], dtype: "f32" as const },
+  ];
+  const params = { transA: false, transB: false };
+  const spec = { shape: [m, n], dtype: "f32" as const };
+  const target = cpu.alloc("f32", m * n);
+  const rows: [string, number][] = [
+    ["direct, reused output", median(() => direct(reused))],
+    ["direct, fresh output", median(() => direct(new Float32Array(m * n)))],
+    [
+      "backend run + release (pool)",
+      median(() => cpu.release(cpu.run("matmul", ops, params, spec))),
+    ],
+    ["backend runInto (arena)", median(() => cpu.runInto("matmul", ops, params, spec, target))],
+  ];
+  const flop = 2 * m * n * k;
+  const base = rows[0][1];
+  console.log(`\n[${m}x${k}]·[${k}x${n}]`);
+  for (const [name, ms] of rows) {
+    const gflops = flop / ms / 1e6;
+    console.log(
+      `${name.padEnd(30)} ${ms.toFixed(3).padStart(8)} ms ${
+        gflops.toFixed(1).padStart(7)
+      } GFLOP/s ` +
+        `${(100 * base / ms).toFixed(0).padStart(4)} % of direct reused`,
+    );
+  }
+  for (const op of ops) cpu.release(op.buffer);
+  cpu.release(target);
+}

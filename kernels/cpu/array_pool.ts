@@ -1,0 +1,180 @@
+/**
+ * A pool of typed-array storage for the CPU backend, keyed by byte size.
+ *
+ * First touching fresh memory costs more than most kernels' arithmetic (the
+ * pages are mapped and zeroed by the system on first write), so released
+ * arrays wait here for a request of the same byte size and are handed out
+ * again as a view of the dtype asked for. Only arrays the pool itself handed
+ * out come back into it (an array it never issued is left to the garbage
+ * collector), so a caller cannot slip in storage that someone else still
+ * reads. The free bytes are capped; {@linkcode ArrayPool.trim} empties it.
+ *
+ * @module
+ */
+import type { DataArray, DType } from "../backend.ts";
+import { BYTES_PER_ELEMENT } from "../backend.ts";
+
+/** Storage is rounded up to whole multiples of this many bytes (one cache line). */
+const GRANULE = 64;
+
+/** What the pool holds and how it has served requests. */
+export interface ArrayPoolStats {
+  /** Arrays waiting in the pool. */
+  pooledArrays: number;
+  /** Bytes waiting in the pool. */
+  pooledBytes: number;
+  /** Requests served from the pool. */
+  hits: number;
+  /** Requests that found nothing of their size and created storage. */
+  misses: number;
+  /** Fresh storage (new `ArrayBuffer`s) created so far: every miss. */
+  created: number;
+  /** Arrays dropped instead of pooled because the pool was full. */
+  dropped: number;
+}
+
+/** Options of {@linkcode ArrayPool}. */
+export interface ArrayPoolOptions {
+  /** Free bytes the pool may hold; past it, released arrays are dropped. */
+  maxPooledBytes?: number;
+  /**
+   * For tests: fill every array handed out without zeros with this value (NaN for floats
+   * finds a kernel that reads an output it did not write).
+   */
+  debugFill?: number;
+}
+
+/**
+ * The default cap on pooled bytes: an eighth of the machine's memory where
+ * Deno may read it (`--allow-sys`), else 512 MiB; never more than 4 GiB.
+ *
+ * @example
+ * ```ts
+ * import { defaultMaxPooledBytes } from "./array_pool.ts";
+ * import { assertTrue } from "../../testing/assert.ts";
+ * const cap = defaultMaxPooledBytes();
+ * assertTrue(cap > 0 && cap <= 4 * 2 ** 30);
+ * ```
+ */
+export function defaultMaxPooledBytes(): number {
+  const fallback = 512 * 2 ** 20;
+  try {
+    const status = Deno.permissions.querySync({ name: "sys", kind: "systemMemoryInfo" });
+    if (status.state !== "granted") return fallback;
+    return Math.min(4 * 2 ** 30, Math.floor(Deno.systemMemoryInfo().total / 8));
+  } catch {
+    return fallback;
+  }
+}
+
+function viewOf(dtype: DType, buffer: ArrayBuffer, size: number): DataArray {
+  switch (dtype) {
+    case "f32":
+    case "f16": // emulated in f32 storage
+      return new Float32Array(buffer, 0, size);
+    case "f64":
+      return new Float64Array(buffer, 0, size);
+    case "i32":
+      return new Int32Array(buffer, 0, size);
+    case "bool":
+      return new Uint8Array(buffer, 0, size);
+  }
+}
+
+/**
+ * Reusable typed-array storage by byte size (rounded up to 64 bytes).
+ *
+ * @example
+ * ```ts
+ * import { ArrayPool } from "./array_pool.ts";
+ * import { assertEquals } from "../../testing/assert.ts";
+ * const pool = new ArrayPool();
+ * const a = pool.take("f32", 100, { zeroed: false });
+ * pool.give(a);
+ * const b = pool.take("i32", 100, { zeroed: true }); // same bytes, another dtype
+ * assertEquals(b.buffer, a.buffer);
+ * assertEquals([pool.stats().hits, pool.stats().created], [1, 1]);
+ * ```
+ */
+export class ArrayPool {
+  readonly #maxPooledBytes: number;
+  readonly #debugFill: number | undefined;
+  readonly #free = new Map<number, ArrayBuffer[]>();
+  /** The arrays handed out and not given back: only these may come back. */
+  readonly #issued = new WeakSet<DataArray>();
+  #stats: ArrayPoolStats = {
+    pooledArrays: 0,
+    pooledBytes: 0,
+    hits: 0,
+    misses: 0,
+    created: 0,
+    dropped: 0,
+  };
+
+  /** A pool holding at most `opts.maxPooledBytes` free bytes ({@linkcode defaultMaxPooledBytes}). */
+  constructor(opts: ArrayPoolOptions = {}) {
+    const cap = opts.maxPooledBytes ?? defaultMaxPooledBytes();
+    if (!(cap >= 0)) throw new Error(`ArrayPool: maxPooledBytes must be >= 0, got ${cap}`);
+    this.#maxPooledBytes = cap;
+    this.#debugFill = opts.debugFill;
+  }
+
+  /**
+   * An array of `size` elements of `dtype`: zero-filled when `zeroed`, else
+   * with unspecified contents (for a caller that writes every element).
+   */
+  take(dtype: DType, size: number, opts: { zeroed: boolean }): DataArray {
+    if (!Number.isInteger(size) || size < 0) {
+      throw new Error(`ArrayPool: take: size must be a non-negative integer, got ${size}`);
+    }
+    const bytes = Math.ceil((size * BYTES_PER_ELEMENT[dtype]) / GRANULE) * GRANULE;
+    if (bytes === 0) return viewOf(dtype, new ArrayBuffer(0), 0);
+    const buffer = this.#free.get(bytes)?.pop();
+    let out: DataArray;
+    if (buffer) {
+      this.#stats.hits++;
+      this.#stats.pooledArrays--;
+      this.#stats.pooledBytes -= bytes;
+      out = viewOf(dtype, buffer, size);
+      if (opts.zeroed) out.fill(0);
+    } else {
+      this.#stats.misses++;
+      this.#stats.created++;
+      out = viewOf(dtype, new ArrayBuffer(bytes), size);
+    }
+    if (!opts.zeroed && this.#debugFill !== undefined) out.fill(this.#debugFill);
+    this.#issued.add(out);
+    return out;
+  }
+
+  /**
+   * Give back an array from {@linkcode ArrayPool.take}; it must not be used
+   * again. Arrays the pool did not hand out (or already got back) are ignored.
+   */
+  give(data: DataArray): void {
+    if (!this.#issued.delete(data)) return;
+    const buffer = data.buffer as ArrayBuffer;
+    const bytes = buffer.byteLength;
+    if (this.#stats.pooledBytes + bytes > this.#maxPooledBytes) {
+      this.#stats.dropped++;
+      return;
+    }
+    let list = this.#free.get(bytes);
+    if (!list) this.#free.set(bytes, list = []);
+    list.push(buffer);
+    this.#stats.pooledArrays++;
+    this.#stats.pooledBytes += bytes;
+  }
+
+  /** Drop every pooled array (the garbage collector frees them). */
+  trim(): void {
+    this.#free.clear();
+    this.#stats.pooledArrays = 0;
+    this.#stats.pooledBytes = 0;
+  }
+
+  /** A snapshot of the counters. */
+  stats(): ArrayPoolStats {
+    return { ...this.#stats };
+  }
+}
