@@ -14,6 +14,9 @@
 import type { DataArray, DType } from "../backend.ts";
 import { BYTES_PER_ELEMENT } from "../backend.ts";
 
+/** Bytes per element as the CPU stores it: f16 is emulated in f32 storage. */
+const STORED_BYTES: Record<DType, number> = { ...BYTES_PER_ELEMENT, f16: 4 };
+
 /** Storage is rounded up to whole multiples of this many bytes (one cache line). */
 const GRANULE = 64;
 
@@ -127,7 +130,7 @@ export class ArrayPool {
     if (!Number.isInteger(size) || size < 0) {
       throw new Error(`ArrayPool: take: size must be a non-negative integer, got ${size}`);
     }
-    const bytes = Math.ceil((size * BYTES_PER_ELEMENT[dtype]) / GRANULE) * GRANULE;
+    const bytes = Math.ceil((size * STORED_BYTES[dtype]) / GRANULE) * GRANULE;
     if (bytes === 0) return viewOf(dtype, new ArrayBuffer(0), 0);
     const buffer = this.#free.get(bytes)?.pop();
     let out: DataArray;
