@@ -45,6 +45,8 @@ export interface ArrayPoolOptions {
    * finds a kernel that reads an output it did not write).
    */
   debugFill?: number;
+  /** Where fresh storage comes from (default: a new ArrayBuffer for each). */
+  storage?: PoolStorage;
 }
 
 /**
@@ -70,18 +72,38 @@ export function defaultMaxPooledBytes(): number {
   }
 }
 
-function viewOf(dtype: DType, buffer: ArrayBuffer, size: number): DataArray {
+function viewOf(dtype: DType, buffer: ArrayBufferLike, offset: number, size: number): DataArray {
   switch (dtype) {
     case "f32":
     case "f16": // emulated in f32 storage
-      return new Float32Array(buffer, 0, size);
+      return new Float32Array(buffer, offset, size);
     case "f64":
-      return new Float64Array(buffer, 0, size);
+      return new Float64Array(buffer, offset, size);
     case "i32":
-      return new Int32Array(buffer, 0, size);
+      return new Int32Array(buffer, offset, size);
     case "bool":
-      return new Uint8Array(buffer, 0, size);
+      return new Uint8Array(buffer, offset, size);
   }
+}
+
+/** A block of storage: `bytes` bytes of `buffer` from `offset`. */
+export interface PoolBlock {
+  /** The buffer the block lies in (its own, or a shared heap's). */
+  readonly buffer: ArrayBufferLike;
+  /** Byte offset of the block in `buffer` (a multiple of 64). */
+  readonly offset: number;
+}
+
+/**
+ * Where a pool's fresh storage comes from when not from `new ArrayBuffer`: the CPU backend
+ * hands it the WebAssembly memory its fused kernels run on, so that they read and write the
+ * tensors in place instead of copying them in and out.
+ */
+export interface PoolStorage {
+  /** A block of `bytes` bytes, or null when this storage has no room (the pool then uses an ArrayBuffer). */
+  alloc(bytes: number): PoolBlock | null;
+  /** Give back a block from `alloc` (when the pool drops it or is trimmed). */
+  free(block: PoolBlock): void;
 }
 
 /**
@@ -102,9 +124,10 @@ function viewOf(dtype: DType, buffer: ArrayBuffer, size: number): DataArray {
 export class ArrayPool {
   readonly #maxPooledBytes: number;
   readonly #debugFill: number | undefined;
-  readonly #free = new Map<number, ArrayBuffer[]>();
-  /** The arrays handed out and not given back: only these may come back. */
-  readonly #issued = new WeakSet<DataArray>();
+  readonly #storage: PoolStorage | undefined;
+  readonly #free = new Map<number, (PoolBlock & { stored: boolean })[]>();
+  /** The arrays handed out and not given back, with their blocks: only these may come back. */
+  readonly #issued = new WeakMap<DataArray, PoolBlock & { stored: boolean; bytes: number }>();
   #stats: ArrayPoolStats = {
     pooledArrays: 0,
     pooledBytes: 0,
@@ -120,6 +143,7 @@ export class ArrayPool {
     if (!(cap >= 0)) throw new Error(`ArrayPool: maxPooledBytes must be >= 0, got ${cap}`);
     this.#maxPooledBytes = cap;
     this.#debugFill = opts.debugFill;
+    this.#storage = opts.storage;
   }
 
   /**
@@ -131,22 +155,28 @@ export class ArrayPool {
       throw new Error(`ArrayPool: take: size must be a non-negative integer, got ${size}`);
     }
     const bytes = Math.ceil((size * STORED_BYTES[dtype]) / GRANULE) * GRANULE;
-    if (bytes === 0) return viewOf(dtype, new ArrayBuffer(0), 0);
-    const buffer = this.#free.get(bytes)?.pop();
+    if (bytes === 0) return viewOf(dtype, new ArrayBuffer(0), 0, 0);
+    let block = this.#free.get(bytes)?.pop();
     let out: DataArray;
-    if (buffer) {
+    if (block) {
       this.#stats.hits++;
       this.#stats.pooledArrays--;
       this.#stats.pooledBytes -= bytes;
-      out = viewOf(dtype, buffer, size);
+      out = viewOf(dtype, block.buffer, block.offset, size);
       if (opts.zeroed) out.fill(0);
     } else {
       this.#stats.misses++;
       this.#stats.created++;
-      out = viewOf(dtype, new ArrayBuffer(bytes), size);
+      const stored = this.#storage?.alloc(bytes) ?? null;
+      block = stored
+        ? { ...stored, stored: true }
+        : { buffer: new ArrayBuffer(bytes), offset: 0, stored: false };
+      out = viewOf(dtype, block.buffer, block.offset, size);
+      // Storage blocks are reused memory: zero them as a fresh ArrayBuffer would be.
+      if (stored && opts.zeroed) out.fill(0);
     }
     if (!opts.zeroed && this.#debugFill !== undefined) out.fill(this.#debugFill);
-    this.#issued.add(out);
+    this.#issued.set(out, { ...block, bytes });
     return out;
   }
 
@@ -155,22 +185,27 @@ export class ArrayPool {
    * again. Arrays the pool did not hand out (or already got back) are ignored.
    */
   give(data: DataArray): void {
-    if (!this.#issued.delete(data)) return;
-    const buffer = data.buffer as ArrayBuffer;
-    const bytes = buffer.byteLength;
+    const block = this.#issued.get(data);
+    if (block === undefined) return;
+    this.#issued.delete(data);
+    const { bytes } = block;
     if (this.#stats.pooledBytes + bytes > this.#maxPooledBytes) {
       this.#stats.dropped++;
+      if (block.stored) this.#storage!.free(block);
       return;
     }
     let list = this.#free.get(bytes);
     if (!list) this.#free.set(bytes, list = []);
-    list.push(buffer);
+    list.push({ buffer: block.buffer, offset: block.offset, stored: block.stored });
     this.#stats.pooledArrays++;
     this.#stats.pooledBytes += bytes;
   }
 
-  /** Drop every pooled array (the garbage collector frees them). */
+  /** Drop every pooled array (the garbage collector frees them; storage blocks go back to it). */
   trim(): void {
+    for (const list of this.#free.values()) {
+      for (const block of list) if (block.stored) this.#storage!.free(block);
+    }
     this.#free.clear();
     this.#stats.pooledArrays = 0;
     this.#stats.pooledBytes = 0;

@@ -35,6 +35,8 @@ import type {
 } from "../backend.ts";
 import { copyAs, copyInto, CpuBuffer } from "./buffer.ts";
 import { ArrayPool } from "./array_pool.ts";
+import { fusedPoolStorage } from "./wasm/fused_memory.ts";
+import { fusedWasmSettings } from "./wasm/fused_dispatch.ts";
 import { gatherKernel, scatterAddKernel } from "./gather.ts";
 import type { CpuAlloc, CpuKernel, CpuKernelTable, CpuOperand } from "./kernel.ts";
 import {
@@ -139,7 +141,14 @@ export class CpuBackend implements Backend {
     this.matmulPath = matmul.path;
     this.blasLibrary = matmul.blas?.library ?? null;
     this.#kernels = kernelTable(matmul);
-    this.#pool = new ArrayPool({ maxPooledBytes: opts.maxPooledBytes, debugFill: opts.debugFill });
+    // Tensors live in the fused kernels' WebAssembly memory where those kernels run, so that
+    // they are read and written in place.
+    const storage = fusedWasmSettings().enabled ? fusedPoolStorage() : undefined;
+    this.#pool = new ArrayPool({
+      maxPooledBytes: opts.maxPooledBytes,
+      debugFill: opts.debugFill,
+      storage,
+    });
     this.#tileElements = opts.epilogueTileElements ?? TILE_ELEMENTS;
   }
 

@@ -24,6 +24,7 @@
  * @module
  */
 import type { DataArray } from "../../backend.ts";
+import type { PoolStorage } from "../array_pool.ts";
 import { FUSED_MAX_PAGES } from "./fused_params.ts";
 
 /** Bytes at the start of the memory for parameter blocks (one per thread). */
@@ -197,4 +198,40 @@ export function isFusedResident(a: DataArray): boolean {
  */
 export function fusedHeapStats(): { liveBytes: number; heapBytes: number } {
   return fusedHeap().stats();
+}
+
+/**
+ * The fused kernels' memory as storage for the CPU backend's pool, so that tensors live where
+ * the kernels read them (no copy in or out); `undefined` where the memory cannot be shared
+ * (views of an unshared memory would not survive its growth). A full memory gives `null`, and
+ * the pool falls back to ordinary arrays.
+ *
+ * @example
+ * ```ts
+ * import { fusedPoolStorage, isFusedResident } from "./fused_memory.ts";
+ * import { assertEquals } from "../../../testing/assert.ts";
+ * const storage = fusedPoolStorage();
+ * if (storage) {
+ *   const block = storage.alloc(256)!;
+ *   assertEquals(isFusedResident(new Float32Array(block.buffer, block.offset, 64)), true);
+ *   storage.free(block);
+ * }
+ * ```
+ */
+export function fusedPoolStorage(): PoolStorage | undefined {
+  const h = fusedHeap();
+  if (!h.shared) return undefined;
+  return {
+    alloc(bytes) {
+      try {
+        const offset = h.alloc(bytes);
+        return { buffer: h.memory.buffer, offset };
+      } catch {
+        return null;
+      }
+    },
+    free(block) {
+      h.free(block.offset);
+    },
+  };
 }
