@@ -9,8 +9,14 @@ import type { BadInput } from "./bad_inputs/helpers.ts";
 import { LAYERS } from "./bad_inputs/layers.ts";
 import { MEMORY_AND_TRANSFORMS } from "./bad_inputs/memory_transforms.ts";
 import { OPS } from "./bad_inputs/ops.ts";
+import { CLI } from "./bad_inputs/cli.ts";
 
 export type { BadInput } from "./bad_inputs/helpers.ts";
 
 /** Every row. */
-export const BAD_INPUTS: readonly BadInput[] = [...OPS, ...MEMORY_AND_TRANSFORMS, ...LAYERS];
+export const BAD_INPUTS: readonly BadInput[] = [
+  ...OPS,
+  ...MEMORY_AND_TRANSFORMS,
+  ...LAYERS,
+  ...CLI,
+];

@@ -64,7 +64,9 @@ function check(row: BadInput, error: Error, where: string): string[] {
 Deno.test("bad inputs: the table covers every layer with at least 60 rows", () => {
   assertTrue(BAD_INPUTS.length >= 60, `${BAD_INPUTS.length} rows`);
   const areas = new Set(BAD_INPUTS.map((r) => r.area));
-  for (const area of ["ops", "memory", "transforms", "nn", "optim", "param", "checkpoints"]) {
+  for (
+    const area of ["ops", "memory", "transforms", "nn", "optim", "param", "checkpoints", "cli"]
+  ) {
     assertTrue(areas.has(area), `no row for ${area}`);
   }
   const names = BAD_INPUTS.map((r) => `${r.area}: ${r.name}`);
