@@ -24,6 +24,7 @@ import {
   DEFAULT_OUT,
   type EnvReader,
   parseOptimizer,
+  parsePrecision,
   parseWarmup,
 } from "./config.ts";
 import { readArgs, SLURM_FLAGS, withoutFlags } from "./flags.ts";
@@ -135,6 +136,7 @@ export function parseCommand(
       backend: v.backend ?? "",
       jit: !(v["no-jit"] ?? false),
       optimizer: parseOptimizer(v.optimizer),
+      precision: parsePrecision(v.precision),
       warmup: parseWarmup(v.warmup),
       shard: v.shard === undefined
         ? null

@@ -37,6 +37,30 @@ export function parseOptimizer(text: string | undefined): OptimizerName {
   return text as OptimizerName;
 }
 
+/** The precisions a sweep can train in (`--precision`): float32, or f16 mixed precision. */
+export const PRECISIONS = ["f32", "f16"] as const;
+/** One of {@linkcode PRECISIONS}. */
+export type PrecisionName = typeof PRECISIONS[number];
+
+/**
+ * Parses `--precision` (default f32).
+ *
+ * @example
+ * ```ts
+ * import { parsePrecision } from "./config.ts";
+ * import { assertEquals, assertThrows } from "../../../testing/assert.ts";
+ * assertEquals([parsePrecision(undefined), parsePrecision("f16")], ["f32", "f16"]);
+ * assertThrows(() => parsePrecision("f8"), "--precision 'f8': expected one of f32, f16");
+ * ```
+ */
+export function parsePrecision(text: string | undefined): PrecisionName {
+  if (text === undefined) return "f32";
+  if (!(PRECISIONS as readonly string[]).includes(text)) {
+    throw new Error(`--precision '${text}': expected one of ${PRECISIONS.join(", ")}`);
+  }
+  return text as PrecisionName;
+}
+
 /** A warm-up: a number of steps, or a percentage of each run's steps (`{ percent }`). */
 export type Warmup = { steps: number } | { percent: number };
 
@@ -125,6 +149,8 @@ export interface SweepConfig {
   jit: boolean;
   /** The update direction: Adam (the spec's) or Adam-atan2 (`--optimizer`). */
   optimizer: OptimizerName;
+  /** f32, or f16 mixed precision (`--precision`; f16 activations and gradients, f32 master weights). */
+  precision?: PrecisionName;
   /** Linear warm-up before the cosine decay (`--warmup`): none, a step count or a share of steps. */
   warmup: Warmup;
   shard: { index: number; count: number } | null;

@@ -47,7 +47,7 @@ export function withDefaults(settings: SweepSettings): SweepSettings {
 const LABELS: [keyof SweepSettings, string][] = [
   ["code", "training code version"],
   ["schedule", "learning-rate schedule"],
-  ["precision", "precision"],
+  ["precision", "--precision"],
   ["backend", "--backend"],
   ["compile", "--no-jit"],
   ["optimizer", "--optimizer"],

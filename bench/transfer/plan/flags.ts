@@ -38,6 +38,7 @@ export const OPTIONS = {
   backend: { type: "string" },
   "no-jit": { type: "boolean" },
   optimizer: { type: "string" },
+  precision: { type: "string" },
   warmup: { type: "string" },
   shard: { type: "string" },
   resume: { type: "boolean" },
@@ -111,6 +112,8 @@ Flags (defaults are the quick preset's unless noted):
                          same results to f32 rounding, slower; for comparison)
   --warmup N | P%         linear warm-up before the cosine decay: N steps, or P % of each run's
                          steps (default 0: none, as the spec trains)
+  --precision f32|f16      f16: mixed precision (f16 activations and gradients, f32 weights and
+                          optimizer state, loss scale 1024); part of each run's id
   --optimizer adam|adam-atan2
                          update direction: Adam (the spec's, default) or Adam-atan2 (no epsilon;
                          optim.scaleByAdamAtan2 with the spec's b1, b2)

@@ -26,6 +26,10 @@
  * @module
  */
 import { formatWarmup, type SweepConfig } from "./config.ts";
+import { precisionName, precisionPolicy } from "../../../nn/precision.ts";
+
+/** The precision a `--precision f16` folder records: the library's own name of its policy. */
+const F16_PRECISION = precisionName(precisionPolicy({ precision: "f16" }));
 import type { Axis, Dataset, SweepSettings, TrainerIdentity } from "./types.ts";
 
 /** The name of the settings file inside a sweep folder. */
@@ -80,7 +84,7 @@ export async function sweepSettings(
   return {
     code: identity.code,
     schedule: identity.schedule,
-    precision: identity.precision,
+    precision: config.precision === "f16" ? F16_PRECISION : identity.precision,
     backend: config.backend || identity.defaultBackend,
     compile: config.jit === false ? "eager" : "jit",
     optimizer: config.optimizer ?? "adam",

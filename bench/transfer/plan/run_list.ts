@@ -76,12 +76,14 @@ export function fnv1a(text: string): string {
  */
 export function runId(spec: Omit<RunSpec, "id">): string {
   const { parameterization, axis, size, width, depth, steps, headSize, batch, seq } = spec;
-  const { log2Lr, seed, base, dataset, optimizer, warmup } = spec;
+  const { log2Lr, seed, base, dataset, optimizer, warmup, precision } = spec;
   const key = JSON.stringify([
     // Present only for a direction other than Adam, so that Adam runs keep their ids.
     ...(optimizer === undefined ? [] : [optimizer]),
     // Likewise present only for a warm-up.
     ...(warmup === undefined ? [] : [{ warmup }]),
+    // And for mixed precision.
+    ...(precision === undefined ? [] : [{ precision }]),
     parameterization,
     axis,
     size,
@@ -144,6 +146,7 @@ export function makeRunSpec(config: SweepConfig, point: RunPoint, dataset: strin
     backend,
     ...(config.optimizer === "adam-atan2" ? { optimizer: "adam-atan2" as const } : {}),
     ...warmupOf(config, dims.steps),
+    ...(config.precision === "f16" ? { precision: "f16" as const } : {}),
     ...(config.jit === false ? { jit: false } : {}),
     evalEvery,
   };

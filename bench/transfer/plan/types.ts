@@ -70,6 +70,8 @@ export interface RunSpec {
    * Adam runs keep their ids. Part of `id`.
    */
   optimizer?: "adam-atan2";
+  /** f16 mixed precision (`--precision f16`); absent for float32, so that its runs keep their ids. Part of `id`. */
+  precision?: "f16";
   /** Compile the training step with `nu.jit` (false: `--no-jit`). Not part of `id`. */
   jit?: boolean;
   /** Evaluate on the fixed validation windows every this many steps. */

@@ -178,7 +178,11 @@ async function setUp(spec: RunSpec, data: Dataset) {
     baseDepth: spec.base.depth,
     baseSteps: spec.base.steps,
   };
-  const model = ngptModel(config, { parameterization, dims });
+  const model = ngptModel(config, {
+    parameterization,
+    dims,
+    ...(spec.precision === "f16" ? { precision: "f16" as const } : {}),
+  });
   const rows = (w: Int32Array) => ({ data: w, count: w.length / (spec.seq + 1) });
   const batchOf = (seed: number, step: number) =>
     rows(sampleBatch(data.train, { seed, step, batch: spec.batch, seq: spec.seq }));
