@@ -119,10 +119,11 @@ function gradsFor(traced: Traced, cts: Map<number, Tensor>): unknown[] {
   return traced.argLeaves.map(({ def, tracers, raw }) =>
     treeUnflatten(
       def,
+      // A tracer's disposal may be pending on the tape: read its backend as a backward pass does.
       tracers.map((t, j) => {
         if (t === null) return raw[j];
         const g = cts.get(baseOf(t).id);
-        return g === undefined ? zerosLike(t) : wrapLike(g, t);
+        return g === undefined ? duringBackward(() => zerosLike(t)) : wrapLike(g, t);
       }),
     )
   );

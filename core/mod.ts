@@ -152,3 +152,22 @@ export type {
   ScalarNode,
   UnaryFn,
 } from "../kernels/fused.ts";
+export { jvp, type LinearFunction, linearize } from "./forward.ts";
+export { hessian, hvp, type HvpOptions, jacfwd, type JacobianOptions, jacrev } from "./jacobian.ts";
+export { stack } from "./ops/stack.ts";
+export { ceil, clip, type ClipOptions, erf, expm1, floor, log1p, round } from "./ops/special.ts";
+export { cumprod, cumsum, type ScanOptions } from "./ops/scan.ts";
+export {
+  all,
+  any,
+  argmax,
+  argmin,
+  type ArgOptions,
+  prod,
+  std,
+  variance,
+  type VarianceOptions,
+} from "./ops/stats.ts";
+export { eye, type EyeOptions, linspace, type LinspaceOptions, tril, triu } from "./ops/ranges.ts";
+export { booleanMask, maskedFill, take, takeAlongAxis } from "./ops/index_ops.ts";
+export { einsum } from "./ops/einsum.ts";

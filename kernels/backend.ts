@@ -61,7 +61,13 @@ export type UnaryOp =
   | "tanh"
   | "sin"
   | "cos"
-  | "sigmoid";
+  | "sigmoid"
+  | "erf"
+  | "log1p"
+  | "expm1"
+  | "floor"
+  | "ceil"
+  | "round";
 
 /** Elementwise functions of two arguments (NumPy broadcasting). */
 export type BinaryOp = "add" | "sub" | "mul" | "div" | "pow" | "max" | "min" | "atan2";

@@ -27,7 +27,13 @@ export type UnaryFn =
   | "cos"
   | "tanh"
   | "abs"
-  | "sign";
+  | "sign"
+  | "erf"
+  | "log1p"
+  | "expm1"
+  | "floor"
+  | "ceil"
+  | "round";
 /** Scalar functions of two arguments (same dtype). */
 export type BinaryFn = "add" | "sub" | "mul" | "div" | "pow" | "max" | "min" | "atan2";
 /** Scalar comparisons; the result is bool (0/1). */

@@ -102,6 +102,12 @@ const UNARY_SCALAR: Record<UnaryOp, (b: ProgramBuilder, x: number, t: DType) => 
   tanh: (b, x, t) => b.fn("tanh", [x], t),
   sin: (b, x, t) => b.fn("sin", [x], t),
   cos: (b, x, t) => b.fn("cos", [x], t),
+  erf: (b, x, t) => b.fn("erf", [x], t),
+  log1p: (b, x, t) => b.fn("log1p", [x], t),
+  expm1: (b, x, t) => b.fn("expm1", [x], t),
+  floor: (b, x, t) => b.fn("floor", [x], t),
+  ceil: (b, x, t) => b.fn("ceil", [x], t),
+  round: (b, x, t) => b.fn("round", [x], t),
   // 1 / (1 + e^-x): where e^-x overflows (x below about -88 in f32) the quotient is 0, the right
   // limit, so no branch is needed.
   sigmoid: (b, x, t) => {
@@ -139,13 +145,24 @@ export const unaryRule: Rule<"unary"> = defineRule("unary", {
         return [neg(mul(g, sin(x)))];
       case "sigmoid":
         return [mul(g, mul(y, sub(1, y)))];
+      case "erf": // 2/√π · e^(-x²)
+        return [mul(g, mul(exp(neg(mul(x, x))), 2 / Math.sqrt(Math.PI)))];
+      case "log1p":
+        return [div(g, add(x, 1))];
+      case "expm1":
+        return [mul(g, add(y, 1))];
+      case "floor":
+      case "ceil":
+      case "round":
+        return [mul(g, 0)];
     }
   },
 });
 
 const INT_UNARY: readonly UnaryOp[] = ["neg", "abs", "sign"];
 
-function unary(op: UnaryOp, x: Tensor): Tensor {
+/** @internal Apply unary primitive `op` to a float tensor (integer ones for neg, abs, sign). */
+export function unary(op: UnaryOp, x: Tensor): Tensor {
   if (!(x instanceof Tensor)) throw new Error(`${op}: expected a Tensor, got ${typeof x}`);
   x.assertLive(op);
   if (!isFloat(x.dtype) && !(x.dtype === "i32" && INT_UNARY.includes(op))) {

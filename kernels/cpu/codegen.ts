@@ -19,6 +19,7 @@ import {
   type ScalarNode,
 } from "../fused.ts";
 import { fastExpSource } from "./fast_math.ts";
+import { specialMathSource } from "./special_math.ts";
 
 /** A compiled kernel: inputs, outputs (fully written), run-time sizes. */
 type Compiled = (ins: readonly DataArray[], outs: readonly DataArray[], p: number[]) => void;
@@ -55,6 +56,15 @@ function nodeExpr(n: ScalarNode, nodes: readonly ScalarNode[]): string {
       return `Math.${n.fn}(${a})`;
     case "tanh":
       return `Math.tanh(${a})`;
+    case "log1p":
+    case "expm1":
+    case "floor":
+    case "ceil":
+      return `Math.${n.fn}(${a})`;
+    case "erf":
+      return `erf(${a})`;
+    case "round":
+      return `roundEven(${a})`;
     case "abs":
       return int ? `(Math.abs(${a}) | 0)` : `Math.abs(${a})`;
     case "add":
@@ -368,9 +378,10 @@ function prepare(kernel: FusedKernel): { fn: Compiled; params: number[] } | null
   const key = kernelKey(k);
   let fn = cache.get(key);
   if (fn === undefined) {
-    const body = `"use strict";\n${fastExpSource}\nreturn function kernel(ins, outs, p) {\n${
-      generate(k)
-    }\n};`;
+    const body =
+      `"use strict";\n${fastExpSource}\n${specialMathSource}\nreturn function kernel(ins, outs, p) {\n${
+        generate(k)
+      }\n};`;
     fn = new Function(body)() as Compiled;
     if (cache.size >= MAX_CACHED) cache.clear();
     cache.set(key, fn);

@@ -10,6 +10,7 @@ import { type DType, sizeOf } from "../backend.ts";
 import { collapseKernel, type FusedKernel, kernelKey, type ScalarNode } from "../fused.ts";
 import { type Kernel, PARAM_WORDS, PARAMS_WGSL } from "./pipelines.ts";
 import type { Grid } from "./dispatch.ts";
+import { SPECIAL_WGSL } from "./special_math.ts";
 import { convertExpr, flatGrid, type KernelHost, lowestOf, wgslType } from "./wgsl.ts";
 
 const NAN = "bitcast<f32>(0x7fc00000u)";
@@ -53,7 +54,14 @@ function nodeExpr(n: ScalarNode, nodes: readonly ScalarNode[]): string {
     case "cos":
     case "abs":
     case "sign":
+    case "floor":
+    case "ceil":
+    case "round":
       return `${n.fn}(${a})`;
+    case "erf":
+    case "log1p":
+    case "expm1":
+      return `${n.fn}_f(${a})`;
     case "add":
       return `(${a} + ${b})`;
     case "sub":
@@ -112,6 +120,7 @@ function generate(k: FusedKernel): string {
       `array<${t}>;\n`;
   });
   const needsPow = k.nodes.some((n) => n.fn === "pow");
+  const needsSpecial = k.nodes.some((n) => ["erf", "log1p", "expm1"].includes(n.fn));
   const dimAt = (a: number) => `P(${1 + a}u)`;
   const offAt = (i: number) => `P(${1 + rank + i * (1 + rank)}u)`;
   const strideAt = (i: number, a: number) => `P(${1 + rank + i * (1 + rank) + 1 + a}u)`;
@@ -180,7 +189,7 @@ function generate(k: FusedKernel): string {
     }
     body.push(`    out${k.outputs.length}[i] = acc;`);
   }
-  return `${decls}${needsPow ? POWF : ""}
+  return `${decls}${needsPow ? POWF : ""}${needsSpecial ? SPECIAL_WGSL : ""}
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
         @builtin(local_invocation_index) lid: u32) {

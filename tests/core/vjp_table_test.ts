@@ -95,6 +95,9 @@ const table: Record<CorePrim, Row> = {
       unary("sin", nu.sin),
       unary("cos", nu.cos),
       unary("sigmoid", nu.sigmoid),
+      unary("erf", nu.erf),
+      unary("log1p", nu.log1p, { domain: { min: -0.8, max: 3 } }),
+      unary("expm1", nu.expm1, { domain: "bounded" }),
     ],
   },
   binary: {

@@ -18,6 +18,7 @@ import {
   tensorArb,
   unravel,
 } from "./cpu_naive.ts";
+import { erfReference, roundHalfEven } from "../core/special_reference.ts";
 
 const cpu = createCpuBackend({ blas: false });
 
@@ -33,6 +34,12 @@ const UNARY: Record<UnaryOp, (x: number) => number> = {
   sin: Math.sin,
   cos: Math.cos,
   sigmoid: (x) => 1 / (1 + Math.exp(-x)),
+  erf: erfReference,
+  log1p: Math.log1p,
+  expm1: Math.expm1,
+  floor: Math.floor,
+  ceil: Math.ceil,
+  round: roundHalfEven,
 };
 
 const BINARY: Record<BinaryOp, (a: number, b: number) => number> = {
@@ -113,9 +120,11 @@ Deno.test("unary: every float op matches Math on f32 and f64", () => {
           // bit; f32 exp (and sigmoid) use a polynomial exp good to f32 rounding (≤ 1 ulp,
           // 2^-23 relative); rsqrt is 1 / sqrt, rounded twice. NaN is expected where Math gives
           // it (log, sqrt, rsqrt of negatives).
+          // erf is a series against the reference's quadrature: a few ulp (f64 near 2.5: 8).
           const loose = op === "sigmoid" || op === "rsqrt" || (op === "exp" && dtype === "f32");
           assertAllClose(got, want, {
-            rtol: op === "sigmoid" ? 1e-6 : loose ? 2.5e-7 : 0,
+            rtol: op === "erf" ? 4e-15 : op === "sigmoid" ? 1e-6 : loose ? 2.5e-7 : 0,
+            atol: op === "erf" ? 1e-300 : 0,
             equalNan: true,
           });
         }),

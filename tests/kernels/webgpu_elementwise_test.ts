@@ -21,6 +21,12 @@ const UNARY_DOMAIN: Record<UnaryOp, { min: number; max: number }> = {
   sin: { min: -6, max: 6 },
   cos: { min: -6, max: 6 },
   sigmoid: { min: -30, max: 30 },
+  erf: { min: -5, max: 5 },
+  log1p: { min: -0.99, max: 10 },
+  expm1: { min: -10, max: 10 },
+  floor: { min: -10, max: 10 },
+  ceil: { min: -10, max: 10 },
+  round: { min: -10, max: 10 },
 };
 
 const INT_UNARY: UnaryOp[] = ["neg", "abs", "sign"];
@@ -38,7 +44,7 @@ gpuTest("webgpu unary: every op on f32 (and neg/abs/sign on i32) matches the CPU
       fc.tuple(fc.constant(op), tensorArb(shape, dtype, UNARY_DOMAIN[op]))
     )
   );
-  // 200 runs: the op is drawn too, so each of the 11 ops gets ~18 cases.
+  // 200 runs: the op is drawn too, so each of the 17 ops gets ~12 cases.
   await fc.assert(
     fc.asyncProperty(arb, async ([op, x]) => {
       await compareWithCpu(g, "unary", [x], { op }, { shape: x.shape, dtype: x.dtype }, {

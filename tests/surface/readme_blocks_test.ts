@@ -15,6 +15,8 @@ const COVERED = [
   "Use it from a URL",
   "Train your own model",
   "Compile a step with `nu.jit`",
+  "Forward mode, Jacobians and the everyday ops", // readme_forward_test.ts
+  "The everyday ops", // readme_forward_test.ts
   "Your own parameterization",
   "Testing your own model",
 ];
