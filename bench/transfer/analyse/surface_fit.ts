@@ -58,14 +58,14 @@ export interface SurfaceCurve {
 export interface SurfaceOptions {
   /** Octaves either side of each curve's centre that enter the fit (default 1.5). */
   window?: number;
-  /** One curvature for all sizes, or one varying linearly with log2 size (default "shared"). */
+  /** One curvature for all sizes, or one varying linearly with log2 size (default "linear"). */
   curvature?: "shared" | "linear";
   /** Re-centrings of the window on the fitted vertices (default 3). */
   iterations?: number;
 }
 
 /** The defaults of {@linkcode SurfaceOptions}. */
-export const SURFACE_DEFAULTS = { window: 1.5, curvature: "shared", iterations: 3 } as const;
+export const SURFACE_DEFAULTS = { window: 1.5, curvature: "linear", iterations: 3 } as const;
 
 /** One size's optimum from the surface. */
 export interface SurfaceOptimum {
