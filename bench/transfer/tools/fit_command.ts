@@ -230,6 +230,11 @@ export async function runFit(
     print(`fit 2/4: joint probe, round ${round + 1}, ${params.length} points per width`);
     for (const w of fitSizes) {
       const folder = `${out}/probe-r${round}-w${w}`;
+      // Points an earlier round ran at this width are reused, not trained again.
+      const fresh = params.filter((p) =>
+        !probeRuns.some((r) => r.spec.width === w && r.spec.parameterization === p)
+      );
+      if (fresh.length === 0) continue;
       const { results } = await stage(
         [
           ...shared,
@@ -239,7 +244,7 @@ export async function runFit(
           String(w),
           `--lrs=${lrAt.get(w)}`,
           "--param",
-          params.join(","),
+          fresh.join(","),
           "--out",
           folder,
         ],
