@@ -25,8 +25,7 @@ import { type FusedKernel, ProgramBuilder } from "../kernels/fused.ts";
 import { fmtShape, shareStorage, type Tensor, wrapBuffer } from "./tensor.ts";
 import { record } from "./tape.ts";
 import { compatibleBackends, redirectBackend } from "./trace_context.ts";
-import { BatchedTensor, topLevel } from "./vmap_batched.ts";
-import type { BatchArg } from "./vmap_rules.ts";
+import { type BatchArg, BatchedTensor, topLevel } from "./vmap_batched.ts";
 
 /**
  * Parameters of the primitives the core adds to the backend's: elementwise

@@ -111,8 +111,10 @@ function normalizeBatchAxis(name: string, axis: number, shape: readonly number[]
  * `x` of `xs` along the axis, computed as one batched program. `inAxes` says which axis of each
  * argument (tree) is the batch axis (`null` for arguments shared by every member), `outAxes`
  * where the batch axis goes in the outputs. Composes with `grad`/`valueAndGrad`/`vjp` (either
- * way round), `jit` (`jit(vmap(f))` compiles one program) and `vmap` itself. Inside `f` values
- * cannot be read.
+ * way round), `jit` (`jit(vmap(f))` compiles one program; a jitted function called inside `f`
+ * runs inline) and `vmap` itself. Inside `f` values cannot be read. A `customVjp` function
+ * applied to batched values runs its forward pass as ordinary ops (its hand-written rule is not
+ * used there).
  *
  * @example
  * ```ts

@@ -8,6 +8,14 @@
  */
 import { fmtShape, keep, Tensor } from "./tensor.ts";
 
+/** An input or output of a batching rule: the value and its batch axis (`null`: not batched). */
+export interface BatchArg {
+  /** The value, with the batch axis when `axis` is a number. */
+  readonly value: Tensor;
+  /** The batch axis of `value`, or `null` when the value is the same for every member. */
+  readonly axis: number | null;
+}
+
 /** One active `vmap`: its batch size. Levels count from 1 (the outermost). */
 const levels: number[] = [];
 

@@ -12,13 +12,8 @@ import { bind, type CorePrim, type CorePrimParams } from "./bind.ts";
 import { fromData } from "./ops/create.ts";
 import type { Tensor } from "./tensor.ts";
 
-/** An input or output of a batching rule: the value and its batch axis (`null`: not batched). */
-export interface BatchArg {
-  /** The value, with the batch axis when `axis` is a number. */
-  readonly value: Tensor;
-  /** The batch axis of `value`, or `null` when the value is the same for every member. */
-  readonly axis: number | null;
-}
+export type { BatchArg } from "./vmap_batched.ts";
+import type { BatchArg } from "./vmap_batched.ts";
 
 /** The logical rank of `arg` (without its batch axis). */
 export function logicalRank(arg: BatchArg): number {

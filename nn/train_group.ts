@@ -1,13 +1,35 @@
 /**
  * Training a group of runs of one model shape and schedule together: per-member base learning
  * rates, initialization keys and data, the other options shared, one {@linkcode TrainResult}
- * per member, as {@linkcode train} would give it.
+ * per member, as {@linkcode train} would give it. The members' parameters and optimizer states
+ * are stacked on a leading axis and one `nu.vmap`ped step, compiled by `nu.jit`, trains them
+ * all; each member reads its own learning rates from its row of a rate table, so its arithmetic
+ * is its run's alone. Losses are read back only at the read points (every `evalEvery` steps).
  *
  * @module
  */
-import type { Key } from "../core/mod.ts";
+import {
+  type Backend,
+  concat,
+  fromData,
+  getBackend,
+  type Key,
+  reshape,
+  Tensor,
+  tidy,
+} from "../core/mod.ts";
+import { cosineDecay, disposeReplaced } from "../optim/mod.ts";
 import type { NgptModel } from "./ngpt.ts";
-import { train, type TrainOptions, type TrainResult, type Windows } from "./train.ts";
+import type { NgptParams } from "./params.ts";
+import { checkTokenIds } from "./tokens.ts";
+import {
+  evaluate,
+  type TrainOptions,
+  type TrainPoint,
+  type TrainResult,
+  type Windows,
+} from "./train.ts";
+import { groupStep, memberOf, rateTables, selectMembers, stackTrees } from "./train_group_step.ts";
 
 /** Options of {@linkcode trainGroup}: those of `train`, with one learning rate, key and data stream per member. */
 export interface TrainGroupOptions
@@ -24,8 +46,13 @@ export interface TrainGroupOptions
 
 /**
  * Train `opts.lrs.length` runs of `model`, member `m` with base learning rate `opts.lrs[m]`,
- * initialization key `opts.keys[m]` and batches `opts.batch(step, m)`; the results are those
- * `train` gives each run alone.
+ * initialization key `opts.keys[m]` and batches `opts.batch(step, m)`, as one vmapped, compiled
+ * step; the results are those `train` gives each run alone (the same losses at every read
+ * point). A member whose loss is non-finite or past the divergence margin at a read point is
+ * recorded as diverged there and left out of the group from the next step on (the smaller group
+ * traces once more); the others go on undisturbed. `msPerStep` is the group's step time, the same
+ * for every member; `wallSeconds` runs from the group's start to the member's end. With
+ * `params`, every member starts from those parameters (and `keys` are not used).
  *
  * @example
  * ```ts
@@ -53,21 +80,228 @@ export async function trainGroup(
   model: NgptModel,
   opts: TrainGroupOptions,
 ): Promise<TrainResult[]> {
+  const started = performance.now();
   checkGroup(opts);
-  const results: TrainResult[] = [];
-  for (let m = 0; m < opts.lrs.length; m++) {
-    const { lrs: _lrs, keys, batch, onProgress, ...shared } = opts;
-    results.push(
-      await train(model, {
-        ...shared,
-        lr: opts.lrs[m],
-        key: keys[m],
-        batch: (step) => batch(step, m),
-        onProgress: onProgress && ((step, loss) => onProgress(m, step, loss)),
-      }),
-    );
+  const backend = opts.backend ?? getBackend();
+  const n = opts.lrs.length;
+  const evalEvery = opts.evalEvery ?? 50;
+  const margin = opts.divergenceMargin ?? 1.0;
+  const evalOpts = { chunk: opts.evalBatch ?? 64, backend };
+  const warmup = opts.warmup ?? 0;
+  const vocab = model.config.vocab;
+  const members = Array.from(
+    { length: n },
+    (_, m) => opts.params ?? model.init(opts.keys[m], { backend }),
+  );
+  // One optimizer for every member; each reads its own rates from its row of the rate table.
+  const scheduleFor = (lr: number) => cosineDecay({ peak: lr, steps: opts.steps, warmup });
+  const optimizer = (rateTable?: Tensor) =>
+    model.optimizer({
+      schedule: scheduleFor(opts.lrs[0]),
+      params: members[0],
+      ...opts.optimizer,
+      ...(rateTable ? { rateTable } : {}),
+    });
+  const opt = optimizer();
+  const runs: MemberRun[] = [];
+  for (let m = 0; m < n; m++) {
+    const initialValLoss = opts.evalWindows
+      ? await evaluate(model, members[m], opts.evalWindows, evalOpts)
+      : null;
+    runs.push({ m, curves: [], initialValLoss, reference: initialValLoss, result: null });
   }
-  return results;
+  let params = stackTrees(members);
+  const states = members.map((p) => opt.init(p));
+  let state = stackTrees(states);
+  for (const st of states) disposeReplaced(st, []);
+  if (!opts.params) { for (const p of members) disposeReplaced(p, []); }
+  let active = runs.map((_, m) => m);
+  let lrs = rateTables(opts.lrs, scheduleFor, tableDtype(members[0]), backend);
+  const step = groupStep(model, optimizer, { jit: opts.jit });
+  const segmentMs: number[] = [];
+  let segmentStart = performance.now(), segmentSteps = 0;
+  try {
+    for (let s = 0; s < opts.steps && active.length > 0; s++) {
+      const batch = stackBatches(active.map((m) => opts.batch(s, m)), backend, vocab);
+      const [loss, nextParams, nextState] = step(params, state, batch, lrs);
+      disposeReplaced(state, nextState);
+      disposeReplaced(params, nextParams);
+      [params, state] = [nextParams, nextState];
+      segmentSteps++;
+      const done = s + 1;
+      if (done % evalEvery !== 0 && done !== opts.steps) {
+        loss.dispose();
+        batch.dispose();
+        continue;
+      }
+      const losses = await loss.data();
+      loss.dispose();
+      segmentMs.push((performance.now() - segmentStart) / segmentSteps);
+      const dropped: number[] = [];
+      for (const [row, m] of active.entries()) {
+        const run = runs[m];
+        const trainLoss = losses[row];
+        const point: TrainPoint = { step: done, trainLoss };
+        if (opts.evalWindows && done < opts.steps) {
+          using member = scopedMember(params, row);
+          point.valLoss = await evaluate(model, member.params, opts.evalWindows, evalOpts);
+        }
+        run.curves.push(point);
+        opts.onProgress?.(m, done, trainLoss);
+        const ref: number = run.reference ??= run.initialValLoss ?? trainLoss;
+        if (!Number.isFinite(trainLoss) || trainLoss > ref + margin) {
+          using rows = scopedMember(batch, row);
+          const ids = await rows.params.data();
+          checkTokenIds(
+            ids,
+            rows.params.shape,
+            vocab,
+            `trainGroup: member ${m}'s batch of step ${s}`,
+          );
+          run.result = {
+            status: "diverged",
+            steps: done,
+            curves: run.curves,
+            finalValLoss: null,
+            initialValLoss: run.initialValLoss,
+            msPerStep: median(segmentMs),
+            wallSeconds: (performance.now() - started) / 1000,
+            reason: `the training loss reached ${trainLoss} at step ${done} (from ${ref}) with ` +
+              `valid token ids: the learning rate ${opts.lrs[m]} is likely too high`,
+            ...(opts.returnParams ? { params: memberOf(params, row) } : {}),
+          };
+          dropped.push(row);
+        }
+      }
+      batch.dispose();
+      if (dropped.length > 0) {
+        // Drop the diverged members; the next call traces the smaller group.
+        const keepRows = active.flatMap((_, row) => (dropped.includes(row) ? [] : [row]));
+        const [p, st, lr] = [params, state, lrs];
+        [params, state, lrs] = [
+          selectMembers(p, keepRows),
+          selectMembers(st, keepRows),
+          selectMembers(lr, keepRows),
+        ];
+        disposeReplaced(p, []);
+        disposeReplaced(st, []);
+        lr.dispose();
+        active = keepRows.map((row) => active[row]);
+      }
+      segmentStart = performance.now();
+      segmentSteps = 0;
+    }
+    for (const [row, m] of active.entries()) {
+      runs[m].result = await finish(model, opts, runs[m], memberOf(params, row), {
+        evalOpts,
+        msPerStep: median(segmentMs),
+        started,
+      });
+    }
+    return runs.map((r) => r.result!);
+  } finally {
+    step.dispose();
+    lrs.dispose();
+    disposeReplaced(state, []);
+    disposeReplaced(params, []);
+  }
+}
+
+/** One member's record while the group trains. */
+interface MemberRun {
+  m: number;
+  curves: TrainPoint[];
+  initialValLoss: number | null;
+  reference: number | null;
+  result: TrainResult | null;
+}
+
+/** A member's slice of a stacked tree, disposed at the end of a `using` block. */
+function scopedMember<T>(tree: T, row: number): { params: T } & Disposable {
+  const params = memberOf(tree, row);
+  return { params, [Symbol.dispose]: () => disposeReplaced(params, []) };
+}
+
+/** The final evaluation of a member that trained to the end, as `train` ends a run. */
+async function finish(
+  model: NgptModel,
+  opts: TrainGroupOptions,
+  run: MemberRun,
+  params: NgptParams,
+  ctx: { evalOpts: { chunk: number; backend: Backend }; msPerStep: number; started: number },
+): Promise<TrainResult> {
+  let status: "ok" | "diverged" = "ok";
+  let finalValLoss: number | null = null;
+  const finalWindows = opts.finalWindows ?? opts.evalWindows;
+  if (finalWindows) {
+    finalValLoss = await evaluate(model, params, finalWindows, ctx.evalOpts);
+    const last = run.curves[run.curves.length - 1];
+    if (last && opts.evalWindows && finalWindows === opts.evalWindows) {
+      last.valLoss = finalValLoss;
+    } else if (last && opts.evalWindows) {
+      last.valLoss = await evaluate(model, params, opts.evalWindows, ctx.evalOpts);
+    }
+    if (
+      !Number.isFinite(finalValLoss) ||
+      (run.initialValLoss !== null && finalValLoss > run.initialValLoss)
+    ) {
+      status = "diverged";
+    }
+  }
+  if (!opts.returnParams) disposeReplaced(params, []);
+  return {
+    status,
+    steps: opts.steps,
+    curves: run.curves,
+    finalValLoss: status === "ok" ? finalValLoss : null,
+    initialValLoss: run.initialValLoss,
+    msPerStep: ctx.msPerStep,
+    wallSeconds: (performance.now() - ctx.started) / 1000,
+    ...(opts.returnParams ? { params } : {}),
+  };
+}
+
+/** The members' batches stacked into `[N, B, T+1]` (host data checked, then uploaded once). */
+function stackBatches(windows: Windows[], backend: Backend, vocab: number): Tensor {
+  if (windows.every((w) => !(w instanceof Tensor))) {
+    const hosts = windows as { data: Int32Array; count: number }[];
+    const rows = hosts[0].count, cols = hosts[0].data.length / rows;
+    const all = new Int32Array(hosts.length * rows * cols);
+    hosts.forEach((h, i) => {
+      if (h.count !== rows || h.data.length !== rows * cols) {
+        throw new Error(
+          `trainGroup: member ${i}'s batch has ${h.count} rows of ${h.data.length / h.count}, ` +
+            `member 0's ${rows} of ${cols}`,
+        );
+      }
+      checkTokenIds(h.data, [rows, cols], vocab, "trainGroup");
+      all.set(h.data, i * rows * cols);
+    });
+    return fromData(all, [hosts.length, rows, cols], { dtype: "i32", backend });
+  }
+  return tidy(() => {
+    const ts = windows.map((w) =>
+      w instanceof Tensor ? w : fromData(w.data, [w.count, w.data.length / w.count], {
+        dtype: "i32",
+        backend,
+      })
+    );
+    const out = concat(ts.map((t) => reshape(t, [1, ...t.shape])), 0);
+    for (const w of windows) if (w instanceof Tensor) w.dispose();
+    return out;
+  });
+}
+
+/** The dtype `scaleByLearningRate` tabulates rates in for these parameters. */
+function tableDtype(params: NgptParams): "f32" | "f64" {
+  return params.embed.dtype === "f64" ? "f64" : "f32";
+}
+
+function median(xs: number[]): number {
+  if (xs.length === 0) return NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
 function checkGroup(opts: TrainGroupOptions): void {
@@ -83,6 +317,19 @@ function checkGroup(opts: TrainGroupOptions): void {
     throw new Error(
       `trainGroup: keys must give one key per member: ${opts.lrs.length} lrs but ` +
         `${Array.isArray(opts.keys) ? opts.keys.length : typeof opts.keys} keys`,
+    );
+  }
+  if (!Number.isInteger(opts.steps) || opts.steps < 1) {
+    throw new Error(`trainGroup: steps must be a positive integer, got ${opts.steps}`);
+  }
+  const evalEvery = opts.evalEvery ?? 50;
+  if (!Number.isInteger(evalEvery) || evalEvery < 1) {
+    throw new Error(`trainGroup: evalEvery must be a positive integer, got ${evalEvery}`);
+  }
+  const warmup = opts.warmup ?? 0;
+  if (!Number.isInteger(warmup) || warmup < 0 || warmup >= opts.steps) {
+    throw new Error(
+      `trainGroup: warmup must be an integer in [0, steps) = [0, ${opts.steps}), got ${opts.warmup}`,
     );
   }
   if (typeof opts.batch !== "function") {

@@ -37,6 +37,11 @@ export interface OptimizerForOptions {
    * output is scaled by each parameter's learning rate. Give either this or `b1`/`b2`/`eps`.
    */
   direction?: GradientTransformation<unknown>;
+  /**
+   * The schedule's rates as a tensor (`−lr(t)` at index `t`), read in place of the table made
+   * from `schedule` (see `scaleByLearningRate`'s `table`).
+   */
+  rateTable?: Tensor;
   /** Clip gradients to this global norm before Adam (default: no clipping). */
   clip?: number;
   /** Sphere axes per parameter, a tree shaped like `params` (the model gives it: `nn.axisTree`). */
@@ -131,7 +136,7 @@ export function optimizerFor(
   const transforms = [
     ...(clip === undefined ? [] : [clipByGlobalNorm(clip)]),
     direction ?? scaleByAdam({ b1, b2, eps }),
-    scaleByLearningRate(schedule, { multipliers }),
+    scaleByLearningRate(schedule, { multipliers, table: options.rateTable }),
   ] as GradientTransformation<unknown>[];
   const transform = chain(...transforms);
   const project = projectToSphere(axes);

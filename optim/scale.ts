@@ -26,6 +26,13 @@ export interface LearningRateOptions {
    * {@linkcode scaleByTree}, with one elementwise op per leaf fewer).
    */
   multipliers?: Params;
+  /**
+   * The rates as a tensor in place of the table made from the schedule: `−lr(t)` at index `t`,
+   * as many entries as the schedule's horizon. A group of runs trained as one vmapped step hands
+   * each member its own row this way (`nn.trainGroup`), so that each member reads exactly the
+   * rates its run alone would.
+   */
+  table?: Tensor;
 }
 
 function checkMultipliers(op: string, multipliers: Params): void {
@@ -60,7 +67,7 @@ export function scaleByLearningRate(
   if (typeof schedule !== "function") {
     throw new Error(`scaleByLearningRate: lr must be a number or a schedule, got ${typeof lr}`);
   }
-  const { multipliers } = options;
+  const { multipliers, table: givenTable } = options;
   if (multipliers !== undefined) checkMultipliers("scaleByLearningRate", multipliers);
   // The schedule as a table read at the step count by a gather, so that the rate of a compiled
   // step follows the count tensor. Made once on the host; uploaded inside each update (under
@@ -97,7 +104,7 @@ export function scaleByLearningRate(
       let negRate: Tensor | number;
       if (constantRate !== null) negRate = -constantRate;
       else {
-        const table = tableFor(first);
+        const table = givenTable ?? tableFor(first);
         const last = table.size - 1;
         const index = typeof state.count === "number"
           ? fromData([Math.min(state.count, last)], [], { dtype: "i32", backend: first.backend })

@@ -32,6 +32,7 @@ import { runJobs } from "./run/jobs.ts";
 import { mergeResults, writeResults } from "./run/results.ts";
 import { submitSlurm } from "./run/slurm.ts";
 import { runSweep } from "./run/sweep.ts";
+import { describeGroups } from "./run/evaluate.ts";
 import { trainerFor } from "./run/trainers.ts";
 import type { Dataset } from "./plan/types.ts";
 
@@ -143,9 +144,11 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
     const outcome = await runSweep(config, { data, settings, progress });
     const files = await writeOutputs(config.out, outcome.results, config);
     const failed = outcome.results.filter((r) => r.status === "failed");
+    const groups = describeGroups(outcome.groups);
     print(
       `${outcome.trained} runs trained, ${outcome.reused} reused, ${outcome.alreadyDone} already ` +
-        `done, ${failed.length} failed; ${((performance.now() - started) / 1000).toFixed(1)} s`,
+        `done, ${failed.length} failed${groups ? `, ${groups}` : ""}; ` +
+        `${((performance.now() - started) / 1000).toFixed(1)} s`,
     );
     printFiles(print, files);
     if (failed.length > 0 && failed.length === outcome.results.length) {

@@ -7,7 +7,7 @@
  * @module
  */
 import { type KernelInput, ProgramBuilder } from "../../kernels/fused.ts";
-import { broadcastStrides, sizeOf } from "../../kernels/backend.ts";
+import { sizeOf, stridesOf } from "../../kernels/backend.ts";
 import type { TraceStep } from "./trace_backend.ts";
 
 type Fused = Extract<TraceStep, { kind: "fused" }>;
@@ -24,22 +24,38 @@ function sameStrides(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
-/** Whether `reader` reads `v` only as a broadcast of `producer`'s shape. */
-function readsAsBroadcast(reader: Fused, v: number, producer: Fused): boolean {
-  const want = broadcastStrides(producer.kernel.shape, reader.kernel.shape);
-  if (producer.kernel.shape.length > reader.kernel.shape.length) return false;
+/**
+ * How `reader` reads `v` as a broadcast of `producer`'s shape: for each reader axis, the producer
+ * axis it walks (null where the value is repeated); null when some read of `v` is not such a
+ * broadcast. A broadcast aligns the producer's axes on the right, after `lead` leading axes that
+ * both share one for one (`[n, 1, 1, k]` reading `[n, k]` with `lead` 1: `vmap`'s members'
+ * axes in front of each member's right-aligned broadcast, read as each member's run reads it).
+ */
+function broadcastRead(reader: Fused, v: number, producer: Fused): (number | null)[] | null {
+  const ps = producer.kernel.shape, rs = reader.kernel.shape;
+  if (ps.length > rs.length) return null;
   // Same-size readers are fused by the scheduler instead (no recomputation).
-  if (sizeOf(producer.kernel.shape) >= sizeOf(reader.kernel.shape)) return false;
-  return reader.inputs.every((x, i) =>
-    x !== v ||
-    (reader.kernel.inputs[i].offset === 0 && sameStrides(reader.kernel.inputs[i].strides, want))
-  );
+  if (sizeOf(ps) >= sizeOf(rs)) return null;
+  const own = stridesOf(ps);
+  const shift = rs.length - ps.length;
+  const reads = reader.inputs.flatMap((x, i) => (x === v ? [reader.kernel.inputs[i]] : []));
+  for (let lead = 0; lead <= (shift === 0 ? 0 : ps.length); lead++) {
+    if (ps.slice(0, lead).some((d, j) => d !== rs[j])) break;
+    const axes = rs.map((_, a) => (a < lead ? a : a - shift >= lead ? a - shift : null));
+    const want = axes.map((j) => (j === null || ps[j] === 1 ? 0 : own[j]));
+    if (reads.every((view) => view.offset === 0 && sameStrides(view.strides, want))) return axes;
+  }
+  return null;
 }
 
 /** `reader` with every load of `v` replaced by `producer`'s program. */
-function inlineInto(reader: Fused, v: number, producer: Fused): Fused {
+function inlineInto(
+  reader: Fused,
+  v: number,
+  producer: Fused,
+  axes: readonly (number | null)[],
+): Fused {
   const pk = producer.kernel, rk = reader.kernel;
-  const lead = rk.shape.length - pk.shape.length;
   const b = new ProgramBuilder();
   const inputs: number[] = [];
   const views: KernelInput[] = [];
@@ -63,8 +79,8 @@ function inlineInto(reader: Fused, v: number, producer: Fused): Fused {
     const map = b.append(pk.nodes, (n) => {
       const x = pk.inputs[n.input];
       const strides = rk.shape.map((_, a) => {
-        const j = a - lead;
-        return j < 0 || pk.shape[j] === 1 ? 0 : x.strides[j];
+        const j = axes[a];
+        return j === null || pk.shape[j] === 1 ? 0 : x.strides[j];
       });
       return load(producer.inputs[n.input], { dtype: x.dtype, strides, offset: x.offset });
     });
@@ -130,6 +146,7 @@ export function inlineSmallProducers(
     const v = p.outputs[0];
     if (outputs.has(v)) continue;
     const readers: number[] = [];
+    const readerAxes: (number | null)[][] = [];
     let ok = true;
     for (let j = i + 1; j < list.length && ok; j++) {
       const s = list[j];
@@ -137,12 +154,15 @@ export function inlineSmallProducers(
       if (s.kind === "prim") {
         if (s.inputs.some((x) => x.value === v)) ok = false;
       } else if (s.inputs.includes(v)) {
-        if (readsAsBroadcast(s, v, p)) readers.push(j);
-        else ok = false;
+        const axes = broadcastRead(s, v, p);
+        if (axes !== null) {
+          readers.push(j);
+          readerAxes.push(axes);
+        } else ok = false;
       }
     }
     if (!ok || readers.length === 0) continue;
-    const merged = readers.map((j) => inlineInto(list[j] as Fused, v, p));
+    const merged = readers.map((j, r) => inlineInto(list[j] as Fused, v, p, readerAxes[r]));
     const fits = merged.every((m) =>
       m.inputs.length + m.outputs.length <= maxBuffers &&
       paramWords(m.kernel.shape.length, m.inputs.length) <= 64

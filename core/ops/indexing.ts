@@ -18,7 +18,7 @@ import {
 } from "../vmap_rules.ts";
 import { normalizeAxis } from "../shape.ts";
 import { fmtShape, type Tensor } from "../tensor.ts";
-import { arange } from "./create.ts";
+import { arange, fromData } from "./create.ts";
 import { cast, eq, isFloat, mul } from "./elementwise.ts";
 import { sum } from "./reduce.ts";
 import { expandDims } from "./shape.ts";
@@ -54,10 +54,24 @@ function gatherBatch(x: BatchArg, idx: BatchArg, axis: number, size: number): Ba
   const rows = table.shape[1];
   const flat = reshapeTo(table, [size * rows, ...table.shape.slice(2)]);
   const ids = toFront(idx);
-  const offsets = memberOffsets(size, rows, ids.rank, ids);
-  const out = bind("gather", [flat, bind("binary", [ids, offsets], { op: "add" })], { axis: 0 });
+  const out = bind("gather", [flat, offsetIndices(ids, size, rows)], { axis: 0 });
   // [B, ...ids, ...pre, ...post] -> [B, ...pre, ...ids, ...post]
   return { value: moveAxes(out, 1, ids.rank - 1, axis), axis: 0 };
+}
+
+/**
+ * Per-member indices `ids` (`[members, ...]`, each in `[0, rows)`) as indices into the members'
+ * tables stacked into one of `members · rows` rows; an index out of range stays out of range
+ * (-1), so that it reads 0 (or is dropped) as it would for its member alone.
+ */
+function offsetIndices(ids: Tensor, members: number, rows: number): Tensor {
+  const shifted = bind("binary", [ids, memberOffsets(members, rows, ids.rank, ids)], { op: "add" });
+  const scalar = (v: number) => fromData([v], [], { dtype: "i32", backend: ids.backend });
+  const inRange = bind("binary", [
+    bind("cast", [bind("compare", [ids, scalar(0)], { op: "ge" })], { to: "i32" }),
+    bind("cast", [bind("compare", [ids, scalar(rows)], { op: "lt" })], { to: "i32" }),
+  ], { op: "mul" });
+  return bind("where", [bind("cast", [inRange], { to: "bool" }), shifted, scalar(-1)], {});
 }
 
 /** `x` with its `count` axes from `from` moved after the `skip` axes that follow them. */
@@ -88,8 +102,7 @@ function scatterAddBatch(
   const ir = ids.rank - 1;
   // [B, ...pre, ...ids, ...post] -> [B, ...ids, ...pre, ...post]
   const updates = moveAxes(materialize(g, members), 1, axis, ir);
-  const offsets = memberOffsets(members, size, ids.rank, ids);
-  const shifted = bind("binary", [ids, offsets], { op: "add" });
+  const shifted = offsetIndices(ids, members, size);
   const flat = bind("scatterAdd", [updates, shifted], { axis: 0, size: members * size });
   const split = reshapeTo(flat, [members, size, ...flat.shape.slice(1)]);
   return { value: moveAxis(split, 1, 1 + axis), axis: 0 };

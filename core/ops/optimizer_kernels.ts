@@ -7,7 +7,9 @@
  * @module
  */
 import { bind, defineRule, type Rule } from "../bind.ts";
-import { type BatchArg, moveAxis, reshapeTo } from "../vmap_rules.ts";
+import { type BatchArg, moveAxis, physicalAxis, reshapeTo } from "../vmap_rules.ts";
+import { activeTrace } from "../trace_context.ts";
+import { fromData } from "./create.ts";
 import { fmtShape, type Tensor } from "../tensor.ts";
 import { add, isFloat, mul, rsqrt, sub } from "./elementwise.ts";
 import { sum } from "./reduce.ts";
@@ -32,10 +34,24 @@ export const normalizeAxisRule: Rule<"normalizeAxis"> = defineRule("normalizeAxi
 });
 
 /**
- * Batched `normalizeAxis`: the members' matrices side by side in one matrix — rows stacked
- * (`[B·n, m]`) to normalize rows, columns joined (`[n, B·m]`, batch axis 1) to normalize columns.
+ * Batched `normalizeAxis`. Eagerly, the members' matrices side by side in one matrix — rows
+ * stacked (`[B·n, m]`) to normalize rows, columns joined (`[n, B·m]`, batch axis 1) to normalize
+ * columns — so each member's numbers are its own run's. Under `nu.jit`, the two kernels the
+ * trace lowers the primitive to, written over the batched value in place (no transpose), so that
+ * the scheduler fuses them with their producers as it does for one member.
  */
 function normalizeAxisBatch(x: BatchArg, params: { axis: 0 | -1; eps: number }): BatchArg {
+  if (activeTrace() !== null) {
+    const v = x.value, b = x.axis!;
+    const axis = physicalAxis(params.axis === -1 ? 1 : 0, b);
+    const scalar = (c: number) => fromData([c], [], { dtype: v.dtype, backend: v.backend });
+    const sums = bind("reduceSum", [bind("binary", [v, v], { op: "mul" })], { axes: [axis] });
+    const norm = bind("unary", [bind("binary", [sums, scalar(params.eps)], { op: "add" })], {
+      op: "sqrt",
+    });
+    const inv = bind("binary", [scalar(1), norm], { op: "div" });
+    return { value: bind("binary", [v, inv], { op: "mul" }), axis: b };
+  }
   const columns = params.axis === 0;
   const at = columns ? 1 : 0;
   const v = moveAxis(x.value, x.axis!, at); // rows: [B, n, m]; columns: [n, B, m]

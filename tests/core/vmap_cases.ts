@@ -120,7 +120,8 @@ const gather: fc.Arbitrary<Program> = fc.record({
   axis: fc.constantFrom(0, 1),
 }).map(({ rows, d, ids, axis }) => ({
   name: `gather axis ${axis}`,
-  args: [{ shape: axis === 0 ? [rows, d] : [d, rows] }, { shape: ids, below: rows }],
+  // One index value past the end: it reads 0, for a member alone and in the batch.
+  args: [{ shape: axis === 0 ? [rows, d] : [d, rows] }, { shape: ids, below: rows + 1 }],
   f: (table: nu.Tensor, idx: nu.Tensor) => nu.gather(table, idx, { axis }),
 }));
 
@@ -132,7 +133,8 @@ const scatterAdd: fc.Arbitrary<Program> = fc.record({
   axis: fc.constantFrom(0, 1),
 }).map(({ rows, d, ids, axis }) => ({
   name: `scatterAdd axis ${axis}`,
-  args: [{ shape: axis === 0 ? [...ids, d] : [d, ...ids] }, { shape: ids, below: rows }],
+  // One index value past the end: its update is dropped, alone and in the batch.
+  args: [{ shape: axis === 0 ? [...ids, d] : [d, ...ids] }, { shape: ids, below: rows + 1 }],
   f: (updates: nu.Tensor, idx: nu.Tensor) => nu.scatterAdd(updates, idx, rows, { axis }),
 }));
 

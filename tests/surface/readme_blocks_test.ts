@@ -17,6 +17,8 @@ const COVERED = [
   "Compile a step with `nu.jit`",
   "Forward mode, Jacobians and the everyday ops", // readme_forward_test.ts
   "The everyday ops", // readme_forward_test.ts
+  "Batching with `nu.vmap`",
+  "An ensemble trained as one",
   "Your own parameterization",
   "Testing your own model",
 ];
@@ -66,4 +68,27 @@ const first = await nu.mean(nu.square(nu.tanh(nu.matmul(x, nu.normal(nu.key(0), 
 if (!(last < first)) throw new Error("the loss did not fall: " + first + " -> " + last);\n`,
   );
   assertEquals(stdout.startsWith("1 {"), true, stdout);
+});
+
+Deno.test("README: the vmap blocks give per-example gradients and train every member", async () => {
+  const perExample = await readmeTsBlock("Batching with `nu.vmap`");
+  const stdout = await runModule(
+    perExample.replace('"./mod.ts"', JSON.stringify(modUrl)) +
+      `\nconst mean = nu.mean(perExample, { axis: 0 });
+const [a, b] = [await mean.data(), await batchGrad.data()];
+if (a.some((v, i) => Math.abs(v - b[i]) > 1e-5 * (1 + Math.abs(b[i])))) {
+  throw new Error("per-example mean " + a + " differs from the batch gradient " + b);
+}\n`,
+  );
+  assertEquals(stdout.trim(), "[ 5, 3 ]");
+  const ensemble = await readmeTsBlock("An ensemble trained as one");
+  const out = await runModule(
+    ensemble.replace('"./mod.ts"', JSON.stringify(modUrl)) +
+      `\nif (step.traces !== 1) throw new Error("traced " + step.traces + " times");\n`,
+  );
+  const losses = out.match(/-?\d+(\.\d+)?(e-?\d+)?/g)?.map(Number) ?? [];
+  assertEquals(losses.length, 4, out);
+  // The larger learning rates get further in 50 steps: the losses rise with the member index.
+  assertEquals([...losses].sort((x, y) => x - y), losses, out);
+  assertEquals(losses[0] < 1e-3 && losses[3] > losses[0], true, out);
 });

@@ -34,5 +34,5 @@ Deno.test("run labels name the parameterization; the count line is printed once"
   assertTrue(runs.every((l) => !l.includes("p.ts")), runs.join(""));
   const counts = lines.filter((l) => l.includes("runs trained"));
   assertEquals(counts.length, 1, lines.join("\n"));
-  assertTrue(counts[0].startsWith("8 runs trained, 0 reused, 0 already done, 0 failed; "));
+  assertTrue(counts[0].startsWith("8 runs trained, 0 reused, 0 already done, 0 failed"), counts[0]);
 });

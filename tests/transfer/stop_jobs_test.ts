@@ -9,11 +9,13 @@ import { processAlive } from "../../bench/transfer/run/lock.ts";
 
 const MAIN = new URL("../../bench/transfer/main.ts", import.meta.url).pathname;
 
-/** A tiny real sweep: 2 shards of 6 runs of ~1 s each (300 steps of a width-16 model). */
+/** A tiny real sweep: 2 shards of 6 runs of ~1 s each (300 steps of a width-16 model), each
+ * run written as it finishes (`--group 1`). */
 const sweepArgs = (data: string, out: string) => [
   ...["--data", data, "--search", "grid", "--param", "ngpt", "--sizes", "16"],
   ...["--lrs=-10:-5:1", "--seeds", "2", "--steps", "300", "--batch", "2", "--seq", "8"],
-  ...["--eval-every", "100", "--signature-lr", "off", "--jobs", "2", "--out", out],
+  ...["--eval-every", "100", "--signature-lr", "off", "--jobs", "2", "--group", "1"],
+  ...["--out", out],
 ];
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

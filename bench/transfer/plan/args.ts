@@ -31,6 +31,7 @@ import {
   autoShard,
   parseBase,
   parseGrid,
+  parseGroup,
   parseIndices,
   parseInteger,
   parseShard,
@@ -145,6 +146,7 @@ export function parseCommand(
       signatureLog2Lr: parseSignature(v["signature-lr"], p.signatureLog2Lr),
       synthetic: v.synthetic ?? false,
       jobs: v.shard !== undefined ? 1 : int(v.jobs, "--jobs", p.jobs),
+      group: parseGroup(v.group),
     },
   };
 }

@@ -136,7 +136,15 @@ export interface SweepConfig {
   synthetic: boolean;
   /** Run this many shards as parallel child processes, then merge (1: run in this process). */
   jobs: number;
+  /**
+   * `--group`: how many runs of one model shape and schedule train together (`nn.trainGroup`);
+   * `auto` bounds the group by a memory budget; 1 trains one run at a time.
+   */
+  group: GroupSetting;
 }
+
+/** `--group`: a fixed group size (1: one run at a time), or `auto` (bounded by memory). */
+export type GroupSetting = "auto" | number;
 
 /** Options of the `slurm` subcommand (see `slurm.ts`). */
 export interface SlurmOptions {

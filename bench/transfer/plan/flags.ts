@@ -45,6 +45,7 @@ export const OPTIONS = {
   "signature-lr": { type: "string" },
   synthetic: { type: "boolean" },
   jobs: { type: "string" },
+  group: { type: "string" },
   "shard-count": { type: "string" },
   tasks: { type: "string" },
   array: { type: "string" },
@@ -120,6 +121,11 @@ Flags (defaults are the quick preset's unless noted):
   --shard-count N        the number of shards for --shard auto (overrides the environment)
   --jobs N               run N shards as parallel processes (one core each; OUT/shard-i/),
                          then merge them into OUT (default: the preset's, quick 2, full 1)
+  --group auto|N|1       train runs that share a model shape and schedule (parameterization,
+                         width, depth, steps, recipe, seq, batch, data) together with
+                         nn.trainGroup, N at a time (per-member lr and seed); auto: as many as
+                         fit a memory budget (NUGRAD_GROUP_BUDGET_MB, default a quarter of free
+                         memory, at most 2 GiB); 1: one run at a time (default auto)
   --resume               continue a sweep in OUT: skip finished runs, re-run failed ones;
                          refused when OUT was made with other settings (steps, data, ...)
   --eval-every K         evaluate on the fixed validation windows every K steps (default 50)

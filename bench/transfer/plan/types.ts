@@ -127,6 +127,21 @@ export type Trainer = (
   onProgress: ProgressCallback,
 ) => Promise<RunResult>;
 
+/** Progress of one member of a group: its index in the group, the step and the latest loss. */
+export type GroupProgressCallback = (member: number, step: number, loss: number) => void;
+
+/**
+ * Trains a group of runs that share a model shape and schedule (they differ only in learning
+ * rate and seed; see `run/grouping.ts`) and returns one result per run, in order, each the
+ * result the {@linkcode Trainer} would give the run alone. A member that diverges is returned as
+ * `diverged` and the others finish. A throw fails the whole group.
+ */
+export type GroupTrainer = (
+  specs: RunSpec[],
+  data: Dataset,
+  onProgress: GroupProgressCallback,
+) => Promise<RunResult[]>;
+
 /** What a trainer says about itself: the parts of a run's identity only it knows. */
 export interface TrainerIdentity {
   /** Training-code version (bump it when the training code changes results), e.g. `nugrad-1`. */

@@ -267,3 +267,23 @@ export function parseBase(text: string | undefined, axis: Axis, fixed: BaseModel
   }
   return base;
 }
+
+/**
+ * Parses `--group`: `auto` (the default) or a group size >= 1.
+ *
+ * @example
+ * ```ts
+ * import { parseGroup } from "./values.ts";
+ * import { assertEquals, assertThrows } from "../../../testing/assert.ts";
+ * assertEquals([parseGroup(undefined), parseGroup("auto"), parseGroup("4")], ["auto", "auto", 4]);
+ * assertThrows(() => parseGroup("0"), "--group '0': expected auto or an integer >= 1");
+ * ```
+ */
+export function parseGroup(text: string | undefined): "auto" | number {
+  if (text === undefined || text === "auto") return "auto";
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1) {
+    throw new Error(`--group '${text}': expected auto or an integer >= 1`);
+  }
+  return n;
+}

@@ -87,6 +87,7 @@ export class Progress {
   #skipped = 0;
   #trainSeconds = 0;
   #current: RunSpec | null = null;
+  #members = 1;
   #step = 0;
   #loss = NaN;
   #runStart = 0;
@@ -116,9 +117,10 @@ export class Progress {
     this.#skipped++;
   }
 
-  /** A run starts training. */
-  runStarted(spec: RunSpec): void {
+  /** A run (or a group of `members` runs, `spec` its first) starts training. */
+  runStarted(spec: RunSpec, members = 1): void {
     this.#current = spec;
+    this.#members = members;
     this.#step = 0;
     this.#loss = NaN;
     this.#runStart = this.#now();
@@ -136,7 +138,9 @@ export class Progress {
   runFinished(result: RunResult): void {
     this.#done++;
     this.#total = Math.max(this.#total, this.#done);
+    // A group's members finish together: the first counts the group's time, the rest none.
     this.#trainSeconds += (this.#now() - this.#runStart) / 1000;
+    this.#runStart = this.#now();
     this.#current = null;
     if (this.#tty) this.#draw(true);
     else {
@@ -165,7 +169,8 @@ export class Progress {
     if (this.#current !== null) {
       const c = this.#current;
       const loss = Number.isNaN(this.#loss) ? "-" : this.#loss.toFixed(3);
-      text += ` | ${runLabel(c, this.#labels)} step ${this.#step}/${c.steps} loss ${loss}`;
+      const group = this.#members > 1 ? ` (+${this.#members - 1} in its group)` : "";
+      text += ` | ${runLabel(c, this.#labels)}${group} step ${this.#step}/${c.steps} loss ${loss}`;
     }
     return text.length > this.#columns - 1 ? text.slice(0, this.#columns - 2) + "…" : text;
   }

@@ -13,6 +13,8 @@
  * 3. refine: evaluate half a coarse step either side of the best point (so the parabola has up
  *    to 5 points within one octave);
  * 4. the high-learning-rate signature lr, when set.
+ * Each round (the coarse grid; a bracketing step; the refinement points with the signature) is
+ * evaluated as one batch, so that its runs can train as groups (`--group`, `evaluate.ts`).
  * The search is deterministic given the results, so a resumed sweep replays it from
  * `results.jsonl` and trains only what is missing. Shards split adaptive sweeps by chain.
  *
@@ -127,9 +129,14 @@ export async function runPlan(
   evaluate: Evaluate,
 ): Promise<void> {
   if (config.search === "grid") {
+    // One batch per curve (parameterization and size): its runs can train as groups.
     const runs = shardRuns(gridRuns(config, dataset), config.shard);
-    for (let i = 0; i < runs.length; i += config.seeds) {
-      await evaluate(runs.slice(i, i + config.seeds));
+    const curveOf = (r: RunSpec) => `${r.parameterization}\u0000${r.size}`;
+    for (let i = 0; i < runs.length;) {
+      let j = i + 1;
+      while (j < runs.length && curveOf(runs[j]) === curveOf(runs[i])) j++;
+      await evaluate(runs.slice(i, j));
+      i = j;
     }
     return;
   }
@@ -152,15 +159,28 @@ async function searchChain(
   let neighbourStar: number | null = null;
   for (const size of searchOrder(config.sizes, config.base[config.axis])) {
     const curve = new Map<number, number>();
-    const point = async (log2Lr: number, anywhere = false) => {
-      const lr = roundGrid(log2Lr);
-      if (curve.has(lr) || (!anywhere && (lr < lo - 1e-9 || lr > hi + 1e-9))) return;
-      const specs = seedList(config).map((seed) =>
-        makeRunSpec(config, { parameterization, size, log2Lr: lr, seed }, dataset)
+    // One round: the points (each for every seed) evaluated as one batch, so that their runs
+    // can train as groups; `anywhere` lets a point lie outside the coarse grid (the signature).
+    const points = async (wanted: { log2Lr: number; anywhere?: boolean }[]) => {
+      const lrs: number[] = [];
+      for (const { log2Lr, anywhere } of wanted) {
+        const lr = roundGrid(log2Lr);
+        if (curve.has(lr) || lrs.includes(lr)) continue;
+        if (!anywhere && (lr < lo - 1e-9 || lr > hi + 1e-9)) continue;
+        lrs.push(lr);
+      }
+      if (lrs.length === 0) return;
+      const seeds = seedList(config);
+      const specs = lrs.flatMap((log2Lr) =>
+        seeds.map((seed) => makeRunSpec(config, { parameterization, size, log2Lr, seed }, dataset))
       );
-      const [mean] = seedMeanCurve(await evaluate(specs));
-      curve.set(lr, mean?.loss ?? Infinity);
+      const results = await evaluate(specs);
+      lrs.forEach((lr, k) => {
+        const [mean] = seedMeanCurve(results.slice(k * seeds.length, (k + 1) * seeds.length));
+        curve.set(lr, mean?.loss ?? Infinity);
+      });
     };
+    const point = (log2Lr: number) => points([{ log2Lr }]);
     const best = (): LossPoint => {
       let b: LossPoint | null = null;
       for (const [log2Lr, loss] of [...curve].sort((x, y) => x[0] - y[0])) {
@@ -169,10 +189,10 @@ async function searchChain(
       return b!;
     };
     if (neighbourStar === null) {
-      for (const lr of config.lrs) await point(lr);
+      await points(config.lrs.map((log2Lr) => ({ log2Lr })));
     } else {
       const c = snap(neighbourStar);
-      for (const lr of [c - step, c, c + step]) await point(lr);
+      await points([c - step, c, c + step].map((log2Lr) => ({ log2Lr })));
     }
     for (;;) {
       const b = best();
@@ -184,11 +204,14 @@ async function searchChain(
       else break;
     }
     const b = best();
-    if (Number.isFinite(b.loss)) {
-      await point(b.log2Lr - step / 2);
-      await point(b.log2Lr + step / 2);
-    }
-    if (config.signatureLog2Lr !== null) await point(config.signatureLog2Lr, true);
+    await points([
+      ...(Number.isFinite(b.loss)
+        ? [{ log2Lr: b.log2Lr - step / 2 }, { log2Lr: b.log2Lr + step / 2 }]
+        : []),
+      ...(config.signatureLog2Lr !== null
+        ? [{ log2Lr: config.signatureLog2Lr, anywhere: true }]
+        : []),
+    ]);
     const fit = fitLrStar([...curve].map(([log2Lr, loss]) => ({ log2Lr, loss })));
     neighbourStar = fit.log2LrStar ?? neighbourStar;
   }

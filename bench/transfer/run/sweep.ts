@@ -2,9 +2,8 @@
  * Runs a sweep: takes the folder's lock (one writer per folder, `lock.ts`), plans it (grid or
  * adaptive search, this shard only), skips runs already finished in `OUT/results.jsonl`
  * (`--resume`, refused when the folder was made with other settings, `identity.ts`), reuses
- * provably identical twins, trains the rest with the trainer of `trainers.ts`, and appends
- * each result, with its settings, as it finishes. A trainer that throws gives a `failed` result;
- * the sweep goes on.
+ * provably identical twins, trains the rest with the trainer of `trainers.ts` (one at a time or
+ * in groups, `evaluate.ts`), and appends each result, with its settings, as it finishes.
  *
  * @example
  * ```ts
@@ -24,14 +23,15 @@
  */
 import type { SweepConfig } from "../plan/config.ts";
 import { combineSettings, formatDifferences, settingsDifferences } from "../plan/differences.ts";
-import { readSettings, settingsOfRun, writeSettings } from "../plan/identity.ts";
+import { readSettings, writeSettings } from "../plan/identity.ts";
 import type { SettingDifference, SweepSettings } from "../plan/types.ts";
 import { acquireLock } from "./lock.ts";
 import { canonicalId, gridRuns, shardRuns } from "../plan/run_list.ts";
 import type { Progress } from "./progress.ts";
-import { isFinished, latestById, openResults, readResults, resultsPath } from "./results.ts";
+import { latestById, openResults, readResults, resultsPath } from "./results.ts";
+import { evaluator, type Ledger, remember } from "./evaluate.ts";
 import { chainsOfShard, estimateRuns, runPlan } from "./search.ts";
-import type { Dataset, RunResult, RunSpec } from "../plan/types.ts";
+import type { Dataset, RunResult } from "../plan/types.ts";
 import { trainerFor } from "./trainers.ts";
 
 /** Counts of what a sweep did. */
@@ -41,13 +41,8 @@ export interface SweepOutcome {
   trained: number;
   reused: number;
   alreadyDone: number;
-}
-
-/** Makes a trainer's result consistent: its own spec, `diverged` when the loss is not finite. */
-function normalize(spec: RunSpec, r: RunResult): RunResult {
-  const ok = r.status === "ok" && r.finalValLoss !== null && Number.isFinite(r.finalValLoss);
-  const status = r.status === "ok" && !ok ? "diverged" : r.status;
-  return { ...r, spec, status, finalValLoss: status === "ok" ? r.finalValLoss : null };
+  /** The size of each group trained together (empty with `--group 1`). */
+  groups: number[];
 }
 
 /** What {@linkcode runSweep} needs besides the configuration. */
@@ -153,7 +148,6 @@ async function sweepLocked(
   options: SweepOptions,
 ): Promise<SweepOutcome> {
   const { data, settings } = options;
-  const trainer = trainerFor(config).train;
   const existing = await readResults(config.out);
   if (existing.length > 0 && !config.resume) {
     throw new Error(
@@ -169,64 +163,27 @@ async function sweepLocked(
       ? combineSettings(folderSettings, settings)
       : settings,
   );
-  const finished = new Map<string, RunResult>();
-  const byCanonical = new Map<string, RunResult>();
-  const remember = (r: RunResult) => {
-    if (!isFinished(r)) return;
-    finished.set(r.spec.id, r);
-    if (!byCanonical.has(canonicalId(r.spec))) byCanonical.set(canonicalId(r.spec), r);
+  const ledger: Ledger = {
+    config,
+    data,
+    settings,
+    trainer: trainerFor(config),
+    writer: await openResults(config.out),
+    finished: new Map(),
+    byCanonical: new Map(),
+    outcome: { trained: 0, reused: 0, alreadyDone: 0, groups: [] },
   };
-  for (const r of latestById(existing).values()) remember(r);
-  const progress = options.progress?.(expectedToTrain(config, data.name, finished, byCanonical));
-  const writer = await openResults(config.out);
-  const outcome = { trained: 0, reused: 0, alreadyDone: 0 };
-  const evaluateOne = async (spec: RunSpec): Promise<RunResult> => {
-    const done = finished.get(spec.id);
-    if (done !== undefined) {
-      outcome.alreadyDone++;
-      progress?.skipped();
-      return done;
-    }
-    const twin = byCanonical.get(canonicalId(spec));
-    let result: RunResult;
-    if (twin !== undefined) {
-      result = { ...twin, spec, reusedFrom: twin.spec.id, wallSeconds: 0 };
-      outcome.reused++;
-      progress?.skipped();
-    } else {
-      progress?.runStarted(spec);
-      const t0 = performance.now();
-      try {
-        result = normalize(spec, await trainer(spec, data, (s, l) => progress?.update(s, l)));
-      } catch (e) {
-        result = {
-          spec,
-          status: "failed",
-          finalValLoss: null,
-          curves: [],
-          wallSeconds: (performance.now() - t0) / 1000,
-          msPerStep: 0,
-          backend: spec.backend,
-          error: e instanceof Error ? e.message : String(e),
-        };
-      }
-      outcome.trained++;
-      progress?.runFinished(result);
-    }
-    result = { ...result, settings: settingsOfRun(settings, spec.parameterization) };
-    await writer.append(result);
-    remember(result);
-    return result;
-  };
+  for (const r of latestById(existing).values()) remember(ledger, r);
+  const progress = options.progress?.(
+    expectedToTrain(config, data.name, ledger.finished, ledger.byCanonical),
+  );
+  if (progress) ledger.progress = progress;
   try {
-    await runPlan(config, data.name, async (specs) => {
-      const out: RunResult[] = [];
-      for (const spec of specs) out.push(await evaluateOne(spec));
-      return out;
-    });
+    await runPlan(config, data.name, evaluator(ledger));
   } finally {
-    writer.close();
+    ledger.writer.close();
     progress?.finish();
   }
+  const outcome = ledger.outcome;
   return { results: [...latestById(await readResults(config.out)).values()], ...outcome };
 }

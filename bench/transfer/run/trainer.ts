@@ -26,7 +26,8 @@
  */
 import { backendInfo, getBackend, key, split, useBackend } from "../../../core/mod.ts";
 import { modelConfig, ngptModel } from "../../../nn/mod.ts";
-import { train } from "../../../nn/train.ts";
+import { train, type TrainResult } from "../../../nn/train.ts";
+import { trainGroup } from "../../../nn/train_group.ts";
 import { type GradientTransformation, scaleByAdamAtan2 } from "../../../optim/mod.ts";
 import {
   compose,
@@ -42,7 +43,8 @@ import {
 import { gatherWindows, sampleBatch, validationWindows } from "./data.ts";
 import type { TrainerIdentity } from "../plan/types.ts";
 import { loadParameterization, parseParamRef } from "../plan/param_ref.ts";
-import type { Dataset, RunResult, Trainer } from "../plan/types.ts";
+import type { Dataset, GroupTrainer, RunResult, RunSpec, Trainer } from "../plan/types.ts";
+import { groupKey } from "./grouping.ts";
 
 type Direction = GradientTransformation<unknown>;
 
@@ -154,8 +156,8 @@ export const trainerIdentity: TrainerIdentity = {
 
 let chosenBackend = "";
 
-/** Train one run of the sweep (see `types.ts`). */
-export const trainer: Trainer = async (spec, data: Dataset, onProgress): Promise<RunResult> => {
+/** What every run of a group shares: the model, its data windows and the training options. */
+async function setUp(spec: RunSpec, data: Dataset) {
   if (spec.backend && spec.backend !== chosenBackend) {
     await useBackend(spec.backend as "cpu" | "webgpu");
     chosenBackend = spec.backend;
@@ -177,30 +179,24 @@ export const trainer: Trainer = async (spec, data: Dataset, onProgress): Promise
     baseSteps: spec.base.steps,
   };
   const model = ngptModel(config, { parameterization, dims });
-  const val = validationWindows(data.val, { seq: spec.seq });
-  const fin = finalWindows(data.val, spec.seq);
   const rows = (w: Int32Array) => ({ data: w, count: w.length / (spec.seq + 1) });
-  const [initKey] = split(key(spec.seed));
-  const result = await train(model, {
-    lr: 2 ** spec.log2Lr,
+  const batchOf = (seed: number, step: number) =>
+    rows(sampleBatch(data.train, { seed, step, batch: spec.batch, seq: spec.seq }));
+  const shared = {
     steps: spec.steps,
     ...(spec.warmup ? { warmup: spec.warmup } : {}),
-    key: initKey,
-    batch: (step) =>
-      rows(sampleBatch(data.train, { seed: spec.seed, step, batch: spec.batch, seq: spec.seq })),
-    evalWindows: rows(val),
-    finalWindows: rows(fin),
+    evalWindows: rows(validationWindows(data.val, { seq: spec.seq })),
+    finalWindows: rows(finalWindows(data.val, spec.seq)),
     evalEvery: spec.evalEvery,
     jit: spec.jit !== false,
     // The spec's b1 and b2 (optimizerFor's defaults for Adam).
     ...(spec.optimizer === "adam-atan2"
       ? { optimizer: { direction: scaleByAdamAtan2({ b1: 0.9, b2: 0.95 }) as Direction } }
       : {}),
-    onProgress,
     backend: getBackend(),
-  });
-  return {
-    spec,
+  };
+  const record = (member: RunSpec, result: TrainResult): RunResult => ({
+    spec: member,
     status: result.status,
     finalValLoss: result.finalValLoss,
     curves: result.curves,
@@ -208,5 +204,65 @@ export const trainer: Trainer = async (spec, data: Dataset, onProgress): Promise
     msPerStep: result.msPerStep,
     backend: backendInfo(),
     multipliers: describe(parameterization, dims),
-  };
+  });
+  return { model, shared, batchOf, record };
+}
+
+/** The initialization key of a run (the first half of its seed's key). */
+const initKey = (seed: number) => split(key(seed))[0];
+
+/** Train one run of the sweep (see `types.ts`). */
+export const trainer: Trainer = async (spec, data: Dataset, onProgress): Promise<RunResult> => {
+  const { model, shared, batchOf, record } = await setUp(spec, data);
+  const result = await train(model, {
+    ...shared,
+    lr: 2 ** spec.log2Lr,
+    key: initKey(spec.seed),
+    batch: (step) => batchOf(spec.seed, step),
+    onProgress,
+  });
+  return record(spec, result);
+};
+
+/**
+ * Train a group of runs of one model shape and schedule with `nn.trainGroup` (per-member
+ * learning rate, initialization key and data order); each result is the one {@linkcode trainer}
+ * gives the run alone. Throws when the runs do not share a shape (see `grouping.ts`).
+ *
+ * @example
+ * ```ts
+ * import { groupTrainer, trainer } from "./trainer.ts";
+ * import { makeRunSpec } from "../plan/run_list.ts";
+ * import { parseCommand } from "../plan/args.ts";
+ * import { assertTrue } from "../../../testing/assert.ts";
+ * const cmd = parseCommand(["--steps", "4", "--batch", "2", "--seq", "8", "--eval-every", "2"]);
+ * if (cmd.kind !== "sweep") throw new Error("expected a sweep");
+ * const specs = [[-6, 0], [-5, 1]].map(([log2Lr, seed]) =>
+ *   makeRunSpec(cmd.config, { parameterization: "ngpt", size: 16, log2Lr, seed }, "text")
+ * );
+ * const text = new TextEncoder().encode("the cat sat on the mat. ".repeat(60));
+ * const data = { name: "text", train: text, val: text };
+ * const [a, b] = await groupTrainer(specs, data, () => {});
+ * const alone = await trainer(specs[1], data, () => {});
+ * assertTrue(a.status === "ok" && Math.abs(b.finalValLoss! - alone.finalValLoss!) < 1e-5);
+ * ```
+ */
+export const groupTrainer: GroupTrainer = async (specs, data, onProgress) => {
+  const key0 = groupKey(specs[0]);
+  for (const s of specs) {
+    if (groupKey(s) !== key0) {
+      throw new Error(
+        `groupTrainer: run ${s.id} does not share the model shape and schedule of ${specs[0].id}`,
+      );
+    }
+  }
+  const { model, shared, batchOf, record } = await setUp(specs[0], data);
+  const results = await trainGroup(model, {
+    ...shared,
+    lrs: specs.map((s) => 2 ** s.log2Lr),
+    keys: specs.map((s) => initKey(s.seed)),
+    batch: (step, member) => batchOf(specs[member].seed, step),
+    onProgress,
+  });
+  return results.map((r, m) => record(specs[m], r));
 };

@@ -27,14 +27,17 @@
  */
 import type { SweepConfig } from "../plan/config.ts";
 import { NAME_ONLY_IDENTITY } from "../plan/identity.ts";
-import type { Trainer, TrainerIdentity } from "../plan/types.ts";
+import type { GroupTrainer, Trainer, TrainerIdentity } from "../plan/types.ts";
+import { oneByOne } from "./grouping.ts";
 import { syntheticIdentity, syntheticTrainer } from "./synthetic.ts";
-import { trainer as realTrainer, trainerIdentity } from "./trainer.ts";
+import { groupTrainer, trainer as realTrainer, trainerIdentity } from "./trainer.ts";
 
 /** The trainer a sweep uses and what it adds to run identities. */
 export interface TrainerChoice {
   /** Trains one run. */
   train: Trainer;
+  /** Trains a group of runs of one shape and schedule together (`--group`). */
+  trainGroup: GroupTrainer;
   /** What the trainer adds to the sweep's settings. */
   identity: TrainerIdentity;
   /** True when a test put this trainer in place ({@linkcode withTrainer}). */
@@ -60,13 +63,19 @@ let injected: TrainerChoice | null = null;
 export function trainerFor(config: SweepConfig): TrainerChoice {
   if (injected !== null) return injected;
   return config.synthetic
-    ? { train: syntheticTrainer, identity: syntheticIdentity, injected: false }
-    : { train: realTrainer, identity: trainerIdentity, injected: false };
+    ? {
+      train: syntheticTrainer,
+      trainGroup: oneByOne(syntheticTrainer),
+      identity: syntheticIdentity,
+      injected: false,
+    }
+    : { train: realTrainer, trainGroup: groupTrainer, identity: trainerIdentity, injected: false };
 }
 
 /**
  * The test seam: runs `body` with `train` as every sweep's trainer (identity: `identity`, or
- * the trainer known by name only), then restores the previous trainer, also when `body` throws.
+ * the trainer known by name only; groups: `trainGroup`, or `train` for one member after
+ * another), then restores the previous trainer, also when `body` throws.
  *
  * @example
  * ```ts
@@ -84,9 +93,10 @@ export async function withTrainer<T>(
   train: Trainer,
   body: () => Promise<T>,
   identity: TrainerIdentity = NAME_ONLY_IDENTITY,
+  trainGroup: GroupTrainer = oneByOne(train),
 ): Promise<T> {
   const previous = injected;
-  injected = { train, identity, injected: true };
+  injected = { train, trainGroup, identity, injected: true };
   try {
     return await body();
   } finally {

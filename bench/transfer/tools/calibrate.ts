@@ -37,6 +37,8 @@ export interface RecordedSlope {
   sizes: number[];
   interval?: { level: number; lo: number | null; hi: number | null } | null;
   edgeFraction?: number;
+  /** Why the slope is undetermined (every optimum a bound), when it is. */
+  undetermined?: string | null;
 }
 
 /**
@@ -61,7 +63,11 @@ export function widthSlopeOf(
     const have = summary.slopes.map((s) => `${s.parameterization} (${s.axis})`).join(", ");
     throw new Error(
       `calibrate: no width slope of '${parameterization}' in the summary` +
-        (found ? " (too few optima to fit one)" : `; it has: ${have || "none"}`),
+        (found?.undetermined
+          ? ` (undetermined: ${found.undetermined})`
+          : found
+          ? " (too few optima to fit one)"
+          : `; it has: ${have || "none"}`),
     );
   }
   return found as RecordedSlope & { slope: number };

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Sweep wall time, grouped (--group auto) against one run at a time (--group 1): the same
+# command on the same machine, one after the other, each into a fresh folder. Prints both times,
+# the group sizes the grouped sweep used, and whether the two wrote the same final losses.
+#
+#   bench/transfer/group_speed.sh [preset] [extra sweep flags...]     (default preset: quick)
+#
+# Times taken on a loaded machine are noisy: run it on a quiet one for figures to report.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+preset="${1:-quick}"
+shift || true
+dir="$(mktemp -d)"
+trap 'rm -rf "$dir"' EXIT
+run() {
+  local group="$1" out="$dir/group-$1"
+  local t0 t1
+  shift
+  t0=$(date +%s.%N)
+  deno run -A bench/transfer/main.ts --preset "$preset" --group "$group" --out "$out" "$@" \
+    >"$dir/log-$group.txt" 2>&1 || { cat "$dir/log-$group.txt" >&2; exit 1; }
+  t1=$(date +%s.%N)
+  echo "$t1 - $t0" | bc
+}
+echo "machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) cores"
+echo "preset: $preset $*"
+ungrouped=$(run 1 "$@")
+grouped=$(run auto "$@")
+echo "--group 1:    ${ungrouped} s"
+echo "--group auto: ${grouped} s"
+echo "speed-up: $(echo "scale=2; $ungrouped / $grouped" | bc)x"
+echo "closing lines (with the group sizes of the grouped sweep):"
+grep -h 'runs trained' "$dir/log-1.txt" "$dir/log-auto.txt" || true
+deno run -A bench/transfer/tools/same_results.ts "$dir/group-1" "$dir/group-auto" 1e-3
