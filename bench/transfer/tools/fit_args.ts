@@ -67,6 +67,7 @@ const PASSED = [
   "optimizer",
   "warmup",
   "lrs",
+  "group",
 ];
 
 /** `transfer fit --help`. */
@@ -84,7 +85,7 @@ export const FIT_HELP =
   --replicates N             bootstrap replicates (default 1000)
   --out DIR                  output folder (default out/fit)
   --preset, --head-size, --seq, --steps, --depth, --batch, --data, --backend, --eval-every,
-  --optimizer, --warmup, --lrs, --synthetic, --no-jit: as for a sweep, for every stage`;
+  --optimizer, --warmup, --lrs, --group, --synthetic, --no-jit: as for a sweep, for every stage`;
 
 /**
  * Parses and checks the flags; throws naming the flag and value (and the size, for a held-out
