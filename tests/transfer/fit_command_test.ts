@@ -2,7 +2,12 @@ import { assertClose, assertEquals, assertThrows, assertTrue } from "../../testi
 import { fitMain } from "../../bench/transfer/tools/fit_command.ts";
 import { checkHeldOut } from "../../bench/transfer/tools/fit_held_out.ts";
 import { parseFitArgs } from "../../bench/transfer/tools/fit_args.ts";
-import { fitJointOptimum, probeDesign } from "../../bench/transfer/tools/fit_probe.ts";
+import {
+  fitJointOptimum,
+  jointExponents,
+  probeDesign,
+  probeRef,
+} from "../../bench/transfer/tools/fit_probe.ts";
 import { withTrainer } from "../../bench/transfer/run/trainers.ts";
 import { resolveParameterization } from "../../bench/transfer/run/trainer.ts";
 import { fnv1a } from "../../bench/transfer/plan/run_list.ts";
@@ -207,4 +212,30 @@ Deno.test("transfer fit is a subcommand of the sweep CLI; bad splits exit 2 with
   );
   assertEquals(code, 2);
   assertTrue(lines.join("\n").includes("width 32 is both fitted and held out"), lines.join("\n"));
+});
+
+Deno.test("joint probe: exponents and intervals from one seed use the quadratics' residuals", () => {
+  const groups = ["hidden", "output"];
+  const runs: RunResult[] = [];
+  let i = 0;
+  for (const [width, best] of [[16, [0, 0]], [32, [-0.5, 0.25]], [64, [-1, 0.5]]] as const) {
+    for (const k of probeDesign(2, [1, 1])) {
+      const noise = 0.002 * Math.sin(1000 * ++i); // deterministic scatter
+      const loss = 2 + 0.1 * ((k[0] - best[0]) ** 2 + (k[1] - best[1]) ** 2) + noise;
+      const parameterization = probeRef("nugpt", groups, k);
+      runs.push(
+        {
+          spec: { parameterization, width, seed: 0 },
+          status: "ok",
+          finalValLoss: loss,
+        } as unknown as RunResult,
+      );
+    }
+  }
+  const [hidden, output] = jointExponents(runs, { base: "nugpt", groups, replicates: 200 });
+  assertClose(hidden.exponent!, -0.5, { atol: 0.05 });
+  assertClose(output.exponent!, 0.25, { atol: 0.05 });
+  for (const g of [hidden, output]) {
+    assertTrue(g.interval!.lo! < g.exponent! && g.exponent! < g.interval!.hi!, JSON.stringify(g));
+  }
 });

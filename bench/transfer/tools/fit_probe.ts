@@ -124,8 +124,8 @@ export interface ProbePoint {
 
 /**
  * The stationary point of the full quadratic through `points` (diverged ones left out), or null
- * when the fit is singular; `convex` per group: the surface curves upward along it and the
- * whole Hessian is positive definite.
+ * when the fit is singular; `convex`: the Hessian is positive definite; the weighted residual
+ * sum of squares and its degrees of freedom (points − parameters).
  *
  * @example
  * ```ts
@@ -137,7 +137,7 @@ export interface ProbePoint {
 export function fitJointOptimum(
   points: readonly ProbePoint[],
   groups: number,
-): { k: number[]; convex: boolean } | null {
+): { k: number[]; convex: boolean; residualSS: number; dof: number } | null {
   const features = (k: readonly number[]) => {
     const f = [1, ...k, ...k.map((x) => x * x)];
     for (let g = 0; g < groups; g++) for (let h = g + 1; h < groups; h++) f.push(k[g] * k[h]);
@@ -164,7 +164,12 @@ export function fitJointOptimum(
   }
   const k = gaussSolve(hessian.map((row, g) => [...row, -beta[1 + g]]));
   if (k === null) return null;
-  return { k, convex: positiveDefinite(hessian) };
+  let residualSS = 0;
+  for (const p of used) {
+    const f = features(p.k);
+    residualSS += p.weight * (p.loss - f.reduce((s, x, i) => s + x * beta[i], 0)) ** 2;
+  }
+  return { k, convex: positiveDefinite(hessian), residualSS, dof: used.length - n };
 }
 
 function positiveDefinite(m: readonly (readonly number[])[]): boolean {
@@ -302,7 +307,6 @@ export function jointExponents(
       dof += xs.length - 1;
     }
   }
-  const sigma = dof > 0 ? Math.sqrt(ss / dof) : 0;
   const fitWidth = (w: number, pick: (bySeed: Map<number, number>) => number) =>
     fitJointOptimum(
       [...table.get(w)!].map(([key, bySeed]) => ({
@@ -313,6 +317,11 @@ export function jointExponents(
       G,
     );
   const point = widths.map((w) => fitWidth(w, (s) => mean([...s.values()])));
+  // σ from repeated seeds; with one seed, from the quadratics' residuals (their misfit counts as
+  // noise, as in estimateNoise).
+  const resSS = point.reduce((a, p) => a + (p?.residualSS ?? 0), 0);
+  const resDof = point.reduce((a, p) => a + Math.max(0, p?.dof ?? 0), 0);
+  const sigma = dof > 0 ? Math.sqrt(ss / dof) : resDof > 0 ? Math.sqrt(resSS / resDof) : 0;
   const rng = seededRandom("joint-probe");
   const reps: (number[] | null)[][] = [];
   for (let b = 0; b < (options.replicates ?? 1000); b++) {
