@@ -170,7 +170,7 @@ export function agreement(
           }
         }
         if (twoSided(a) && twoSided(b)) {
-          largestGap = Math.max(largestGap, Math.abs(a.value - b.value));
+          largestGap = Math.max(largestGap, Math.abs(a.value! - b.value!));
         }
       });
     }
