@@ -137,12 +137,12 @@ export function compareDesigns(
  *
  * @example
  * ```ts
- * import { agreement } from "./compare_designs.ts";
+ * import { agreement, type DesignRow } from "./compare_designs.ts";
  * import { assertEquals } from "../../../testing/assert.ts";
- * const row = (value: number, lo: number, hi: number) => ({
+ * const row = (value: number, lo: number, hi: number): DesignRow => ({
  *   design: "recorded", estimator: "surface", slope: null, slopeInterval: null, points: 5,
  *   optima: [{ value, edge: null, interval: { level: 0.9, lo, hi } }],
- * }) as const;
+ * });
  * assertEquals(agreement([row(-5, -5.2, -4.8), row(-5.3, -5.5, -5.1)], "surface"), {
  *   overlap: true,
  *   largestGap: 0.2999999999999998,
