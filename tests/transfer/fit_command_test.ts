@@ -2,12 +2,8 @@ import { assertClose, assertEquals, assertThrows, assertTrue } from "../../testi
 import { fitMain } from "../../bench/transfer/tools/fit_command.ts";
 import { checkHeldOut } from "../../bench/transfer/tools/fit_held_out.ts";
 import { parseFitArgs } from "../../bench/transfer/tools/fit_args.ts";
-import {
-  fitJointOptimum,
-  jointExponents,
-  probeDesign,
-  probeRef,
-} from "../../bench/transfer/tools/fit_probe.ts";
+import { fitJointOptimum, jointExponents } from "../../bench/transfer/tools/fit_probe.ts";
+import { probeDesign, probeRef } from "../../bench/transfer/tools/fit_design.ts";
 import { withTrainer } from "../../bench/transfer/run/trainers.ts";
 import { resolveParameterization } from "../../bench/transfer/run/trainer.ts";
 import { fnv1a } from "../../bench/transfer/plan/run_list.ts";

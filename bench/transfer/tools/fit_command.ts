@@ -41,7 +41,8 @@ import { runSweep } from "../run/sweep.ts";
 import { trainerFor } from "../run/trainers.ts";
 import { FIT_HELP, type FitArgs, parseFitArgs } from "./fit_args.ts";
 import { checkHeldOut, configKey, provenance } from "./fit_held_out.ts";
-import { edgeGroups, jointExponents, jointOptima, probeDesign, probeRef } from "./fit_probe.ts";
+import { probeDesign, probeRef } from "./fit_design.ts";
+import { edgeGroups, jointExponents, jointOptima } from "./fit_probe.ts";
 import { type OptimumRow, renderFitReport, type SlopeRow } from "./fit_report.ts";
 
 /** Seams of {@linkcode fitMain} (tests: fake data; the trainer through `withTrainer`). */
@@ -253,7 +254,7 @@ export async function runFit(
       probeRuns.push(...results);
       fitRuns.push({ folder, runs: results });
     }
-    edges = edgeGroups([...jointOptima(probeRuns, base, groups).values()], ranges);
+    edges = edgeGroups([...jointOptima(probeRuns, base, groups).values()], groups.length);
     if (edges.length === 0 || round === args.maxWiden) break;
     for (const g of edges) ranges[g] *= 2;
     print(`  at the edge: ${edges.map((g) => groups[g]).join(", ")}; range doubled`);

@@ -15,7 +15,8 @@
  *
  * @example
  * ```ts
- * import { fitJointOptimum, probeDesign } from "./fit_probe.ts";
+ * import { fitJointOptimum } from "./fit_probe.ts";
+ * import { probeDesign } from "./fit_design.ts";
  * import { assertClose } from "../../../testing/assert.ts";
  * const design = probeDesign(2, [1, 1]);
  * const points = design.map((k) => ({
@@ -36,84 +37,8 @@ import { seededRandom } from "../analyse/random.ts";
 import { mean } from "../analyse/samples.ts";
 import { valueInterval } from "../analyse/slopes.ts";
 import { gaussSolve } from "../analyse/surface_fit.ts";
-import { parseParamRef } from "../plan/param_ref.ts";
+import { factorsOf } from "./fit_design.ts";
 import type { RunResult } from "../plan/types.ts";
-
-/**
- * The design's log2 factor vectors for `groups` groups with ranges `ranges` (see the module doc).
- *
- * @example
- * ```ts
- * import { probeDesign } from "./fit_probe.ts";
- * import { assertEquals } from "../../../testing/assert.ts";
- * assertEquals(probeDesign(1, [2]), [[0], [-2], [2], [-1], [1]]);
- * assertEquals(probeDesign(5, [1, 1, 1, 1, 1]).length, 1 + 10 + 16);
- * ```
- */
-export function probeDesign(groups: number, ranges: readonly number[]): number[][] {
-  if (ranges.length !== groups || ranges.some((r) => !(r > 0))) {
-    throw new Error(`probeDesign: need ${groups} positive ranges, got [${ranges}]`);
-  }
-  const out: number[][] = [new Array(groups).fill(0)];
-  for (let g = 0; g < groups; g++) {
-    for (const s of [-1, 1]) out.push(ranges.map((r, h) => (h === g ? s * r : 0)));
-  }
-  const free = groups <= 4 ? groups : groups - 1;
-  for (let m = 0; m < 2 ** free; m++) {
-    const signs: number[] = Array.from({ length: free }, (_, i) => ((m >> i) & 1 ? 1 : -1));
-    if (free < groups) signs.push(signs.reduce((a, b) => a * b, 1));
-    out.push(signs.map((s, g) => (s * ranges[g]) / 2));
-  }
-  const seen = new Set<string>();
-  return out.filter((k) => !seen.has(JSON.stringify(k)) && seen.add(JSON.stringify(k)));
-}
-
-/**
- * The `--param` reference of a design point: the base with each group scaled by 2^k (groups at
- * k = 0 left out), e.g. `nugpt@hidden*2@output*0.5`.
- *
- * @example
- * ```ts
- * import { factorsOf, probeRef } from "./fit_probe.ts";
- * import { assertEquals } from "../../../testing/assert.ts";
- * const ref = probeRef("nugpt", ["hidden", "alpha+sz"], [1, -1]);
- * assertEquals(ref, "nugpt@hidden*2@alpha+sz*0.5");
- * assertEquals(factorsOf(ref, "nugpt", ["hidden", "alpha+sz"]), [1, -1]);
- * ```
- */
-export function probeRef(base: string, groups: readonly string[], k: readonly number[]): string {
-  return groups.reduce((ref, g, i) => (k[i] === 0 ? ref : `${ref}@${g}*${2 ** k[i]}`), base);
-}
-
-/**
- * The log2 factors of a probe reference per group, or null when it is not `base` scaled by the
- * given groups only.
- *
- * @example
- * ```ts
- * import { factorsOf } from "./fit_probe.ts";
- * import { assertEquals } from "../../../testing/assert.ts";
- * assertEquals(factorsOf("nugpt", "nugpt", ["hidden"]), [0]);
- * assertEquals(factorsOf("ngpt@hidden*2", "nugpt", ["hidden"]), null);
- * ```
- */
-export function factorsOf(
-  ref: string,
-  base: string,
-  groups: readonly string[],
-): number[] | null {
-  const k = new Array<number>(groups.length).fill(0);
-  let text = ref;
-  for (;;) {
-    const parsed = parseParamRef(text);
-    if (parsed.kind !== "scaled") break;
-    const g = groups.indexOf(parsed.roles.join("+"));
-    if (g < 0) return null;
-    k[g] += Math.round(Math.log2(parsed.factor) * 1e9) / 1e9;
-    text = parsed.base;
-  }
-  return text === base ? k : null;
-}
 
 /** One design point's seed-mean loss. */
 export interface ProbePoint {
@@ -188,25 +113,69 @@ function positiveDefinite(m: readonly (readonly number[])[]): boolean {
   return true;
 }
 
+/** The groups' best factors at one width, and how they were found. */
+export interface JointOptimum {
+  k: number[];
+  /**
+   * `quadratic`: the stationary point of a convex fit, clamped to the factors tried;
+   * `best-point`: the design point with the lowest loss (the fit was not convex, or singular).
+   */
+  method: "quadratic" | "best-point";
+  /** Per group: the optimum sits at (or was clamped to) the largest factor tried. */
+  edge: boolean[];
+}
+
 /**
- * The groups whose best factor at some width sits at (or past) the edge of its range, or every
- * group when a width's surface is not convex or could not be fitted.
+ * The joint optimum of one width's design points (null without a finite one): the stationary
+ * point of the quadratic when it is convex, clamped to the box of factors tried (a group
+ * clamped is at the edge); otherwise the best design point, at the edge where that point is.
+ *
+ * @example
+ * ```ts
+ * import { jointOptimum } from "./fit_probe.ts";
+ * import { assertEquals } from "../../../testing/assert.ts";
+ * // Concave along the first group: no trustworthy stationary point; the best point is taken.
+ * const points = [[0, 0], [-1, 0], [1, 0], [0, -1], [0, 1], [-0.5, -0.5], [0.5, -0.5], [-0.5, 0.5],
+ *   [0.5, 0.5]].map((k) => ({ k, loss: 2 - 0.1 * k[0] ** 2 + 0.1 * k[1] ** 2 + 0.05 * k[0], weight: 1 }));
+ * assertEquals(jointOptimum(points, 2), { k: [-1, 0], method: "best-point", edge: [true, false] });
+ * ```
+ */
+export function jointOptimum(
+  points: readonly ProbePoint[],
+  groups: number,
+): JointOptimum | null {
+  const finite = points.filter((p) => Number.isFinite(p.loss));
+  if (finite.length === 0) return null;
+  const box = Array.from(
+    { length: groups },
+    (_, g) => Math.max(...finite.map((p) => Math.abs(p.k[g]))),
+  );
+  const atEdge = (x: number, g: number) => box[g] > 0 && Math.abs(x) >= box[g] - 1e-9;
+  const fit = fitJointOptimum(finite, groups);
+  if (fit !== null && fit.convex) {
+    const k = fit.k.map((x, g) => Math.min(Math.max(x, -box[g]), box[g]));
+    return { k, method: "quadratic", edge: k.map(atEdge) };
+  }
+  const best = finite.reduce((b, p) => (p.loss < b.loss ? p : b));
+  return { k: [...best.k], method: "best-point", edge: best.k.map(atEdge) };
+}
+
+/**
+ * The groups whose optimum sits at the edge of the factors tried at some width (every group
+ * where a width has no optimum).
  *
  * @example
  * ```ts
  * import { edgeGroups } from "./fit_probe.ts";
  * import { assertEquals } from "../../../testing/assert.ts";
- * assertEquals(edgeGroups([{ k: [0.5, -2.5], convex: true }], [1, 2]), [1]);
+ * assertEquals(edgeGroups([{ k: [0.5, -2], method: "quadratic", edge: [false, true] }], 2), [1]);
  * ```
  */
-export function edgeGroups(
-  optima: readonly ({ k: number[]; convex: boolean } | null)[],
-  ranges: readonly number[],
-): number[] {
+export function edgeGroups(optima: readonly (JointOptimum | null)[], groups: number): number[] {
   const edge = new Set<number>();
   for (const o of optima) {
-    if (o === null || !o.convex) return ranges.map((_, g) => g);
-    o.k.forEach((x, g) => Math.abs(x) >= ranges[g] - 1e-9 && edge.add(g));
+    if (o === null) return Array.from({ length: groups }, (_, g) => g);
+    o.edge.forEach((e, g) => e && edge.add(g));
   }
   return [...edge].sort((a, b) => a - b);
 }
@@ -247,13 +216,13 @@ export function jointOptima(
   runs: readonly RunResult[],
   base: string,
   groups: readonly string[],
-): Map<number, { k: number[]; convex: boolean } | null> {
+): Map<number, JointOptimum | null> {
   const table = probeTable(runs, base, groups);
-  const out = new Map<number, { k: number[]; convex: boolean } | null>();
+  const out = new Map<number, JointOptimum | null>();
   for (const w of [...table.keys()].sort((a, b) => a - b)) {
     out.set(
       w,
-      fitJointOptimum(
+      jointOptimum(
         [...table.get(w)!].map(([key, bySeed]) => ({
           k: JSON.parse(key) as number[],
           loss: mean([...bySeed.values()]),
@@ -269,8 +238,17 @@ export function jointOptima(
 /** One group's result over the fitted widths. */
 export interface GroupExponent {
   group: string;
-  /** Best log2 factor per width (null where the fit failed) and its interval. */
-  optima: { width: number; k: number | null; interval: Interval | null }[];
+  /**
+   * Best log2 factor per width (null where there is none), whether it sits at the edge of the
+   * factors tried, how it was found, and its interval.
+   */
+  optima: {
+    width: number;
+    k: number | null;
+    edge: boolean;
+    method: JointOptimum["method"] | null;
+    interval: Interval | null;
+  }[];
   exponent: number | null;
   interval: Interval | null;
 }
@@ -307,20 +285,21 @@ export function jointExponents(
       dof += xs.length - 1;
     }
   }
+  const pointsOf = (w: number, pick: (bySeed: Map<number, number>) => number): ProbePoint[] =>
+    [...table.get(w)!].map(([key, bySeed]) => ({
+      k: JSON.parse(key) as number[],
+      loss: pick(bySeed),
+      weight: bySeed.size,
+    }));
   const fitWidth = (w: number, pick: (bySeed: Map<number, number>) => number) =>
-    fitJointOptimum(
-      [...table.get(w)!].map(([key, bySeed]) => ({
-        k: JSON.parse(key) as number[],
-        loss: pick(bySeed),
-        weight: bySeed.size,
-      })),
-      G,
-    );
-  const point = widths.map((w) => fitWidth(w, (s) => mean([...s.values()])));
+    jointOptimum(pointsOf(w, pick), G);
+  const seedMean = (s: Map<number, number>) => mean([...s.values()]);
+  const point = widths.map((w) => fitWidth(w, seedMean));
   // σ from repeated seeds; with one seed, from the quadratics' residuals (their misfit counts as
   // noise, as in estimateNoise).
-  const resSS = point.reduce((a, p) => a + (p?.residualSS ?? 0), 0);
-  const resDof = point.reduce((a, p) => a + Math.max(0, p?.dof ?? 0), 0);
+  const quadratics = widths.map((w) => fitJointOptimum(pointsOf(w, seedMean), G));
+  const resSS = quadratics.reduce((a, q) => a + (q?.residualSS ?? 0), 0);
+  const resDof = quadratics.reduce((a, q) => a + Math.max(0, q?.dof ?? 0), 0);
   const sigma = dof > 0 ? Math.sqrt(ss / dof) : resDof > 0 ? Math.sqrt(resSS / resDof) : 0;
   const rng = seededRandom("joint-probe");
   const reps: (number[] | null)[][] = [];
@@ -341,6 +320,8 @@ export function jointExponents(
     const optima = widths.map((width, i) => ({
       width,
       k: point[i]?.k[g] ?? null,
+      edge: point[i]?.edge[g] ?? false,
+      method: point[i]?.method ?? null,
       interval: valueInterval(reps.map((r) => r[i]?.[g] ?? NaN), { level }),
     }));
     const slopeOf = (ks: (number | null)[]) =>

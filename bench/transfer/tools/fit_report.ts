@@ -124,7 +124,9 @@ export function renderFitReport(r: FitReport): string {
     "",
     "Best log2 factor of each group's learning rate, all groups scaled together (a quadratic with " +
     "interactions through a central composite design), at each fitted width; its slope over " +
-    "log2 width is the group's exponent on top of the base.",
+    "log2 width is the group's exponent on top of the base. A stationary point outside the " +
+    "factors tried is clamped to them (`edge`); where the fitted surface is not convex the best " +
+    "design point stands in (`best point`).",
     "",
     `| group | data | ${r.fitSizes.map((w) => `best log2 factor at ${w}`).join(" | ")} | ` +
     "width exponent [90 %] | range tried |",
@@ -132,7 +134,9 @@ export function renderFitReport(r: FitReport): string {
     ...r.probe.map((g, i) => {
       const cells = r.fitSizes.map((w) => {
         const o = g.optima.find((o) => o.width === w);
-        return o ? `${f(o.k)} ${formatInterval(o.interval)}` : "—";
+        if (!o) return "—";
+        const how = o.method === "best-point" ? " (best point)" : "";
+        return `${o.edge ? "edge " : ""}${f(o.k)} ${formatInterval(o.interval)}${how}`;
       });
       const edge = r.edges.includes(g.group) ? " (at the edge: a bound)" : "";
       return `| ${g.group} | fitted | ${cells.join(" | ")} | ${f(g.exponent, 3)} ` +
