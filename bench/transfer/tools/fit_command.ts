@@ -115,7 +115,9 @@ async function writeModule(
   const dir = absolute.slice(0, absolute.lastIndexOf("/"));
   const paramMod = relativeImport(dir, new URL("../../../param/mod.ts", import.meta.url).pathname);
   const rules = exponents.map(([group, e]) =>
-    `  widthExponent(${JSON.stringify(group.split("+"))}, ${Number(e.toFixed(4))}),`
+    `  widthExponent([${group.split("+").map((r) => JSON.stringify(r)).join(", ")}], ${
+      Number(e.toFixed(4))
+    }),`
   );
   await Deno.writeTextFile(
     file,
