@@ -59,3 +59,4 @@ export {
 export { override, setSettings, type SettingsOverride } from "./override.ts";
 export { mup, ngpt, nugpt, type NugptOptions, nugptPaper, nugptWith } from "./presets.ts";
 export { describe, type DescriptionRow, formatDescription } from "./describe.ts";
+export { completeP, type CompletePOptions, ngptCompleteP } from "./complete_p.ts";

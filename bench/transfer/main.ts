@@ -85,6 +85,10 @@ export async function loadData(config: SweepConfig): Promise<Dataset> {
  */
 export async function main(argv: readonly string[], options: MainOptions = {}): Promise<number> {
   const print = options.print ?? ((line: string) => console.log(line));
+  if (argv[0] === "fit") { // the fit-and-validate loop (tools/fit_command.ts)
+    const { fitMain } = await import("./tools/fit_command.ts");
+    return await fitMain(argv.slice(1), { loadData: options.loadData, print });
+  }
   let command: Command;
   try {
     command = parseCommand(argv);

@@ -14,6 +14,7 @@
  */
 import { groupBySettings } from "../plan/differences.ts";
 import { renderReport } from "./report.ts";
+import { surfaceSection } from "./surface_report.ts";
 import { curves, summarize, type Summary, type SummaryBootstrapOptions } from "./summary.ts";
 import type { RunResult } from "../plan/types.ts";
 
@@ -99,7 +100,8 @@ export async function writeOutputs(
     plots.push("signature.svg");
   }
   await Deno.writeTextFile(`${dir}/summary.json`, JSON.stringify(summary, null, 2) + "\n");
-  await Deno.writeTextFile(`${dir}/report.md`, renderReport(summary, { plots }));
+  const surface = surfaceSection(results, summary); // the design-free estimator, beside the parabola
+  await Deno.writeTextFile(`${dir}/report.md`, renderReport(summary, { plots }) + surface);
   return {
     summary: `${dir}/summary.json`,
     report: `${dir}/report.md`,

@@ -1,0 +1,170 @@
+/**
+ * The report of `transfer fit`: what was fitted on what, and what was validated on what, kept
+ * apart — every table has a *data* column saying whether its row's size and configuration were
+ * used in the fit (`fitted`) or never trained by it (`held-out`).
+ *
+ * @example
+ * ```ts
+ * import { renderFitReport } from "./fit_report.ts";
+ * import { assertTrue } from "../../../testing/assert.ts";
+ * const md = renderFitReport({
+ *   command: "deno task transfer fit ...", base: "nugpt", fitSizes: [16, 32], validateSizes: [64],
+ *   fitConfig: "seq 32", validateConfig: "seq 64", baseOptima: [], probe: [], ranges: [],
+ *   edges: [], calibration: null, validation: [], validationSlopes: [], module: "found.ts",
+ * });
+ * assertTrue(md.includes("| data |"));
+ * ```
+ *
+ * @module
+ */
+import { formatInterval, type Interval } from "../analyse/intervals.ts";
+import type { Provenance } from "./fit_held_out.ts";
+import type { GroupExponent } from "./fit_probe.ts";
+
+/** One lr* row. */
+export interface OptimumRow {
+  parameterization: string;
+  size: number;
+  config: string;
+  data: Provenance;
+  log2LrStar: number | null;
+  edge: "low" | "high" | null;
+  interval: Interval | null;
+  minLoss: number | null;
+}
+
+/** One slope row. */
+export interface SlopeRow {
+  parameterization: string;
+  config: string;
+  sizes: number[];
+  /** What the sizes were: e.g. "fitted 16 → held-out 64, 128". */
+  data: string;
+  slope: number | null;
+  interval: Interval | null;
+  /** The design-free surface's slope, beside the parabola's. */
+  surface: { slope: number | null; interval: Interval | null } | null;
+}
+
+/** Everything the report shows. */
+export interface FitReport {
+  command: string;
+  base: string;
+  fitSizes: number[];
+  validateSizes: number[];
+  fitConfig: string;
+  validateConfig: string;
+  baseOptima: OptimumRow[];
+  probe: GroupExponent[];
+  /** Final probe range per group (octaves). */
+  ranges: number[];
+  /** Groups still at the edge of their range after the last widening. */
+  edges: string[];
+  calibration: { slope: number | null; interval: Interval | null; sizes: number[] } | null;
+  validation: OptimumRow[];
+  validationSlopes: SlopeRow[];
+  module: string;
+}
+
+const f = (x: number | null, d = 2) => (x === null ? "—" : x.toFixed(d));
+
+function optimumCell(r: OptimumRow): string {
+  if (r.log2LrStar === null) return "—";
+  const bound = r.edge === "low" ? "≤ " : r.edge === "high" ? "≥ " : "";
+  return `${bound}${f(r.log2LrStar)} ${formatInterval(r.interval)}`;
+}
+
+function optimaTable(rows: readonly OptimumRow[]): string[] {
+  return [
+    "| parameterization | size | configuration | data | log2 lr* [90 %] | best loss |",
+    "| --- | ---: | --- | --- | ---: | ---: |",
+    ...rows.map((r) =>
+      `| ${r.parameterization} | ${r.size} | ${r.config} | ${r.data} | ${optimumCell(r)} | ` +
+      `${f(r.minLoss, 3)} |`
+    ),
+  ];
+}
+
+/**
+ * The markdown report.
+ *
+ * @example
+ * ```ts
+ * import { renderFitReport } from "./fit_report.ts";
+ * import { assertTrue } from "../../../testing/assert.ts";
+ * const md = renderFitReport({
+ *   command: "x", base: "nugpt", fitSizes: [16, 32], validateSizes: [64], fitConfig: "a",
+ *   validateConfig: "b", baseOptima: [], probe: [], ranges: [], edges: [], calibration: null,
+ *   validation: [], validationSlopes: [], module: "found.ts",
+ * });
+ * assertTrue(md.includes("**Fitted on**: widths 16, 32"));
+ * ```
+ */
+export function renderFitReport(r: FitReport): string {
+  const out = [
+    "# Parameterization fit, validated out of sample",
+    "",
+    "```sh",
+    r.command,
+    "```",
+    "",
+    `- **Fitted on**: widths ${r.fitSizes.join(", ")} (${r.fitConfig}). The base optimum, the ` +
+    "joint role probe and the calibration trained only these.",
+    `- **Validated on**: widths ${r.validateSizes.join(", ")} (${r.fitConfig}) and the other ` +
+    `configuration ${r.validateConfig} — never trained by the fit. The smallest fitted width ` +
+    "appears in the validation too, as the anchor every slope starts from; its rows say " +
+    "`fitted`.",
+    `- The result: \`${r.module}\` (${r.base} with the exponents below), composed from \`param\`.`,
+    "",
+    `## 1. ${r.base}'s optimum at the fitted widths (fitted)`,
+    "",
+    ...optimaTable(r.baseOptima),
+    "",
+    "## 2. Joint role probe (fitted)",
+    "",
+    "Best log2 factor of each group's learning rate, all groups scaled together (a quadratic with " +
+    "interactions through a central composite design), at each fitted width; its slope over " +
+    "log2 width is the group's exponent on top of the base. A stationary point outside the " +
+    "factors tried is clamped to them (`edge`); where the fitted surface is not convex the best " +
+    "design point stands in (`best point`).",
+    "",
+    `| group | data | ${r.fitSizes.map((w) => `best log2 factor at ${w}`).join(" | ")} | ` +
+    "width exponent [90 %] | range tried |",
+    `| --- | --- | ${r.fitSizes.map(() => "---:").join(" | ")} | ---: | ---: |`,
+    ...r.probe.map((g, i) => {
+      const cells = r.fitSizes.map((w) => {
+        const o = g.optima.find((o) => o.width === w);
+        if (!o) return "—";
+        const how = o.method === "best-point" ? " (best point)" : "";
+        return `${o.edge ? "edge " : ""}${f(o.k)} ${formatInterval(o.interval)}${how}`;
+      });
+      const edge = r.edges.includes(g.group) ? " (at the edge: a bound)" : "";
+      return `| ${g.group} | fitted | ${cells.join(" | ")} | ${f(g.exponent, 3)} ` +
+        `${formatInterval(g.interval, 3)}${edge} | ±${r.ranges[i]} |`;
+    }),
+    "",
+    "## 3. Calibration (fitted)",
+    "",
+    "| what | data | sizes | slope of log2 lr* [90 %] |",
+    "| --- | --- | --- | ---: |",
+    r.calibration === null
+      ? "| probed parameterization | fitted | — | — |"
+      : `| probed parameterization, folded into every rate | fitted | ` +
+        `${r.calibration.sizes.join(", ")} | ${f(r.calibration.slope, 3)} ` +
+        `${formatInterval(r.calibration.interval, 3)} |`,
+    "",
+    "## 4. Validation (held out)",
+    "",
+    ...optimaTable(r.validation),
+    "",
+    "| parameterization | configuration | sizes | data | slope (parabola) [90 %] | slope (surface) [90 %] |",
+    "| --- | --- | --- | --- | ---: | ---: |",
+    ...r.validationSlopes.map((s) =>
+      `| ${s.parameterization} | ${s.config} | ${s.sizes.join(", ")} | ${s.data} | ` +
+      `${f(s.slope, 3)} ${formatInterval(s.interval, 3)} | ` +
+      `${s.surface ? `${f(s.surface.slope, 3)} ${formatInterval(s.surface.interval, 3)}` : "—"} |`
+    ),
+    "",
+  ];
+  return out.join("\n");
+}
