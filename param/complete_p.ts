@@ -82,5 +82,14 @@ export function completeP(options: CompletePOptions = {}): SettingsRule {
   };
 }
 
-/** nGPT with CompleteP's depth scaling (α = 1): α's init, and so its effective rate, `mL^-1`. */
+/**
+ * nGPT with CompleteP's depth scaling (α = 1): α's init, and so its effective rate, `mL^-1`.
+ *
+ * @example
+ * ```ts
+ * import { ngptCompleteP } from "./complete_p.ts";
+ * import { assertEquals } from "../testing/assert.ts";
+ * assertEquals(ngptCompleteP.name, "ngpt+completeP");
+ * ```
+ */
 export const ngptCompleteP: Parameterization = compose("ngpt+completeP", ngpt, completeP());
