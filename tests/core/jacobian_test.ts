@@ -160,3 +160,31 @@ Deno.test("forward: jvp, jacfwd and hvp leave no tensors behind", () => {
   for (let i = 0; i < 3; i++) run();
   assertEquals(nu.memory().tensors, before);
 });
+
+Deno.test("forward: jvp and hessian compose with vmap (each member as alone)", async () => {
+  const f = (x: nu.Tensor) => nu.sum(nu.mul(nu.sin(x), x));
+  const xs = nu.normal(nu.key(0), [3, 4], { dtype: "f64" });
+  const vs = nu.normal(nu.key(1), [3, 4], { dtype: "f64" });
+  const row = (t: nu.Tensor, i: number) => nu.reshape(nu.sliceAxis(t, 0, i, i + 1), [4]);
+  const tangents = nu.vmap((x: nu.Tensor, v: nu.Tensor) => nu.jvp(f, [x], [v])[1] as nu.Tensor)(
+    xs,
+    vs,
+  );
+  const hessians = nu.vmap((x: nu.Tensor) => nu.hessian(f)(x) as nu.Tensor)(xs);
+  for (let i = 0; i < 3; i++) {
+    const [x, v] = [row(xs, i), row(vs, i)];
+    await assertAllClose(
+      nu.sliceAxis(tangents, 0, i, i + 1),
+      nu.reshape(nu.jvp(f, [x], [v])[1] as nu.Tensor, [1]),
+      {
+        rtol: 1e-12,
+        atol: 1e-12,
+      },
+    );
+    await assertAllClose(
+      nu.reshape(nu.sliceAxis(hessians, 0, i, i + 1), [4, 4]),
+      nu.hessian(f)(x) as nu.Tensor,
+      { rtol: 1e-12, atol: 1e-12 },
+    );
+  }
+});
