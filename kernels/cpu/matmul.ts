@@ -298,22 +298,32 @@ export function matmulRowsInto(
       wasm.matmul({ a: fa, b: fb, aOffs, bOffs, m, n, k, transA, transB, out: o });
       return;
     }
-    for (const [t, i0, i1] of pieces) {
-      const out = o.subarray(t * mn + i0 * n, t * mn + i1 * n);
-      const at = [aOffs[t] + i0 * k];
+    // The GEMM copies its operands into its own memory: hand it only the rows and matrices a
+    // call reads, and the tile's whole batch elements in one batched call.
+    const call = (group: readonly [number, number, number][]) => {
+      const rows = group[0][2] - group[0][1];
+      const aStarts = group.map(([t, i0]) => aOffs[t] + i0 * k);
+      const bStarts = group.map(([t]) => bOffs[t]);
+      const [a0, a1] = [Math.min(...aStarts), Math.max(...aStarts) + rows * k];
+      const [b0, b1] = [Math.min(...bStarts), Math.max(...bStarts) + k * n];
+      const [t0, i00] = group[0];
+      const start = t0 * mn + i00 * n;
       wasm.matmul({
-        a: fa,
-        b: fb,
-        aOffs: at,
-        bOffs: [bOffs[t]],
-        m: i1 - i0,
+        a: fa.subarray(a0, a1),
+        b: fb.subarray(b0, b1),
+        aOffs: aStarts.map((x) => x - a0),
+        bOffs: bStarts.map((x) => x - b0),
+        m: rows,
         n,
         k,
         transA,
         transB,
-        out,
+        out: o.subarray(start, start + group.length * rows * n),
       });
-    }
+    };
+    const full = pieces.filter(([, i0, i1]) => i0 === 0 && i1 === m);
+    for (const piece of pieces) if (!(piece[1] === 0 && piece[2] === m)) call([piece]);
+    if (full.length > 0) call(full);
     return;
   }
   for (const [t, i0, i1] of pieces) {

@@ -30,9 +30,16 @@ Deno.test("matmulRowsInto: row ranges put together give the whole product, on ev
       fc.integer({ min: 1, max: 9 }),
       fc.boolean(),
       fc.array(fc.nat(), { maxLength: 4 }),
-      (batch, m, k, n, transB, cuts) => {
+      fc.boolean(),
+      (batch, m, k, n, transB, cuts, batchedB) => {
         const a = { data: random(batch * m * k), shape: [batch, m, k], dtype: "f32" as const };
-        const b = { data: random(n * k), shape: transB ? [n, k] : [k, n], dtype: "f32" as const };
+        // B shared by every batch element, or one per element (attention's products).
+        const lead = batchedB ? [batch] : [];
+        const b = {
+          data: random((batchedB ? batch : 1) * n * k),
+          shape: [...lead, ...(transB ? [n, k] : [k, n])],
+          dtype: "f32" as const,
+        };
         const out = { shape: [batch, m, n], dtype: "f32" as const };
         const params = { transA: false, transB };
         const rows = batch * m;
