@@ -20,6 +20,7 @@
  *
  * @module
  */
+import { awaitTasks, spawnWorkers } from "./thread_pool.ts";
 
 /** Control words (Int32 indices from the control block's address). */
 export const FUSED_CTL = {
@@ -112,12 +113,6 @@ export function fusedWorkerSource(): string {
   ].join("\n");
 }
 
-interface PoolWorker {
-  unref(): void;
-  on(event: "error", listener: (e: unknown) => void): void;
-  once(event: "message", listener: () => void): void;
-}
-
 /**
  * Start `count` Workers (numbered from 1) on `memory`, the control block at
  * byte `ctlAt`; resolves to how many are waiting for work (0 without
@@ -131,45 +126,15 @@ interface PoolWorker {
  * assertEquals(await startFusedWorkers(0, memory, 0, () => {}), 0);
  * ```
  */
-export async function startFusedWorkers(
+export function startFusedWorkers(
   count: number,
   memory: WebAssembly.Memory,
   ctlAt: number,
   onError: (e: unknown) => void,
 ): Promise<number> {
-  let Worker: new (src: string, opts: Record<string, unknown>) => PoolWorker;
-  try {
-    ({ Worker } = await import("node:worker_threads") as unknown as { Worker: typeof Worker });
-  } catch {
-    return 0;
-  }
-  const src = fusedWorkerSource();
-  const ready: Promise<boolean>[] = [];
-  for (let thread = 1; thread <= count; thread++) {
-    try {
-      const w = new Worker(src, { eval: true, workerData: { memory, ctlAt, thread } });
-      ready.push(
-        new Promise((resolve) => {
-          w.once("message", () => {
-            w.unref();
-            resolve(true);
-          });
-          w.on("error", (e) => {
-            onError(e);
-            resolve(false);
-          });
-        }),
-      );
-    } catch (e) {
-      onError(e);
-      break;
-    }
-  }
-  return (await Promise.all(ready)).filter((ok) => ok).length;
+  const source = fusedWorkerSource();
+  return spawnWorkers(count, source, (thread) => ({ memory, ctlAt, thread }), onError);
 }
-
-/** A job whose tasks make no progress for this long is reported as stuck. */
-const STUCK_MS = 60_000;
 
 /**
  * Publish a job of `ntasks` tasks (module `id`, its bytes at `bytesAt`, parameter blocks
@@ -213,19 +178,6 @@ export function runFusedJob(
   Atomics.store(ctl, L.GEN, next);
   Atomics.notify(ctl, L.GEN);
   runFusedTasks(ctl, 0, L, () => run);
-  let done = Atomics.load(ctl, L.DONE), since = performance.now();
-  while (done < ntasks) {
-    Atomics.wait(ctl, L.DONE, done, 100);
-    const now = Atomics.load(ctl, L.DONE);
-    if (now !== done) {
-      done = now;
-      since = performance.now();
-    } else if (performance.now() - since > STUCK_MS) {
-      throw new Error(
-        `fused wasm: a worker thread stopped mid-task (${done} of ${ntasks} done)` +
-          (broken() ? `: ${broken()}` : ""),
-      );
-    }
-  }
+  awaitTasks(ctl, L.DONE, ntasks, "fused wasm", broken);
   return Atomics.load(ctl, L.USED);
 }

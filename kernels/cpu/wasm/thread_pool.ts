@@ -69,10 +69,32 @@ interface PoolWorker {
  * where `node:worker_threads` is missing or a Worker cannot start). `onError`
  * hears a Worker that fails.
  */
-export async function startWorkers(
+export function startWorkers(
   count: number,
   bytes: Uint8Array,
   memory: WebAssembly.Memory,
+  onError: (e: unknown) => void,
+): Promise<number> {
+  return spawnWorkers(count, workerSource(), (thread) => ({ bytes, memory, thread }), onError);
+}
+
+/**
+ * Start `count` Workers numbered `1..count` evaluating the CommonJS `source`, each with
+ * `dataFor(thread)` as its `workerData`; resolves, once each has posted its first message (it
+ * waits for work), to the number started (0 where `node:worker_threads` is missing). `onError`
+ * hears a Worker that fails. The GEMM's and the fused kernels' pools both start this way.
+ *
+ * @example
+ * ```ts
+ * import { spawnWorkers } from "./thread_pool.ts";
+ * import { assertEquals } from "../../../testing/assert.ts";
+ * assertEquals(await spawnWorkers(0, "", () => ({}), () => {}), 0);
+ * ```
+ */
+export async function spawnWorkers(
+  count: number,
+  source: string,
+  dataFor: (thread: number) => Record<string, unknown>,
   onError: (e: unknown) => void,
 ): Promise<number> {
   let Worker: new (src: string, opts: Record<string, unknown>) => PoolWorker;
@@ -81,11 +103,10 @@ export async function startWorkers(
   } catch {
     return 0;
   }
-  const src = workerSource();
   const ready: Promise<boolean>[] = [];
   for (let thread = 1; thread <= count; thread++) {
     try {
-      const w = new Worker(src, { eval: true, workerData: { bytes, memory, thread } });
+      const w = new Worker(source, { eval: true, workerData: dataFor(thread) });
       ready.push(
         new Promise((resolve) => {
           // Referenced while it starts (so that awaiting it keeps the event loop
@@ -106,4 +127,43 @@ export async function startWorkers(
     }
   }
   return (await Promise.all(ready)).filter((ok) => ok).length;
+}
+
+/** A job whose tasks make no progress for this long is reported as stuck. */
+const STUCK_MS = 60_000;
+
+/**
+ * Wait until the job's done counter `ctl[doneAt]` reaches `ntasks`; a job that makes no
+ * progress for a minute is an error naming `what` and `broken()` (a Worker's failure, if any).
+ *
+ * @example
+ * ```ts
+ * import { awaitTasks } from "./thread_pool.ts";
+ * const ctl = new Int32Array(new SharedArrayBuffer(8));
+ * ctl[1] = 3;
+ * awaitTasks(ctl, 1, 3, "example", () => null); // already done: returns at once
+ * ```
+ */
+export function awaitTasks(
+  ctl: Int32Array,
+  doneAt: number,
+  ntasks: number,
+  what: string,
+  broken: () => unknown,
+): void {
+  let done = Atomics.load(ctl, doneAt), since = performance.now();
+  while (done < ntasks) {
+    Atomics.wait(ctl, doneAt, done, 100);
+    const now = Atomics.load(ctl, doneAt);
+    if (now !== done) {
+      done = now;
+      since = performance.now();
+    } else if (performance.now() - since > STUCK_MS) {
+      const why = broken();
+      throw new Error(
+        `${what}: a worker thread stopped mid-task (${done} of ${ntasks} done)` +
+          (why ? `: ${why}` : ""),
+      );
+    }
+  }
 }

@@ -22,7 +22,7 @@
  */
 import { gemmModuleBytes, MAX_PAGES, MR, NR, relaxedSimdSupported } from "./gemm_module.ts";
 import { CTL, type GemmExports, runGemmTasks } from "./gemm_tasks.ts";
-import { startWorkers } from "./thread_pool.ts";
+import { awaitTasks, startWorkers } from "./thread_pool.ts";
 
 /** Depth of one packed block of A and B. */
 const KC = 256;
@@ -36,8 +36,6 @@ const THREAD_MIN_FLOPS = 1 << 22;
 const PACKED_BUDGET = 64 << 20;
 /** Most tasks in one job (the task counter's 20 bits). */
 const MAX_TASKS = (1 << 20) - 1;
-/** A job whose tasks make no progress for this long is reported as stuck. */
-const STUCK_MS = 60_000;
 
 /** One batched product: `C[t] = op(A at aOffs[t]) op(B at bOffs[t])`, offsets in elements. */
 export interface WasmMatmulArgs {
@@ -161,20 +159,7 @@ class Engine implements WasmGemm {
     Atomics.store(ctl, CTL.GEN, next);
     if (wake && this.#workers > 0) Atomics.notify(ctl, CTL.GEN);
     runGemmTasks(this.#ex, ctl, 0, CTL);
-    let done = Atomics.load(ctl, CTL.DONE), since = performance.now();
-    while (done < ntasks) {
-      Atomics.wait(ctl, CTL.DONE, done, 100);
-      const now = Atomics.load(ctl, CTL.DONE);
-      if (now !== done) {
-        done = now;
-        since = performance.now();
-      } else if (performance.now() - since > STUCK_MS) {
-        throw new Error(
-          `wasm matmul: a worker thread stopped mid-task (${done} of ${ntasks} done)` +
-            (this.#broken ? `: ${this.#broken}` : ""),
-        );
-      }
-    }
+    awaitTasks(ctl, CTL.DONE, ntasks, "wasm matmul", () => this.#broken);
   }
 
   matmul(args: WasmMatmulArgs): Float32Array {
