@@ -21,6 +21,7 @@ import {
 import { fastExpSource } from "./fast_math.ts";
 import { specialMathSource } from "./special_math.ts";
 import { runFusedWasm } from "./wasm/fused_dispatch.ts";
+import { closure, needsReduction, nodeLevels } from "../fused_program.ts";
 
 /** A compiled kernel: inputs, outputs (fully written), run-time sizes. */
 type Compiled = (ins: readonly DataArray[], outs: readonly DataArray[], p: number[]) => void;
@@ -120,33 +121,6 @@ function castExpr(a: string, from: DType, to: DType): string {
   return a;
 }
 
-/** The loop depth at which each node's value starts to vary (0 = once per call). */
-function nodeLevels(k: FusedKernel): number[] {
-  const rank = k.shape.length;
-  const inputLevel = k.inputs.map((x) => {
-    for (let a = rank - 1; a >= 0; a--) if (x.strides[a] !== 0) return a + 1;
-    return 0;
-  });
-  const levels: number[] = [];
-  for (const n of k.nodes) {
-    if (n.fn === "load") levels.push(inputLevel[n.input]);
-    else if (n.fn === "const") levels.push(0);
-    else if (n.fn === "reduced") levels.push(rank - 1);
-    else levels.push(Math.max(0, ...n.args.map((i) => levels[i])));
-  }
-  return levels;
-}
-
-/** Nodes `roots` depend on (themselves included). */
-function closure(k: FusedKernel, roots: readonly number[]): Set<number> {
-  const used = new Set<number>(roots);
-  for (let i = k.nodes.length - 1; i >= 0; i--) {
-    const n = k.nodes[i];
-    if (used.has(i) && "args" in n) { for (const a of n.args) used.add(a); }
-  }
-  return used;
-}
-
 /**
  * A row kernel: per row (the last axis), a first pass computes the reduction
  * (and outputs that do not need it), a second pass the outputs that read it.
@@ -156,10 +130,7 @@ function generateRow(k: FusedKernel): string {
   const last = rank - 1;
   const red = k.reduce!;
   const levels = nodeLevels(k);
-  const dep2: boolean[] = [];
-  k.nodes.forEach((n, i) => {
-    dep2[i] = n.fn === "reduced" || ("args" in n && n.args.some((a) => dep2[a]));
-  });
+  const dep2 = needsReduction(k);
   const out1 = k.outputs.map((o, j) => [o, j]).filter(([o]) => !dep2[o]);
   const out2 = k.outputs.map((o, j) => [o, j]).filter(([o]) => dep2[o]);
   const need1 = closure(k, [...out1.map(([o]) => o), red.node]);

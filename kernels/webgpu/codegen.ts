@@ -11,6 +11,7 @@ import { collapseKernel, type FusedKernel, kernelKey, type ScalarNode } from "..
 import { type Kernel, PARAM_WORDS, PARAMS_WGSL } from "./pipelines.ts";
 import type { Grid } from "./dispatch.ts";
 import { SPECIAL_WGSL } from "./special_math.ts";
+import { needsReduction } from "../fused_program.ts";
 import { convertExpr, flatGrid, type KernelHost, lowestOf, wgslType } from "./wgsl.ts";
 
 const NAN = "bitcast<f32>(0x7fc00000u)";
@@ -179,10 +180,7 @@ function generate(k: FusedKernel): string {
     });
   };
   const all = k.shape.map((_, a) => a);
-  const dep2: boolean[] = [];
-  k.nodes.forEach((n, i) => {
-    dep2[i] = n.fn === "reduced" || ("args" in n && n.args.some((a) => dep2[a]));
-  });
+  const dep2 = needsReduction(k);
   if (!red) {
     coords(all, "i");
     loadsAndNodes(() => true);

@@ -35,7 +35,7 @@ import { type FusedKernel, isRowKernel, type ScalarNode } from "../../fused.ts";
 import { type MathFn, mathImports } from "./fused_math.ts";
 import { OP, SIMD } from "./fused_opcodes.ts";
 import { atLeastRank1, FUSED_MAX_PAGES } from "./fused_params.ts";
-import { closure } from "./fused_program.ts";
+import { closure, needsReduction } from "../../fused_program.ts";
 import { KernelValues, type LoadMode } from "./fused_values.ts";
 import { assembleModule } from "./wasm_binary.ts";
 
@@ -121,10 +121,7 @@ class KernelWriter extends KernelValues {
   /** A row kernel: pass 1 reduces the row (and writes what does not need it), pass 2 the rest. */
   row(): void {
     const k = this.k, red = k.reduce!, last = this.rank - 1;
-    const dep2: boolean[] = [];
-    k.nodes.forEach((n, i) => {
-      dep2[i] = n.fn === "reduced" || ("args" in n && n.args.some((a) => dep2[a]));
-    });
+    const dep2 = needsReduction(k);
     const out1 = k.outputs.map((o, j) => [o, j]).filter(([o]) => !dep2[o]);
     const out2 = k.outputs.map((o, j) => [o, j]).filter(([o]) => dep2[o]);
     const need1 = closure(k, [...out1.map(([o]) => o), red.node]);

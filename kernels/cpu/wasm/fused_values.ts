@@ -21,7 +21,7 @@
  * @module
  */
 import type { FusedKernel, ScalarNode } from "../../fused.ts";
-import { nodeLevels } from "./fused_program.ts";
+import { nodeLevels } from "../../fused_program.ts";
 import { type ConstantPool, emitMath, type MathFn } from "./fused_math.ts";
 import { memarg, OP, SIMD } from "./fused_opcodes.ts";
 import { FunctionBody, I32, type ImportedFunction, uleb, V128 } from "./wasm_binary.ts";

@@ -1,13 +1,14 @@
 /**
- * What the fused-kernel code generator needs to know about a kernel's scalar
- * program: the loop depth at which each node's value can change (so that it
- * is computed there, once per row or once per call), and which nodes a set of
- * results depends on.
+ * What every renderer of a fused kernel (JavaScript, WebAssembly, WGSL) needs
+ * to know about its scalar program: the loop depth at which each node's value
+ * can change (so that it is computed there, once per row or once per call),
+ * which nodes a set of results depends on, and which nodes need the finished
+ * reduction (a row kernel's second pass).
  *
  * @example
  * ```ts
  * import { nodeLevels } from "./fused_program.ts";
- * import { assertEquals } from "../../../testing/assert.ts";
+ * import { assertEquals } from "../testing/assert.ts";
  * const k = {
  *   shape: [4],
  *   inputs: [{ dtype: "f32" as const, strides: [0], offset: 0 }],
@@ -19,7 +20,7 @@
  *
  * @module
  */
-import type { FusedKernel } from "../../fused.ts";
+import type { FusedKernel } from "./fused.ts";
 
 /**
  * The loop depth at which each node's value starts to vary (0 = once per call).
@@ -27,7 +28,7 @@ import type { FusedKernel } from "../../fused.ts";
  * @example
  * ```ts
  * import { nodeLevels } from "./fused_program.ts";
- * import { assertEquals } from "../../../testing/assert.ts";
+ * import { assertEquals } from "../testing/assert.ts";
  * assertEquals(nodeLevels({
  *   shape: [2, 3],
  *   inputs: [{ dtype: "f32", strides: [1, 0], offset: 0 }],
@@ -58,7 +59,7 @@ export function nodeLevels(k: FusedKernel): number[] {
  * @example
  * ```ts
  * import { closure } from "./fused_program.ts";
- * import { assertEquals } from "../../../testing/assert.ts";
+ * import { assertEquals } from "../testing/assert.ts";
  * const k = {
  *   shape: [2],
  *   inputs: [{ dtype: "f32" as const, strides: [1], offset: 0 }],
@@ -79,4 +80,34 @@ export function closure(k: FusedKernel, roots: readonly number[]): Set<number> {
     if (used.has(i) && "args" in n) { for (const a of n.args) used.add(a); }
   }
   return used;
+}
+
+/**
+ * For each node, whether it depends on the finished reduction (a `reduced` node): such nodes,
+ * and the outputs among them, belong to a row kernel's second pass.
+ *
+ * @example
+ * ```ts
+ * import { needsReduction } from "./fused_program.ts";
+ * import { assertEquals } from "../testing/assert.ts";
+ * const k = {
+ *   shape: [2, 3],
+ *   inputs: [{ dtype: "f32" as const, strides: [3, 1], offset: 0 }],
+ *   nodes: [
+ *     { fn: "load" as const, input: 0, dtype: "f32" as const },
+ *     { fn: "reduced" as const, dtype: "f32" as const },
+ *     { fn: "div" as const, args: [0, 1], dtype: "f32" as const },
+ *   ],
+ *   outputs: [2],
+ *   reduce: { op: "sum" as const, node: 0, axes: [1] },
+ * };
+ * assertEquals(needsReduction(k), [false, true, true]);
+ * ```
+ */
+export function needsReduction(k: FusedKernel): boolean[] {
+  const after: boolean[] = [];
+  k.nodes.forEach((n, i) => {
+    after[i] = n.fn === "reduced" || ("args" in n && n.args.some((a) => after[a]));
+  });
+  return after;
 }
