@@ -150,7 +150,12 @@ export function bind<P extends CorePrim>(
   } else {
     checkAllocation(op, spec.shape, spec.dtype, backend);
     try {
-      out = runOnBackend(backend, prim, rule, inputs, params, spec);
+      out = wrapBuffer(
+        backend,
+        runPrimitive(backend, prim, inputs, params, spec),
+        spec.shape,
+        spec.dtype,
+      );
     } catch (e) {
       throw allocationError(op, spec.shape, spec.dtype, e);
     }
@@ -182,34 +187,6 @@ const OP_NAMES: Partial<Record<CorePrim, string>> = {
 function userOpName<P extends CorePrim>(prim: P, params: CorePrimParams[P]): string {
   const op = (params as { op?: unknown }).op;
   return typeof op === "string" ? op : OP_NAMES[prim] ?? prim;
-}
-
-function runOnBackend<P extends CorePrim>(
-  backend: Backend,
-  prim: P,
-  rule: Rule<P>,
-  inputs: readonly Tensor[],
-  params: CorePrimParams[P],
-  spec: OutSpec,
-): Tensor {
-  if (rule.scalar !== undefined) {
-    const kernel = elementwiseKernel(rule as Rule<P>, inputs, params, spec);
-    const buffer = backend.alloc(spec.dtype, sizeOf(spec.shape));
-    try {
-      backend.runFused(kernel, inputs.map((t) => t.buffer), [buffer]);
-    } catch (e) {
-      backend.release(buffer);
-      throw e;
-    }
-    return wrapBuffer(backend, buffer, spec.shape, spec.dtype);
-  }
-  const buffer = backend.run(
-    prim as Prim,
-    inputs.map((t) => ({ buffer: t.buffer, shape: t.shape, dtype: t.dtype })),
-    params as PrimParams[Prim],
-    spec,
-  );
-  return wrapBuffer(backend, buffer, spec.shape, spec.dtype);
 }
 
 /** Apply `prim` at vmap level `level`: unwrap that level's inputs, run the batching rule, wrap. */
