@@ -7,6 +7,7 @@
  * (`node:` built-ins allowed); the property-testing helpers under `testing/` may use `npm:`.
  */
 import { assertEquals } from "../../testing/assert.ts";
+import { importCycles, importSpecifiers, tsFiles } from "./import_graph.ts";
 
 const ROOT = new URL("../../", import.meta.url);
 
@@ -24,35 +25,8 @@ const RANK: Record<string, number> = {
   tests: 7,
 };
 
-/** The specifiers of the static and dynamic imports and re-exports in `source`. */
-export function importSpecifiers(source: string): string[] {
-  const code = source
-    .replace(/\/\*[\s\S]*?\*\//g, "")
-    .split("\n")
-    .map((line) => line.replace(/^\s*\/\/.*$/, ""))
-    .join("\n");
-  const found: string[] = [];
-  const patterns = [
-    /\b(?:import|export)\s+(?:type\s+)?[^'";]*?\bfrom\s*["']([^"']+)["']/g,
-    /\bimport\s*["']([^"']+)["']/g,
-    /\bimport\(\s*["']([^"']+)["']\s*\)/g,
-  ];
-  for (const pattern of patterns) {
-    for (const match of code.matchAll(pattern)) found.push(match[1]);
-  }
-  return found;
-}
-
 function topOf(relative: string): string {
   return relative.split("/")[0];
-}
-
-async function* libraryFiles(dir: URL): AsyncGenerator<URL> {
-  for await (const entry of Deno.readDir(dir)) {
-    const url = new URL(entry.name + (entry.isDirectory ? "/" : ""), dir);
-    if (entry.isDirectory) yield* libraryFiles(url);
-    else if (entry.name.endsWith(".ts")) yield url;
-  }
 }
 
 /** Every upward or sideways import among the library's files, as `from -> to` lines. */
@@ -61,7 +35,7 @@ async function violations(): Promise<string[]> {
   const roots = ["kernels/", "core/", "param/", "optim/", "nn/", "testing/"]
     .map((d) => new URL(d, ROOT));
   const files: URL[] = [new URL("mod.ts", ROOT), new URL("testing.ts", ROOT)];
-  for (const root of roots) for await (const file of libraryFiles(root)) files.push(file);
+  for (const root of roots) for await (const file of tsFiles(root)) files.push(file);
   for (const file of files) {
     const from = file.href.slice(ROOT.href.length);
     const source = await Deno.readTextFile(file);
@@ -85,7 +59,7 @@ async function violations(): Promise<string[]> {
 async function libraryGraph(): Promise<Map<string, string[]>> {
   const graph = new Map<string, string[]>();
   for (const dir of ["kernels/", "core/", "param/", "optim/", "nn/"]) {
-    for await (const file of libraryFiles(new URL(dir, ROOT))) {
+    for await (const file of tsFiles(new URL(dir, ROOT))) {
       const from = file.href.slice(ROOT.href.length);
       const targets = importSpecifiers(await Deno.readTextFile(file))
         .filter((spec) => spec.startsWith("."))
@@ -94,74 +68,6 @@ async function libraryGraph(): Promise<Map<string, string[]>> {
     }
   }
   return graph;
-}
-
-/**
- * Every import cycle of `graph`, one per strongly connected component that has one, each
- * written as the path `a -> b -> ... -> a` (type-only imports count: they tie the modules too).
- */
-export function importCycles(graph: ReadonlyMap<string, readonly string[]>): string[] {
-  // Tarjan's strongly connected components, iteratively (no recursion limit on deep graphs).
-  const index = new Map<string, number>(), low = new Map<string, number>();
-  const onStack = new Set<string>(), stack: string[] = [], components: string[][] = [];
-  let next = 0;
-  for (const root of [...graph.keys()].sort()) {
-    if (index.has(root)) continue;
-    const work: [string, number][] = [[root, 0]];
-    index.set(root, next), low.set(root, next++), stack.push(root), onStack.add(root);
-    while (work.length) {
-      const frame = work[work.length - 1];
-      const [node, i] = frame;
-      const edges = graph.get(node) ?? [];
-      if (i < edges.length) {
-        frame[1]++;
-        const to = edges[i];
-        if (!graph.has(to)) continue;
-        if (!index.has(to)) {
-          index.set(to, next), low.set(to, next++), stack.push(to), onStack.add(to);
-          work.push([to, 0]);
-        } else if (onStack.has(to)) low.set(node, Math.min(low.get(node)!, index.get(to)!));
-        continue;
-      }
-      work.pop();
-      if (work.length) {
-        const parent = work[work.length - 1][0];
-        low.set(parent, Math.min(low.get(parent)!, low.get(node)!));
-      }
-      if (low.get(node) === index.get(node)) {
-        const component: string[] = [];
-        let member: string;
-        do {
-          member = stack.pop()!;
-          onStack.delete(member);
-          component.push(member);
-        } while (member !== node);
-        const selfLoop = (graph.get(node) ?? []).includes(node);
-        if (component.length > 1 || selfLoop) components.push(component.sort());
-      }
-    }
-  }
-  return components.map((component) => cycleThrough(graph, new Set(component)));
-}
-
-/** One shortest cycle through the first (sorted) member of a strongly connected `component`. */
-function cycleThrough(graph: ReadonlyMap<string, readonly string[]>, component: Set<string>) {
-  const start = [...component][0];
-  const parent = new Map<string, string>();
-  const queue = [start];
-  while (queue.length) {
-    const node = queue.shift()!;
-    for (const to of graph.get(node) ?? []) {
-      if (!component.has(to)) continue;
-      if (to === start) {
-        const path = [start];
-        for (let at = node; at !== start; at = parent.get(at)!) path.splice(1, 0, at);
-        return [...path, start].join(" -> ");
-      }
-      if (!parent.has(to)) parent.set(to, node), queue.push(to);
-    }
-  }
-  return [...component].join(" -> ");
 }
 
 Deno.test("import graph: the parser finds imports and skips comments and doc examples", () => {

@@ -7,6 +7,7 @@
  * refinement points with the fits (analyse), which is why analyse sits below run.
  */
 import { assertEquals } from "../../testing/assert.ts";
+import { importCycles, importSpecifiers, tsFiles } from "./import_graph.ts";
 
 const TRANSFER = new URL("../../bench/transfer/", import.meta.url);
 
@@ -14,35 +15,6 @@ const TRANSFER = new URL("../../bench/transfer/", import.meta.url);
 const RANK: Record<string, number> = { plan: 0, analyse: 1, run: 2, tools: 3, examples: 3 };
 const ENTRY = 3;
 const MAX_LINES = 400;
-
-/** The relative specifiers imported by `source` (static, dynamic and re-exports). */
-function relativeImports(source: string): string[] {
-  const code = source
-    .replace(/\/\*[\s\S]*?\*\//g, "")
-    .split("\n")
-    .map((line) => line.replace(/^\s*\/\/.*$/, ""))
-    .join("\n");
-  const found: string[] = [];
-  const patterns = [
-    /\b(?:import|export)\s+(?:type\s+)?[^'";]*?\bfrom\s*["']([^"']+)["']/g,
-    /\bimport\s*["']([^"']+)["']/g,
-    /\bimport\(\s*["']([^"']+)["']\s*\)/g,
-  ];
-  for (const pattern of patterns) {
-    for (const match of code.matchAll(pattern)) {
-      if (match[1].startsWith(".")) found.push(match[1]);
-    }
-  }
-  return found;
-}
-
-async function* tsFiles(dir: URL): AsyncGenerator<URL> {
-  for await (const entry of Deno.readDir(dir)) {
-    const url = new URL(entry.name + (entry.isDirectory ? "/" : ""), dir);
-    if (entry.isDirectory) yield* tsFiles(url);
-    else if (entry.name.endsWith(".ts")) yield url;
-  }
-}
 
 /** The room of a path relative to bench/transfer (`plan/args.ts` → plan; `main.ts` → entry). */
 function rankOf(relative: string): number {
@@ -62,7 +34,8 @@ async function importGraph(): Promise<
     lines.set(from, source.split("\n").length - (source.endsWith("\n") ? 1 : 0));
     graph.set(
       from,
-      relativeImports(source)
+      importSpecifiers(source)
+        .filter((spec) => spec.startsWith("."))
         .map((spec) => new URL(spec, file).href)
         .filter((href) => href.startsWith(TRANSFER.href))
         .map((href) => href.slice(TRANSFER.href.length)),
@@ -84,31 +57,7 @@ export function upwardImports(graph: Map<string, string[]>): string[] {
 
 /** One cycle of the graph as `a -> b -> a`, or null when there is none. */
 export function findCycle(graph: Map<string, string[]>): string | null {
-  const state = new Map<string, "open" | "done">();
-  const stack: string[] = [];
-  const visit = (node: string): string | null => {
-    state.set(node, "open");
-    stack.push(node);
-    for (const next of graph.get(node) ?? []) {
-      if (state.get(next) === "open") {
-        return [...stack.slice(stack.indexOf(next)), next].join(" -> ");
-      }
-      if (state.get(next) === undefined) {
-        const found = visit(next);
-        if (found !== null) return found;
-      }
-    }
-    stack.pop();
-    state.set(node, "done");
-    return null;
-  };
-  for (const node of [...graph.keys()].sort()) {
-    if (state.get(node) === undefined) {
-      const found = visit(node);
-      if (found !== null) return found;
-    }
-  }
-  return null;
+  return importCycles(graph)[0] ?? null;
 }
 
 Deno.test("the checks catch what they look for: a cycle, an upward import", () => {
