@@ -9,29 +9,18 @@
  *
  * @module
  */
-import {
-  add,
-  type Backend,
-  fromData,
-  getBackend,
-  type Key,
-  key as makeKey,
-  mul,
-  scope,
-  sliceAxis,
-  Tensor,
-  tidy,
-} from "../core/mod.ts";
+import { type Backend, getBackend, type Key, key as makeKey, type Tensor } from "../core/mod.ts";
 import { cosineDecay, disposeReplaced, type OptimizerForOptions } from "../optim/mod.ts";
 import type { NgptModel } from "./ngpt.ts";
 import type { NgptParams } from "./params.ts";
 import { trainStep } from "./train_step.ts";
-import { checkTokenIds, checkTokenTensor } from "./tokens.ts";
+import { checkTokenIds } from "./tokens.ts";
+import { checkRunLength, divergenceReason, finalEvaluation, median } from "./run_outcome.ts";
 import { checkpointSettings, resumeRun } from "./train_resume.ts";
-import { writeTrainCheckpoint } from "./train_checkpoint.ts";
+import { evaluate, type Windows, windowsTensor } from "./evaluate.ts";
 
-/** Token windows: a tensor `[N, T+1]` (i32), or the same as host data. */
-export type Windows = Tensor | { data: Int32Array; count: number };
+export { evaluate, type Windows } from "./evaluate.ts";
+import { writeTrainCheckpoint } from "./train_checkpoint.ts";
 
 /** Options of {@linkcode train}. */
 export interface TrainOptions {
@@ -118,73 +107,6 @@ export interface TrainResult {
   params?: NgptParams;
 }
 
-function toTensor(
-  w: Windows,
-  backend: Backend,
-  vocab: number,
-  op: string,
-  deviceOp?: string,
-): { t: Tensor } {
-  if (!(w instanceof Tensor)) {
-    if (!(w?.data instanceof Int32Array) || !Number.isInteger(w.count) || w.count < 1) {
-      throw new Error(
-        `${op}: host windows must be { data: Int32Array, count: positive integer }, got count ${w?.count} and ${
-          w?.data?.constructor?.name ?? typeof w?.data
-        } data`,
-      );
-    }
-    if (w.data.length % w.count !== 0) {
-      throw new Error(
-        `${op}: ${w.data.length} token ids do not split into ${w.count} windows of equal length`,
-      );
-    }
-    const shape = [w.count, w.data.length / w.count];
-    checkTokenIds(w.data, shape, vocab, op);
-    return { t: fromData(w.data, shape, { dtype: "i32", backend }) };
-  }
-  checkTokenTensor(w, vocab, deviceOp ?? op);
-  return { t: w as Tensor };
-}
-
-/**
- * Mean loss of `model` over all rows of `windows`, in chunks of `chunk` rows,
- * read back once.
- *
- * @example
- * ```ts
- * import { assertTrue } from "../testing/assert.ts";
- * import { key, randint } from "../core/mod.ts";
- * import { modelConfig, ngptModel } from "./mod.ts";
- * import { evaluate } from "./train.ts";
- * const model = ngptModel(modelConfig({ vocab: 16, width: 32, depth: 1, seqLen: 8 }));
- * const params = model.init(key(0));
- * const loss = await evaluate(model, params, randint(key(1), [4, 9], 0, 16));
- * // An untrained model on uniform random tokens: close to ln 16 = 2.77.
- * assertTrue(Math.abs(loss - Math.log(16)) < 0.5, `loss ${loss}`);
- * ```
- */
-export async function evaluate(
-  model: NgptModel,
-  params: NgptParams,
-  windows: Windows,
-  opts: { chunk?: number; backend?: Backend } = {},
-): Promise<number> {
-  using _scope = scope();
-  const { t } = toTensor(windows, opts.backend ?? getBackend(), model.config.vocab, "evaluate");
-  const rows = t.shape[0];
-  const chunk = opts.chunk ?? 64;
-  let total: Tensor | null = null;
-  for (let r = 0; r < rows; r += chunk) {
-    const n = Math.min(chunk, rows - r);
-    const part = tidy(() => {
-      const rowsPart = n === rows ? t : sliceAxis(t, 0, r, r + n);
-      return mul(model.loss(params, rowsPart), n);
-    });
-    total = total === null ? part : add(total, part);
-  }
-  return total === null ? NaN : (await total.item()) / rows;
-}
-
 /**
  * Train `model` for `opts.steps` steps at base learning rate `opts.lr`. Token ids given as host
  * data are checked to lie in `[0, vocab)`; when the loss becomes non-finite or rises too far,
@@ -220,13 +142,7 @@ export async function train(model: NgptModel, opts: TrainOptions): Promise<Train
   if (!(opts.lr > 0) || !Number.isFinite(opts.lr)) {
     throw new Error(`train: lr must be a positive number, got ${opts.lr}`);
   }
-  if (!Number.isInteger(opts.steps) || opts.steps < 1) {
-    throw new Error(`train: steps must be a positive integer, got ${opts.steps}`);
-  }
-  const evalEvery = opts.evalEvery ?? 50;
-  if (!Number.isInteger(evalEvery) || evalEvery < 1) {
-    throw new Error(`train: evalEvery must be a positive integer, got ${evalEvery}`);
-  }
+  const { evalEvery, warmup } = checkRunLength("train", opts);
   const margin = opts.divergenceMargin ?? 1.0;
   const evalOpts = { chunk: opts.evalBatch ?? 64, backend };
   const every = checkpointSettings(opts);
@@ -234,12 +150,6 @@ export async function train(model: NgptModel, opts: TrainOptions): Promise<Train
     ? null
     : await resumeRun(opts.resumeFrom, model, opts, backend);
   const initial = resumed?.params ?? opts.params ?? model.init(opts.key ?? makeKey(0), { backend });
-  const warmup = opts.warmup ?? 0;
-  if (!Number.isInteger(warmup) || warmup < 0 || warmup >= opts.steps) {
-    throw new Error(
-      `train: warmup must be an integer in [0, steps) = [0, ${opts.steps}), got ${opts.warmup}`,
-    );
-  }
   const opt = model.optimizer({
     schedule: cosineDecay({ peak: opts.lr, steps: opts.steps, warmup }),
     params: initial,
@@ -264,7 +174,7 @@ export async function train(model: NgptModel, opts: TrainOptions): Promise<Train
   try {
     while (step < opts.steps) {
       lastBatch?.dispose();
-      const { t: batch } = toTensor(
+      const { t: batch } = windowsTensor(
         opts.batch(step),
         backend,
         model.config.vocab,
@@ -312,28 +222,21 @@ export async function train(model: NgptModel, opts: TrainOptions): Promise<Train
         const ids = await batch.data();
         checkTokenIds(ids, batch.shape, model.config.vocab, `train: batch of step ${step - 1}`);
         status = "diverged";
-        reason = `the training loss reached ${trainLoss} at step ${step} (from ${ref}) with ` +
-          `valid token ids: the learning rate ${opts.lr} is likely too high`;
+        reason = divergenceReason(trainLoss, step, ref, opts.lr);
         break;
       }
       segmentStart = performance.now();
       segmentSteps = 0;
     }
     let finalValLoss: number | null = null;
-    const finalWindows = opts.finalWindows ?? opts.evalWindows;
-    if (status === "ok" && finalWindows) {
-      finalValLoss = await evaluate(model, params, finalWindows, evalOpts);
-      const last = curves[curves.length - 1];
-      if (last && opts.evalWindows && finalWindows === opts.evalWindows) {
-        last.valLoss = finalValLoss;
-      } else if (last && opts.evalWindows) {
-        last.valLoss = await evaluate(model, params, opts.evalWindows, evalOpts);
-      }
-      if (
-        !Number.isFinite(finalValLoss) || (initialValLoss !== null && finalValLoss > initialValLoss)
-      ) {
-        status = "diverged";
-      }
+    if (status === "ok") {
+      ({ status, finalValLoss } = await finalEvaluation(
+        model,
+        params,
+        { curves, initialValLoss },
+        opts,
+        evalOpts,
+      ));
     }
     return {
       status,
@@ -353,11 +256,4 @@ export async function train(model: NgptModel, opts: TrainOptions): Promise<Train
     if (!opts.returnParams && params !== initial) disposeReplaced(params, []);
     if (!opts.params && params !== initial) disposeReplaced(initial, []);
   }
-}
-
-function median(xs: number[]): number {
-  if (xs.length === 0) return NaN;
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }

@@ -25,13 +25,9 @@ import { cosineDecay, disposeReplaced } from "../optim/mod.ts";
 import type { NgptModel } from "./ngpt.ts";
 import type { NgptParams } from "./params.ts";
 import { checkTokenIds } from "./tokens.ts";
-import {
-  evaluate,
-  type TrainOptions,
-  type TrainPoint,
-  type TrainResult,
-  type Windows,
-} from "./train.ts";
+import type { TrainOptions, TrainPoint, TrainResult } from "./train.ts";
+import { evaluate, type Windows } from "./evaluate.ts";
+import { checkRunLength, divergenceReason, finalEvaluation, median } from "./run_outcome.ts";
 import { groupStep, memberOf, rateTables, selectMembers, stackTrees } from "./train_group_step.ts";
 
 /** Options of {@linkcode trainGroup}: those of `train`, with one learning rate, key and data stream per member. */
@@ -84,13 +80,11 @@ export async function trainGroup(
   opts: TrainGroupOptions,
 ): Promise<TrainResult[]> {
   const started = performance.now();
-  checkGroup(opts);
+  const { evalEvery, warmup } = checkGroup(opts);
   const backend = opts.backend ?? getBackend();
   const n = opts.lrs.length;
-  const evalEvery = opts.evalEvery ?? 50;
   const margin = opts.divergenceMargin ?? 1.0;
   const evalOpts = { chunk: opts.evalBatch ?? 64, backend };
-  const warmup = opts.warmup ?? 0;
   const vocab = model.config.vocab;
   const members = Array.from(
     { length: n },
@@ -169,8 +163,7 @@ export async function trainGroup(
             initialValLoss: run.initialValLoss,
             msPerStep: median(segmentMs),
             wallSeconds: (performance.now() - started) / 1000,
-            reason: `the training loss reached ${trainLoss} at step ${done} (from ${ref}) with ` +
-              `valid token ids: the learning rate ${opts.lrs[m]} is likely too high`,
+            reason: divergenceReason(trainLoss, done, ref, opts.lrs[m]),
             ...(opts.returnParams ? { params: memberOf(params, row) } : {}),
           };
           dropped.push(row);
@@ -233,24 +226,7 @@ async function finish(
   params: NgptParams,
   ctx: { evalOpts: { chunk: number; backend: Backend }; msPerStep: number; started: number },
 ): Promise<TrainResult> {
-  let status: "ok" | "diverged" = "ok";
-  let finalValLoss: number | null = null;
-  const finalWindows = opts.finalWindows ?? opts.evalWindows;
-  if (finalWindows) {
-    finalValLoss = await evaluate(model, params, finalWindows, ctx.evalOpts);
-    const last = run.curves[run.curves.length - 1];
-    if (last && opts.evalWindows && finalWindows === opts.evalWindows) {
-      last.valLoss = finalValLoss;
-    } else if (last && opts.evalWindows) {
-      last.valLoss = await evaluate(model, params, opts.evalWindows, ctx.evalOpts);
-    }
-    if (
-      !Number.isFinite(finalValLoss) ||
-      (run.initialValLoss !== null && finalValLoss > run.initialValLoss)
-    ) {
-      status = "diverged";
-    }
-  }
+  const { status, finalValLoss } = await finalEvaluation(model, params, run, opts, ctx.evalOpts);
   if (!opts.returnParams) disposeReplaced(params, []);
   return {
     status,
@@ -300,14 +276,8 @@ function tableDtype(params: NgptParams): "f32" | "f64" {
   return params.embed.dtype === "f64" ? "f64" : "f32";
 }
 
-function median(xs: number[]): number {
-  if (xs.length === 0) return NaN;
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
-
-function checkGroup(opts: TrainGroupOptions): void {
+/** Check the group's options; returns the run length settings. */
+function checkGroup(opts: TrainGroupOptions): { evalEvery: number; warmup: number } {
   if (!Array.isArray(opts.lrs) || opts.lrs.length === 0) {
     throw new Error(`trainGroup: lrs must be a non-empty array of numbers, got ${opts.lrs}`);
   }
@@ -322,20 +292,9 @@ function checkGroup(opts: TrainGroupOptions): void {
         `${Array.isArray(opts.keys) ? opts.keys.length : typeof opts.keys} keys`,
     );
   }
-  if (!Number.isInteger(opts.steps) || opts.steps < 1) {
-    throw new Error(`trainGroup: steps must be a positive integer, got ${opts.steps}`);
-  }
-  const evalEvery = opts.evalEvery ?? 50;
-  if (!Number.isInteger(evalEvery) || evalEvery < 1) {
-    throw new Error(`trainGroup: evalEvery must be a positive integer, got ${evalEvery}`);
-  }
-  const warmup = opts.warmup ?? 0;
-  if (!Number.isInteger(warmup) || warmup < 0 || warmup >= opts.steps) {
-    throw new Error(
-      `trainGroup: warmup must be an integer in [0, steps) = [0, ${opts.steps}), got ${opts.warmup}`,
-    );
-  }
+  const length = checkRunLength("trainGroup", opts);
   if (typeof opts.batch !== "function") {
     throw new Error(`trainGroup: batch must be a function (step, member) => Windows`);
   }
+  return length;
 }
