@@ -126,28 +126,6 @@ export const OP = {
   f64_promote_f32: 0xbb,
 } as const;
 
-/**
- * `memarg` immediates: log2 alignment, then the offset (unsigned LEB128).
- *
- * @example
- * ```ts
- * import { memarg } from "./fused_opcodes.ts";
- * import { assertEquals } from "../../../testing/assert.ts";
- * assertEquals(memarg(2, 200), [2, 0xc8, 0x01]);
- * ```
- */
-export function memarg(align: number, offset = 0): number[] {
-  const out: number[] = [align];
-  let n = offset;
-  do {
-    let byte = n & 0x7f;
-    n = Math.floor(n / 128);
-    if (n !== 0) byte |= 0x80;
-    out.push(byte);
-  } while (n !== 0);
-  return out;
-}
-
 /** The `i8x16.shuffle` immediates that move lanes 2 and 3 of an f32x4 to lanes 0 and 1. */
 export const HIGH_HALF: readonly number[] = [
   8,

@@ -23,8 +23,8 @@
 import type { FusedKernel, ScalarNode } from "../../fused.ts";
 import { nodeLevels } from "../../fused_program.ts";
 import { type ConstantPool, emitMath, type MathFn } from "./fused_math.ts";
-import { memarg, OP, SIMD } from "./fused_opcodes.ts";
-import { FunctionBody, I32, type ImportedFunction, uleb, V128 } from "./wasm_binary.ts";
+import { OP, SIMD } from "./fused_opcodes.ts";
+import { FunctionBody, I32, type ImportedFunction, memarg, uleb, V128 } from "./wasm_binary.ts";
 
 const CMP: Record<string, keyof typeof SIMD> = {
   lt: "f32x4_lt",

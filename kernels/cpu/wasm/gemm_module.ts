@@ -24,7 +24,7 @@
  *
  * @module
  */
-import { assembleModule, F32, FunctionBody, I32, uleb, V128 } from "./wasm_binary.ts";
+import { assembleModule, F32, FunctionBody, I32, memarg, V128 } from "./wasm_binary.ts";
 
 /** Rows of the micro-kernel tile. */
 export const MR = 6;
@@ -54,11 +54,6 @@ const F32_LOAD = 0x2a;
 const F32_STORE = 0x38;
 const F32_ADD = 0x92;
 const SELECT = 0x1b;
-
-/** `memarg` immediates: log2 alignment, then the offset. */
-function memarg(align: number, offset: number): number[] {
-  return [align, ...uleb(offset)];
-}
 
 /** `f.localSet(x = x + step)` with `step` an i32 constant. */
 function bump(f: FunctionBody, x: number, step: number): void {

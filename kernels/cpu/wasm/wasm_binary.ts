@@ -56,6 +56,20 @@ export function uleb(n: number): number[] {
 }
 
 /**
+ * `memarg` immediates: log2 alignment, then the offset (unsigned LEB128).
+ *
+ * @example
+ * ```ts
+ * import { memarg } from "./wasm_binary.ts";
+ * import { assertEquals } from "../../../testing/assert.ts";
+ * assertEquals(memarg(2, 200), [2, 0xc8, 0x01]);
+ * ```
+ */
+export function memarg(align: number, offset = 0): number[] {
+  return [align, ...uleb(offset)];
+}
+
+/**
  * Signed LEB128 bytes of `n` (an integer in the i32 range).
  *
  * @example
