@@ -215,6 +215,15 @@ export class CpuBackend implements Backend {
     );
   }
 
+  /** `inputs` as kernel operands, f16 read as the f32 it is stored in. */
+  #operands(inputs: readonly Operand[], op: string): CpuOperand[] {
+    return inputs.map((x) => ({
+      data: this.#own(x.buffer, op).data,
+      shape: x.shape,
+      dtype: x.dtype === "f16" ? "f32" : x.dtype,
+    }));
+  }
+
   /**
    * Run `prim` on `inputs` into a new buffer of spec `out`. f16 is emulated:
    * its buffers hold f32 values already rounded to f16, so the kernel runs in
@@ -228,15 +237,10 @@ export class CpuBackend implements Backend {
   ): CpuBuffer {
     const kernel = this.#kernels[prim] as CpuKernel<P> | undefined;
     if (kernel === undefined) throw new Error(`cpu: run: unknown primitive ${prim}`);
-    const ops: CpuOperand[] = inputs.map((x) => ({
-      data: this.#own(x.buffer, prim).data,
-      shape: x.shape,
-      dtype: x.dtype === "f16" ? "f32" : x.dtype,
-    }));
-    if (out.dtype !== "f16") return this.#track(kernel(ops, params, out, this.#alloc), out.dtype);
-    const data = kernel(ops, params, { shape: out.shape, dtype: "f32" }, this.#alloc);
-    for (let i = 0; i < data.length; i++) data[i] = Math.f16round(data[i]);
-    return this.#track(data, "f16");
+    const ops = this.#operands(inputs, prim);
+    const data = kernel(ops, params, storedSpec(out), this.#alloc);
+    if (out.dtype === "f16") roundToF16(data, 0, data.length);
+    return this.#track(data, out.dtype);
   }
 
   /**
@@ -253,13 +257,9 @@ export class CpuBackend implements Backend {
     const kernel = this.#kernels[prim] as CpuKernel<P> | undefined;
     if (kernel === undefined) throw new Error(`cpu: runInto: unknown primitive ${prim}`);
     const dst = this.#own(target, prim).data;
-    const ops: CpuOperand[] = inputs.map((x) => ({
-      data: this.#own(x.buffer, prim).data,
-      shape: x.shape,
-      dtype: x.dtype === "f16" ? "f32" : x.dtype,
-    }));
+    const ops = this.#operands(inputs, prim);
     const f16 = out.dtype === "f16";
-    if (f16) out = { shape: out.shape, dtype: "f32" };
+    out = storedSpec(out);
     let handed = false;
     const intoTarget: CpuAlloc = (dtype, size, overwritten = false) => {
       if (handed || size !== dst.length || dtype !== (target as CpuBuffer).dtype) {
@@ -275,7 +275,7 @@ export class CpuBackend implements Backend {
       copyInto(result, dst, out.dtype);
       this.#pool.give(result);
     }
-    if (f16) { for (let i = 0; i < dst.length; i++) dst[i] = Math.f16round(dst[i]); }
+    if (f16) roundToF16(dst, 0, dst.length);
   }
 
   /**
@@ -290,11 +290,7 @@ export class CpuBackend implements Backend {
     epilogue: MatmulEpilogue,
   ): void {
     const dst = this.#own(target, "matmul").data;
-    const ops: CpuOperand[] = inputs.map((x) => ({
-      data: this.#own(x.buffer, "matmul").data,
-      shape: x.shape,
-      dtype: x.dtype === "f16" ? "f32" : x.dtype,
-    }));
+    const ops = this.#operands(inputs, "matmul");
     const f16 = out.dtype === "f16";
     const key = `${out.shape.join(",")}:${params.transA}`;
     let plan = this.#epilogues.get(epilogue.kernel);
@@ -312,8 +308,7 @@ export class CpuBackend implements Backend {
       if (f16) {
         // The emulated f16 product is rounded before its epilogue reads it, as eager rounds it.
         const cols = out.shape[out.shape.length - 1];
-        const [r0, r1] = tile.rows;
-        for (let i = r0 * cols; i < r1 * cols; i++) dst[i] = Math.f16round(dst[i]);
+        roundToF16(dst, tile.rows[0] * cols, tile.rows[1] * cols);
       }
       const views = tile.ranges.map(([start, end], j) =>
         plan.tiles.length === 1
@@ -372,4 +367,14 @@ export class CpuBackend implements Backend {
  */
 export function createCpuBackend(opts: CpuBackendOptions = {}): CpuBackend {
   return new CpuBackend(chooseMatmul(opts), opts);
+}
+
+/** The spec a kernel computes for `out`: f16 is computed in the f32 it is stored in. */
+function storedSpec(out: OutSpec): OutSpec {
+  return out.dtype === "f16" ? { shape: out.shape, dtype: "f32" } : out;
+}
+
+/** Round elements `[from, to)` of emulated f16 storage to the nearest f16. */
+function roundToF16(data: DataArray, from: number, to: number): void {
+  for (let i = from; i < to; i++) data[i] = Math.f16round(data[i]);
 }
