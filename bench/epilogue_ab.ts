@@ -12,7 +12,8 @@
  * @module
  */
 import { parseArgs } from "./cli.ts";
-import * as nu from "../mod.ts";
+import type * as nu from "../mod.ts";
+import { ngptStep } from "./ngpt_step.ts";
 import { createCpuBackend } from "../kernels/cpu/backend.ts";
 
 const { values } = parseArgs({
@@ -28,20 +29,11 @@ const rounds = Number(values.rounds), steps = Number(values.steps);
 
 /** A compiled training step on `backend`, and a function running it once (ms). */
 function stepper(backend: nu.Backend, width: number) {
-  const config = nu.nn.modelConfig({ vocab: 256, width, depth: 2, seqLen: 64, headSize: 32 });
-  const model = nu.nn.ngptModel(config, { parameterization: nu.param.nugpt });
-  let params = model.init(nu.key(0), { backend });
-  const opt = model.optimizer({ lr: 2 ** -7, steps: 1000, params });
-  let state = opt.init(params);
-  const batch = nu.keep(nu.randint(nu.key(1), [16, 65], 0, 256, { backend }));
-  const step = nu.nn.trainStep(model, opt, { jit: true });
+  const step = ngptStep(width, { backend, scheduleSteps: 1000 });
   return () => {
     const t = performance.now();
-    const [loss, p, s] = step(params, state, batch);
-    const ms = performance.now() - t;
-    nu.optim.disposeReplaced([params, state, loss], [p, s]);
-    [params, state] = [p, s];
-    return ms;
+    step();
+    return performance.now() - t;
   };
 }
 

@@ -12,23 +12,13 @@
  */
 // deno-lint-ignore-file no-explicit-any -- the backend's methods are wrapped to time them
 import * as nu from "../mod.ts";
+import { ngptStep } from "./ngpt_step.ts";
 import { openBlas } from "../kernels/cpu/blas.ts";
 
 const width = Number(Deno.args[0] ?? 128);
 const blas = openBlas(true, { fallback: "nothing: this bench needs BLAS" });
 if (!blas) throw new Error("step_matmul_vs_blas: no BLAS opened (run with -A)");
-const config = nu.nn.modelConfig({ vocab: 256, width, depth: 2, seqLen: 64, headSize: 32 });
-const model = nu.nn.ngptModel(config, { parameterization: nu.param.nugpt });
-let params = model.init(nu.key(0));
-const opt = model.optimizer({ lr: 2 ** -7, steps: 100, params });
-let state = opt.init(params);
-const batch = nu.keep(nu.randint(nu.key(1), [16, 65], 0, 256));
-const step = nu.nn.trainStep(model, opt);
-const run = () => {
-  const [l, p, s] = step(params, state, batch);
-  nu.optim.disposeReplaced([params, state, l], [p, s]);
-  [params, state] = [p, s];
-};
+const run = ngptStep(width);
 for (let i = 0; i < 10; i++) run();
 
 interface Product {

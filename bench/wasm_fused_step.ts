@@ -11,23 +11,12 @@
  */
 // deno-lint-ignore-file no-explicit-any -- the backend's runFused is wrapped to time it
 import * as nu from "../mod.ts";
+import { ngptStep } from "./ngpt_step.ts";
 import { setFusedWasm } from "../kernels/cpu/wasm/fused_dispatch.ts";
 
 const widths = (Deno.args[0] ?? "32,64,128").split(",").map(Number);
 for (const width of widths) {
-  const config = nu.nn.modelConfig({ vocab: 256, width, depth: 2, seqLen: 64, headSize: 32 });
-  const model = nu.nn.ngptModel(config, { parameterization: nu.param.nugpt });
-  let params = model.init(nu.key(0));
-  const opt = model.optimizer({ lr: 2 ** -7, steps: 100, params });
-  let state = opt.init(params);
-  const batch = nu.keep(nu.randint(nu.key(1), [16, 65], 0, 256));
-  const step = nu.nn.trainStep(model, opt);
-  const run = () => {
-    const [l, p, s] = step(params, state, batch);
-    nu.optim.disposeReplaced([params, state, l], [p, s]);
-    params = p;
-    state = s;
-  };
+  const run = ngptStep(width);
   const be = nu.getBackend() as any;
   let fused = 0;
   const runFused = be.runFused.bind(be);
