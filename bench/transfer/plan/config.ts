@@ -30,11 +30,7 @@ export type OptimizerName = typeof OPTIMIZERS[number];
  * ```
  */
 export function parseOptimizer(text: string | undefined): OptimizerName {
-  if (text === undefined) return "adam";
-  if (!(OPTIMIZERS as readonly string[]).includes(text)) {
-    throw new Error(`--optimizer '${text}': expected one of ${OPTIMIZERS.join(", ")}`);
-  }
-  return text as OptimizerName;
+  return parseChoice("--optimizer", text, OPTIMIZERS);
 }
 
 /** The precisions a sweep can train in (`--precision`): float32, or f16 mixed precision. */
@@ -54,11 +50,20 @@ export type PrecisionName = typeof PRECISIONS[number];
  * ```
  */
 export function parsePrecision(text: string | undefined): PrecisionName {
-  if (text === undefined) return "f32";
-  if (!(PRECISIONS as readonly string[]).includes(text)) {
-    throw new Error(`--precision '${text}': expected one of ${PRECISIONS.join(", ")}`);
+  return parseChoice("--precision", text, PRECISIONS);
+}
+
+/** `text` as one of `choices` (the first when absent), or an error naming `flag` and them. */
+function parseChoice<C extends string>(
+  flag: string,
+  text: string | undefined,
+  choices: readonly C[],
+): C {
+  if (text === undefined) return choices[0];
+  if (!(choices as readonly string[]).includes(text)) {
+    throw new Error(`${flag} '${text}': expected one of ${choices.join(", ")}`);
   }
-  return text as PrecisionName;
+  return text as C;
 }
 
 /** A warm-up: a number of steps, or a percentage of each run's steps (`{ percent }`). */
