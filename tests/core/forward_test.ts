@@ -20,8 +20,10 @@ import {
   broadcastInputs,
   type CaseInput,
   indicesArb,
+  logitsAndTargets,
   oneInput,
-  onGrid,
+  plain,
+  untied,
   withAxis,
 } from "./vjp_arbs.ts";
 
@@ -34,23 +36,6 @@ interface Case {
   eps?: number;
   tol?: number;
 }
-
-const plain = (a: fc.Arbitrary<CaseInput["xs"]>): fc.Arbitrary<CaseInput> =>
-  a.map((xs) => ({ xs, ints: [] }));
-
-const untied = (xs: CaseInput["xs"]) => [onGrid(xs[0], 0.5, 0), onGrid(xs[1], 0.5, 0.25)];
-
-/** Logits `[...lead, V]` and in-range targets `[...lead]`, plus a cotangent `[...lead]`. */
-const logitsAndTargets = fc.record({
-  lead: shapeArb({ maxRank: 2, maxDim: 3 }),
-  v: fc.integer({ min: 1, max: 5 }),
-}).chain(({ lead, v }) =>
-  fc.tuple(
-    tensorArb([...lead, v], { dtype: "f64" }),
-    tensorArb(lead, { dtype: "i32", domain: { min: 0, max: v - 1 + 0.5 } }),
-    tensorArb(lead, { dtype: "f64" }),
-  ).map((xs) => ({ xs, ints: [] }))
-);
 
 // Each unary op appears in the UnaryOp cycle through `ints[0]`, so one row covers them all.
 const UNARY: [(x: nu.Tensor) => nu.Tensor, number, number][] = [
@@ -119,11 +104,11 @@ const table: Record<CorePrim, Case> = {
   reduceMax: { inputs: withAxis({ distinct: 0.05 }), f: ([x], [a]) => nu.max(x, { axis: a }) },
   logSoftmax: { inputs: withAxis(), f: ([x], [a]) => nu.logSoftmax(x, { axis: a }) },
   crossEntropy: {
-    inputs: logitsAndTargets,
+    inputs: logitsAndTargets(true),
     f: ([x, t]) => nu.crossEntropy(x, t, { reduction: "none" }),
   },
   crossEntropyGrad: {
-    inputs: logitsAndTargets,
+    inputs: logitsAndTargets(true),
     f: ([x, t, g]) => {
       const [, pullback] = nu.vjp(
         (z: nu.Tensor) => nu.crossEntropy(z, t, { reduction: "none" }),

@@ -80,3 +80,22 @@ export function indicesArb(size: number): fc.Arbitrary<TensorSample> {
     domain: { min: 0, max: size - 1 + 0.5 },
   });
 }
+
+/** A case input with no integer parameters. */
+export const plain = (a: fc.Arbitrary<TensorSample[]>): fc.Arbitrary<CaseInput> =>
+  a.map((xs) => ({ xs, ints: [] }));
+
+/** Two tensors on interleaved grids: never tied, so max/min/compare are smooth there. */
+export const untied = (xs: TensorSample[]) => [onGrid(xs[0], 0.5, 0), onGrid(xs[1], 0.5, 0.25)];
+
+/** Logits `[...lead, V]`, in-range i32 targets `[...lead]` and, with `withCotangent`, a cotangent `[...lead]`. */
+export function logitsAndTargets(withCotangent: boolean): fc.Arbitrary<CaseInput> {
+  return fc.record({ lead: shapeArb({ maxRank: 2, maxDim: 3 }), v: fc.integer({ min: 1, max: 5 }) })
+    .chain(({ lead, v }) =>
+      fc.tuple(
+        tensorArb([...lead, v], { dtype: "f64" }),
+        tensorArb(lead, { dtype: "i32", domain: { min: 0, max: v - 1 + 0.5 } }),
+        tensorArb(lead, { dtype: "f64" }),
+      ).map(([x, t, g]) => ({ xs: withCotangent ? [x, t, g] : [x, t], ints: [] }))
+    );
+}

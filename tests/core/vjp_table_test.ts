@@ -19,8 +19,10 @@ import {
   broadcastInputs,
   type CaseInput,
   indicesArb,
+  logitsAndTargets,
   oneInput,
-  onGrid,
+  plain,
+  untied,
   withAxis,
 } from "./vjp_arbs.ts";
 
@@ -41,25 +43,10 @@ interface Case {
   atol?: number;
 }
 
-/** Logits `[...lead, V]`, in-range i32 targets `[...lead]` and, with `withCotangent`, a cotangent `[...lead]`. */
-function logitsAndTargets(withCotangent: boolean): fc.Arbitrary<CaseInput> {
-  return fc.record({ lead: shapeArb({ maxRank: 2, maxDim: 3 }), v: fc.integer({ min: 1, max: 5 }) })
-    .chain(({ lead, v }) =>
-      fc.tuple(
-        tensorArb([...lead, v], { dtype: "f64" }),
-        tensorArb(lead, { dtype: "i32", domain: { min: 0, max: v - 1 + 0.5 } }),
-        tensorArb(lead, { dtype: "f64" }),
-      ).map(([x, t, g]) => ({ xs: withCotangent ? [x, t, g] : [x, t], ints: [] }))
-    );
-}
-
 interface Row {
   /** Ops that reach this primitive. */
   cases: Case[];
 }
-
-const plain = (a: fc.Arbitrary<TensorSample[]>): fc.Arbitrary<CaseInput> =>
-  a.map((xs) => ({ xs, ints: [] }));
 
 const unary = (
   name: string,
@@ -77,9 +64,6 @@ const binary = (
   inputs: plain(broadcastInputs(2, domains).map(map)),
   f: ([a, b]) => op(a, b),
 });
-
-/** Two tensors on interleaved grids: never tied, so max/min/compare are smooth there. */
-const untied = (xs: TensorSample[]) => [onGrid(xs[0], 0.5, 0), onGrid(xs[1], 0.5, 0.25)];
 
 const table: Record<CorePrim, Row> = {
   unary: {
