@@ -6,7 +6,7 @@ import { fitJointOptimum, jointExponents } from "../../bench/transfer/tools/fit_
 import { probeDesign, probeRef } from "../../bench/transfer/tools/fit_design.ts";
 import { withTrainer } from "../../bench/transfer/run/trainers.ts";
 import { resolveParameterization } from "../../bench/transfer/run/trainer.ts";
-import { fnv1a } from "../../bench/transfer/plan/run_list.ts";
+import { dimsOf, fnv1a } from "../../bench/transfer/plan/run_list.ts";
 import { readResults } from "../../bench/transfer/run/results.ts";
 import { main } from "../../bench/transfer/main.ts";
 import type { Dataset, RunResult, Trainer } from "../../bench/transfer/plan/types.ts";
@@ -23,14 +23,7 @@ const fakeData = (): Promise<Dataset> =>
 const TRUE_SLOPES: Record<string, number> = { input: 0, hidden: -1, output: -0.5 };
 const roleModel: Trainer = async (spec) => {
   const p = await resolveParameterization(spec.parameterization);
-  const dims = {
-    width: spec.width,
-    depth: spec.depth,
-    steps: spec.steps,
-    baseWidth: spec.base.width,
-    baseDepth: spec.base.depth,
-    baseSteps: spec.base.steps,
-  };
+  const dims = dimsOf(spec);
   const u = Math.log2(spec.width / 16);
   let loss = 2 - 0.05 * u;
   for (const [role, slope] of Object.entries(TRUE_SLOPES)) {

@@ -23,6 +23,7 @@ import type { SweepConfig } from "./config.ts";
 import { roundGrid } from "./values.ts";
 import { warmupSteps } from "./config.ts";
 import type { RunSpec } from "./types.ts";
+import type { Dims } from "../../../param/mod.ts";
 
 /** Where a run sits in the sweep: everything that varies between runs of one sweep. */
 export interface RunPoint {
@@ -283,4 +284,30 @@ export function shardRuns(
   const groups = [...new Set(runs.map(canonicalId))];
   const owner = new Map(groups.map((g, i) => [g, shardOf(i, shard.count)]));
   return runs.filter((r) => owner.get(canonicalId(r)) === shard.index);
+}
+
+/**
+ * The dimensions a run's parameterization is asked about: its model's, and its base model's.
+ *
+ * @example
+ * ```ts
+ * import { dimsOf, makeRunSpec } from "./run_list.ts";
+ * import { parseCommand } from "./args.ts";
+ * import { assertEquals } from "../../../testing/assert.ts";
+ * const cmd = parseCommand([]);
+ * if (cmd.kind === "sweep") {
+ *   const spec = makeRunSpec(cmd.config, { parameterization: "ngpt", size: 64, log2Lr: -8, seed: 0 }, "brown");
+ *   assertEquals(dimsOf(spec).width, 64);
+ * }
+ * ```
+ */
+export function dimsOf(spec: RunSpec): Dims {
+  return {
+    width: spec.width,
+    depth: spec.depth,
+    steps: spec.steps,
+    baseWidth: spec.base.width,
+    baseDepth: spec.base.depth,
+    baseSteps: spec.base.steps,
+  };
 }

@@ -42,6 +42,7 @@ import {
 } from "../../../param/mod.ts";
 import { gatherWindows, sampleBatch, validationWindows } from "./data.ts";
 import type { TrainerIdentity } from "../plan/types.ts";
+import { dimsOf } from "../plan/run_list.ts";
 import { loadParameterization, parseParamRef } from "../plan/param_ref.ts";
 import type { Dataset, GroupTrainer, RunResult, RunSpec, Trainer } from "../plan/types.ts";
 import { groupKey } from "./grouping.ts";
@@ -170,14 +171,7 @@ async function setUp(spec: RunSpec, data: Dataset) {
     depth: spec.depth,
     seqLen: spec.seq,
   });
-  const dims: Dims = {
-    width: spec.width,
-    depth: spec.depth,
-    steps: spec.steps,
-    baseWidth: spec.base.width,
-    baseDepth: spec.base.depth,
-    baseSteps: spec.base.steps,
-  };
+  const dims = dimsOf(spec);
   const model = ngptModel(config, {
     parameterization,
     dims,
