@@ -157,9 +157,11 @@ slurmTest(
   async (cluster) => {
     const dir = await Deno.makeTempDir();
     const data = await tinyText(dir);
-    // Long enough runs (about a second each) that task 1 is cancelled mid-sweep even when the
-    // machine is busy with the rest of the suite (150-step runs let it finish first once).
-    const argv = [...tiny(data, 500, "-9:-4:1", "ngpt"), "--eval-every", "250"];
+    // Long enough runs that task 1 is cancelled mid-sweep, and tasks 0 and 2 are still running
+    // when it is resubmitted, even when the machine is busy with the rest of the suite (150-step
+    // runs let task 1 finish first once; 500-step runs, after the compiled step got faster, let
+    // tasks 0 and 2 finish before the resubmission).
+    const argv = [...tiny(data, 1500, "-9:-4:1", "ngpt"), "--eval-every", "750"];
     const out = `${dir}/o`;
     const first = await submit(cluster, ["--tasks", "3", "--out", out, ...argv]);
     const shard1 = `${out}/shard-1/results.jsonl`;

@@ -141,7 +141,7 @@ const STUCK_MS = 60_000;
  * import { awaitTasks } from "./thread_pool.ts";
  * const ctl = new Int32Array(new SharedArrayBuffer(8));
  * ctl[1] = 3;
- * awaitTasks(ctl, 1, 3, "example", () => null); // already done: returns at once
+ * awaitTasks(ctl, 1, 3, "example", () => null);
  * ```
  */
 export function awaitTasks(
