@@ -5,7 +5,8 @@
  *
  * - `log1p_f`: `2·atanh(s)`, `s = x / (2 + x)`, as an odd series in `s` for
  *   `-0.5 < x < 1` (`|s| ≤ 1/3`); `log(1 + x)` elsewhere.
- * - `expm1_f`: its Taylor series for `|x| < 0.5`; `exp(x) - 1` elsewhere.
+ * - `expm1_f`: its Taylor series for `|x| < 0.5`; `exp(x) - 1` elsewhere, with an
+ *   exp of its own (`exp_f`: WGSL's may be off by 3 + 2|x| ulp).
  * - `erf_f`: its Maclaurin series, as a polynomial in `x²` by Horner's rule,
  *   for `|x| < 0.9`; `1 - erfc(x)` by erfc's continued fraction (60 terms) up
  *   to 4; `±1` beyond (erfc(4) is below f32's resolution around 1). The
@@ -43,7 +44,18 @@ fn expm1_f(x: f32) -> f32 {
     for (var k = 9; k >= 1; k--) { p = 1.0 / f32(fact_f(k)) + x * p; }
     return x * p;
   }
-  return exp(x) - 1.0;
+  return exp_f(x) - 1.0;
+}
+// e^x to about 1 ulp (WGSL's exp may be off by 3 + 2|x| ulp; lavapipe's was 8.7 ulp at x = 9.7):
+// x = n ln 2 + r with ln 2 in two parts, e^r by its Taylor polynomial, then 2^n by ldexp.
+fn exp_f(x: f32) -> f32 {
+  if (x > 88.72284) { return exp(x); } // overflow to +Inf, as exp does
+  if (x < -87.33654) { return exp(x); } // subnormal or 0
+  let n = round(x * 1.442695);
+  let r = (x - n * 0.693145752) - n * 1.42860677e-6;
+  var p = 1.0 / 5040.0;
+  for (var k = 6; k >= 0; k--) { p = 1.0 / f32(fact_f(k)) + r * p; }
+  return ldexp(p, i32(n));
 }
 fn fact_f(k: i32) -> i32 {
   var r = 1;
