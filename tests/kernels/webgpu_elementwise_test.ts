@@ -56,6 +56,15 @@ gpuTest("webgpu unary: every op on f32 (and neg/abs/sign on i32) matches the CPU
   );
 });
 
+/**
+ * The sample with subnormal values replaced by 0: WGSL lets a GPU flush subnormals to zero, and
+ * lavapipe does (atan2 of two subnormals came back as atan2(0, 0) = π/2 against the CPU's exact
+ * ratio), so the comparison draws normal numbers and zeros only.
+ */
+function normalOnly<T extends { data: number[] }>(sample: T): T {
+  return { ...sample, data: sample.data.map((v) => (Math.abs(v) < 2 ** -126 ? 0 : v)) };
+}
+
 /** An output shape and two input shapes broadcastable to it. */
 const broadcastPair = shapeArb().chain((out) =>
   fc.tuple(fc.constant(out), broadcastableArb(out), broadcastableArb(out))
@@ -72,8 +81,8 @@ gpuTest("webgpu binary: broadcasting, every op, f32 and i32 match the CPU", asyn
       return fc.tuple(
         fc.constant(op),
         fc.constant(out),
-        tensorArb(sa, dtype, aRange),
-        tensorArb(sb, dtype, bRange),
+        tensorArb(sa, dtype, aRange).map(normalOnly),
+        tensorArb(sb, dtype, bRange).map(normalOnly),
       );
     });
   await fc.assert(
