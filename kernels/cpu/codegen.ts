@@ -338,7 +338,7 @@ export function runFusedCpu(
   outputs: readonly DataArray[],
 ): void {
   // WebAssembly SIMD where it is enabled and takes the kernel (wasm/fused_dispatch.ts).
-  if (runFusedWasm(kernel, inputs, outputs)) return;
+  if (runFusedWasm(kernel, inputs, outputs, runFusedJs)) return;
   runFusedJs(kernel, inputs, outputs);
 }
 

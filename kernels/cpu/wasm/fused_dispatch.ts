@@ -38,6 +38,7 @@ import { atLeastRank1, paramWords, sliceWords } from "./fused_params.ts";
 import { runFusedJob, startFusedWorkers } from "./fused_threads.ts";
 import { defaultThreads } from "./wasm_gemm.ts";
 import { wasmUnsupported } from "./fused_support.ts";
+import { type LiftedKernel, liftUniform } from "./fused_uniform.ts";
 
 /** How fused kernels run on the CPU. */
 export interface FusedWasmSettings {
@@ -128,6 +129,16 @@ export function setFusedWasm(change: Partial<FusedWasmSettings>): FusedWasmSetti
   return before;
 }
 
+/**
+ * Runs a kernel on the host (the JavaScript renderer): what computes a kernel's uniform f64
+ * part before its lanes run (`fused_uniform.ts`).
+ */
+export type HostRunner = (
+  kernel: FusedKernel,
+  inputs: readonly DataArray[],
+  outputs: readonly DataArray[],
+) => void;
+
 /** A compiled kernel module: its `run`, its bytes (for Workers), its number. */
 interface CompiledModule {
   run: (params: number) => void;
@@ -150,6 +161,8 @@ interface Prepared {
   /** The buffer addresses of the last call, and its parameter words. */
   addrs?: number[];
   words?: Int32Array;
+  /** Set when the kernel's uniform f64 part runs on the host first (`fused_uniform.ts`). */
+  lifted?: { split: LiftedKernel; values: DataArray[] };
 }
 
 const modules = new Map<string, CompiledModule>();
@@ -158,7 +171,18 @@ const MAX_MODULES = 2048;
 const prepared = new WeakMap<FusedKernel, Prepared | null>();
 
 function prepare(kernel: FusedKernel, relaxed: boolean): Prepared | null {
-  if (wasmUnsupported(kernel) !== null) return null;
+  if (wasmUnsupported(kernel) === null) return prepareLanes(kernel, relaxed);
+  const split = liftUniform(kernel);
+  if (split === null || wasmUnsupported(split.kernel) !== null) return null;
+  const p = prepareLanes(split.kernel, relaxed);
+  if (p === null) return null;
+  const values = split.uniform.outputs.map((o) =>
+    split.uniform.nodes[o].dtype === "bool" ? new Uint8Array(1) : new Float32Array(1)
+  );
+  return { ...p, lifted: { split, values } };
+}
+
+function prepareLanes(kernel: FusedKernel, relaxed: boolean): Prepared | null {
   const k = atLeastRank1(collapseKernel(kernel));
   const key = `${relaxed ? "r" : "p"}${kernelKey(k)}`;
   let module = modules.get(key);
@@ -211,6 +235,7 @@ export function runFusedWasm(
   kernel: FusedKernel,
   inputs: readonly DataArray[],
   outputs: readonly DataArray[],
+  host?: HostRunner,
 ): boolean {
   const s = fusedWasmSettings();
   if (!s.enabled) return false;
@@ -220,6 +245,12 @@ export function runFusedWasm(
     prepared.set(kernel, p);
   }
   if (p === null) return false;
+  if (p.lifted !== undefined) {
+    if (host === undefined) return false;
+    const { split, values } = p.lifted;
+    host(split.uniform, split.uniformInputs.map((x) => inputs[x]), values);
+    inputs = [...split.kept.map((x) => inputs[x]), ...values];
+  }
   const h = fusedHeap();
   const staged: number[] = [];
   const addressOf = (a: DataArray, copyIn: boolean): number => {
