@@ -1,7 +1,9 @@
 /**
  * Fused kernels split over the Worker threads by rows give the same values, bit for bit, as on
  * one thread: elementwise (slabs of whole vectors), row reductions and their second pass,
- * reductions over inner axes; a kernel reducing its outermost axis stays on one thread.
+ * reductions over inner axes. A kernel reducing its outermost axis splits it too, each slab into a
+ * partial result added up after the job: a maximum is the same bit for bit, a sum the same
+ * within f32 rounding of a different order.
  */
 import {
   fusedLastJobThreads,
@@ -57,7 +59,8 @@ Deno.test("fused kernels over Worker threads equal one thread", async () => {
     kernel([37, 29], { op: "sum", axes: [1], row: true }),
     kernel([41, 6, 9], { op: "max", axes: [1, 2] }),
     kernel([19, 8, 11], { op: "sum", axes: [2] }),
-    kernel([64, 33], { op: "sum", axes: [0] }),
+    kernel([64, 33], { op: "max", axes: [0] }),
+    kernel([30, 7, 5], { op: "max", axes: [0, 2] }),
   ];
   const used: number[] = [];
   for (const k of cases) {
@@ -65,6 +68,26 @@ Deno.test("fused kernels over Worker threads equal one thread", async () => {
     const many = run(k, Math.max(2, threads));
     used.push(fusedLastJobThreads());
     assertEquals(many, one, `shape ${k.shape}, reduce ${JSON.stringify(k.reduce)}`);
+  }
+  // Sums over the outermost axis: partials per slab, within rounding of the one-thread order.
+  for (
+    const k of [
+      kernel([64, 33], { op: "sum", axes: [0] }),
+      kernel([30, 7, 5], { op: "sum", axes: [0, 2] }),
+      kernel([1001], { op: "sum", axes: [0] }),
+    ]
+  ) {
+    const one = run(k, 1);
+    const many = run(k, Math.max(2, threads));
+    const rows = k.shape[0];
+    assertEquals(many.slice(0, -1), one.slice(0, -1), `outputs of ${k.shape}`);
+    const [a, b] = [one[one.length - 1], many[many.length - 1]];
+    for (let i = 0; i < a.length; i++) {
+      // Each term is below e (|sin| ≤ 1) times |w| ≤ 5 of the shape's length: a sum of `rows`
+      // such terms differs between orders by at most about rows · ulp(the largest partial).
+      const tol = rows * 3 * 2 ** -23 * rows * Math.E;
+      assertTrue(Math.abs(a[i] - b[i]) <= tol, `${k.shape}[${i}]: ${a[i]} vs ${b[i]}`);
+    }
   }
   console.log(`threads available: ${threads}; threads that ran tasks, per case: ${used}`);
   if (threads > 1) {

@@ -30,11 +30,17 @@
  * @module
  */
 import type { DataArray } from "../../backend.ts";
-import { collapseKernel, type FusedKernel, kernelKey } from "../../fused.ts";
+import { collapseKernel, type FusedKernel, isRowKernel, kernelKey } from "../../fused.ts";
 import { relaxedSimdSupported } from "./gemm_module.ts";
 import { fusedHeap, PARAM_BLOCKS, PARAM_BYTES } from "./fused_memory.ts";
 import { fusedModuleBytes } from "./fused_module.ts";
-import { atLeastRank1, paramWords, sliceWords } from "./fused_params.ts";
+import {
+  atLeastRank1,
+  paramWords,
+  partialWords,
+  reductionWord,
+  sliceWords,
+} from "./fused_params.ts";
 import { runFusedJob, startFusedWorkers } from "./fused_threads.ts";
 import { defaultThreads } from "./wasm_gemm.ts";
 import { wasmUnsupported } from "./fused_support.ts";
@@ -154,8 +160,10 @@ interface Prepared {
   run: (params: number) => void;
   k: FusedKernel;
   relaxed: boolean;
-  /** Rows of axis 0 may run on different threads (axis 0 is not reduced). */
+  /** Rows of axis 0 may run on different threads. */
   splittable: boolean;
+  /** Axis 0 is reduced: each slab reduces into a partial, added up after the job. */
+  partial: boolean;
   /** Elements of the iteration shape. */
   size: number;
   /** The buffer addresses of the last call, and its parameter words. */
@@ -197,9 +205,12 @@ function prepareLanes(kernel: FusedKernel, relaxed: boolean): Prepared | null {
     module = { run, bytes, id: ++moduleCount };
     modules.set(key, module);
   }
-  const splittable = k.shape[0] > 1 && !(k.reduce?.axes.includes(0) ?? false);
+  // Rows of axis 0 may run on different threads; when axis 0 is reduced (not in a row kernel,
+  // whose second pass needs the whole total) each slab reduces into a partial of its own.
+  const partial = k.reduce?.axes.includes(0) ?? false;
+  const splittable = k.shape[0] > 1 && !(partial && isRowKernel(k));
   const size = k.shape.reduce((a, b) => a * b, 1);
-  return { module, run: module.run, k, relaxed, splittable, size };
+  return { module, run: module.run, k, relaxed, splittable, partial, size };
 }
 
 let paramView: Int32Array | undefined;
@@ -356,16 +367,56 @@ function runThreaded(p: Prepared, words: Int32Array, threads: number): void {
   const ntasks = Math.max(1, Math.min(MAX_TASKS, 4 * threads, Math.floor(rows / unit)));
   const per = Math.ceil(rows / ntasks / unit) * unit;
   const view = new Int32Array(h.memory.buffer, TASK_PARAMS_AT, (PARAM_BYTES / 4) * MAX_TASKS);
+  const w = reductionWord(p.k);
+  const count = p.partial ? words[w + 1 + p.k.shape.length] : 0;
+  const partialsAt = p.partial ? h.alloc(4 * count * Math.ceil(rows / per)) : 0;
   let t = 0;
   for (let a0 = 0; a0 < rows; a0 += per, t++) {
-    view.set(sliceWords(p.k, words, a0, Math.min(rows, a0 + per)), (t * PARAM_BYTES) / 4);
+    const a1 = Math.min(rows, a0 + per);
+    view.set(
+      p.partial
+        ? partialWords(p.k, words, a0, a1, partialsAt + 4 * count * t)
+        : sliceWords(p.k, words, a0, a1),
+      (t * PARAM_BYTES) / 4,
+    );
   }
+  try {
+    runTasks(p, t);
+    if (p.partial) addPartials(p.k.reduce!.op, words[w], partialsAt, count, t);
+  } finally {
+    if (p.partial) h.free(partialsAt);
+  }
+}
+
+/** `out = op(partial 0, partial 1, …)`, element by element, the partials in task order. */
+function addPartials(
+  op: "sum" | "max",
+  outAt: number,
+  partialsAt: number,
+  count: number,
+  tasks: number,
+): void {
+  const buffer = fusedHeap().memory.buffer;
+  const out = new Float32Array(buffer, outAt, count);
+  const parts = new Float32Array(buffer, partialsAt, count * tasks);
+  out.set(parts.subarray(0, count));
+  for (let t = 1; t < tasks; t++) {
+    const part = parts.subarray(t * count, (t + 1) * count);
+    if (op === "sum") { for (let i = 0; i < count; i++) out[i] += part[i]; }
+    else for (let i = 0; i < count; i++) out[i] = Math.max(out[i], part[i]);
+  }
+}
+
+/** Publish tasks `0..t-1` (their parameter blocks written) and run them to the end. */
+function runTasks(p: Prepared, t: number): void {
+  const h = fusedHeap();
+  const m = p.module;
   lastUsed = runFusedJob(
     h.memory,
     CTL_AT,
     {
       id: m.id,
-      bytesAt: m.bytesAt,
+      bytesAt: m.bytesAt!,
       bytesLen: m.bytes.length,
       paramsAt: TASK_PARAMS_AT,
       stride: PARAM_BYTES,

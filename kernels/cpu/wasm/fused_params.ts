@@ -140,3 +140,58 @@ export function sliceWords(k: FusedKernel, words: Int32Array, a0: number, a1: nu
   }
   return out;
 }
+
+/**
+ * The word index of the reduction's output address in a kernel's parameter words.
+ *
+ * @example
+ * ```ts
+ * import { reductionWord } from "./fused_params.ts";
+ * import { assertEquals } from "../../../testing/assert.ts";
+ * assertEquals(reductionWord({
+ *   shape: [2, 3],
+ *   inputs: [{ dtype: "f32", strides: [3, 1], offset: 0 }],
+ *   nodes: [{ fn: "load", input: 0, dtype: "f32" }],
+ *   outputs: [0],
+ *   reduce: { op: "sum", node: 0, axes: [0] },
+ * }), 6);
+ * ```
+ */
+export function reductionWord(k: FusedKernel): number {
+  return k.shape.length * (1 + k.inputs.length) + k.inputs.length + k.outputs.length;
+}
+
+/**
+ * The parameter words of rows `a0..a1` of a kernel that reduces over axis 0: the slab's inputs
+ * and outputs as {@linkcode sliceWords} gives them, and its own copy of the whole reduction
+ * (its partial result) at byte address `partialAt`. Adding the slabs' partials gives the
+ * kernel's reduction.
+ *
+ * @example
+ * ```ts
+ * import { paramWords, partialWords } from "./fused_params.ts";
+ * import { assertEquals } from "../../../testing/assert.ts";
+ * const k = {
+ *   shape: [4, 3],
+ *   inputs: [{ dtype: "f32" as const, strides: [3, 1], offset: 0 }],
+ *   nodes: [{ fn: "load" as const, input: 0, dtype: "f32" as const }],
+ *   outputs: [],
+ *   reduce: { op: "sum" as const, node: 0, axes: [0] },
+ * };
+ * // Rows 2..4 into a partial of 3 sums at byte 512.
+ * assertEquals([...partialWords(k, paramWords(k, [0], [64]), 2, 4, 512)], [2, 3, 24, 12, 4, 512, 0, 4, 3]);
+ * ```
+ */
+export function partialWords(
+  k: FusedKernel,
+  words: Int32Array,
+  a0: number,
+  a1: number,
+  partialAt: number,
+): Int32Array {
+  const out = sliceWords(k, words, a0, a1);
+  const w = reductionWord(k);
+  out[w] = partialAt;
+  out[w + 1 + k.shape.length] = words[w + 1 + k.shape.length];
+  return out;
+}
