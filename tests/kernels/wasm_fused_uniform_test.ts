@@ -1,9 +1,10 @@
 /**
- * Kernels with a uniform f64 part (an optimizer's bias corrections from an f64 step counter)
- * run in WebAssembly SIMD lanes with that part lifted to the host: the same values as the
- * JavaScript renderer, for random counters, rates and row shapes (plain and row kernels, the
- * lifted value used before and after the reduction), and kernels whose f64 part varies by
- * element stay with the JavaScript renderer.
+ * Kernels with an f64 part that is constant along rows (an optimizer's bias corrections from an
+ * f64 step counter, one for all or one per row as in a vmapped group) run in WebAssembly SIMD
+ * lanes with that part lifted to the host: the same values as the JavaScript renderer, for
+ * random counters, rates and row shapes (plain and row kernels, the lifted value used before
+ * and after the reduction), and kernels whose f64 part varies along rows stay with the
+ * JavaScript renderer.
  */
 import { runFusedJs } from "../../kernels/cpu/codegen.ts";
 import { runFusedWasm, setFusedWasm } from "../../kernels/cpu/wasm/fused_dispatch.ts";
@@ -17,7 +18,13 @@ import { fc } from "../../testing/fc.ts";
  * An Adam-like row kernel over `[rows, cols]`: m' = b1·m + (1−b1)·g; the update
  * m' / f32(1 − b1^t) (lifted: t is a scalar f64), then each row scaled to unit norm.
  */
-function adamLike(rows: number, cols: number, b1: number, rowKernel: boolean): FusedKernel {
+function adamLike(
+  rows: number,
+  cols: number,
+  b1: number,
+  rowKernel: boolean,
+  perRow = false,
+): FusedKernel {
   const f32 = "f32" as const, f64 = "f64" as const;
   const nodes: ScalarNode[] = [
     { fn: "load", input: 0, dtype: f32 }, // 0 m
@@ -49,7 +56,7 @@ function adamLike(rows: number, cols: number, b1: number, rowKernel: boolean): F
     inputs: [
       { dtype: f32, strides: [cols, 1], offset: 0 },
       { dtype: f32, strides: [cols, 1], offset: 0 },
-      { dtype: f64, strides: [0, 0], offset: 0 },
+      { dtype: f64, strides: [perRow ? 1 : 0, 0], offset: 0 },
     ],
     nodes,
     outputs: rowKernel ? [6, 18] : [6, 13],
@@ -71,14 +78,16 @@ Deno.test("a uniform f64 part is lifted and the kernel runs in lanes, equal to J
         fc.integer({ min: 1, max: 5000 }),
         fc.double({ min: 0.5, max: 0.999, noNaN: true }),
         fc.boolean(),
+        fc.boolean(),
         fc.integer(),
-        (rows, cols, step, b1, rowKernel, seed) => {
-          const k = adamLike(rows, cols, b1, rowKernel);
+        (rows, cols, step, b1, rowKernel, perRow, seed) => {
+          const k = adamLike(rows, cols, b1, rowKernel, perRow);
           let s = seed >>> 0;
           const rand = () => ((s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32) * 2 - 1;
           const m = Float32Array.from({ length: rows * cols }, rand);
           const g = Float32Array.from({ length: rows * cols }, rand);
-          const inputs = [m, g, new Float64Array([step])];
+          const steps = Float64Array.from({ length: perRow ? rows : 1 }, (_, r) => step + 7 * r);
+          const inputs = [m, g, steps];
           const want = outputsOf(k), got = outputsOf(k);
           runFusedJs(k, inputs, want);
           assertTrue(runFusedWasm(k, inputs, got, runFusedJs), "the Wasm renderer took the kernel");
@@ -100,7 +109,7 @@ Deno.test("a uniform f64 part is lifted and the kernel runs in lanes, equal to J
   }
 });
 
-Deno.test("without a host runner, or with an f64 value that varies by element, Wasm declines", () => {
+Deno.test("without a host runner, or with an f64 value that varies along rows, Wasm declines", () => {
   const before = setFusedWasm({ enabled: true });
   try {
     const k = adamLike(2, 8, 0.9, false);
@@ -108,11 +117,11 @@ Deno.test("without a host runner, or with an f64 value that varies by element, W
     assertEquals(runFusedWasm(k, inputs, outputsOf(k)), false);
     const varying: FusedKernel = {
       ...k,
-      inputs: [k.inputs[0], k.inputs[1], { dtype: "f64", strides: [8, 1], offset: 0 }],
+      inputs: [k.inputs[0], k.inputs[1], { dtype: "f64", strides: [0, 1], offset: 0 }],
     };
     assertEquals(liftUniform(varying), null);
     assertEquals(
-      runFusedWasm(varying, [inputs[0], inputs[1], new Float64Array(16)], outputsOf(k), runFusedJs),
+      runFusedWasm(varying, [inputs[0], inputs[1], new Float64Array(8)], outputsOf(k), runFusedJs),
       false,
     );
   } finally {

@@ -33,7 +33,7 @@ import type { DataArray } from "../../backend.ts";
 import { collapseKernel, type FusedKernel, isRowKernel, kernelKey } from "../../fused.ts";
 import { relaxedSimdSupported } from "./gemm_module.ts";
 import { fusedHeap, PARAM_BLOCKS, PARAM_BYTES } from "./fused_memory.ts";
-import { fusedModuleBytes } from "./fused_module.ts";
+import { fusedModuleBytes, rowKernelSpills } from "./fused_module.ts";
 import {
   atLeastRank1,
   paramWords,
@@ -169,7 +169,9 @@ interface Prepared {
   /** The buffer addresses of the last call, and its parameter words. */
   addrs?: number[];
   words?: Int32Array;
-  /** Set when the kernel's uniform f64 part runs on the host first (`fused_uniform.ts`). */
+  /** The module keeps row values in an output (`rowKernelSpills`): not for in-place calls. */
+  spills: boolean;
+  /** Set when the kernel's f64 part runs on the host first (`fused_uniform.ts`). */
   lifted?: { split: LiftedKernel; values: DataArray[] };
 }
 
@@ -177,26 +179,43 @@ const modules = new Map<string, CompiledModule>();
 let moduleCount = 0;
 const MAX_MODULES = 2048;
 const prepared = new WeakMap<FusedKernel, Prepared | null>();
+/** The same for calls whose outputs overlap their inputs (modules without row spills). */
+const preparedInPlace = new WeakMap<FusedKernel, Prepared | null>();
 
-function prepare(kernel: FusedKernel, relaxed: boolean): Prepared | null {
-  if (wasmUnsupported(kernel) === null) return prepareLanes(kernel, relaxed);
+/** Whether an output's memory overlaps an input's. */
+function overlaps(inputs: readonly DataArray[], outputs: readonly DataArray[]): boolean {
+  for (const o of outputs) {
+    for (const x of inputs) {
+      if (
+        o.buffer === x.buffer && o.byteOffset < x.byteOffset + x.byteLength &&
+        x.byteOffset < o.byteOffset + o.byteLength
+      ) return true;
+    }
+  }
+  return false;
+}
+
+function prepare(kernel: FusedKernel, relaxed: boolean, spill: boolean): Prepared | null {
+  if (wasmUnsupported(kernel) === null) return prepareLanes(kernel, relaxed, spill);
   const split = liftUniform(kernel);
   if (split === null || wasmUnsupported(split.kernel) !== null) return null;
-  const p = prepareLanes(split.kernel, relaxed);
+  const p = prepareLanes(split.kernel, relaxed, spill);
   if (p === null) return null;
+  const n = split.uniform.shape.reduce((a, b) => a * b, 1);
   const values = split.uniform.outputs.map((o) =>
-    split.uniform.nodes[o].dtype === "bool" ? new Uint8Array(1) : new Float32Array(1)
+    split.uniform.nodes[o].dtype === "bool" ? new Uint8Array(n) : new Float32Array(n)
   );
   return { ...p, lifted: { split, values } };
 }
 
-function prepareLanes(kernel: FusedKernel, relaxed: boolean): Prepared | null {
+function prepareLanes(kernel: FusedKernel, relaxed: boolean, spill: boolean): Prepared | null {
   const k = atLeastRank1(collapseKernel(kernel));
-  const key = `${relaxed ? "r" : "p"}${kernelKey(k)}`;
+  const spills = spill && rowKernelSpills(k);
+  const key = `${relaxed ? "r" : "p"}${spills ? "s" : ""}${kernelKey(k)}`;
   let module = modules.get(key);
   if (module === undefined) {
     const h = fusedHeap();
-    const bytes = fusedModuleBytes(k, { fma: relaxed, shared: h.shared });
+    const bytes = fusedModuleBytes(k, { fma: relaxed, shared: h.shared, spill: spills });
     const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), {
       env: { memory: h.memory, sin: Math.sin, cos: Math.cos },
     });
@@ -210,7 +229,7 @@ function prepareLanes(kernel: FusedKernel, relaxed: boolean): Prepared | null {
   const partial = k.reduce?.axes.includes(0) ?? false;
   const splittable = k.shape[0] > 1 && !(partial && isRowKernel(k));
   const size = k.shape.reduce((a, b) => a * b, 1);
-  return { module, run: module.run, k, relaxed, splittable, partial, size };
+  return { module, run: module.run, k, relaxed, splittable, partial, size, spills };
 }
 
 let paramView: Int32Array | undefined;
@@ -252,10 +271,18 @@ export function runFusedWasm(
   if (!s.enabled) return false;
   let p = prepared.get(kernel);
   if (p === undefined || (p !== null && p.relaxed !== s.relaxed)) {
-    p = prepare(kernel, s.relaxed);
+    p = prepare(kernel, s.relaxed, true);
     prepared.set(kernel, p);
   }
   if (p === null) return false;
+  if (p.spills && overlaps(inputs, outputs)) {
+    p = preparedInPlace.get(kernel);
+    if (p === undefined || (p !== null && p.relaxed !== s.relaxed)) {
+      p = prepare(kernel, s.relaxed, false);
+      preparedInPlace.set(kernel, p);
+    }
+    if (p === null) return false;
+  }
   if (p.lifted !== undefined) {
     if (host === undefined) return false;
     const { split, values } = p.lifted;

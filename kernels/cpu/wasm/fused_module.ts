@@ -37,7 +37,7 @@ import { OP, SIMD } from "./fused_opcodes.ts";
 import { atLeastRank1, FUSED_MAX_PAGES } from "./fused_params.ts";
 import { closure, needsReduction } from "../../fused_program.ts";
 import { KernelValues, type LoadMode } from "./fused_values.ts";
-import { assembleModule } from "./wasm_binary.ts";
+import { assembleModule, I32, memarg } from "./wasm_binary.ts";
 
 /** How a module is built. */
 export interface FusedModuleOptions {
@@ -45,6 +45,12 @@ export interface FusedModuleOptions {
   fma: boolean;
   /** Import a shared memory (for Worker threads). */
   shared: boolean;
+  /**
+   * Let a row kernel keep pass-1 values in a pass-2 output's row (default true). Off where an
+   * output may be an input's own memory (written in place): pass 1 would overwrite the input
+   * before pass 2 reads it.
+   */
+  spill?: boolean;
 }
 
 /** The loops of one kernel's `run` function around {@linkcode KernelValues}. */
@@ -118,45 +124,120 @@ class KernelWriter extends KernelValues {
     this.closeOuter();
   }
 
-  /** A row kernel: pass 1 reduces the row (and writes what does not need it), pass 2 the rest. */
-  row(): void {
-    const k = this.k, red = k.reduce!, last = this.rank - 1;
+  /**
+   * A row kernel: pass 1 reduces the row (and writes what does not need it), pass 2 the rest.
+   * Values of pass 1 that pass 2 needs are kept rather than computed again when they cost more
+   * than a load (`spills`): pass 1 stores them where a pass-2 output of the same row will be
+   * written, and pass 2 reads them back there just before it overwrites them.
+   */
+  row(spill: boolean): void {
+    const k = this.k, red = k.reduce!, last = this.rank - 1, f = this.f;
     const dep2 = needsReduction(k);
     const out1 = k.outputs.map((o, j) => [o, j]).filter(([o]) => !dep2[o]);
     const out2 = k.outputs.map((o, j) => [o, j]).filter(([o]) => dep2[o]);
     const need1 = closure(k, [...out1.map(([o]) => o), red.node]);
-    const need2 = closure(k, out2.map(([o]) => o));
+    const spills = spill ? this.spills(out2, need1) : [];
+    const need2 = closureUpTo(k, out2.map(([o]) => o), new Set(spills.map((x) => x.node)));
     const early = (i: number) => !dep2[i] && (need1.has(i) || need2.has(i));
-    const tmpF = this.f.local(0x7d);
+    const tmpF = f.local(0x7d);
+    const spillPtr = spills.map(() => f.local(I32));
+    const spillStart = () =>
+      spills.forEach((x, s) => f.localGet(this.outPtr[x.slot]).localSet(spillPtr[s]));
     this.prologue();
     this.nodesAt(0, early, "splat");
     this.openOuter(early);
     this.accInit();
     this.savePointers(last);
+    spillStart();
     this.innerLoop((mode) => {
       this.nodesAt(this.rank, (i) => need1.has(i) && !dep2[i], mode);
       out1.forEach(([o, j]) => this.store(j, o, mode));
+      spills.forEach((x, s) => this.spill(spillPtr[s], x.node, mode, "store"));
       this.accAdd(red.node, mode);
     }, false);
     this.restorePointers(last);
     this.accTotal();
-    this.f.localTee(tmpF);
+    f.localTee(tmpF);
     this.combineTotal(tmpF);
     k.nodes.forEach((n, i) => {
       if (n.fn === "reduced") {
-        this.f.localGet(tmpF).simd(SIMD.f32x4_splat).localSet(this.value[i]);
+        f.localGet(tmpF).simd(SIMD.f32x4_splat).localSet(this.value[i]);
       }
     });
     this.nodesAt(last, (i) => dep2[i] && need2.has(i) && k.nodes[i].fn !== "reduced", "splat");
     if (out2.length > 0) {
+      spillStart();
+      const spilled = new Map(spills.map((x, s) => [x.node, spillPtr[s]]));
       this.innerLoop((mode) => {
-        this.nodesAt(this.rank, (i) => need2.has(i), mode);
+        k.nodes.forEach((_, i) => {
+          if (this.levels[i] !== this.rank || !need2.has(i)) return;
+          const at = spilled.get(i);
+          if (at === undefined) this.node(i, mode);
+          else this.spill(at, i, mode, "load");
+        });
         out2.forEach(([o, j]) => this.store(j, o, mode));
       }, false);
       this.restorePointers(last);
     }
     this.closeOuter();
   }
+
+  /**
+   * Which pass-1 values pass 2 reads back instead of computing: per-element f32 values that
+   * pass 1 computes anyway and pass 2's nodes use directly, costing at least two operations,
+   * the costliest first, one per f32 pass-2 output (the slot it is kept in).
+   */
+  spills(out2: number[][], need1: Set<number>): { node: number; slot: number }[] {
+    const k = this.k, dep2 = needsReduction(k);
+    const need2 = closure(k, out2.map(([o]) => o));
+    const slots = [...new Set(out2.filter(([o]) => k.nodes[o].dtype === "f32").map(([, j]) => j))];
+    if (slots.length === 0) return [];
+    const used = new Set<number>();
+    k.nodes.forEach((n, i) => {
+      if (dep2[i] && need2.has(i) && "args" in n) n.args.forEach((a) => used.add(a));
+    });
+    const inner = (i: number) => this.levels[i] === this.rank;
+    const cost = (i: number) =>
+      [...closure(k, [i])].filter((c) => inner(c) && !["load", "const"].includes(k.nodes[c].fn))
+        .length;
+    const candidates = [...used].filter((i) =>
+      !dep2[i] && need1.has(i) && inner(i) && k.nodes[i].dtype === "f32" &&
+      k.nodes[i].fn !== "load" && cost(i) >= 2
+    ).sort((a, b) => cost(b) - cost(a) || a - b);
+    return candidates.slice(0, slots.length).sort((a, b) => a - b).map((node, s) => ({
+      node,
+      slot: slots[s],
+    }));
+  }
+
+  /** Store node `n` at `ptr` (pass 1), or load it from there (pass 2); advance `ptr`. */
+  spill(ptr: number, n: number, mode: LoadMode, how: "store" | "load"): void {
+    const f = this.f;
+    if (how === "store") {
+      f.localGet(ptr).localGet(this.value[n]);
+      if (mode === "vec") this.s("v128_store", ...memarg(0));
+      else this.s("v128_store32_lane", ...memarg(0), 0);
+    } else {
+      f.localGet(ptr);
+      this.s(mode === "vec" ? "v128_load" : "v128_load32_splat", ...memarg(0));
+      f.localSet(this.value[n]);
+    }
+    f.localGet(ptr).i32(mode === "vec" ? 16 : 4).op(OP.i32_add).localSet(ptr);
+  }
+}
+
+/** Nodes `roots` depend on (themselves included), not looking past the nodes of `stop`. */
+function closureUpTo(
+  k: FusedKernel,
+  roots: readonly number[],
+  stop: ReadonlySet<number>,
+): Set<number> {
+  const used = new Set<number>(roots);
+  for (let i = k.nodes.length - 1; i >= 0; i--) {
+    const n = k.nodes[i];
+    if (used.has(i) && !stop.has(i) && "args" in n) { for (const a of n.args) used.add(a); }
+  }
+  return used;
 }
 
 /** The functions `nodes` call from the vector math library. */
@@ -171,6 +252,42 @@ function mathUsed(nodes: readonly ScalarNode[]): Set<MathFn> {
 }
 
 /**
+ * Whether the module of `kernel` keeps pass-1 values in a pass-2 output's row (a row kernel
+ * with values worth keeping): such a module must not run with an output that is an input's
+ * memory; {@linkcode fusedModuleBytes} with `spill: false` renders one that may.
+ *
+ * @example
+ * ```ts
+ * import { rowKernelSpills } from "./fused_module.ts";
+ * import { assertEquals } from "../../../testing/assert.ts";
+ * // exp(x) / Σ exp(x) over rows: pass 2 reads exp(x) back instead of computing it again.
+ * const k = {
+ *   shape: [2, 8],
+ *   inputs: [{ dtype: "f32" as const, strides: [8, 1], offset: 0 }],
+ *   nodes: [
+ *     { fn: "load" as const, input: 0, dtype: "f32" as const },
+ *     { fn: "exp" as const, args: [0], dtype: "f32" as const },
+ *     { fn: "exp" as const, args: [1], dtype: "f32" as const },
+ *     { fn: "reduced" as const, dtype: "f32" as const },
+ *     { fn: "div" as const, args: [2, 3], dtype: "f32" as const },
+ *   ],
+ *   outputs: [4],
+ *   reduce: { op: "sum" as const, node: 2, axes: [1] },
+ * };
+ * assertEquals(rowKernelSpills(k), true);
+ * ```
+ */
+export function rowKernelSpills(kernel: FusedKernel): boolean {
+  const k = atLeastRank1(kernel);
+  if (!isRowKernel(k)) return false;
+  const w = new KernelWriter(k, { fma: false, imports: [] });
+  const dep2 = needsReduction(k);
+  const out1 = k.outputs.filter((o) => !dep2[o]);
+  const out2 = k.outputs.map((o, j) => [o, j]).filter(([o]) => dep2[o]);
+  return w.spills(out2, closure(k, [...out1, k.reduce!.node])).length > 0;
+}
+
+/**
  * The bytes of the module rendering `kernel` (collapsed, rank ≥ 1, supported
  * as `wasmUnsupported` says): imports `env.memory` (and `env.sin`/`env.cos`
  * when used), exports `run(params)`.
@@ -182,7 +299,7 @@ export function fusedModuleBytes(
   const k = atLeastRank1(kernel);
   const imports = mathImports(mathUsed(k.nodes));
   const w = new KernelWriter(k, { fma: opts.fma, imports });
-  if (isRowKernel(k)) w.row();
+  if (isRowKernel(k)) w.row(opts.spill ?? true);
   else w.plain();
   w.finish();
   return assembleModule(

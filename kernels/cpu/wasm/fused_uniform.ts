@@ -1,15 +1,17 @@
 /**
- * Lifting a kernel's uniform f64 part out of it, so that the rest can run in
+ * Lifting a kernel's f64 part out of it, so that the rest can run in
  * WebAssembly SIMD lanes. An optimizer's update is the common case: Adam's
  * bias corrections `1 − β^t` are computed in f64 from the step counter (a
- * scalar f64 tensor) and cast to f32 before they meet the parameters. Those
- * values are the same for every element, so they are computed once per call
- * on the host (by the JavaScript renderer, in f64 as the kernel says) and
- * enter the lanes as f32 scalar inputs, the value the kernel's own `cast`
- * would have given.
+ * scalar f64 tensor, or one per member of a vmapped group) and cast to f32
+ * before they meet the parameters. Those values do not vary along the
+ * kernel's innermost axis (most often not at all), so they are computed on
+ * the host first, once per value (by the JavaScript renderer, in f64 as the
+ * kernel says), and enter the lanes as a small f32 input broadcast over the
+ * other axes: the values the kernel's own `cast` would have given.
  *
  * {@linkcode liftUniform} answers `null` when nothing can be lifted or
- * something outside lanes would remain (an f64 value that varies by element).
+ * something outside lanes would remain (an f64 value that varies along the
+ * innermost axis, or after a row's reduction).
  *
  * @example
  * ```ts
@@ -39,19 +41,21 @@
  *
  * @module
  */
-import type { DType } from "../../backend.ts";
+import { type DType, stridesOf } from "../../backend.ts";
 import type { FusedKernel, KernelInput, ScalarNode } from "../../fused.ts";
 
 /** A kernel split into its uniform host part and the lanes part. */
 export interface LiftedKernel {
   /**
    * The lanes kernel: the original's inputs that it still reads (`kept`, in order), then one
-   * f32 (or bool) scalar input per value of `uniform`, in its output order.
+   * f32 (or bool) input per output of `uniform`, in its order (contiguous over `uniform`'s
+   * shape, broadcast over the axes that shape sets to 1).
    */
   readonly kernel: FusedKernel;
   /** Indices of the original inputs the lanes kernel reads, in its input order. */
   readonly kept: readonly number[];
-  /** A one-element kernel computing the lifted values (its inputs: `uniformInputs`). */
+  /** The kernel computing the lifted values (its inputs: `uniformInputs`); its shape is the
+   * kernel's with the axes they do not vary along set to 1. */
   readonly uniform: FusedKernel;
   /** Indices of the original inputs the uniform kernel reads, in its input order. */
   readonly uniformInputs: readonly number[];
@@ -66,15 +70,14 @@ function argsOf(n: ScalarNode): readonly number[] {
 }
 
 /**
- * Split `k` when every value outside f32/bool lanes is uniform (a constant, a load of an input
- * broadcast over every axis, or a function of those) and only reaches lane values through
- * uniform lane nodes (a `cast`, typically); else `null`.
+ * Split `k` when every value outside f32/bool lanes reaches lane values only through lane nodes
+ * (a `cast`, typically) that do not vary along the innermost axis; else `null`.
  *
  * @example
  * ```ts
  * import { liftUniform } from "./fused_uniform.ts";
  * import { assertEquals } from "../../../testing/assert.ts";
- * // An f64 input that varies by element cannot be lifted.
+ * // An f64 input that varies along the innermost axis cannot be lifted.
  * assertEquals(liftUniform({
  *   shape: [4],
  *   inputs: [{ dtype: "f64", strides: [1], offset: 0 }],
@@ -88,22 +91,26 @@ function argsOf(n: ScalarNode): readonly number[] {
  */
 export function liftUniform(k: FusedKernel): LiftedKernel | null {
   const rank = k.shape.length;
-  const uniform = k.nodes.map(() => false);
+  // The axes along which each node's value varies (a bit mask); -1 for a row's reduction.
+  const varies = k.nodes.map(() => 0);
   k.nodes.forEach((n, i) => {
-    if (n.fn === "const") uniform[i] = true;
-    else if (n.fn === "load") {
-      const x = k.inputs[n.input];
-      uniform[i] = x.strides.length === rank && x.strides.every((s) => s === 0);
-    } else if (n.fn !== "reduced") uniform[i] = argsOf(n).every((a) => uniform[a]);
+    if (n.fn === "load") {
+      k.inputs[n.input].strides.forEach((s, a) => {
+        if (s !== 0 && k.shape[a] > 1) varies[i] |= 1 << a;
+      });
+    } else if (n.fn === "reduced") varies[i] = -1;
+    else if (n.fn !== "const") { for (const a of argsOf(n)) varies[i] |= varies[a]; }
   });
-  // The lane nodes fed by a non-lane value become lifted values.
+  // The lane nodes fed by a non-lane value become lifted values, if constant along the last axis.
   const lifted: number[] = [];
+  let axes = 0;
   for (let i = 0; i < k.nodes.length; i++) {
     const n = k.nodes[i];
     if (!lanes(n.dtype)) continue;
     if (!argsOf(n).some((a) => !lanes(k.nodes[a].dtype))) continue;
-    if (!uniform[i]) return null;
+    if (varies[i] < 0 || (rank > 0 && (varies[i] & (1 << (rank - 1))) !== 0)) return null;
     lifted.push(i);
+    axes |= varies[i];
   }
   if (lifted.length === 0) return null;
   const liftedAt = new Map(lifted.map((node, j) => [node, j]));
@@ -133,11 +140,10 @@ export function liftUniform(k: FusedKernel): LiftedKernel | null {
       kept.push(x);
     }
   }
-  const scalar = (dtype: DType): KernelInput => ({
-    dtype,
-    strides: k.shape.map(() => 0),
-    offset: 0,
-  });
+  // A lifted value is an array over the shape with the axes it does not vary along set to 1.
+  const liftedShape = k.shape.map((d, a) => ((axes >> a) & 1) !== 0 ? d : 1);
+  const liftedStrides = stridesOf(liftedShape).map((s, a) => (liftedShape[a] === 1 ? 0 : s));
+  const lanesInput = (dtype: DType): KernelInput => ({ dtype, strides: liftedStrides, offset: 0 });
   const newIndex = new Map<number, number>();
   const nodes: ScalarNode[] = [];
   for (let i = 0; i < k.nodes.length; i++) {
@@ -152,18 +158,19 @@ export function liftUniform(k: FusedKernel): LiftedKernel | null {
   }
   const kernel: FusedKernel = {
     shape: k.shape,
-    inputs: [...kept.map((x) => k.inputs[x]), ...lifted.map((i) => scalar(k.nodes[i].dtype))],
+    inputs: [...kept.map((x) => k.inputs[x]), ...lifted.map((i) => lanesInput(k.nodes[i].dtype))],
     nodes,
     outputs: k.outputs.map((o) => newIndex.get(o)!),
     ...(k.reduce ? { reduce: { ...k.reduce, node: newIndex.get(k.reduce.node)! } } : {}),
   };
-  return { kernel, kept, ...uniformPart(k, lifted) };
+  return { kernel, kept, ...uniformPart(k, lifted, liftedShape) };
 }
 
-/** The one-element kernel computing the lifted nodes from the original's uniform inputs. */
+/** The kernel computing the lifted nodes over `shape` from the original's inputs they read. */
 function uniformPart(
   k: FusedKernel,
   lifted: readonly number[],
+  shape: readonly number[],
 ): { uniform: FusedKernel; uniformInputs: number[] } {
   const need = k.nodes.map(() => false);
   const stack = [...lifted];
@@ -191,10 +198,10 @@ function uniformPart(
     else nodes.push(n);
   }
   const uniform: FusedKernel = {
-    shape: [1],
+    shape: [...shape],
     inputs: uniformInputs.map((x) => ({
       dtype: k.inputs[x].dtype,
-      strides: [0],
+      strides: k.inputs[x].strides.map((s, a) => (shape[a] === 1 ? 0 : s)),
       offset: k.inputs[x].offset,
     })),
     nodes,
