@@ -48,8 +48,28 @@ function broadcastRead(reader: Fused, v: number, producer: Fused): (number | nul
   return null;
 }
 
-/** `reader` with every load of `v` replaced by `producer`'s program. */
-function inlineInto(
+/**
+ * `reader` with every load of `v` replaced by `producer`'s program (its axes walked as `axes`
+ * says: for each reader axis, the producer axis, or null where the value repeats).
+ *
+ * @example
+ * ```ts
+ * import { inlineInto } from "./inline.ts";
+ * import { assertEquals } from "../../testing/assert.ts";
+ * const f32 = "f32" as const;
+ * const whole = { dtype: f32, strides: [1], offset: 0 };
+ * const producer = { kind: "fused" as const, inputs: [0], outputs: [1], kernel: { shape: [4],
+ *   inputs: [whole], nodes: [{ fn: "load" as const, input: 0, dtype: f32 },
+ *     { fn: "exp" as const, args: [0], dtype: f32 }], outputs: [1] } };
+ * const reader = { kind: "fused" as const, inputs: [1], outputs: [2], kernel: { shape: [4],
+ *   inputs: [whole], nodes: [{ fn: "load" as const, input: 0, dtype: f32 },
+ *     { fn: "neg" as const, args: [0], dtype: f32 }], outputs: [1] } };
+ * const merged = inlineInto(reader, 1, producer, [0]);
+ * assertEquals(merged.inputs, [0]);
+ * assertEquals(merged.kernel.nodes.map((n) => n.fn), ["load", "exp", "neg"]);
+ * ```
+ */
+export function inlineInto(
   reader: Fused,
   v: number,
   producer: Fused,

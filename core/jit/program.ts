@@ -11,6 +11,7 @@ import type { Recorder, TraceStep } from "./trace_backend.ts";
 import { schedule } from "./schedule.ts";
 import { attachEpilogues, type ProgramUnit, unitInputs, unitOutputs } from "./epilogues.ts";
 import { inlineSmallProducers } from "./inline.ts";
+import { rematerialize } from "./remat.ts";
 
 /** What a compiled program returns for one output leaf. */
 export interface ProgramOutput {
@@ -36,6 +37,8 @@ export interface ProgramStats {
   readonly epilogues: number;
   /** Arena buffers held between calls. */
   readonly arenaBuffers: number;
+  /** Kernels that compute an elementwise value again instead of reading it (`remat.ts`). */
+  readonly recomputed: number;
   /** Bytes held by the arena. */
   readonly arenaBytes: number;
 }
@@ -75,11 +78,14 @@ export class Program {
     rec.values.forEach((v) => {
       if (v.kind === "input") this.#inputOf.set(v.id, v.input!);
     });
-    const live = inlineSmallProducers(
+    const inlined = inlineSmallProducers(
       liveSteps(rec.steps, outputs),
       new Set(outputs),
       rec.target.maxKernelBuffers,
     );
+    // Recomputing values in distant readers may leave their producers unread.
+    const remat = rematerialize(inlined, new Set(outputs), rec.target.maxKernelBuffers);
+    const live = liveSteps(remat.steps, outputs);
     const scheduled = schedule(live, rec.values, new Set(outputs), rec.target.maxKernelBuffers);
     const fuseMatmuls = rec.target.runMatmulEpilogue !== undefined &&
       rec.target.runInto !== undefined;
@@ -104,6 +110,7 @@ export class Program {
       kernels,
       epilogues,
       arenaBuffers: this.#slots.length,
+      recomputed: remat.recomputed,
       arenaBytes: bytes,
     };
   }
