@@ -3,7 +3,9 @@
  * buffer operation the core would send to the real backend (uploads,
  * generated kernels, structural primitives) is recorded as a step of a
  * program instead of being run. Transposes, broadcasts and slices become
- * views that later kernels read through their strides.
+ * views that later kernels read through their strides; primitives lowered to
+ * fused kernels (reductions, log-softmax, normalization) arrive here as those
+ * kernels, through `runFused`.
  *
  * @module
  */
@@ -14,6 +16,7 @@ import type {
   BackendMemory,
   DataArray,
   DType,
+  FusedRunOptions,
   Operand,
   OutSpec,
   Prim,
@@ -206,11 +209,15 @@ export class Recorder implements TraceBackend {
     return { base: id, view: { shape, strides: stridesOf(shape), offset: 0 } };
   }
 
-  /** Records a generated kernel, folding view inputs into its strides. */
+  /**
+   * Records a generated kernel, folding view inputs into its strides (run options are the
+   * compiled program's to choose, not the trace's).
+   */
   runFused(
     kernel: FusedKernel,
     inputs: readonly BackendBuffer[],
     outputs: readonly BackendBuffer[],
+    _options?: FusedRunOptions,
   ): void {
     const shape = kernel.shape;
     const ids: number[] = [];
@@ -246,7 +253,7 @@ export class Recorder implements TraceBackend {
     });
   }
 
-  /** Records a structural primitive (views for transpose, broadcast and slice). */
+  /** Records a structural primitive (views for transpose, broadcast, slice and flip). */
   run<P extends Prim>(
     prim: P,
     inputs: readonly Operand[],
@@ -260,34 +267,6 @@ export class Recorder implements TraceBackend {
       const { base, view } = this.#viewOf(id, x.shape);
       const next = applyView(prim, params, view, out.shape);
       return new TraceBuffer(this.#add({ dtype: out.dtype, size, kind: "view", base, view: next }));
-    }
-    if (prim === "normalizeAxis") {
-      return this.#normalize(inputs[0], params as PrimParams["normalizeAxis"]);
-    }
-    if (prim === "logSoftmax") return this.#logSoftmax(inputs[0]);
-    if (prim === "reduceSum" || prim === "reduceMax") {
-      // A reduction is a fused kernel with an identity program, so producers can fuse into it.
-      const x = inputs[0];
-      const n = x.shape.reduce((a, b) => a * b, 1);
-      const { base, view } = this.#viewOf(this.valueOf(x.buffer, x.dtype, n), x.shape);
-      const outId = this.#add({ dtype: out.dtype, size, kind: "computed" });
-      this.steps.push({
-        kind: "fused",
-        kernel: {
-          shape: [...x.shape],
-          inputs: [{ dtype: x.dtype, strides: view.strides, offset: view.offset }],
-          nodes: [{ fn: "load", input: 0, dtype: x.dtype }],
-          outputs: [],
-          reduce: {
-            op: prim === "reduceSum" ? "sum" : "max",
-            node: 0,
-            axes: (params as { axes: readonly number[] }).axes,
-          },
-        },
-        inputs: [base],
-        outputs: [outId],
-      });
-      return new TraceBuffer(outId);
     }
     const recorded = inputs.map((x) => {
       const n = x.shape.reduce((a, b) => a * b, 1);
@@ -307,110 +286,6 @@ export class Recorder implements TraceBackend {
       spec: out,
     });
     return new TraceBuffer(outId);
-  }
-
-  /**
-   * `normalizeAxis` as two generated kernels (the sum of squares, then the scaling), so that
-   * the scheduler can fuse them with their neighbours (an optimizer's update, say).
-   */
-  #normalize(x: Operand, { axis, eps }: PrimParams["normalizeAxis"]): BackendBuffer {
-    const [rows, cols] = x.shape;
-    const n = rows * cols;
-    const { base, view } = this.#viewOf(this.valueOf(x.buffer, x.dtype, n), x.shape);
-    const t = x.dtype;
-    const xin = { dtype: t, strides: view.strides, offset: view.offset };
-    const sums = this.#add({ dtype: t, size: axis === -1 ? rows : cols, kind: "computed" });
-    this.steps.push({
-      kind: "fused",
-      kernel: {
-        shape: [rows, cols],
-        inputs: [xin],
-        nodes: [{ fn: "load", input: 0, dtype: t }, { fn: "mul", args: [0, 0], dtype: t }],
-        outputs: [],
-        reduce: { op: "sum", node: 1, axes: [axis === -1 ? 1 : 0] },
-      },
-      inputs: [base],
-      outputs: [sums],
-    });
-    const out = this.#add({ dtype: t, size: n, kind: "computed" });
-    this.steps.push({
-      kind: "fused",
-      kernel: {
-        shape: [rows, cols],
-        inputs: [xin, { dtype: t, strides: axis === -1 ? [1, 0] : [0, 1], offset: 0 }],
-        nodes: [
-          { fn: "load", input: 0, dtype: t },
-          { fn: "load", input: 1, dtype: t },
-          { fn: "const", value: eps, dtype: t },
-          { fn: "add", args: [1, 2], dtype: t },
-          { fn: "sqrt", args: [3], dtype: t },
-          { fn: "const", value: 1, dtype: t },
-          { fn: "div", args: [5, 4], dtype: t },
-          { fn: "mul", args: [0, 6], dtype: t },
-        ],
-        outputs: [7],
-      },
-      inputs: [base, sums],
-      outputs: [out],
-    });
-    return new TraceBuffer(out);
-  }
-
-  /**
-   * `logSoftmax` (last axis) as two generated row kernels: the row maximum, then
-   * `x − m − log Σ exp(x − m)`, so that the producer of `x` (a mask, say) and the consumers
-   * (softmax's `exp`) fuse into them.
-   */
-  #logSoftmax(x: Operand): BackendBuffer {
-    const shape = [...x.shape];
-    const n = shape.reduce((a, b) => a * b, 1);
-    const last = shape.length - 1;
-    const rows = n / Math.max(1, shape[last]);
-    const { base, view } = this.#viewOf(this.valueOf(x.buffer, x.dtype, n), shape);
-    const t = x.dtype;
-    const xin = { dtype: t, strides: view.strides, offset: view.offset };
-    const rowStrides = shape.map((_, a) => {
-      if (a === last) return 0;
-      let s = 1;
-      for (let b = a + 1; b < last; b++) s *= shape[b];
-      return s;
-    });
-    const maxes = this.#add({ dtype: t, size: rows, kind: "computed" });
-    this.steps.push({
-      kind: "fused",
-      kernel: {
-        shape,
-        inputs: [xin],
-        nodes: [{ fn: "load", input: 0, dtype: t }],
-        outputs: [],
-        reduce: { op: "max", node: 0, axes: [last] },
-      },
-      inputs: [base],
-      outputs: [maxes],
-    });
-    const sums = this.#add({ dtype: t, size: rows, kind: "computed" });
-    const out = this.#add({ dtype: t, size: n, kind: "computed" });
-    this.steps.push({
-      kind: "fused",
-      kernel: {
-        shape,
-        inputs: [xin, { dtype: t, strides: rowStrides, offset: 0 }],
-        nodes: [
-          { fn: "load", input: 0, dtype: t },
-          { fn: "load", input: 1, dtype: t },
-          { fn: "sub", args: [0, 1], dtype: t },
-          { fn: "exp", args: [2], dtype: t },
-          { fn: "reduced", dtype: t },
-          { fn: "log", args: [4], dtype: t },
-          { fn: "sub", args: [2, 5], dtype: t },
-        ],
-        outputs: [6],
-        reduce: { op: "sum", node: 3, axes: [last] },
-      },
-      inputs: [base, maxes],
-      outputs: [out, sums],
-    });
-    return new TraceBuffer(out);
   }
 
   /** The target's memory. */

@@ -27,6 +27,7 @@ import type {
   BackendMemory,
   DataArray,
   DType,
+  FusedRunOptions,
   MatmulEpilogue,
   Operand,
   OutSpec,
@@ -50,10 +51,8 @@ import {
 import { chooseMatmul, type CpuMatmul, matmulKernel, matmulRowsInto } from "./matmul.ts";
 import { type EpilogueTile, epilogueTiles, TILE_ELEMENTS } from "./epilogue.ts";
 import { crossEntropyGradKernel, crossEntropyKernel } from "./cross_entropy.ts";
-import { logSoftmaxKernel, reduceMaxKernel, reduceSumKernel } from "./reduce.ts";
-import { runFusedCpu } from "./codegen.ts";
+import { runFusedCpu, runFusedJs } from "./codegen.ts";
 import type { FusedKernel } from "../fused.ts";
-import { normalizeAxisKernel } from "./optimizer.ts";
 
 export { CpuBuffer } from "./buffer.ts";
 
@@ -83,8 +82,6 @@ export interface CpuBackendOptions {
 /** The dispatch table for everything but matmul, which needs the BLAS handle. */
 function kernelTable(mm: CpuMatmul): CpuKernelTable {
   return {
-    reduceSum: reduceSumKernel,
-    reduceMax: reduceMaxKernel,
     matmul: (inputs, params, out, alloc) => matmulKernel(mm, inputs, params, out, alloc),
     transpose: transposeKernel,
     flip: flipKernel,
@@ -94,10 +91,8 @@ function kernelTable(mm: CpuMatmul): CpuKernelTable {
     concat: concatKernel,
     gather: gatherKernel,
     scatterAdd: scatterAddKernel,
-    logSoftmax: logSoftmaxKernel,
     crossEntropy: crossEntropyKernel,
     crossEntropyGrad: crossEntropyGradKernel,
-    normalizeAxis: normalizeAxisKernel,
   };
 }
 
@@ -202,13 +197,19 @@ export class CpuBackend implements Backend {
     return this.#track(this.#pool.take(dtype, size, { zeroed: false }), dtype);
   }
 
-  /** Run a generated kernel (see `codegen.ts`) into `outputs`. */
+  /**
+   * Run a generated kernel into `outputs`: WebAssembly SIMD where it takes the kernel, else
+   * JavaScript (see `codegen.ts`). With `wideAccumulation`, a reduction runs in JavaScript,
+   * which accumulates in f64 (the Wasm renderer adds f32 vectors over outer axes).
+   */
   runFused(
     kernel: FusedKernel,
     inputs: readonly BackendBuffer[],
     outputs: readonly BackendBuffer[],
+    options?: FusedRunOptions,
   ): void {
-    runFusedCpu(
+    const run = options?.wideAccumulation && kernel.reduce ? runFusedJs : runFusedCpu;
+    run(
       kernel,
       inputs.map((b) => this.#own(b, "runFused").data),
       outputs.map((b) => this.#own(b, "runFused").data),
