@@ -25,6 +25,7 @@ import type {
 import { stridesOf } from "../../kernels/backend.ts";
 import type { FusedKernel, KernelInput } from "../../kernels/fused.ts";
 import type { TraceBackend } from "../trace_context.ts";
+import { isViewPrim, viewAfter } from "../../kernels/views.ts";
 import { reshapeView, type View } from "./views.ts";
 
 /** A value of a traced program. */
@@ -76,8 +77,6 @@ export class TraceBuffer implements BackendBuffer {
 
 /** The error every value read inside a traced function gets. */
 export { readInsideTraceError } from "../trace_context.ts";
-
-const VIEW_PRIMS: ReadonlySet<string> = new Set(["transpose", "broadcast", "slice", "flip"]);
 
 /**
  * A recording backend for one trace of `target`.
@@ -261,11 +260,11 @@ export class Recorder implements TraceBackend {
     out: OutSpec,
   ): BackendBuffer {
     const size = out.shape.reduce((a, b) => a * b, 1);
-    if (VIEW_PRIMS.has(prim)) {
+    if (isViewPrim(prim)) {
       const x = inputs[0];
       const id = this.valueOf(x.buffer, x.dtype, x.shape.reduce((a, b) => a * b, 1));
       const { base, view } = this.#viewOf(id, x.shape);
-      const next = applyView(prim, params, view, out.shape);
+      const next = viewAfter(prim, params as PrimParams[typeof prim], view, out.shape);
       return new TraceBuffer(this.#add({ dtype: out.dtype, size, kind: "view", base, view: next }));
     }
     const recorded = inputs.map((x) => {
@@ -302,30 +301,4 @@ export class Recorder implements TraceBackend {
   info(): string {
     return `jit trace of ${this.target.info()}`;
   }
-}
-
-/** The view after a transpose, broadcast or slice of view `v`. */
-function applyView(prim: string, params: unknown, v: View, outShape: readonly number[]): View {
-  if (prim === "transpose") {
-    const { perm } = params as { perm: readonly number[] };
-    return { shape: [...outShape], strides: perm.map((p) => v.strides[p]), offset: v.offset };
-  }
-  if (prim === "broadcast") {
-    return {
-      shape: [...outShape],
-      strides: outShape.map((d, a) => (v.shape[a] === 1 && d !== 1 ? 0 : v.strides[a])),
-      offset: v.offset,
-    };
-  }
-  if (prim === "flip") {
-    const { axis } = params as { axis: number };
-    const strides = [...v.strides];
-    const offset = v.offset + (v.shape[axis] > 0 ? (v.shape[axis] - 1) * strides[axis] : 0);
-    strides[axis] = -strides[axis];
-    return { shape: [...outShape], strides, offset };
-  }
-  const { starts } = params as { starts: readonly number[] };
-  let offset = v.offset;
-  starts.forEach((s, a) => (offset += s * v.strides[a]));
-  return { shape: [...outShape], strides: [...v.strides], offset };
 }

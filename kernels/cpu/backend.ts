@@ -40,14 +40,7 @@ import { fusedPoolStorage } from "./wasm/fused_memory.ts";
 import { fusedWasmSettings } from "./wasm/fused_dispatch.ts";
 import { gatherKernel, scatterAddKernel } from "./gather.ts";
 import type { CpuAlloc, CpuKernel, CpuKernelTable, CpuOperand } from "./kernel.ts";
-import {
-  broadcastKernel,
-  concatKernel,
-  flipKernel,
-  padKernel,
-  sliceKernel,
-  transposeKernel,
-} from "./layout.ts";
+import { concatKernel, padKernel, viewCopy } from "./layout.ts";
 import { chooseMatmul, type CpuMatmul, matmulKernel, matmulRowsInto } from "./matmul.ts";
 import { type EpilogueTile, epilogueTiles, TILE_ELEMENTS } from "./epilogue.ts";
 import { crossEntropyGradKernel, crossEntropyKernel } from "./cross_entropy.ts";
@@ -83,10 +76,10 @@ export interface CpuBackendOptions {
 function kernelTable(mm: CpuMatmul): CpuKernelTable {
   return {
     matmul: (inputs, params, out, alloc) => matmulKernel(mm, inputs, params, out, alloc),
-    transpose: transposeKernel,
-    flip: flipKernel,
-    broadcast: broadcastKernel,
-    slice: sliceKernel,
+    transpose: viewCopy("transpose"),
+    flip: viewCopy("flip"),
+    broadcast: viewCopy("broadcast"),
+    slice: viewCopy("slice"),
     pad: padKernel,
     concat: concatKernel,
     gather: gatherKernel,

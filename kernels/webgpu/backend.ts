@@ -32,7 +32,7 @@ import type { FusedKernel } from "../fused.ts";
 import { runGather, runScatterAdd } from "./gather.ts";
 import { ViolationLog } from "./index_violations.ts";
 import { watchNonFinite } from "./nan_watch.ts";
-import { runBroadcast, runConcat, runFlip, runPad, runSlice, runTranspose } from "./layout.ts";
+import { runConcat, runPad, runViewCopy } from "./layout.ts";
 import { runMatmul } from "./matmul.ts";
 import { PipelineCache } from "./pipelines.ts";
 import { runCrossEntropy, runCrossEntropyGrad } from "./cross_entropy.ts";
@@ -48,10 +48,10 @@ type PrimKernel<P extends Prim> = StructuralKernel<P>;
 /** The dispatch table: a primitive without a kernel fails `deno check`. */
 const KERNELS: { [P in Prim]: PrimKernel<P> } = {
   matmul: runMatmul,
-  transpose: runTranspose,
-  flip: runFlip,
-  broadcast: runBroadcast,
-  slice: runSlice,
+  transpose: runViewCopy("transpose"),
+  flip: runViewCopy("flip"),
+  broadcast: runViewCopy("broadcast"),
+  slice: runViewCopy("slice"),
   pad: runPad,
   concat: runConcat,
   gather: runGather,
