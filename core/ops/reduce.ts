@@ -8,7 +8,7 @@
 import { bind, defineRule, type Rule } from "../bind.ts";
 import { contiguousInput, type Lowering } from "../lowering.ts";
 import { type DType, type Shape, sizeOf, stridesOf } from "../../kernels/backend.ts";
-import { ProgramBuilder } from "../../kernels/fused.ts";
+import { type KernelReduce, ProgramBuilder } from "../../kernels/fused.ts";
 import { type BatchArg, moveAxis, physicalAxis } from "../vmap_rules.ts";
 import { normalizeAxes, normalizeAxis } from "../shape.ts";
 import { fmtShape, type Tensor } from "../tensor.ts";
@@ -41,7 +41,7 @@ function keptShape(shape: readonly number[], axes: readonly number[]): number[] 
  * ```
  */
 export function reductionLowering(
-  op: "sum" | "max",
+  op: KernelReduce["op"],
   x: { shape: Shape; dtype: DType },
   axes: readonly number[],
 ): Lowering {
@@ -102,7 +102,7 @@ function assertNonEmptyAxes(op: string, x: Tensor, axis: ReduceOptions["axis"]):
 }
 
 function reduce(
-  op: "sum" | "max",
+  op: KernelReduce["op"],
   x: Tensor,
   opts: ReduceOptions,
 ): Tensor {
