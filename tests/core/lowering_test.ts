@@ -1,8 +1,8 @@
 /**
  * Lowered primitives (reductions, logSoftmax, normalizeAxis) run eagerly as their rule's fused
- * kernels: the same kernels the rule gives (so eager and `nu.jit` share them), asking for wide
- * accumulation, with their intermediate buffers released — also when a kernel throws — and the
- * same results on WebGPU as on the CPU.
+ * kernels, asking for wide accumulation, and a `nu.jit` trace records the same kernels (views
+ * folded into their strides): one path. Intermediate buffers are released, also when a kernel
+ * throws; f16 computes in f32; WebGPU gives the CPU's results.
  *
  * numRuns: fast-check's default (100) on the CPU, 30 on WebGPU.
  */
@@ -10,6 +10,7 @@ import "../../core/rules.ts";
 import { type CorePrim, type CorePrimParams, ruleOf, runPrimitive } from "../../core/bind.ts";
 import type { Backend, DType, FusedRunOptions } from "../../kernels/backend.ts";
 import { createCpuBackend } from "../../kernels/cpu/backend.ts";
+import { Recorder } from "../../core/jit/trace_backend.ts";
 import { type FusedKernel, kernelKey } from "../../kernels/fused.ts";
 import { assertEquals, assertThrows, assertTrue } from "../../testing/assert.ts";
 import { fc } from "../../testing/fc.ts";
@@ -95,6 +96,29 @@ Deno.test("eager lowered primitives run their rule's kernels, wide, leaving no b
     cpu.release(buffer);
     assertEquals(cpu.memory().buffers, before);
   }));
+});
+
+Deno.test("a jit trace records a lowered primitive's kernels, reading a view through its strides", () => {
+  const rec = new Recorder(cpu);
+  const x = rec.input(0, "f32", 12);
+  const spec = { shape: [4, 3], dtype: "f32" as const };
+  const xt = rec.run(
+    "transpose",
+    [{ buffer: x, shape: [3, 4], dtype: "f32" }],
+    { perm: [1, 0] },
+    spec,
+  );
+  runPrimitive(rec, "logSoftmax", [{ buffer: xt, ...spec }], {}, spec);
+  const lowering = ruleOf("logSoftmax").lower!([spec], {}, spec);
+  assertEquals(rec.steps.length, 2);
+  rec.steps.forEach((step, i) => {
+    if (step.kind !== "fused") throw new Error(`step ${i} is a ${step.kind} step`);
+    const want = lowering.steps[i].kernel;
+    assertEquals([step.kernel.nodes, step.kernel.reduce], [want.nodes, want.reduce]);
+    // The transposed view of x is read in place: its strides, not a copy.
+    assertEquals(step.kernel.inputs[0].strides, [1, 4]);
+    assertEquals(step.inputs[0], x.value);
+  });
 });
 
 Deno.test("a lowered primitive whose kernel throws releases the buffers it allocated", () => {
