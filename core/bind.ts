@@ -22,6 +22,7 @@ import type {
 } from "../kernels/backend.ts";
 import { broadcastStrides, sizeOf } from "../kernels/backend.ts";
 import { type FusedKernel, ProgramBuilder } from "../kernels/fused.ts";
+import { type Lowering, runLowering } from "./lowering.ts";
 import { fmtShape, shareStorage, type Tensor, wrapBuffer } from "./tensor.ts";
 import { record } from "./tape.ts";
 import { compatibleBackends, redirectBackend } from "./trace_context.ts";
@@ -32,9 +33,18 @@ import { type BatchArg, BatchedTensor, topLevel } from "./vmap_batched.ts";
 
 /**
  * Parameters of the primitives the core adds to the backend's: elementwise
- * primitives (run as generated kernels) and the storage-sharing ones.
+ * primitives (run as generated kernels), the ones lowered to fused kernels
+ * (reductions, log-softmax, normalization) and the storage-sharing ones.
  */
 export interface CoreOnlyParams {
+  /** Sum over `axes` (sorted, unique; kept as size 1). */
+  reduceSum: { axes: readonly number[] };
+  /** Maximum over `axes` (sorted, unique; kept as size 1). */
+  reduceMax: { axes: readonly number[] };
+  /** Log-softmax along the last axis. */
+  logSoftmax: Record<string, never>;
+  /** L2 normalization of the rows (`-1`) or columns (`0`) of a matrix (`eps` under the root). */
+  normalizeAxis: { axis: 0 | -1; eps: number };
   /** Elementwise function of one input. */
   unary: { op: UnaryOp };
   /** Elementwise arithmetic of two broadcast inputs. */
@@ -90,6 +100,16 @@ export interface Rule<P extends CorePrim> {
     params: CorePrimParams[P],
     dtypes: { inputs: readonly DType[]; out: DType },
   ) => number;
+  /**
+   * For primitives run as fused kernels that are not one elementwise op (reductions,
+   * log-softmax, normalization): the kernels, over contiguous operands of the given shapes and
+   * dtypes. Eager execution runs them, and so does a `nu.jit` trace (which records them).
+   */
+  lower?: (
+    inputs: readonly { shape: Shape; dtype: DType }[],
+    params: CorePrimParams[P],
+    out: OutSpec,
+  ) => Lowering;
   /**
    * The batching rule (`nu.vmap`): the output, with its batch axis, from the inputs with theirs
    * (`axis: null` for an input every member shares; at least one input is batched). `size` is
@@ -274,8 +294,9 @@ export function sameBackend(op: string, inputs: readonly Tensor[]): Backend {
 
 /**
  * Run a primitive at the buffer level, as {@linkcode bind} would: an
- * elementwise primitive as its one-op generated kernel, any other through
- * `backend.run`. For kernel tests and benchmarks.
+ * elementwise primitive as its one-op generated kernel, a lowered one as its
+ * rule's kernels, any other through `backend.run`. For kernel tests and
+ * benchmarks.
  *
  * @example
  * ```ts
@@ -297,6 +318,10 @@ export function runPrimitive<P extends CorePrim>(
   out: OutSpec,
 ): BackendBuffer {
   const rule = ruleOf(prim);
+  if (rule.lower !== undefined) {
+    const lowering = rule.lower(inputs, params, out);
+    return runLowering(backend, lowering, inputs.map((x) => x.buffer));
+  }
   if (rule.scalar === undefined) {
     return backend.run(prim as Prim, inputs, params as PrimParams[Prim], out);
   }

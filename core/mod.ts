@@ -136,6 +136,7 @@ export type {
   CompareOp,
   DataArray,
   DType,
+  FusedRunOptions,
   MatmulEpilogue,
   Operand,
   OutSpec,

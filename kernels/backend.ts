@@ -65,8 +65,6 @@ export type CompareOp = "lt" | "le" | "gt" | "ge" | "eq" | "ne";
  * Shapes of inputs and output are passed separately (as {@linkcode Operand}s
  * and the `out` spec), so parameters hold only what shapes cannot say.
  *
- * - `reduceSum` / `reduceMax`: reduce over `axes` (sorted, unique); the output
- *   keeps those axes with size 1 (`out.shape` has the input's rank).
  * - `matmul`: `a [...batchA, m, k]` times `b [...batchB, k, n]` (after the
  *   transposes that `transA`/`transB` ask for, which the kernel folds into its
  *   indexing); batch dims broadcast; both inputs have rank >= 2.
@@ -80,19 +78,15 @@ export type CompareOp = "lt" | "le" | "gt" | "ge" | "eq" | "ne";
  *   `x.shape[:axis] + idx.shape + x.shape[axis+1:]` (NumPy `take`).
  * - `scatterAdd`: the transpose of `gather`: `(g, idx)` summed into zeros of
  *   `out.shape` along `axis` (`size` = `out.shape[axis]`).
- * - `logSoftmax`: fused, along the last axis.
  * - `crossEntropy`: `(logits [..., V], targets i32 [...])` -> `[...]`: per row
  *   `logsumexp(logits) - logits[target]`; a target outside `[0, V)` gives NaN.
  * - `crossEntropyGrad`: `(logits [..., V], targets [...], g [...])` ->
  *   `[..., V]`: `(softmax(logits) - oneHot(target)) * g` per row.
- * - `normalizeAxis`: a 2-D float input; each row (`axis: -1`) or column
- *   (`axis: 0`) times `1 / sqrt(sum of its squares + eps)`.
+ *
+ * Reductions, softmax and normalization are not primitives of the backend
+ * either: the core lowers them to fused kernels (see `core/lowering.ts`).
  */
 export interface PrimParams {
-  /** Sum over `axes` (kept as size 1). */
-  reduceSum: { axes: readonly number[] };
-  /** Maximum over `axes` (kept as size 1). */
-  reduceMax: { axes: readonly number[] };
   /** Batched matrix product; transposes folded into indexing. */
   matmul: { transA: boolean; transB: boolean };
   /** Permute axes. */
@@ -111,14 +105,10 @@ export interface PrimParams {
   gather: { axis: number };
   /** The transpose of `gather`. */
   scatterAdd: { axis: number; size: number };
-  /** Fused log-softmax along the last axis. */
-  logSoftmax: Record<string, never>;
   /** Fused per-row softmax cross-entropy. */
   crossEntropy: Record<string, never>;
   /** Its gradient with respect to the logits. */
   crossEntropyGrad: Record<string, never>;
-  /** Fused L2 normalization of the rows (`-1`) or columns (`0`) of a matrix. */
-  normalizeAxis: { axis: 0 | -1; eps: number };
 }
 
 /** The name of a primitive. */
@@ -148,6 +138,16 @@ export interface BackendMemory {
   poolMisses?: number;
   /** Fresh storage created so far: a steady-state step should add none (backends that count it). */
   created?: number;
+}
+
+/** How {@linkcode Backend.runFused} may run a kernel. */
+export interface FusedRunOptions {
+  /**
+   * Accumulate a reduction in the widest precision the backend has (f64 on the CPU, whatever
+   * renderer would take the kernel otherwise): eager primitives ask for it, as the reference
+   * semantics; compiled programs leave it off for speed.
+   */
+  readonly wideAccumulation?: boolean;
 }
 
 /** A fused kernel run on a matmul's output (see {@linkcode Backend.runMatmulEpilogue}). */
@@ -188,6 +188,7 @@ export interface Backend {
     kernel: FusedKernel,
     inputs: readonly BackendBuffer[],
     outputs: readonly BackendBuffer[],
+    options?: FusedRunOptions,
   ): void;
   /** The most buffers (inputs and outputs together) one fused kernel may bind. */
   readonly maxKernelBuffers: number;

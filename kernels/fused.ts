@@ -15,7 +15,7 @@
  *
  * @module
  */
-import { type DType, type Shape, stridesOf } from "./dtype_shape.ts";
+import type { DType, Shape } from "./dtype_shape.ts";
 
 /** Scalar functions of one argument. */
 export type UnaryFn =
@@ -316,28 +316,4 @@ export class ProgramBuilder {
   fn(fn: ScalarFn, args: readonly number[], dtype: DType): number {
     return this.#add(`${fn}(${args.join(",")})${dtype}`, { fn, args: [...args], dtype });
   }
-}
-
-/**
- * The copy kernel that reverses axis `axis` of a contiguous `shape` (a negative stride): how
- * every backend runs `flip`.
- *
- * @example
- * ```ts
- * import { flipKernel } from "./fused.ts";
- * import { assertEquals } from "../testing/assert.ts";
- * const k = flipKernel([2, 3], 1, "f32");
- * assertEquals([k.inputs[0].strides, k.inputs[0].offset], [[3, -1], 2]);
- * ```
- */
-export function flipKernel(shape: Shape, axis: number, dtype: DType): FusedKernel {
-  const strides = stridesOf(shape);
-  const offset = (shape[axis] - 1) * strides[axis];
-  strides[axis] = -strides[axis];
-  return {
-    shape,
-    inputs: [{ dtype, strides, offset: shape[axis] === 0 ? 0 : offset }],
-    nodes: [{ fn: "load", input: 0, dtype }],
-    outputs: [0],
-  };
 }

@@ -3,7 +3,9 @@
  * buffer operation the core would send to the real backend (uploads,
  * generated kernels, structural primitives) is recorded as a step of a
  * program instead of being run. Transposes, broadcasts and slices become
- * views that later kernels read through their strides.
+ * views that later kernels read through their strides; primitives lowered to
+ * fused kernels (reductions, log-softmax, normalization) arrive here as those
+ * kernels, through `runFused`.
  *
  * @module
  */
@@ -14,6 +16,7 @@ import type {
   BackendMemory,
   DataArray,
   DType,
+  FusedRunOptions,
   Operand,
   OutSpec,
   Prim,
@@ -22,6 +25,7 @@ import type {
 import { stridesOf } from "../../kernels/backend.ts";
 import type { FusedKernel, KernelInput } from "../../kernels/fused.ts";
 import type { TraceBackend } from "../trace_context.ts";
+import { isViewPrim, viewAfter } from "../../kernels/views.ts";
 import { reshapeView, type View } from "./views.ts";
 
 /** A value of a traced program. */
@@ -73,8 +77,6 @@ export class TraceBuffer implements BackendBuffer {
 
 /** The error every value read inside a traced function gets. */
 export { readInsideTraceError } from "../trace_context.ts";
-
-const VIEW_PRIMS: ReadonlySet<string> = new Set(["transpose", "broadcast", "slice", "flip"]);
 
 /**
  * A recording backend for one trace of `target`.
@@ -206,11 +208,15 @@ export class Recorder implements TraceBackend {
     return { base: id, view: { shape, strides: stridesOf(shape), offset: 0 } };
   }
 
-  /** Records a generated kernel, folding view inputs into its strides. */
+  /**
+   * Records a generated kernel, folding view inputs into its strides (run options are the
+   * compiled program's to choose, not the trace's).
+   */
   runFused(
     kernel: FusedKernel,
     inputs: readonly BackendBuffer[],
     outputs: readonly BackendBuffer[],
+    _options?: FusedRunOptions,
   ): void {
     const shape = kernel.shape;
     const ids: number[] = [];
@@ -246,7 +252,7 @@ export class Recorder implements TraceBackend {
     });
   }
 
-  /** Records a structural primitive (views for transpose, broadcast and slice). */
+  /** Records a structural primitive (views for transpose, broadcast, slice and flip). */
   run<P extends Prim>(
     prim: P,
     inputs: readonly Operand[],
@@ -254,40 +260,12 @@ export class Recorder implements TraceBackend {
     out: OutSpec,
   ): BackendBuffer {
     const size = out.shape.reduce((a, b) => a * b, 1);
-    if (VIEW_PRIMS.has(prim)) {
+    if (isViewPrim(prim)) {
       const x = inputs[0];
       const id = this.valueOf(x.buffer, x.dtype, x.shape.reduce((a, b) => a * b, 1));
       const { base, view } = this.#viewOf(id, x.shape);
-      const next = applyView(prim, params, view, out.shape);
+      const next = viewAfter(prim, params as PrimParams[typeof prim], view, out.shape);
       return new TraceBuffer(this.#add({ dtype: out.dtype, size, kind: "view", base, view: next }));
-    }
-    if (prim === "normalizeAxis") {
-      return this.#normalize(inputs[0], params as PrimParams["normalizeAxis"]);
-    }
-    if (prim === "logSoftmax") return this.#logSoftmax(inputs[0]);
-    if (prim === "reduceSum" || prim === "reduceMax") {
-      // A reduction is a fused kernel with an identity program, so producers can fuse into it.
-      const x = inputs[0];
-      const n = x.shape.reduce((a, b) => a * b, 1);
-      const { base, view } = this.#viewOf(this.valueOf(x.buffer, x.dtype, n), x.shape);
-      const outId = this.#add({ dtype: out.dtype, size, kind: "computed" });
-      this.steps.push({
-        kind: "fused",
-        kernel: {
-          shape: [...x.shape],
-          inputs: [{ dtype: x.dtype, strides: view.strides, offset: view.offset }],
-          nodes: [{ fn: "load", input: 0, dtype: x.dtype }],
-          outputs: [],
-          reduce: {
-            op: prim === "reduceSum" ? "sum" : "max",
-            node: 0,
-            axes: (params as { axes: readonly number[] }).axes,
-          },
-        },
-        inputs: [base],
-        outputs: [outId],
-      });
-      return new TraceBuffer(outId);
     }
     const recorded = inputs.map((x) => {
       const n = x.shape.reduce((a, b) => a * b, 1);
@@ -309,110 +287,6 @@ export class Recorder implements TraceBackend {
     return new TraceBuffer(outId);
   }
 
-  /**
-   * `normalizeAxis` as two generated kernels (the sum of squares, then the scaling), so that
-   * the scheduler can fuse them with their neighbours (an optimizer's update, say).
-   */
-  #normalize(x: Operand, { axis, eps }: PrimParams["normalizeAxis"]): BackendBuffer {
-    const [rows, cols] = x.shape;
-    const n = rows * cols;
-    const { base, view } = this.#viewOf(this.valueOf(x.buffer, x.dtype, n), x.shape);
-    const t = x.dtype;
-    const xin = { dtype: t, strides: view.strides, offset: view.offset };
-    const sums = this.#add({ dtype: t, size: axis === -1 ? rows : cols, kind: "computed" });
-    this.steps.push({
-      kind: "fused",
-      kernel: {
-        shape: [rows, cols],
-        inputs: [xin],
-        nodes: [{ fn: "load", input: 0, dtype: t }, { fn: "mul", args: [0, 0], dtype: t }],
-        outputs: [],
-        reduce: { op: "sum", node: 1, axes: [axis === -1 ? 1 : 0] },
-      },
-      inputs: [base],
-      outputs: [sums],
-    });
-    const out = this.#add({ dtype: t, size: n, kind: "computed" });
-    this.steps.push({
-      kind: "fused",
-      kernel: {
-        shape: [rows, cols],
-        inputs: [xin, { dtype: t, strides: axis === -1 ? [1, 0] : [0, 1], offset: 0 }],
-        nodes: [
-          { fn: "load", input: 0, dtype: t },
-          { fn: "load", input: 1, dtype: t },
-          { fn: "const", value: eps, dtype: t },
-          { fn: "add", args: [1, 2], dtype: t },
-          { fn: "sqrt", args: [3], dtype: t },
-          { fn: "const", value: 1, dtype: t },
-          { fn: "div", args: [5, 4], dtype: t },
-          { fn: "mul", args: [0, 6], dtype: t },
-        ],
-        outputs: [7],
-      },
-      inputs: [base, sums],
-      outputs: [out],
-    });
-    return new TraceBuffer(out);
-  }
-
-  /**
-   * `logSoftmax` (last axis) as two generated row kernels: the row maximum, then
-   * `x − m − log Σ exp(x − m)`, so that the producer of `x` (a mask, say) and the consumers
-   * (softmax's `exp`) fuse into them.
-   */
-  #logSoftmax(x: Operand): BackendBuffer {
-    const shape = [...x.shape];
-    const n = shape.reduce((a, b) => a * b, 1);
-    const last = shape.length - 1;
-    const rows = n / Math.max(1, shape[last]);
-    const { base, view } = this.#viewOf(this.valueOf(x.buffer, x.dtype, n), shape);
-    const t = x.dtype;
-    const xin = { dtype: t, strides: view.strides, offset: view.offset };
-    const rowStrides = shape.map((_, a) => {
-      if (a === last) return 0;
-      let s = 1;
-      for (let b = a + 1; b < last; b++) s *= shape[b];
-      return s;
-    });
-    const maxes = this.#add({ dtype: t, size: rows, kind: "computed" });
-    this.steps.push({
-      kind: "fused",
-      kernel: {
-        shape,
-        inputs: [xin],
-        nodes: [{ fn: "load", input: 0, dtype: t }],
-        outputs: [],
-        reduce: { op: "max", node: 0, axes: [last] },
-      },
-      inputs: [base],
-      outputs: [maxes],
-    });
-    const sums = this.#add({ dtype: t, size: rows, kind: "computed" });
-    const out = this.#add({ dtype: t, size: n, kind: "computed" });
-    this.steps.push({
-      kind: "fused",
-      kernel: {
-        shape,
-        inputs: [xin, { dtype: t, strides: rowStrides, offset: 0 }],
-        nodes: [
-          { fn: "load", input: 0, dtype: t },
-          { fn: "load", input: 1, dtype: t },
-          { fn: "sub", args: [0, 1], dtype: t },
-          { fn: "exp", args: [2], dtype: t },
-          { fn: "reduced", dtype: t },
-          { fn: "log", args: [4], dtype: t },
-          { fn: "sub", args: [2, 5], dtype: t },
-        ],
-        outputs: [6],
-        reduce: { op: "sum", node: 3, axes: [last] },
-      },
-      inputs: [base, maxes],
-      outputs: [out, sums],
-    });
-    return new TraceBuffer(out);
-  }
-
   /** The target's memory. */
   memory(): BackendMemory {
     return this.target.memory();
@@ -427,30 +301,4 @@ export class Recorder implements TraceBackend {
   info(): string {
     return `jit trace of ${this.target.info()}`;
   }
-}
-
-/** The view after a transpose, broadcast or slice of view `v`. */
-function applyView(prim: string, params: unknown, v: View, outShape: readonly number[]): View {
-  if (prim === "transpose") {
-    const { perm } = params as { perm: readonly number[] };
-    return { shape: [...outShape], strides: perm.map((p) => v.strides[p]), offset: v.offset };
-  }
-  if (prim === "broadcast") {
-    return {
-      shape: [...outShape],
-      strides: outShape.map((d, a) => (v.shape[a] === 1 && d !== 1 ? 0 : v.strides[a])),
-      offset: v.offset,
-    };
-  }
-  if (prim === "flip") {
-    const { axis } = params as { axis: number };
-    const strides = [...v.strides];
-    const offset = v.offset + (v.shape[axis] > 0 ? (v.shape[axis] - 1) * strides[axis] : 0);
-    strides[axis] = -strides[axis];
-    return { shape: [...outShape], strides, offset };
-  }
-  const { starts } = params as { starts: readonly number[] };
-  let offset = v.offset;
-  starts.forEach((s, a) => (offset += s * v.strides[a]));
-  return { shape: [...outShape], strides: [...v.strides], offset };
 }

@@ -6,16 +6,10 @@
  * @module
  */
 import { type Shape, stridesOf } from "../../kernels/backend.ts";
+import type { StridedView } from "../../kernels/views.ts";
 
-/** A strided view of a contiguous buffer. */
-export interface View {
-  /** Logical shape. */
-  readonly shape: readonly number[];
-  /** Element stride per axis (0 where broadcast). */
-  readonly strides: readonly number[];
-  /** Element offset of index 0. */
-  readonly offset: number;
-}
+/** A strided view of a contiguous buffer (the view primitives' own type, `kernels/views.ts`). */
+export type View = StridedView;
 
 /**
  * True when `strides`/`offset` read a buffer exactly row-major over `shape`

@@ -1,12 +1,13 @@
 /**
- * Optimizer kernels as ops: the fused Adam step (`adamUpdate`, three outputs,
- * no derivative) and the fused row/column L2 normalization of a matrix
- * (`normalizeAlong`, differentiable). Each runs as one backend primitive (one
- * dispatch on WebGPU) instead of a chain of elementwise ops.
+ * The row/column L2 normalization of a matrix (`normalizeAlong`, differentiable: the
+ * optimizer's projection onto the sphere), one primitive lowered to two fused kernels.
  *
  * @module
  */
 import { bind, defineRule, type Rule } from "../bind.ts";
+import { contiguousInput, type Lowering } from "../lowering.ts";
+import type { DType, Shape } from "../../kernels/backend.ts";
+import { ProgramBuilder } from "../../kernels/fused.ts";
 import { type BatchArg, moveAxis, physicalAxis, reshapeTo } from "../vmap_rules.ts";
 import { activeTrace } from "../trace_context.ts";
 import { fromData } from "./create.ts";
@@ -21,11 +22,71 @@ function finite(op: string, name: string, v: number, ok: (v: number) => boolean)
 }
 
 /**
+ * `normalizeAxis` as two fused kernels: the sums of squares along the axis, then `x` times
+ * `1 / sqrt(sum + eps)`, so that under `nu.jit` the scheduler fuses them with their neighbours
+ * (an optimizer's update, say). f16 is computed in f32 and rounded once, as it is stored.
+ *
+ * @example
+ * ```ts
+ * import { normalizeLowering } from "./optimizer_kernels.ts";
+ * import { assertEquals } from "../../testing/assert.ts";
+ * const low = normalizeLowering({ shape: [2, 3], dtype: "f32" }, { axis: 0, eps: 0 });
+ * assertEquals(low.temps, [{ dtype: "f32", size: 3 }, { dtype: "f32", size: 6 }]);
+ * assertEquals(low.steps[0].kernel.reduce?.axes, [0]);
+ * ```
+ */
+export function normalizeLowering(
+  x: { shape: Shape; dtype: DType },
+  { axis, eps }: { axis: 0 | -1; eps: number },
+): Lowering {
+  const [rows, cols] = x.shape;
+  const t = x.dtype, c = t === "f16" ? "f32" : t;
+  const loadX = (b: ProgramBuilder) => {
+    const v = b.load(0, t);
+    return t === c ? v : b.fn("cast", [v], c);
+  };
+  const sq = new ProgramBuilder();
+  const v = loadX(sq);
+  const square = sq.fn("mul", [v, v], c);
+  const b = new ProgramBuilder();
+  const xv = loadX(b);
+  const norm = b.fn("sqrt", [b.fn("add", [b.load(1, c), b.constant(eps, c)], c)], c);
+  let y = b.fn("mul", [xv, b.fn("div", [b.constant(1, c), norm], c)], c);
+  if (t !== c) y = b.fn("cast", [y], t);
+  const xin = contiguousInput(x.shape, t);
+  const sums = { dtype: c, strides: axis === -1 ? [1, 0] : [0, 1], offset: 0 };
+  // Buffers: 0 = x, 1 = the sums of squares, 2 = the result.
+  return {
+    temps: [{ dtype: c, size: axis === -1 ? rows : cols }, { dtype: t, size: rows * cols }],
+    steps: [
+      {
+        kernel: {
+          shape: [rows, cols],
+          inputs: [xin],
+          nodes: sq.nodes,
+          outputs: [],
+          reduce: { op: "sum", node: square, axes: [axis === -1 ? 1 : 0] },
+        },
+        inputs: [0],
+        outputs: [1],
+      },
+      {
+        kernel: { shape: [rows, cols], inputs: [xin, sums], nodes: b.nodes, outputs: [y] },
+        inputs: [0, 1],
+        outputs: [2],
+      },
+    ],
+    result: 2,
+  };
+}
+
+/**
  * The `normalizeAxis` primitive's rule. With `r = 1/sqrt(Σx² + eps)` and `y = x·r`, the VJP
  * is `r · (g − y · Σ(g·y))` (sums along the normalized axis), composed of ops.
  */
 export const normalizeAxisRule: Rule<"normalizeAxis"> = defineRule("normalizeAxis", {
   outSpec: ([x]) => ({ shape: x.shape, dtype: x.dtype }),
+  lower: ([x], params) => normalizeLowering(x, params),
   batch: ([x], params) => normalizeAxisBatch(x, params),
   vjp: (g, { inputs: [x], output: y, params: { axis, eps } }) => {
     const r = rsqrt(add(sum(mul(x, x), { axis, keepdims: true }), eps));

@@ -1,11 +1,14 @@
 /**
  * Reductions (`sum`, `max` primitives; `mean`, `min`, `logsumexp`, `softmax`
- * composed) and the fused `logSoftmax` primitive.
+ * composed) and the `logSoftmax` primitive, each rule with its lowering to
+ * fused kernels.
  *
  * @module
  */
-import { defineRule } from "../bind.ts";
-import { bind, type Rule } from "../bind.ts";
+import { bind, defineRule, type Rule } from "../bind.ts";
+import { contiguousInput, type Lowering } from "../lowering.ts";
+import { type DType, type Shape, sizeOf, stridesOf } from "../../kernels/backend.ts";
+import { type KernelReduce, ProgramBuilder } from "../../kernels/fused.ts";
 import { type BatchArg, moveAxis, physicalAxis } from "../vmap_rules.ts";
 import { normalizeAxes, normalizeAxis } from "../shape.ts";
 import { fmtShape, type Tensor } from "../tensor.ts";
@@ -24,9 +27,45 @@ function keptShape(shape: readonly number[], axes: readonly number[]): number[] 
   return shape.map((d, i) => (axes.includes(i) ? 1 : d));
 }
 
+/**
+ * A reduction (`sum` or `max`) of `x` over `axes` as one fused kernel: the input loaded and
+ * reduced, the reduced axes kept as 1 (producers of `x` fuse into it under `nu.jit`).
+ *
+ * @example
+ * ```ts
+ * import { reductionLowering } from "./reduce.ts";
+ * import { assertEquals } from "../../testing/assert.ts";
+ * const low = reductionLowering("max", { shape: [2, 3], dtype: "f32" }, [0]);
+ * assertEquals(low.temps, [{ dtype: "f32", size: 3 }]);
+ * assertEquals(low.steps[0].kernel.reduce, { op: "max", node: 0, axes: [0] });
+ * ```
+ */
+export function reductionLowering(
+  op: KernelReduce["op"],
+  x: { shape: Shape; dtype: DType },
+  axes: readonly number[],
+): Lowering {
+  return {
+    temps: [{ dtype: x.dtype, size: sizeOf(keptShape(x.shape, axes)) }],
+    steps: [{
+      kernel: {
+        shape: [...x.shape],
+        inputs: [contiguousInput(x.shape, x.dtype)],
+        nodes: [{ fn: "load", input: 0, dtype: x.dtype }],
+        outputs: [],
+        reduce: { op, node: 0, axes: [...axes] },
+      },
+      inputs: [0],
+      outputs: [1],
+    }],
+    result: 1,
+  };
+}
+
 /** The `reduceSum` primitive's rule (reduced axes kept as size 1). */
 export const reduceSumRule: Rule<"reduceSum"> = defineRule("reduceSum", {
   outSpec: ([x], { axes }) => ({ shape: keptShape(x.shape, axes), dtype: x.dtype }),
+  lower: ([x], { axes }) => reductionLowering("sum", x, axes),
   vjp: (g, { inputs: [x] }) => [broadcastTo(g, x.shape)],
   batch: ([x], { axes }) => reduceBatch("reduceSum", x, axes),
 });
@@ -34,6 +73,7 @@ export const reduceSumRule: Rule<"reduceSum"> = defineRule("reduceSum", {
 /** The `reduceMax` primitive's rule: ties share the cotangent evenly. */
 export const reduceMaxRule: Rule<"reduceMax"> = defineRule("reduceMax", {
   outSpec: ([x], { axes }) => ({ shape: keptShape(x.shape, axes), dtype: x.dtype }),
+  lower: ([x], { axes }) => reductionLowering("max", x, axes),
   batch: ([x], { axes }) => reduceBatch("reduceMax", x, axes),
   vjp: (g, { inputs: [x], output: y, params: { axes } }) => {
     const mask = cast(eq(x, y), x.dtype);
@@ -62,7 +102,7 @@ function assertNonEmptyAxes(op: string, x: Tensor, axis: ReduceOptions["axis"]):
 }
 
 function reduce(
-  op: "sum" | "max",
+  op: KernelReduce["op"],
   x: Tensor,
   opts: ReduceOptions,
 ): Tensor {
@@ -165,9 +205,77 @@ function stopMax(x: Tensor, axis: ReduceOptions["axis"]): Tensor {
   return stopGradient(max(x, { axis, keepdims: true }));
 }
 
-/** The fused `logSoftmax` primitive's rule (last axis). */
+/**
+ * `logSoftmax` (last axis) as two fused row kernels: the row maximum `m`, then
+ * `x − m − log Σ exp(x − m)` with the sum as the second kernel's row reduction. f16 is computed
+ * in f32 (the maxima and sums too) and rounded once, as it is stored.
+ *
+ * @example
+ * ```ts
+ * import { logSoftmaxLowering } from "./reduce.ts";
+ * import { assertEquals } from "../../testing/assert.ts";
+ * const low = logSoftmaxLowering({ shape: [4, 8], dtype: "f32" });
+ * assertEquals(low.steps.map((s) => s.kernel.reduce?.op), ["max", "sum"]);
+ * assertEquals(low.temps, [
+ *   { dtype: "f32", size: 4 },
+ *   { dtype: "f32", size: 4 },
+ *   { dtype: "f32", size: 32 },
+ * ]);
+ * ```
+ */
+export function logSoftmaxLowering(x: { shape: Shape; dtype: DType }): Lowering {
+  const shape = [...x.shape];
+  const last = shape.length - 1;
+  const t = x.dtype, c = t === "f16" ? "f32" : t;
+  const rows = sizeOf(shape.slice(0, last));
+  const loadX = (b: ProgramBuilder) => {
+    const v = b.load(0, t);
+    return t === c ? v : b.fn("cast", [v], c);
+  };
+  const max = new ProgramBuilder();
+  const xm = loadX(max);
+  const b = new ProgramBuilder();
+  const d = b.fn("sub", [loadX(b), b.load(1, c)], c);
+  const e = b.fn("exp", [d], c);
+  let y = b.fn("sub", [d, b.fn("log", [b.reduced(c)], c)], c);
+  if (t !== c) y = b.fn("cast", [y], t);
+  const xin = contiguousInput(shape, t);
+  const rowMax = { dtype: c, strides: [...stridesOf(shape.slice(0, last)), 0], offset: 0 };
+  // Buffers: 0 = x, 1 = row maxima, 2 = row sums, 3 = the result.
+  return {
+    temps: [{ dtype: c, size: rows }, { dtype: c, size: rows }, { dtype: t, size: sizeOf(shape) }],
+    steps: [
+      {
+        kernel: {
+          shape,
+          inputs: [xin],
+          nodes: max.nodes,
+          outputs: [],
+          reduce: { op: "max", node: xm, axes: [last] },
+        },
+        inputs: [0],
+        outputs: [1],
+      },
+      {
+        kernel: {
+          shape,
+          inputs: [xin, rowMax],
+          nodes: b.nodes,
+          outputs: [y],
+          reduce: { op: "sum", node: e, axes: [last] },
+        },
+        inputs: [0, 1],
+        outputs: [3, 2],
+      },
+    ],
+    result: 3,
+  };
+}
+
+/** The `logSoftmax` primitive's rule (last axis). */
 export const logSoftmaxRule: Rule<"logSoftmax"> = defineRule("logSoftmax", {
   outSpec: ([x]) => ({ shape: x.shape, dtype: x.dtype }),
+  lower: ([x]) => logSoftmaxLowering(x),
   vjp: (g, { output: y }) => [sub(g, mul(exp(y), sum(g, { axis: -1, keepdims: true })))],
   // Along the last axis: a batch axis there moves to the front.
   batch: ([x]) => {

@@ -27,6 +27,7 @@ import type {
   BackendMemory,
   DataArray,
   DType,
+  FusedRunOptions,
   MatmulEpilogue,
   Operand,
   OutSpec,
@@ -39,21 +40,12 @@ import { fusedPoolStorage } from "./wasm/fused_memory.ts";
 import { fusedWasmSettings } from "./wasm/fused_dispatch.ts";
 import { gatherKernel, scatterAddKernel } from "./gather.ts";
 import type { CpuAlloc, CpuKernel, CpuKernelTable, CpuOperand } from "./kernel.ts";
-import {
-  broadcastKernel,
-  concatKernel,
-  flipKernel,
-  padKernel,
-  sliceKernel,
-  transposeKernel,
-} from "./layout.ts";
+import { concatKernel, padKernel, viewCopy } from "./layout.ts";
 import { chooseMatmul, type CpuMatmul, matmulKernel, matmulRowsInto } from "./matmul.ts";
 import { type EpilogueTile, epilogueTiles, TILE_ELEMENTS } from "./epilogue.ts";
 import { crossEntropyGradKernel, crossEntropyKernel } from "./cross_entropy.ts";
-import { logSoftmaxKernel, reduceMaxKernel, reduceSumKernel } from "./reduce.ts";
-import { runFusedCpu } from "./codegen.ts";
+import { runFusedCpu, runFusedJs } from "./codegen.ts";
 import type { FusedKernel } from "../fused.ts";
-import { normalizeAxisKernel } from "./optimizer.ts";
 
 export { CpuBuffer } from "./buffer.ts";
 
@@ -83,21 +75,17 @@ export interface CpuBackendOptions {
 /** The dispatch table for everything but matmul, which needs the BLAS handle. */
 function kernelTable(mm: CpuMatmul): CpuKernelTable {
   return {
-    reduceSum: reduceSumKernel,
-    reduceMax: reduceMaxKernel,
     matmul: (inputs, params, out, alloc) => matmulKernel(mm, inputs, params, out, alloc),
-    transpose: transposeKernel,
-    flip: flipKernel,
-    broadcast: broadcastKernel,
-    slice: sliceKernel,
+    transpose: viewCopy("transpose"),
+    flip: viewCopy("flip"),
+    broadcast: viewCopy("broadcast"),
+    slice: viewCopy("slice"),
     pad: padKernel,
     concat: concatKernel,
     gather: gatherKernel,
     scatterAdd: scatterAddKernel,
-    logSoftmax: logSoftmaxKernel,
     crossEntropy: crossEntropyKernel,
     crossEntropyGrad: crossEntropyGradKernel,
-    normalizeAxis: normalizeAxisKernel,
   };
 }
 
@@ -202,13 +190,19 @@ export class CpuBackend implements Backend {
     return this.#track(this.#pool.take(dtype, size, { zeroed: false }), dtype);
   }
 
-  /** Run a generated kernel (see `codegen.ts`) into `outputs`. */
+  /**
+   * Run a generated kernel into `outputs`: WebAssembly SIMD where it takes the kernel, else
+   * JavaScript (see `codegen.ts`). With `wideAccumulation`, a reduction runs in JavaScript,
+   * which accumulates in f64 (the Wasm renderer adds f32 vectors over outer axes).
+   */
   runFused(
     kernel: FusedKernel,
     inputs: readonly BackendBuffer[],
     outputs: readonly BackendBuffer[],
+    options?: FusedRunOptions,
   ): void {
-    runFusedCpu(
+    const run = options?.wideAccumulation && kernel.reduce ? runFusedJs : runFusedCpu;
+    run(
       kernel,
       inputs.map((b) => this.#own(b, "runFused").data),
       outputs.map((b) => this.#own(b, "runFused").data),

@@ -3,10 +3,10 @@
  *
  * Dtypes f32, i32, bool (stored as u32 0/1, read back as Uint8Array) and, where
  * the adapter has `shader-f16`, f16 (stored as f16, read back as Float32Array).
- * Layout kernels and fused elementwise kernels run in f16, and matmul, the
- * reductions and scatter-add read f16 and accumulate in f32; the other
- * structural kernels (log-softmax, cross-entropy, normalization) widen f16
- * operands to f32 with a cast kernel, compute in f32, and round the result.
+ * Layout kernels and fused elementwise kernels run in f16, fused reductions
+ * and matmul and scatter-add read f16 and accumulate in f32; cross-entropy
+ * widens f16 operands to f32 with a cast kernel, computes in f32, and rounds
+ * the result.
  * Work is recorded into one command encoder and submitted in batches; only
  * reads (and `flush`) wait.
  *
@@ -32,12 +32,9 @@ import type { FusedKernel } from "../fused.ts";
 import { runGather, runScatterAdd } from "./gather.ts";
 import { ViolationLog } from "./index_violations.ts";
 import { watchNonFinite } from "./nan_watch.ts";
-import { runBroadcast, runConcat, runFlip, runPad, runSlice, runTranspose } from "./layout.ts";
+import { runConcat, runPad, runViewCopy } from "./layout.ts";
 import { runMatmul } from "./matmul.ts";
 import { PipelineCache } from "./pipelines.ts";
-import { runReduceMax, runReduceSum } from "./reduce.ts";
-import { runLogSoftmax } from "./softmax.ts";
-import { runNormalizeAxis } from "./optimizer.ts";
 import { runCrossEntropy, runCrossEntropyGrad } from "./cross_entropy.ts";
 import type { GpuOperand, KernelHost } from "./wgsl.ts";
 import { bytesOf, F16_NATIVE, runWidened, type StructuralKernel } from "./f16.ts";
@@ -50,21 +47,17 @@ type PrimKernel<P extends Prim> = StructuralKernel<P>;
 
 /** The dispatch table: a primitive without a kernel fails `deno check`. */
 const KERNELS: { [P in Prim]: PrimKernel<P> } = {
-  reduceSum: runReduceSum,
-  reduceMax: runReduceMax,
   matmul: runMatmul,
-  transpose: runTranspose,
-  flip: runFlip,
-  broadcast: runBroadcast,
-  slice: runSlice,
+  transpose: runViewCopy("transpose"),
+  flip: runViewCopy("flip"),
+  broadcast: runViewCopy("broadcast"),
+  slice: runViewCopy("slice"),
   pad: runPad,
   concat: runConcat,
   gather: runGather,
   scatterAdd: runScatterAdd,
-  logSoftmax: runLogSoftmax,
   crossEntropy: runCrossEntropy,
   crossEntropyGrad: runCrossEntropyGrad,
-  normalizeAxis: runNormalizeAxis,
 };
 
 const BASE_DTYPES: readonly DType[] = ["f32", "i32", "bool"];

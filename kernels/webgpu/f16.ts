@@ -2,7 +2,7 @@
  * f16 on the WebGPU backend: buffer sizes by dtype, the primitives whose
  * kernels read f16 natively, and the widening path for the others (f16
  * operands cast to f32, the f32 kernel, the result cast back to f16), so that
- * every reduction accumulates in f32 and rounds once.
+ * they accumulate in f32 and round once.
  *
  * @module
  */
@@ -14,21 +14,19 @@ import type { GpuOperand, KernelHost } from "./wgsl.ts";
 
 /**
  * Primitives whose kernels take f16 operands natively: the layout kernels (no
- * arithmetic), matmul, the reductions and scatter-add (f16 loads widened in
- * registers, f32 accumulation, one rounding as they store). The others
- * (log-softmax, cross-entropy, normalization) go through {@linkcode runWidened}.
+ * arithmetic), matmul and scatter-add (f16 loads widened in registers, f32
+ * accumulation, one rounding as they store). The others (cross-entropy) go
+ * through {@linkcode runWidened}.
  *
  * @example
  * ```ts
  * import { F16_NATIVE } from "./f16.ts";
  * import { assertEquals } from "../../testing/assert.ts";
- * assertEquals([F16_NATIVE.has("matmul"), F16_NATIVE.has("logSoftmax")], [true, false]);
+ * assertEquals([F16_NATIVE.has("matmul"), F16_NATIVE.has("crossEntropy")], [true, false]);
  * ```
  */
 export const F16_NATIVE: ReadonlySet<Prim> = new Set<Prim>([
   "matmul",
-  "reduceSum",
-  "reduceMax",
   "scatterAdd",
   "transpose",
   "flip",
@@ -87,12 +85,13 @@ export type StructuralKernel<P extends Prim> = (
  * if (found?.adapter.features.has("shader-f16")) {
  *   const gpu = await createWebGpuBackend({ adapter: found.adapter });
  *   const x = gpu.upload(new Float32Array([0, 0]), "f16");
- *   // logSoftmax has no f16 kernel: it runs in f32 and its result is rounded to f16.
- *   const y = gpu.run("logSoftmax", [{ buffer: x, shape: [1, 2], dtype: "f16" }], {}, {
- *     shape: [1, 2],
- *     dtype: "f16",
- *   });
- *   assertEquals([...await gpu.read(y, "f16", 2)], [Math.f16round(-Math.LN2), Math.f16round(-Math.LN2)]);
+ *   const t = gpu.upload(new Int32Array([1]), "i32");
+ *   // crossEntropy has no f16 kernel: it runs in f32 and its result is rounded to f16.
+ *   const y = gpu.run("crossEntropy", [
+ *     { buffer: x, shape: [1, 2], dtype: "f16" },
+ *     { buffer: t, shape: [1], dtype: "i32" },
+ *   ], {}, { shape: [1], dtype: "f16" });
+ *   assertEquals([...await gpu.read(y, "f16", 1)], [Math.f16round(Math.LN2)]);
  *   gpu.destroy();
  * }
  * ```

@@ -1,16 +1,15 @@
 /**
- * Layout kernels: transpose, broadcast, slice and pad as strided reads; concat
- * as one strided-write copy per input.
+ * Layout kernels: the view primitives (transpose, broadcast, slice, flip) as
+ * fused copy kernels reading through their view (see `../views.ts`); pad as a
+ * strided read with bounds, concat as one strided-write copy per input.
  *
  * @module
  */
 import { runFusedWebGpu } from "./codegen.ts";
-import { flipKernel } from "../fused.ts";
-import type { OutSpec } from "../backend.ts";
+import type { OutSpec, PrimParams } from "../backend.ts";
 import { sizeOf, stridesOf } from "../backend.ts";
 import { PARAMS_WGSL, storageDecls } from "./pipelines.ts";
 import {
-  broadcastStrides,
   flatGrid,
   flatMain,
   type GpuOperand,
@@ -19,33 +18,12 @@ import {
   wgslType,
   zeroOf,
 } from "./wgsl.ts";
-
-/** dst[i] = src[base + sum(coord_d * strides_d)] over `shape`. */
-function stridedRead(
-  host: KernelHost,
-  src: GpuOperand,
-  dst: GPUBuffer,
-  shape: readonly number[],
-  strides: readonly number[],
-  base: number,
-): void {
-  const total = sizeOf(shape);
-  if (total === 0) return;
-  const rank = shape.length;
-  const t = wgslType(src.dtype);
-  const k = host.kernel(`stridedRead|${t}|${rank}`, () =>
-    PARAMS_WGSL + storageDecls([t], t) +
-    flatMain(`  ${offsetsCode(rank, 2, [2 + rank])}\n  dst[i] = in0[P(1u) + o0];`), 1);
-  host.dispatch(
-    k,
-    [total, base, ...shape, ...strides],
-    [src.buffer, dst],
-    flatGrid(total, host.maxWorkgroupsPerDim),
-  );
-}
+import { viewCopyKernel, type ViewPrim } from "../views.ts";
+import type { StructuralKernel } from "./f16.ts";
 
 /**
- * Permute axes by `perm`.
+ * The WebGPU kernel of view primitive `prim`: a fused copy through the output's view of the
+ * input.
  *
  * @example
  * ```ts
@@ -60,69 +38,12 @@ function stridedRead(
  * }
  * ```
  */
-export function runTranspose(
-  host: KernelHost,
-  inputs: readonly GpuOperand[],
-  params: { perm: readonly number[] },
-  out: OutSpec,
-  dst: GPUBuffer,
-): void {
-  const s = stridesOf(inputs[0].shape);
-  stridedRead(host, inputs[0], dst, out.shape, params.perm.map((p) => s[p]), 0);
-}
-
-/**
- * Expand size-1 axes (same rank) to `out.shape`.
- *
- * @example
- * ```ts
- * import { createWebGpuBackend, probeAdapter } from "./backend.ts";
- * import { assertEquals } from "../../testing/assert.ts";
- * if (await probeAdapter()) {
- *   const gpu = await createWebGpuBackend();
- *   const x = gpu.upload(new Float32Array([1, 2]), "f32");
- *   const op = { buffer: x, shape: [2, 1], dtype: "f32" as const };
- *   const y = gpu.run("broadcast", [op], { shape: [2, 3] }, { shape: [2, 3], dtype: "f32" });
- *   assertEquals([...await gpu.read(y, "f32", 6)], [1, 1, 1, 2, 2, 2]);
- * }
- * ```
- */
-export function runBroadcast(
-  host: KernelHost,
-  inputs: readonly GpuOperand[],
-  _params: { shape: readonly number[] },
-  out: OutSpec,
-  dst: GPUBuffer,
-): void {
-  stridedRead(host, inputs[0], dst, out.shape, broadcastStrides(inputs[0].shape, out.shape), 0);
-}
-
-/**
- * Take `out.shape[d]` elements from `starts[d]` on each axis.
- *
- * @example
- * ```ts
- * import { createWebGpuBackend, probeAdapter } from "./backend.ts";
- * import { assertEquals } from "../../testing/assert.ts";
- * if (await probeAdapter()) {
- *   const gpu = await createWebGpuBackend();
- *   const x = gpu.upload(new Float32Array([1, 2, 3, 4]), "f32");
- *   const op = { buffer: x, shape: [4], dtype: "f32" as const };
- *   const y = gpu.run("slice", [op], { starts: [1], sizes: [2] }, { shape: [2], dtype: "f32" });
- *   assertEquals([...await gpu.read(y, "f32", 2)], [2, 3]);
- * }
- * ```
- */
-export function runSlice(
-  host: KernelHost,
-  inputs: readonly GpuOperand[],
-  params: { starts: readonly number[] },
-  out: OutSpec,
-  dst: GPUBuffer,
-): void {
-  const s = stridesOf(inputs[0].shape);
-  const base = params.starts.reduce((acc, st, d) => acc + st * s[d], 0);
-  stridedRead(host, inputs[0], dst, out.shape, s, base);
+export function runViewCopy<P extends ViewPrim>(prim: P): StructuralKernel<P> {
+  return (host, inputs, params: PrimParams[P], out, dst) => {
+    const x = inputs[0];
+    const k = viewCopyKernel(prim, params, x.shape, out.dtype, out.shape);
+    runFusedWebGpu(host, k, [x.buffer], [dst]);
+  };
 }
 
 /**
@@ -152,7 +73,7 @@ export function runPad(
   if (total === 0) return;
   const x = inputs[0];
   const r = out.shape.length;
-  if (r === 0) return stridedRead(host, x, dst, [], [], 0);
+  if (r === 0) return runViewCopy("slice")(host, inputs, { starts: [], sizes: [] }, out, dst);
   const t = wgslType(x.dtype);
   const k = host.kernel(`pad|${t}|${r}`, () =>
     PARAMS_WGSL + storageDecls([t], t) + flatMain(`
@@ -216,32 +137,4 @@ export function runConcat(
     }
     offset += x.shape[params.axis];
   }
-}
-
-/**
- * Reverse the elements along `params.axis` (a copy through a negative stride).
- *
- * @example
- * ```ts
- * import { createWebGpuBackend, probeAdapter } from "./backend.ts";
- * import { assertEquals } from "../../testing/assert.ts";
- * if (await probeAdapter()) {
- *   const gpu = await createWebGpuBackend();
- *   const x = gpu.upload(new Float32Array([1, 2, 3]), "f32");
- *   const y = gpu.run("flip", [{ buffer: x, shape: [3], dtype: "f32" }], { axis: 0 }, {
- *     shape: [3],
- *     dtype: "f32",
- *   });
- *   assertEquals([...await gpu.read(y, "f32", 3)], [3, 2, 1]);
- * }
- * ```
- */
-export function runFlip(
-  host: KernelHost,
-  inputs: readonly GpuOperand[],
-  params: { axis: number },
-  out: OutSpec,
-  dst: GPUBuffer,
-): void {
-  runFusedWebGpu(host, flipKernel(out.shape, params.axis, out.dtype), [inputs[0].buffer], [dst]);
 }

@@ -1,14 +1,9 @@
-/** WebGPU logSoftmax, each kernel forced (one invocation per row, one workgroup per row), against the CPU. */
-import { assertEquals, assertTrue } from "../../testing/assert.ts";
+/** WebGPU logSoftmax (its lowering: two fused row kernels) against the CPU. */
+import { assertTrue } from "../../testing/assert.ts";
 import { fc } from "../../testing/fc.ts";
-import {
-  chooseLogSoftmaxKernel,
-  forceLogSoftmaxKernel,
-  type LogSoftmaxKernel,
-} from "../../kernels/webgpu/softmax.ts";
 import { compareWithCpu, gpuTest, numel, shapeArb, tensorArb } from "./webgpu_helpers.ts";
 
-/** Leading dims giving 1..~100 rows, a last dim short, a multiple of 4 (vec4 rows), or long. */
+/** Leading dims giving 1..~100 rows, a last dim short, a multiple of 4, or long. */
 const shapeCase = fc.tuple(
   shapeArb({ maxRank: 2, maxDim: 10 }),
   fc.oneof(
@@ -18,37 +13,20 @@ const shapeCase = fc.tuple(
   ),
 ).map(([lead, last]) => [...lead, last]);
 
-for (const kernel of ["row", "workgroup", null] as (LogSoftmaxKernel | null)[]) {
-  gpuTest(
-    `webgpu logSoftmax (${kernel ?? "chosen"}): matches the CPU, exp sums to one`,
-    async (g) => {
-      forceLogSoftmaxKernel(kernel);
-      try {
-        const arb = shapeCase.chain((shape) => tensorArb(shape, "f32", { min: -30, max: 30 }));
-        await fc.assert(
-          fc.asyncProperty(arb, async (x) => {
-            const got = await compareWithCpu(g, "logSoftmax", [x], {}, {
-              shape: x.shape,
-              dtype: "f32",
-            }, { rtol: 1e-5, atol: 1e-5 });
-            const n = x.shape[x.shape.length - 1];
-            for (let r = 0; r < numel(x.shape) / n; r++) {
-              let s = 0;
-              for (let j = 0; j < n; j++) s += Math.exp(got[r * n + j]);
-              assertTrue(Math.abs(s - 1) < 1e-4, `row ${r} sums to ${s}`);
-            }
-          }),
-        );
-      } finally {
-        forceLogSoftmaxKernel(null);
+gpuTest("webgpu logSoftmax: matches the CPU, exp sums to one", async (g) => {
+  const arb = shapeCase.chain((shape) => tensorArb(shape, "f32", { min: -30, max: 30 }));
+  await fc.assert(
+    fc.asyncProperty(arb, async (x) => {
+      const got = await compareWithCpu(g, "logSoftmax", [x], {}, {
+        shape: x.shape,
+        dtype: "f32",
+      }, { rtol: 1e-5, atol: 1e-5 });
+      const n = x.shape[x.shape.length - 1];
+      for (let r = 0; r < numel(x.shape) / n; r++) {
+        let s = 0;
+        for (let j = 0; j < n; j++) s += Math.exp(got[r * n + j]);
+        assertTrue(Math.abs(s - 1) < 1e-4, `row ${r} sums to ${s}`);
       }
-    },
+    }),
   );
-}
-
-Deno.test("webgpu logSoftmax: per-adapter kernel choice", () => {
-  assertEquals(chooseLogSoftmaxKernel(4096, 256, { isSoftware: true }), "row");
-  assertEquals(chooseLogSoftmaxKernel(2, 50_000, { isSoftware: true }), "workgroup");
-  assertEquals(chooseLogSoftmaxKernel(4096, 256, { isSoftware: false }), "workgroup");
-  assertEquals(chooseLogSoftmaxKernel(4096, 16, { isSoftware: false }), "row");
 });
