@@ -29,6 +29,7 @@ import { type Interval, percentileInterval } from "./intervals.ts";
 import { BUILTIN_PARAMS } from "../plan/param_ref.ts";
 import { compareSlopes, slopeReplicates, valueInterval } from "./slopes.ts";
 import type { Axis, RunResult } from "../plan/types.ts";
+import { baseAlong } from "../plan/axes.ts";
 
 /** One point of a curve with the band of its seed-mean loss (null sides: diverged replicates). */
 export interface BandPoint {
@@ -220,7 +221,7 @@ export function summarize(
   const reps = bootstrapCurves(samples, { sigma, replicates, seed });
   const optima: Optimum[] = groups.map(({ parameterization, axis, size, runs }, i) => {
     const fit = fitLrStar(meanCurve(samples[i]));
-    const base = runs[0].spec.base[axis];
+    const base = baseAlong(runs[0].spec.base, axis);
     const need = fit.log2LrStar === null || noise.sigma === null
       ? null
       : seedsForHalfWidth(samples[i], { sigma, seed, replicates: Math.min(replicates, 400) });

@@ -20,6 +20,7 @@ import { curveSamples } from "./samples.ts";
 import { curves, type Summary } from "./summary.ts";
 import { type SlopeEstimate, surfaceBootstrap } from "./surface_bootstrap.ts";
 import { SURFACE_DEFAULTS } from "./surface_fit.ts";
+import { baseAlong } from "../plan/axes.ts";
 
 /**
  * The markdown section (empty without a chain of two or more sizes).
@@ -52,7 +53,7 @@ export function surfaceSection(results: readonly RunResult[], summary: Summary):
     if (mine.length < 2) continue;
     const r = surfaceBootstrap(
       mine.map((g) => ({
-        log2Multiplier: Math.log2(g.size / g.runs[0].spec.base[g.axis]),
+        log2Multiplier: Math.log2(g.size / baseAlong(g.runs[0].spec.base, g.axis)),
         samples: curveSamples(g.runs),
       })),
       { sigma: b.noise.sigma ?? 0, replicates: b.replicates, seed: b.seed, level: b.level },

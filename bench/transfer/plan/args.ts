@@ -86,7 +86,15 @@ export function parseCommand(
   }
   const p: Preset = PRESETS[presetName];
   const axis = (v.axis ?? "width") as Axis;
-  if (!AXES.includes(axis)) throw new Error(`--axis '${v.axis}': expected width, depth or steps`);
+  if (!AXES.includes(axis)) {
+    throw new Error(`--axis '${v.axis}': expected ${AXES.join(", ")}`);
+  }
+  if (axis === "batch" && v.batch !== undefined) {
+    throw new Error(
+      `--batch ${v.batch} with --axis batch: the batch sizes of a batch sweep are --sizes ` +
+        `(e.g. --sizes 8,16,32); --batch sets the batch of the other axes' sweeps`,
+    );
+  }
   const search = v.search ?? p.search;
   if (search !== "adaptive" && search !== "grid") {
     throw new Error(`--search '${search}': expected adaptive or grid`);
@@ -94,7 +102,7 @@ export function parseCommand(
   const int = (text: string | undefined, flag: string, fallback: number, min = 1) =>
     text === undefined ? fallback : parseInteger(text, flag, min);
   const headSize = int(v["head-size"], "--head-size", p.headSize);
-  const sizes = v.sizes !== undefined ? parseSizes(v.sizes) : p.sizes[axis];
+  const sizes = v.sizes !== undefined ? parseSizes(v.sizes, axis) : p.sizes[axis];
   const fixed = {
     width: int(v.width, "--width", p.width),
     depth: int(v.depth, "--depth", p.depth),

@@ -84,15 +84,21 @@ Flags (defaults are the quick preset's unless noted):
                          demo): widths 32,64,128 (head size 32), seq 64, 300 steps, 1 seed, ~7 min;
                          full: widths 32..256 (head size 32), seq 64, 500 steps, 2 seeds,
                          ngpt+mup+nugpt
-  --axis width|depth|steps   dimension to sweep (default width)
-  --sizes 32,64,128      widths, depths or step counts along --axis
+  --axis width|depth|steps|batch
+                         what to sweep: model width, depth, training steps, or batch size
+                         (sequences per step; no parameterization scales with it, so a batch
+                         sweep measures how far lr* moves when only the batch changes)
+                         (default width)
+  --sizes 32,64,128      widths, depths, step counts or batch sizes along --axis
+                         (quick: widths 16,32,64, depths 1,2,4, steps 100,200,400, batches 8,16,32)
   --head-size N          head size; width grows by adding heads (default 16; full: 32)
   --width N              width when --axis is depth or steps (default 32)
   --depth N              depth (number of blocks) when --axis is not depth (default 2)
   --steps N              training steps when --axis is not steps (default 200)
-  --base N | width=W,depth=L,steps=T
+  --base N | width=W,depth=L,steps=T[,batch=B]
                          base model where every multiplier is 1; a number sets the base along
-                         --axis (default: the smallest size; other dims: --width/--depth/--steps)
+                         --axis (default: the smallest size; other dims: --width/--depth/--steps);
+                         batch=B only with --axis batch
   --lrs A:B:S | x,y,...  log2 base learning rates: A to B by S octaves, or a list
                          (default -9:-3:1; with --search adaptive, the coarse grid)
   --search adaptive|grid adaptive: coarse pass, then half-octave refinement around each curve's
@@ -100,7 +106,7 @@ Flags (defaults are the quick preset's unless noted):
                          grid: every point of --lrs at every size
   --param a,b,...        parameterizations: ngpt, mup, nugpt, nugptPaper, or a module
                          ./my_param.ts#myParam (default ngpt,nugpt)
-  --batch N              sequences per step (default 16)
+  --batch N              sequences per step when --axis is not batch (default 16)
   --seq N                sequence length in bytes (default 32; full: 64)
   --seed N               first seed (default 0)
   --seeds N              seeds per point; lr* is fitted on the seed-mean loss (default 1)
@@ -151,6 +157,7 @@ sbatch --array=0-(N-1) and sbatch --dependency=afterok:<array job>.
 Examples:
   deno task transfer --preset quick
   deno task transfer --axis width --sizes 32,64,128,256 --lrs=-12:-4:1 --seeds 2 --out out/w
+  deno task transfer --axis batch --sizes 8,16,32 --param ngpt,nugpt --out out/b
   deno task transfer --preset full --shard 0/4 --out out/s0   (and 1/4, 2/4, 3/4)
   deno task transfer merge out/s0 out/s1 out/s2 out/s3 --out out/full
   deno task transfer slurm --tasks 8 --preset full --out /shared/full --partition gpu

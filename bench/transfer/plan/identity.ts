@@ -6,7 +6,7 @@
  * refuse with {@linkcode formatDifferences}, and the summary groups runs by them.
  *
  * What counts: the training code's version, schedule, precision and backend; the model shape
- * (the dimensions not swept, head size, base model); batch and sequence length; the data (name,
+ * (the dimensions not swept, head size, base model); batch (unless swept) and sequence length; the data (name,
  * size and SHA-256 of its bytes); and each parameterization's definition (a fingerprint of what
  * it computes, see `trainer.ts`). Not counted: which points are run (sizes, learning rates,
  * seeds, search) — a resume may add points — and `--eval-every`, which changes no final loss.
@@ -95,7 +95,7 @@ export async function sweepSettings(
     steps: fixed("steps", config.steps),
     headSize: config.headSize,
     base: { ...config.base },
-    batch: config.batch,
+    batch: fixed("batch", config.batch),
     seq: config.seq,
     data: {
       name: data.name,

@@ -37,7 +37,7 @@ export interface Preset {
   params: string[];
   /** Sizes swept, per axis. */
   sizes: Record<Axis, number[]>;
-  /** Fixed width, depth and steps when another axis is swept. */
+  /** Fixed width, depth, steps and batch when another axis is swept. */
   width: number;
   depth: number;
   steps: number;
@@ -62,7 +62,7 @@ export const PRESETS: Record<PresetName, Preset> = {
   quick: {
     search: "adaptive",
     params: ["ngpt", "nugpt"],
-    sizes: { width: [16, 32, 64], depth: [1, 2, 4], steps: [100, 200, 400] },
+    sizes: { width: [16, 32, 64], depth: [1, 2, 4], steps: [100, 200, 400], batch: [8, 16, 32] },
     width: 32,
     depth: 2,
     steps: 200,
@@ -78,7 +78,7 @@ export const PRESETS: Record<PresetName, Preset> = {
   reference: {
     search: "adaptive",
     params: ["ngpt", "nugpt"],
-    sizes: { width: [32, 64, 128], depth: [1, 2, 4], steps: [150, 300, 600] },
+    sizes: { width: [32, 64, 128], depth: [1, 2, 4], steps: [150, 300, 600], batch: [8, 16, 32] },
     width: 64,
     depth: 2,
     steps: 300,
@@ -94,7 +94,12 @@ export const PRESETS: Record<PresetName, Preset> = {
   full: {
     search: "adaptive",
     params: ["ngpt", "mup", "nugpt"],
-    sizes: { width: [32, 64, 128, 256], depth: [1, 2, 4, 8], steps: [250, 500, 1000, 2000] },
+    sizes: {
+      width: [32, 64, 128, 256],
+      depth: [1, 2, 4, 8],
+      steps: [250, 500, 1000, 2000],
+      batch: [8, 16, 32, 64],
+    },
     width: 64,
     depth: 2,
     steps: 500,

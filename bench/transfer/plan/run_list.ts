@@ -4,7 +4,8 @@
  *
  * Ids: a readable prefix and an 8-hex-digit FNV-1a hash of every setting that changes the
  * result (parameterization, axis, all dimensions, base, batch, seq, log2 lr, seed, dataset) —
- * not `backend` or `evalEvery`. A resumed or merged sweep matches runs by id, so changing any of
+ * not `backend` or `evalEvery`. A batch sweep's base batch joins the hash only there, so that the
+ * runs of the other axes keep the ids they had before batch was an axis. A resumed or merged sweep matches runs by id, so changing any of
  * those settings gives new runs rather than silently reusing old ones.
  *
  * @example
@@ -98,6 +99,8 @@ export function runId(spec: Omit<RunSpec, "id">): string {
     seed,
     [base.width, base.depth, base.steps],
     dataset,
+    // The base batch, only in a batch sweep (the other axes' runs keep their ids).
+    ...(base.batch === undefined ? [] : [{ baseBatch: base.batch }]),
   ]);
   return `${parameterization}.${axis}${size}.lr${log2Lr}.s${seed}.${fnv1a(key)}`;
 }
@@ -124,13 +127,14 @@ function warmupOf(config: SweepConfig, steps: number): { warmup?: number } {
  * ```
  */
 export function makeRunSpec(config: SweepConfig, point: RunPoint, dataset: string): RunSpec {
-  const { axis, headSize, batch, seq, base, backend, evalEvery } = config;
+  const { axis, headSize, seq, base, backend, evalEvery } = config;
+  const along = (a: typeof axis, fixed: number) => axis === a ? point.size : fixed;
   const dims = {
-    width: config.width,
-    depth: config.depth,
-    steps: config.steps,
-    [axis]: point.size,
+    width: along("width", config.width),
+    depth: along("depth", config.depth),
+    steps: along("steps", config.steps),
   };
+  const batch = along("batch", config.batch);
   const log2Lr = roundGrid(point.log2Lr);
   const spec = {
     parameterization: point.parameterization,
@@ -171,7 +175,9 @@ export function seedList(config: SweepConfig): number[] {
 }
 
 /**
- * True when the spec is the base model (every multiplier 1).
+ * True when the spec is the base model (every multiplier mw, mL, mT is 1). The batch does not
+ * count: no parameterization reads it, so twins such as νGPT and nGPT coincide at every batch
+ * size of the base model, and a batch sweep there trains only one of them.
  *
  * @example
  * ```ts

@@ -19,13 +19,19 @@
  * @module
  */
 
-/** Which model dimension a sweep varies. */
-export type Axis = "width" | "depth" | "steps";
+/**
+ * Which setting a sweep varies: a model dimension (width, depth), the training horizon (steps)
+ * or the batch size (sequences per step).
+ */
+export type Axis = "width" | "depth" | "steps" | "batch";
 
-/** The three axes, in the order the CLI lists them. */
-export const AXES: readonly Axis[] = ["width", "depth", "steps"];
+/** The four axes, in the order the CLI lists them. */
+export const AXES: readonly Axis[] = ["width", "depth", "steps", "batch"];
 
-/** The base model: the sizes at which every multiplier (mw, mL, mT) is 1. */
+/**
+ * The base model: the sizes at which every multiplier (mw, mL, mT) is 1, and, in a batch sweep,
+ * the base batch size that the sweep's batch multipliers are measured from.
+ */
 export interface BaseModel {
   /** Base width d0. */
   width: number;
@@ -33,11 +39,17 @@ export interface BaseModel {
   depth: number;
   /** Base number of training steps T0. */
   steps: number;
+  /**
+   * Base batch size B0; present only when the sweep's axis is `batch` (so that the runs of the
+   * other axes keep their ids and settings). No parameterization reads it: it anchors the
+   * batch multiplier `B / B0` that lr* is fitted against.
+   */
+  batch?: number;
 }
 
 /**
- * One training run. `width`, `depth` and `steps` are the run's actual dimensions; `size` is the
- * one of them that the sweep varies (`axis`). `parameterization` is a built-in name (`ngpt`,
+ * One training run. `width`, `depth`, `steps` and `batch` are the run's actual settings; `size`
+ * is the one of them that the sweep varies (`axis`). `parameterization` is a built-in name (`ngpt`,
  * `mup`, `nugpt`, `nugptPaper`) or a module reference `./file.ts#exportName` (see
  * `paramRef.ts`). Everything that can change the result is in `id` (see `plan.ts`); `backend`
  * and `evalEvery` are not.
@@ -177,7 +189,8 @@ export interface SweepSettings {
   steps: number | null;
   headSize: number;
   base: BaseModel;
-  batch: number;
+  /** Sequences per step; null when the sweep's axis is `batch`. */
+  batch: number | null;
   seq: number;
   data: { name: string; bytes: number; sha256: string };
   /** Parameterization name → fingerprint of its definition. */

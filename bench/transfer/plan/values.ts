@@ -229,39 +229,70 @@ export function parseIndices(text: string, tasks: number): number[] {
 }
 
 /**
- * Parses one flag value (parseSizes); throws naming the flag and the value.
+ * Parses `--sizes`: distinct integers >= 1 (widths, depths, step counts or batch sizes, as
+ * `axis` names them in the error), sorted ascending.
  *
  * @example
  * ```ts
  * import { parseSizes } from "./values.ts";
- * import { assertEquals } from "../../../testing/assert.ts";
+ * import { assertEquals, assertThrows } from "../../../testing/assert.ts";
  * assertEquals(parseSizes("64,32"), [32, 64]);
+ * assertThrows(() => parseSizes("0,8", "batch"), "--sizes '0': expected an integer >= 1 (a batch size)");
  * ```
  */
-export function parseSizes(text: string): number[] {
-  const sizes = text.split(",").map((p) => parseInteger(p.trim(), "--sizes", 1));
+export function parseSizes(text: string, axis: Axis = "width"): number[] {
+  const noun = axis === "batch" ? "a batch size" : axis === "steps" ? "a step count" : `a ${axis}`;
+  const sizes = text.split(",").map((p) => {
+    const v = p.trim() === "" ? NaN : Number(p);
+    if (!Number.isInteger(v) || v < 1) {
+      throw new Error(`--sizes '${p.trim()}': expected an integer >= 1 (${noun})`);
+    }
+    return v;
+  });
   if (new Set(sizes).size !== sizes.length) throw new Error(`--sizes '${text}': repeated sizes`);
   return sizes.sort((a, b) => a - b);
 }
 
 /**
- * Parses one flag value (parseBase); throws naming the flag and the value.
+ * Parses `--base`: the base model, from the fixed dimensions and the smallest size along `axis`
+ * unless given. `N` sets the base along `axis`; `width=W,depth=L,steps=T` (any of them) sets
+ * those dimensions, and `batch=B` the base batch of a batch sweep (refused on other axes, where
+ * the batch is fixed by `--batch`). A batch sweep's base carries `batch`; the others' do not.
  *
  * @example
  * ```ts
  * import { parseBase } from "./values.ts";
- * import { assertEquals } from "../../../testing/assert.ts";
- * assertEquals(parseBase("32", "width", { width: 64, depth: 2, steps: 9 }, [64]).width, 32);
+ * import { assertEquals, assertThrows } from "../../../testing/assert.ts";
+ * const fixed = { width: 64, depth: 2, steps: 9 };
+ * assertEquals(parseBase("32", "width", fixed, [64]).width, 32);
+ * assertEquals(parseBase(undefined, "batch", fixed, [8, 16]), { width: 64, depth: 2, steps: 9, batch: 8 });
+ * assertEquals(parseBase("width=32,batch=16", "batch", fixed, [8]).batch, 16);
+ * assertThrows(() => parseBase("batch=8", "width", fixed, [64]), "only with --axis batch");
  * ```
  */
-export function parseBase(text: string | undefined, axis: Axis, fixed: BaseModel, sizes: number[]) {
-  const base: BaseModel = { ...fixed, [axis]: sizes[0] };
+export function parseBase(
+  text: string | undefined,
+  axis: Axis,
+  fixed: BaseModel,
+  sizes: number[],
+): BaseModel {
+  const base: BaseModel = { width: fixed.width, depth: fixed.depth, steps: fixed.steps };
+  base[axis] = sizes[0];
   if (text === undefined) return base;
   if (/^\d+$/.test(text)) return { ...base, [axis]: parseInteger(text, "--base", 1) };
   for (const part of text.split(",")) {
-    const m = /^(width|depth|steps)=(\d+)$/.exec(part.trim());
+    const m = /^(width|depth|steps|batch)=(\d+)$/.exec(part.trim());
     if (!m) {
-      throw new Error(`--base '${text}': expected N or width=W,depth=L,steps=T (bad: '${part}')`);
+      throw new Error(
+        `--base '${text}': expected N or width=W,depth=L,steps=T (batch=B with --axis batch) ` +
+          `(bad: '${part}')`,
+      );
+    }
+    if (m[1] === "batch" && axis !== "batch") {
+      throw new Error(
+        `--base '${text}': batch=${m[2]} only with --axis batch (the batch of a ${axis} sweep ` +
+          `is --batch)`,
+      );
     }
     base[m[1] as Axis] = parseInteger(m[2], "--base", 1);
   }

@@ -44,6 +44,7 @@ import type { SweepConfig } from "../plan/config.ts";
 import { fitLrStar, type LossPoint, seedMeanCurve } from "../analyse/fit.ts";
 import { gridRuns, makeRunSpec, seedList, shardOf, shardRuns } from "../plan/run_list.ts";
 import type { RunResult, RunSpec } from "../plan/types.ts";
+import { baseAlong } from "../plan/axes.ts";
 
 /** Runs (or looks up) the given runs, in order, and returns their results in the same order. */
 export type Evaluate = (specs: RunSpec[]) => Promise<RunResult[]>;
@@ -157,7 +158,7 @@ async function searchChain(
   const snap = (x: number) =>
     roundGrid(Math.min(hi, Math.max(lo, lo + Math.round((x - lo) / step) * step)));
   let neighbourStar: number | null = null;
-  for (const size of searchOrder(config.sizes, config.base[config.axis])) {
+  for (const size of searchOrder(config.sizes, baseAlong(config.base, config.axis))) {
     const curve = new Map<number, number>();
     // One round: the points (each for every seed) evaluated as one batch, so that their runs
     // can train as groups; `anywhere` lets a point lie outside the coarse grid (the signature).

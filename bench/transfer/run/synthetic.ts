@@ -17,6 +17,7 @@
 import type { TrainerIdentity } from "../plan/types.ts";
 import { fnv1a } from "../plan/run_list.ts";
 import type { RunResult, RunSpec, Trainer } from "../plan/types.ts";
+import { baseAlong } from "../plan/axes.ts";
 
 /** Octaves the synthetic optimum moves per doubling of the size, per parameterization. */
 export const SYNTHETIC_DRIFT: Readonly<Record<string, number>> = {
@@ -48,7 +49,7 @@ export function syntheticVertex(parameterization: string, log2Multiplier: number
  * ```
  */
 export function syntheticLoss(spec: RunSpec): number | null {
-  const m = Math.log2(spec.size / spec.base[spec.axis]);
+  const m = Math.log2(spec.size / baseAlong(spec.base, spec.axis));
   const vertex = syntheticVertex(spec.parameterization, m);
   if (spec.log2Lr - vertex > 4.5) return null;
   const jitter = parseInt(fnv1a(`${spec.seed}/${spec.size}/${spec.log2Lr}`), 16) / 2 ** 32 - 0.5;

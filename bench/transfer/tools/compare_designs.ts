@@ -30,6 +30,7 @@ import { type ChainCurve, surfaceBootstrap } from "../analyse/surface_bootstrap.
 import type { SurfaceOptions } from "../analyse/surface_fit.ts";
 import { latestById, readResults } from "../run/results.ts";
 import type { RunResult } from "../plan/types.ts";
+import { baseAlong } from "../plan/axes.ts";
 
 /** A design: which of a chain's recorded rates enter. */
 export type Design = "recorded" | "common" | "octaves";
@@ -223,7 +224,7 @@ async function main(argv: readonly string[]): Promise<void> {
       const [param, axis] = key.split("\u0000");
       const mine = groups.filter((g) => g.parameterization === param && g.axis === axis);
       const chain = mine.map((g) => ({
-        log2Multiplier: Math.log2(g.size / g.runs[0].spec.base[g.axis]),
+        log2Multiplier: Math.log2(g.size / baseAlong(g.runs[0].spec.base, g.axis)),
         runs: g.runs,
       }));
       const rows = compareDesigns(chain, { sigma, replicates, surface });
