@@ -37,7 +37,7 @@ import type {
 import { copyAs, copyInto, CpuBuffer } from "./buffer.ts";
 import { ArrayPool } from "./array_pool.ts";
 import { fusedPoolStorage } from "./wasm/fused_memory.ts";
-import { fusedWasmSettings } from "./wasm/fused_dispatch.ts";
+import { fusedWasmDescription, fusedWasmSettings } from "./wasm/fused_dispatch.ts";
 import { gatherKernel, scatterAddKernel } from "./gather.ts";
 import type { CpuAlloc, CpuKernel, CpuKernelTable, CpuOperand } from "./kernel.ts";
 import { concatKernel, padKernel, viewCopy } from "./layout.ts";
@@ -340,9 +340,9 @@ export class CpuBackend implements Backend {
     return Promise.resolve();
   }
 
-  /** E.g. `cpu (matmul: OpenBLAS 0.3.21 SkylakeX)`. */
+  /** E.g. `cpu (matmul: OpenBLAS 0.3.21 SkylakeX, 2 threads; fused: Wasm SIMD (relaxed), 2 threads)`. */
   info(): string {
-    return `cpu (matmul: ${this.#matmul.description})`;
+    return `cpu (matmul: ${this.#matmul.description}; fused: ${fusedWasmDescription()})`;
   }
 }
 
@@ -356,7 +356,7 @@ export class CpuBackend implements Backend {
  * import { createCpuBackend } from "./backend.ts";
  * import { assertEquals } from "../../testing/assert.ts";
  * const cpu = createCpuBackend({ blas: false });
- * assertEquals(cpu.info(), "cpu (matmul: TypeScript)");
+ * assertEquals(cpu.info().startsWith("cpu (matmul: TypeScript; fused: "), true);
  * ```
  */
 export function createCpuBackend(opts: CpuBackendOptions = {}): CpuBackend {

@@ -113,6 +113,28 @@ export function fusedWasmSettings(): FusedWasmSettings {
 }
 
 /**
+ * How fused kernels run now, in words (a backend's `info()` names it, since the path changes
+ * results in their last bits): `Wasm SIMD (relaxed), 2 threads`, `Wasm SIMD, 1 thread` or
+ * `JavaScript`.
+ *
+ * @example
+ * ```ts
+ * import { fusedWasmDescription, setFusedWasm } from "./fused_dispatch.ts";
+ * import { assertEquals } from "../../../testing/assert.ts";
+ * const before = setFusedWasm({ enabled: false });
+ * assertEquals(fusedWasmDescription(), "JavaScript");
+ * setFusedWasm(before);
+ * ```
+ */
+export function fusedWasmDescription(): string {
+  const s = fusedWasmSettings();
+  if (!s.enabled) return "JavaScript";
+  return `Wasm SIMD${s.relaxed ? " (relaxed)" : ""}, ${s.threads} thread${
+    s.threads === 1 ? "" : "s"
+  }`;
+}
+
+/**
  * Change the settings (tests, benchmarks); returns the previous ones.
  * Relaxed SIMD stays off where the runtime does not validate it.
  *
