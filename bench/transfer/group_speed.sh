@@ -17,17 +17,24 @@ run() {
   local t0 t1
   shift
   t0=$(date +%s.%N)
-  deno run -A bench/transfer/main.ts --preset "$preset" --group "$group" --out "$out" "$@" \
+  /usr/bin/time -f "%U %S" -o "$dir/cpu-$group.txt" \
+    deno run -A bench/transfer/main.ts --preset "$preset" --group "$group" --out "$out" "$@" \
     >"$dir/log-$group.txt" 2>&1 || { cat "$dir/log-$group.txt" >&2; exit 1; }
   t1=$(date +%s.%N)
   echo "$t1 - $t0" | bc
 }
+# CPU seconds (user + system, the shard processes included) of a sweep: less disturbed by other
+# work on a shared machine than its wall time.
+cpu() { awk '{ printf "%.1f", $1 + $2 }' "$dir/cpu-$1.txt"; }
 echo "machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) cores"
 echo "preset: $preset $*"
+echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 ungrouped=$(run 1 "$@")
+echo "load after --group 1: $(cut -d' ' -f1-3 /proc/loadavg)"
 grouped=$(run auto "$@")
-echo "--group 1:    ${ungrouped} s"
-echo "--group auto: ${grouped} s"
+echo "load after --group auto: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "--group 1:    ${ungrouped} s (CPU $(cpu 1) s)"
+echo "--group auto: ${grouped} s (CPU $(cpu auto) s)"
 echo "speed-up: $(echo "scale=2; $ungrouped / $grouped" | bc)x"
 echo "closing lines (with the group sizes of the grouped sweep):"
 grep -h 'runs trained' "$dir/log-1.txt" "$dir/log-auto.txt" || true

@@ -41,6 +41,7 @@ import {
   type Parameterization,
 } from "../../../param/mod.ts";
 import { gatherWindows, sampleBatch, validationWindows } from "./data.ts";
+import { setFusedWasm } from "../../../kernels/cpu/wasm/fused_dispatch.ts";
 import type { TrainerIdentity } from "../plan/types.ts";
 import { dimsOf } from "../plan/run_list.ts";
 import { loadParameterization, parseParamRef } from "../plan/param_ref.ts";
@@ -156,9 +157,30 @@ export const trainerIdentity: TrainerIdentity = {
 };
 
 let chosenBackend = "";
+let fusedThreadsSet = false;
+
+/**
+ * `NUGRAD_FUSED_THREADS=N` (set for `--jobs` shards, one core each): the Wasm fused kernels'
+ * threads. Left at every core, two shards' threaded kernels (a group's, whose kernels pass the
+ * threading threshold) wait on each other's threads for the cores, and a grouped quick sweep was
+ * measured 3× slower than one run at a time. Threads split a kernel's independent rows, so the
+ * results do not depend on them.
+ */
+function applyFusedThreads(): void {
+  if (fusedThreadsSet) return;
+  fusedThreadsSet = true;
+  const given = Deno.env.get("NUGRAD_FUSED_THREADS");
+  if (given === undefined) return;
+  const threads = Number(given);
+  if (!Number.isInteger(threads) || threads < 1) {
+    throw new Error(`NUGRAD_FUSED_THREADS='${given}': expected a positive integer`);
+  }
+  setFusedWasm({ threads });
+}
 
 /** What every run of a group shares: the model, its data windows and the training options. */
 async function setUp(spec: RunSpec, data: Dataset) {
+  applyFusedThreads();
   if (spec.backend && spec.backend !== chosenBackend) {
     await useBackend(spec.backend as "cpu" | "webgpu");
     chosenBackend = spec.backend;
