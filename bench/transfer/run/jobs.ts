@@ -96,8 +96,7 @@ export async function runJobs(
   const children = Array.from({ length: count }, (_, i) => {
     const child = new Deno.Command(Deno.execPath(), {
       args: ["run", "-A", ...flags, main, ...childArgs(argv, i, count, out)],
-      // One core per shard: OpenBLAS's threads and the Wasm fused kernels' (`trainer.ts`).
-      env: { OPENBLAS_NUM_THREADS: "1", NUGRAD_FUSED_THREADS: "1" },
+      env: { OPENBLAS_NUM_THREADS: "1" },
       stdout: "piped",
       stderr: "piped",
     }).spawn();

@@ -160,11 +160,10 @@ let chosenBackend = "";
 let fusedThreadsSet = false;
 
 /**
- * `NUGRAD_FUSED_THREADS=N` (set for `--jobs` shards, one core each): the Wasm fused kernels'
- * threads. Left at every core, two shards' threaded kernels (a group's, whose kernels pass the
- * threading threshold) wait on each other's threads for the cores, and a grouped quick sweep was
- * measured 3× slower than one run at a time. Threads split a kernel's independent rows, so the
- * results do not depend on them.
+ * `NUGRAD_FUSED_THREADS=N`: the Wasm fused kernels' threads (default: every core), e.g. 1 to
+ * time a `--jobs` shard on one core. Threads split a kernel's independent rows, so the results
+ * do not depend on them. Two shards of a grouped quick sweep, each with 1 or 2 threads, measured
+ * the same within the noise of a shared machine (`bench/group_scaling.ts`, two at once).
  */
 function applyFusedThreads(): void {
   if (fusedThreadsSet) return;
