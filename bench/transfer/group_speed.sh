@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Sweep wall time, grouped (--group auto) against one run at a time (--group 1): the same
-# command on the same machine, one after the other, each into a fresh folder. Prints both times,
-# the group sizes the grouped sweep used, and whether the two wrote the same final losses.
+# command on the same machine, one after the other, each into a fresh folder. Prints both times
+# (and CPU seconds, and the load), the group sizes the grouped sweep used, whether the runs both
+# trained have the same final losses, and each curve's fitted lr* in both.
 #
 #   bench/transfer/group_speed.sh [preset] [extra sweep flags...]     (default preset: quick)
 #
@@ -38,4 +39,6 @@ echo "--group auto: ${grouped} s (CPU $(cpu auto) s)"
 echo "speed-up: $(echo "scale=2; $ungrouped / $grouped" | bc)x"
 echo "closing lines (with the group sizes of the grouped sweep):"
 grep -h 'runs trained' "$dir/log-1.txt" "$dir/log-auto.txt" || true
-deno run -A bench/transfer/tools/same_results.ts "$dir/group-1" "$dir/group-auto" 1e-3
+# Adaptive sweeps: the grouped one searches with batch-aware rounds (a few runs may differ);
+# the runs both trained must agree, and each curve's fitted lr* is printed side by side.
+deno run -A bench/transfer/tools/same_results.ts "$dir/group-1" "$dir/group-auto" 1e-3 --common
