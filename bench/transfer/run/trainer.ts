@@ -160,10 +160,12 @@ let chosenBackend = "";
 let fusedThreadsSet = false;
 
 /**
- * `NUGRAD_FUSED_THREADS=N`: the Wasm fused kernels' threads (default: every core), e.g. 1 to
- * time a `--jobs` shard on one core. Threads split a kernel's independent rows, so the results
- * do not depend on them. Two shards of a grouped quick sweep, each with 1 or 2 threads, measured
- * the same within the noise of a shared machine (`bench/group_scaling.ts`, two at once).
+ * `NUGRAD_FUSED_THREADS=N`: the Wasm fused kernels' threads (default: every core). `--jobs`
+ * shards get 1, as OpenBLAS's: a group's kernels pass the threading threshold, and two shards'
+ * threaded kernels then wait for each other's threads to get a core (the reference preset
+ * grouped: 562 s with two threads per shard, 487 s with one, the same CPU seconds; a shared
+ * machine, `bench/RESULTS.md`). Threads split a kernel's independent rows, so the results do not
+ * depend on them.
  */
 function applyFusedThreads(): void {
   if (fusedThreadsSet) return;
