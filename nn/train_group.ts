@@ -10,7 +10,8 @@
  * A group runs one step's kernels for all its members, which pays where a step is bound by its
  * dispatches (a GPU); on a few CPU cores the step is bound by arithmetic and memory, and a member
  * costs about one step of its own whatever the group's size (`bench/group_scaling.ts`); there
- * the gain is in the evaluations (compiled rather than eager) and in tracing once per group.
+ * a group saves only its tracing and some of the evaluations' per-op cost (a few percent of a
+ * sweep's CPU time, `bench/RESULTS.md`).
  *
  * @module
  */
