@@ -4,10 +4,14 @@
  * per member, as {@linkcode train} would give it. The members' parameters and optimizer states
  * are stacked on a leading axis and one `nu.vmap`ped step, compiled by `nu.jit`, trains them
  * all; each member reads its own learning rates from its row of a rate table, so its arithmetic
- * is its run's alone. Losses are read back only at the read points (every `evalEvery` steps).
+ * is its run's alone. Losses are read back only at the read points (every `evalEvery` steps),
+ * and the held-out evaluations (at the start, at each read point, at the end) run for all members
+ * at once too, one vmapped forward pass per chunk of windows (compiled for f32 models).
  * A group runs one step's kernels for all its members, which pays where a step is bound by its
- * dispatches (a GPU); on a few CPU cores the step is bound by arithmetic and memory and a group
- * was measured slower than its runs one at a time (`bench/RESULTS.md`).
+ * dispatches (a GPU); on a few CPU cores the step is bound by arithmetic and memory, and a member
+ * costs about one step of its own whatever the group's size (`bench/group_scaling.ts`); there
+ * a group saves only its tracing and some of the evaluations' per-op cost (a few percent of a
+ * sweep's CPU time, `bench/RESULTS.md`).
  *
  * @module
  */
@@ -26,9 +30,17 @@ import type { NgptModel } from "./ngpt.ts";
 import type { NgptParams } from "./params.ts";
 import { checkTokenIds } from "./tokens.ts";
 import type { TrainOptions, TrainPoint, TrainResult } from "./train.ts";
-import { evaluate, type Windows } from "./evaluate.ts";
-import { checkRunLength, divergenceReason, finalEvaluation, median } from "./run_outcome.ts";
-import { groupStep, memberOf, rateTables, selectMembers, stackTrees } from "./train_group_step.ts";
+import { type Windows, windowsTensor } from "./evaluate.ts";
+import { checkRunLength, divergenceReason, median } from "./run_outcome.ts";
+import {
+  type GroupEvaluation,
+  groupEvaluation,
+  groupStep,
+  memberOf,
+  rateTables,
+  selectMembers,
+  stackTrees,
+} from "./train_group_step.ts";
 
 /** Options of {@linkcode trainGroup}: those of `train`, with one learning rate, key and data stream per member. */
 export interface TrainGroupOptions
@@ -100,14 +112,19 @@ export async function trainGroup(
       ...(rateTable ? { rateTable } : {}),
     });
   const opt = optimizer();
-  const runs: MemberRun[] = [];
-  for (let m = 0; m < n; m++) {
-    const initialValLoss = opts.evalWindows
-      ? await evaluate(model, members[m], opts.evalWindows, evalOpts)
-      : null;
-    runs.push({ m, curves: [], initialValLoss, reference: initialValLoss, result: null });
-  }
   let params = stackTrees(members);
+  const held = heldOutTensors(opts, backend, vocab);
+  // Compiled for f32 models; under mixed precision the compiled forward pass rounds its f16
+  // values differently from the eager one `train` evaluates with (1e-5 relative), so eager.
+  const evaluateGroup = groupEvaluation(model, {
+    chunk: evalOpts.chunk,
+    jit: (opts.jit ?? true) && model.precision === undefined,
+  });
+  const initial = held.evalWindows ? await evaluateGroup(params, held.evalWindows) : null;
+  const runs: MemberRun[] = Array.from({ length: n }, (_, m) => {
+    const initialValLoss = initial?.[m] ?? null;
+    return { m, curves: [], initialValLoss, reference: initialValLoss, result: null };
+  });
   const states = members.map((p) => opt.init(p));
   let state = stackTrees(states);
   for (const st of states) disposeReplaced(st, []);
@@ -135,14 +152,14 @@ export async function trainGroup(
       loss.dispose();
       segmentMs.push((performance.now() - segmentStart) / segmentSteps);
       const dropped: number[] = [];
+      const valLosses = held.evalWindows && done < opts.steps
+        ? await evaluateGroup(params, held.evalWindows)
+        : null;
       for (const [row, m] of active.entries()) {
         const run = runs[m];
         const trainLoss = losses[row];
         const point: TrainPoint = { step: done, trainLoss };
-        if (opts.evalWindows && done < opts.steps) {
-          using member = scopedMember(params, row);
-          point.valLoss = await evaluate(model, member.params, opts.evalWindows, evalOpts);
-        }
+        if (valLosses) point.valLoss = valLosses[row];
         run.curves.push(point);
         opts.onProgress?.(m, done, trainLoss);
         const ref: number = run.reference ??= run.initialValLoss ?? trainLoss;
@@ -187,15 +204,29 @@ export async function trainGroup(
       segmentStart = performance.now();
       segmentSteps = 0;
     }
-    for (const [row, m] of active.entries()) {
-      runs[m].result = await finish(model, opts, runs[m], memberOf(params, row), {
-        evalOpts,
-        msPerStep: median(segmentMs),
-        started,
-      });
+    if (active.length > 0) {
+      const outcomes = await finalEvaluations(
+        params,
+        active.map((m) => runs[m]),
+        held,
+        evaluateGroup,
+      );
+      for (const [row, m] of active.entries()) {
+        runs[m].result = {
+          ...outcomes[row],
+          steps: opts.steps,
+          curves: runs[m].curves,
+          initialValLoss: runs[m].initialValLoss,
+          msPerStep: median(segmentMs),
+          wallSeconds: (performance.now() - started) / 1000,
+          ...(opts.returnParams ? { params: memberOf(params, row) } : {}),
+        };
+      }
     }
     return runs.map((r) => r.result!);
   } finally {
+    evaluateGroup.dispose();
+    held.dispose();
     step.dispose();
     lrs.dispose();
     disposeReplaced(state, []);
@@ -218,26 +249,59 @@ function scopedMember<T>(tree: T, row: number): { params: T } & Disposable {
   return { params, [Symbol.dispose]: () => disposeReplaced(params, []) };
 }
 
-/** The final evaluation of a member that trained to the end, as `train` ends a run. */
-async function finish(
-  model: NgptModel,
-  opts: TrainGroupOptions,
-  run: MemberRun,
-  params: NgptParams,
-  ctx: { evalOpts: { chunk: number; backend: Backend }; msPerStep: number; started: number },
-): Promise<TrainResult> {
-  const { status, finalValLoss } = await finalEvaluation(model, params, run, opts, ctx.evalOpts);
-  if (!opts.returnParams) disposeReplaced(params, []);
-  return {
-    status,
-    steps: opts.steps,
-    curves: run.curves,
-    finalValLoss: status === "ok" ? finalValLoss : null,
-    initialValLoss: run.initialValLoss,
-    msPerStep: ctx.msPerStep,
-    wallSeconds: (performance.now() - ctx.started) / 1000,
-    ...(opts.returnParams ? { params } : {}),
+/** The held-out windows of a group as tensors, uploaded once (the caller's tensors kept). */
+interface HeldOut extends Disposable {
+  evalWindows: Tensor | null;
+  /** The final evaluation's windows (`finalWindows`, else `evalWindows`). */
+  finalWindows: Tensor | null;
+  dispose(): void;
+}
+
+function heldOutTensors(opts: TrainGroupOptions, backend: Backend, vocab: number): HeldOut {
+  const uploaded: Tensor[] = [];
+  const upload = (w: Windows | undefined, what: string) => {
+    if (w === undefined) return null;
+    const { t } = windowsTensor(w, backend, vocab, `trainGroup: ${what}`);
+    if (t !== w) uploaded.push(t);
+    return t;
   };
+  const evalWindows = upload(opts.evalWindows, "evalWindows");
+  const finalWindows = opts.finalWindows === undefined || opts.finalWindows === opts.evalWindows
+    ? evalWindows
+    : upload(opts.finalWindows, "finalWindows");
+  const dispose = () => {
+    for (const t of uploaded.splice(0)) t.dispose();
+  };
+  return { evalWindows, finalWindows, dispose, [Symbol.dispose]: dispose };
+}
+
+/**
+ * The final evaluation of the members that trained to the end (rows of `params`, in the order
+ * of `runs`), as `train` ends a run (`run_outcome.ts`'s `finalEvaluation`): the loss on the final
+ * windows, the last read point's held-out loss, `diverged` when the final loss is not finite or
+ * worse than at the start. One grouped evaluation per set of windows.
+ */
+async function finalEvaluations(
+  params: NgptParams,
+  runs: MemberRun[],
+  held: HeldOut,
+  evaluateGroup: GroupEvaluation,
+): Promise<{ status: "ok" | "diverged"; finalValLoss: number | null }[]> {
+  if (held.finalWindows === null) return runs.map(() => ({ status: "ok", finalValLoss: null }));
+  const finals = await evaluateGroup(params, held.finalWindows);
+  const lasts = held.evalWindows === null
+    ? null
+    : held.finalWindows === held.evalWindows
+    ? finals
+    : await evaluateGroup(params, held.evalWindows);
+  return runs.map((run, row) => {
+    const last = run.curves[run.curves.length - 1];
+    if (last && lasts) last.valLoss = lasts[row];
+    const finalValLoss = finals[row];
+    const worse = !Number.isFinite(finalValLoss) ||
+      (run.initialValLoss !== null && finalValLoss > run.initialValLoss);
+    return worse ? { status: "diverged", finalValLoss: null } : { status: "ok", finalValLoss };
+  });
 }
 
 /** The members' batches stacked into `[N, B, T+1]` (host data checked, then uploaded once). */

@@ -7,6 +7,7 @@
  * @module
  */
 import {
+  add,
   type Backend,
   concat,
   fromData,
@@ -190,4 +191,65 @@ export function selectMembers<T>(tree: T, rows: readonly number[]): T {
     },
     tree,
   ) as T;
+}
+
+/** A group's held-out evaluation: `(params, windows) -> each member's mean loss`. */
+export interface GroupEvaluation {
+  /** Each member's mean loss over all rows of `windows` (params stacked, members on axis 0). */
+  (params: NgptParams, windows: Tensor): Promise<number[]>;
+  /** Free the compiled programs. */
+  dispose(): void;
+}
+
+/**
+ * The held-out evaluation of a group: every member's mean loss over the same windows, as
+ * `nn.evaluate` computes one member's (chunks of `chunk` rows, each chunk's mean loss times its
+ * row count summed over the chunks, divided by the rows), but one vmapped, compiled forward
+ * pass per chunk for all members, and one readback.
+ *
+ * @example
+ * ```ts
+ * import { fromData, key } from "../core/mod.ts";
+ * import { evaluate, modelConfig, ngptModel } from "./mod.ts";
+ * import { groupEvaluation, stackTrees } from "./train_group_step.ts";
+ * import { assertTrue } from "../testing/assert.ts";
+ * const model = ngptModel(modelConfig({ vocab: 16, width: 32, depth: 1, seqLen: 8 }));
+ * const members = [model.init(key(0)), model.init(key(1))];
+ * const windows = fromData(new Int32Array(5 * 9).map((_, i) => i % 16), [5, 9], { dtype: "i32" });
+ * const evaluateGroup = groupEvaluation(model, { chunk: 2 });
+ * const losses = await evaluateGroup(stackTrees(members), windows);
+ * const alone = await evaluate(model, members[1], windows, { chunk: 2 });
+ * assertTrue(Math.abs(losses[1] - alone) <= 1e-5 * alone);
+ * evaluateGroup.dispose();
+ * ```
+ */
+export function groupEvaluation(
+  model: NgptModel,
+  options: { chunk?: number; jit?: boolean } = {},
+): GroupEvaluation {
+  const chunk = options.chunk ?? 64;
+  if (!Number.isInteger(chunk) || chunk < 1) {
+    throw new Error(`groupEvaluation: chunk must be a positive integer, got ${chunk}`);
+  }
+  const batched = vmap((p: NgptParams, rows: Tensor) => model.loss(p, rows), {
+    inAxes: [0, null],
+  });
+  const compiled = options.jit ?? true ? jit(batched) : null;
+  const losses = (p: NgptParams, rows: Tensor) => (compiled ?? batched)(p, rows) as Tensor;
+  const evaluateGroup = async (params: NgptParams, windows: Tensor) => {
+    const rows = windows.shape[0];
+    const total = tidy(() => {
+      let sum: Tensor | null = null;
+      for (let r = 0; r < rows; r += chunk) {
+        const n = Math.min(chunk, rows - r);
+        const part = mul(losses(params, n === rows ? windows : sliceAxis(windows, 0, r, r + n)), n);
+        sum = sum === null ? part : add(sum, part);
+      }
+      return sum!;
+    });
+    const values = await total.data();
+    total.dispose();
+    return Array.from(values, (v) => v / rows);
+  };
+  return Object.assign(evaluateGroup, { dispose: () => compiled?.dispose() });
 }

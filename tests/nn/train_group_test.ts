@@ -137,6 +137,35 @@ requires(await webgpuAdapter(), {
   },
 });
 
+Deno.test("trainGroup (CPU): the grouped held-out evaluations equal `train`'s, final windows apart", async () => {
+  // Distinct final windows (a partial last chunk too): the last read point's held-out loss then
+  // comes from the evaluation windows, the final loss from the final ones, as `train` does it.
+  const backend = nu.cpuBackend();
+  const evalWindows = { data: rows(100, 6), count: 6 };
+  const finalWindows = { data: rows(200, 11), count: 11 };
+  const lrs = [2 ** -6, 2 ** -4];
+  const common = { steps: 12, evalEvery: 4, evalWindows, finalWindows, evalBatch: 4, backend };
+  const group = await nn.trainGroup(model, {
+    ...common,
+    lrs,
+    keys: lrs.map((_, m) => nu.key(m)),
+    batch: (step, m) => batchOf(step, m, false, backend),
+  });
+  for (const [m, lr] of lrs.entries()) {
+    const solo = await nn.train(model, {
+      ...common,
+      lr,
+      key: nu.key(m),
+      batch: (step) => batchOf(step, m, false, backend),
+    });
+    assertSameRun(group[m], solo, 1e-5, `member ${m}`);
+    assertEquals(group[m].initialValLoss !== null, true);
+    assertTrue(relDiff(group[m].initialValLoss!, solo.initialValLoss!) <= 1e-5, "initial loss");
+    assertTrue(group[m].curves.every((p) => p.valLoss !== undefined), "a held-out loss per point");
+  }
+  assertTrue(group[0].finalValLoss !== group[0].curves[2].valLoss, "final and held-out differ");
+});
+
 Deno.test("trainGroup: no tensor outlives a group, a dropped member's included", async () => {
   const evalWindows = nu.fromData(rows(100, 4), [4, T + 1], { dtype: "i32" });
   const run = () =>

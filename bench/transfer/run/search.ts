@@ -15,8 +15,19 @@
  * 4. the high-learning-rate signature lr, when set.
  * Each round (the coarse grid; a bracketing step; the refinement points with the signature) is
  * evaluated as one batch, so that its runs can train as groups (`--group`, `evaluate.ts`).
- * The search is deterministic given the results, so a resumed sweep replays it from
- * `results.jsonl` and trains only what is missing. Shards split adaptive sweeps by chain.
+ *
+ * With grouping on (`--group` ≠ 1) the rounds are batch-aware: a round also proposes the points
+ * a later round would need whatever its outcome, so that fewer, larger groups train. A seeded
+ * size's first round is five points (the nearest coarse point, a half and a whole coarse step
+ * either side) with the signature; a bracketing step brings the half step it crosses (the
+ * refinement needs it whether the best point moves or not). When the best point stays where the
+ * neighbour put it (the common case) this is the same set of points as one at a time, in one
+ * group instead of three; otherwise one or two runs more. `--group 1` searches exactly as
+ * before.
+ *
+ * The search is deterministic given the results (and the `--group` setting), so a resumed sweep
+ * replays it from `results.jsonl` and trains only what is missing. Shards split adaptive sweeps
+ * by chain.
  *
  * @example
  * ```ts
@@ -146,12 +157,17 @@ export async function runPlan(
   }
 }
 
+/** One adaptive chain (see the module doc); batch-aware rounds when grouping is on. */
 async function searchChain(
   config: SweepConfig,
   dataset: string,
   parameterization: string,
   evaluate: Evaluate,
 ): Promise<void> {
+  const batched = config.group !== 1;
+  const signature = config.signatureLog2Lr !== null
+    ? [{ log2Lr: config.signatureLog2Lr, anywhere: true }]
+    : [];
   const lo = config.lrs[0];
   const hi = config.lrs[config.lrs.length - 1];
   const step = config.lrStep;
@@ -181,7 +197,9 @@ async function searchChain(
         curve.set(lr, mean?.loss ?? Infinity);
       });
     };
-    const point = (log2Lr: number) => points([{ log2Lr }]);
+    // A bracketing step from the best point `from` to `to`; batched, with the half step between.
+    const bracket = (from: number, to: number) =>
+      points([{ log2Lr: to }, ...(batched ? [{ log2Lr: (from + to) / 2 }] : [])]);
     const best = (): LossPoint => {
       let b: LossPoint | null = null;
       for (const [log2Lr, loss] of [...curve].sort((x, y) => x[0] - y[0])) {
@@ -193,15 +211,19 @@ async function searchChain(
       await points(config.lrs.map((log2Lr) => ({ log2Lr })));
     } else {
       const c = snap(neighbourStar);
-      await points([c - step, c, c + step].map((log2Lr) => ({ log2Lr })));
+      const around = batched ? [-1, -0.5, 0, 0.5, 1] : [-1, 0, 1];
+      await points([
+        ...around.map((k) => ({ log2Lr: c + k * step })),
+        ...(batched ? signature : []),
+      ]);
     }
     for (;;) {
       const b = best();
       const lrs = [...curve.keys()];
       const up = roundGrid(b.log2Lr + step);
       const down = roundGrid(b.log2Lr - step);
-      if (b.log2Lr === Math.max(...lrs) && up <= hi + 1e-9) await point(up);
-      else if (b.log2Lr === Math.min(...lrs) && down >= lo - 1e-9) await point(down);
+      if (b.log2Lr === Math.max(...lrs) && up <= hi + 1e-9) await bracket(b.log2Lr, up);
+      else if (b.log2Lr === Math.min(...lrs) && down >= lo - 1e-9) await bracket(b.log2Lr, down);
       else break;
     }
     const b = best();
@@ -209,9 +231,7 @@ async function searchChain(
       ...(Number.isFinite(b.loss)
         ? [{ log2Lr: b.log2Lr - step / 2 }, { log2Lr: b.log2Lr + step / 2 }]
         : []),
-      ...(config.signatureLog2Lr !== null
-        ? [{ log2Lr: config.signatureLog2Lr, anywhere: true }]
-        : []),
+      ...signature,
     ]);
     const fit = fitLrStar([...curve].map(([log2Lr, loss]) => ({ log2Lr, loss })));
     neighbourStar = fit.log2LrStar ?? neighbourStar;

@@ -41,6 +41,7 @@ import {
   type Parameterization,
 } from "../../../param/mod.ts";
 import { gatherWindows, sampleBatch, validationWindows } from "./data.ts";
+import { setFusedWasm } from "../../../kernels/cpu/wasm/fused_dispatch.ts";
 import type { TrainerIdentity } from "../plan/types.ts";
 import { dimsOf } from "../plan/run_list.ts";
 import { loadParameterization, parseParamRef } from "../plan/param_ref.ts";
@@ -166,9 +167,31 @@ export const trainerIdentity: TrainerIdentity = {
 };
 
 let chosenBackend = "";
+let fusedThreadsSet = false;
+
+/**
+ * `NUGRAD_FUSED_THREADS=N`: the Wasm fused kernels' threads (default: every core). `--jobs`
+ * shards get 1, as OpenBLAS's: a group's kernels pass the threading threshold, and two shards'
+ * threaded kernels then wait for each other's threads to get a core (the reference preset
+ * grouped: 562 s with two threads per shard, 487 s with one, the same CPU seconds; a shared
+ * machine, `bench/RESULTS.md`). Threads split a kernel's independent rows, so the results do not
+ * depend on them.
+ */
+function applyFusedThreads(): void {
+  if (fusedThreadsSet) return;
+  fusedThreadsSet = true;
+  const given = Deno.env.get("NUGRAD_FUSED_THREADS");
+  if (given === undefined) return;
+  const threads = Number(given);
+  if (!Number.isInteger(threads) || threads < 1) {
+    throw new Error(`NUGRAD_FUSED_THREADS='${given}': expected a positive integer`);
+  }
+  setFusedWasm({ threads });
+}
 
 /** What every run of a group shares: the model, its data windows and the training options. */
 async function setUp(spec: RunSpec, data: Dataset) {
+  applyFusedThreads();
   if (spec.backend && spec.backend !== chosenBackend) {
     await useBackend(spec.backend as "cpu" | "webgpu");
     chosenBackend = spec.backend;
