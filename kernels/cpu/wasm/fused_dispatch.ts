@@ -106,7 +106,7 @@ export function fusedWasmSettings(): FusedWasmSettings {
       enabled: envFlag("NUGRAD_CPU_KERNELS") !== "js" && simdSupported(),
       relaxed: envFlag("NUGRAD_WASM_RELAXED") !== "0" && relaxedValid,
       threads: fusedHeap().shared ? defaultThreads() : 1,
-      threadMinElements: 1 << 17,
+      threadMinElements: 1 << 20,
     };
   }
   return settings;
