@@ -32,6 +32,13 @@ export interface Dims {
   readonly baseDepth: number;
   /** Training horizon `T0` of the base run. */
   readonly baseSteps: number;
+  /**
+   * Batch size `B` (sequences per step) of the current run; optional, with `baseBatch`. Where
+   * absent the batch multiplier is 1, so parameterizations that ignore the batch see no change.
+   */
+  readonly batch?: number;
+  /** Batch size `B0` the base learning rate was tuned at; given with `batch`. */
+  readonly baseBatch?: number;
 }
 
 /** The multipliers `mw = d/d0`, `mL = L/L0`, `mT = T/T0`. */
@@ -42,6 +49,8 @@ export interface Multipliers {
   readonly mL: number;
   /** Horizon multiplier `T / T0`. */
   readonly mT: number;
+  /** Batch multiplier `B / B0`; 1 where the dims carry no batch. */
+  readonly mB: number;
 }
 
 const FIELDS = ["width", "depth", "steps", "baseWidth", "baseDepth", "baseSteps"] as const;
@@ -75,6 +84,22 @@ export function validateDims(dims: Dims, op = "dims"): Dims {
       );
     }
   }
+  const { batch, baseBatch } = dims;
+  if ((batch === undefined) !== (baseBatch === undefined)) {
+    throw new Error(
+      `${op}: dims.batch and dims.baseBatch come together, got batch ${describeValue(batch)}, ` +
+        `baseBatch ${describeValue(baseBatch)}`,
+    );
+  }
+  for (const [field, value] of [["batch", batch], ["baseBatch", baseBatch]] as const) {
+    if (
+      value !== undefined && !(typeof value === "number" && Number.isFinite(value) && value > 0)
+    ) {
+      throw new Error(
+        `${op}: dims.${field} must be a positive finite number, got ${describeValue(value)}`,
+      );
+    }
+  }
   return dims;
 }
 
@@ -101,6 +126,7 @@ export function multipliers(dims: Dims): Multipliers {
     mw: dims.width / dims.baseWidth,
     mL: dims.depth / dims.baseDepth,
     mT: dims.steps / dims.baseSteps,
+    mB: dims.batch === undefined ? 1 : dims.batch / dims.baseBatch!,
   });
 }
 
@@ -142,7 +168,7 @@ export function baseDims(base: { width: number; depth: number; steps: number }):
  */
 export function scaled(
   dims: Dims,
-  change: { width?: number; depth?: number; steps?: number },
+  change: { width?: number; depth?: number; steps?: number; batch?: number },
 ): Dims {
   return validateDims(Object.freeze({ ...dims, ...change }), "scaled");
 }

@@ -42,6 +42,7 @@ export {
   type SettingsRule,
 } from "./parameterization.ts";
 export {
+  batchExponent,
   chainRules,
   depthExponent,
   depthMup,

@@ -1,6 +1,6 @@
 /**
  * The building blocks of parameterizations: rules that scale learning rates by powers of the
- * width, depth and horizon multipliers, and that set rescaler inits and scales.
+ * width, depth, horizon and batch multipliers, and that set rescaler inits and scales.
  *
  * Each factory checks its arguments when called (unknown roles, non-finite exponents), so a
  * typo fails where the parameterization is defined, not deep inside a training run.
@@ -25,7 +25,7 @@ import { checkFinite, type Roles, roleSet } from "./rule_args.ts";
 function lrPowerRule(
   roles: ReadonlySet<Role>,
   exponent: number,
-  pick: (m: { mw: number; mL: number; mT: number }) => number,
+  pick: (m: { mw: number; mL: number; mT: number; mB: number }) => number,
 ): SettingsRule {
   return (settings, query) =>
     roles.has(query.role)
@@ -86,6 +86,29 @@ export function depthExponent(roles: Roles, exponent: number): SettingsRule {
 export function horizonExponent(exponent: number, roles: Roles = ROLES): SettingsRule {
   const set = roleSet(roles, "horizonExponent");
   return lrPowerRule(set, checkFinite(exponent, "exponent", "horizonExponent"), (m) => m.mT);
+}
+
+/**
+ * Multiplies the learning rate of `roles` (default: every role) by `mB^exponent`
+ * (`mB = batch / baseBatch`; 1 where the dims carry no batch): a batch-size term, e.g. one
+ * fitted by `deno task transfer fit --axis batch`.
+ *
+ * @example
+ * ```ts
+ * import { assertTrue } from "../testing/assert.ts";
+ * import { compose, plain } from "./parameterization.ts";
+ * import { batchExponent } from "./rules.ts";
+ * const p = compose("p", plain, batchExponent(0.5));
+ * const dims = {
+ *   width: 64, depth: 2, steps: 10, baseWidth: 64, baseDepth: 2, baseSteps: 10,
+ *   batch: 64, baseBatch: 16,
+ * };
+ * assertTrue(p({ role: "hidden", dims }).lr === 2);
+ * ```
+ */
+export function batchExponent(exponent: number, roles: Roles = ROLES): SettingsRule {
+  const set = roleSet(roles, "batchExponent");
+  return lrPowerRule(set, checkFinite(exponent, "exponent", "batchExponent"), (m) => m.mB);
 }
 
 /**

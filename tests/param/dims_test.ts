@@ -36,9 +36,11 @@ Deno.test("multipliers are current over base; baseDims gives 1; scaled keeps the
         mw: dims.width / dims.baseWidth,
         mL: dims.depth / dims.baseDepth,
         mT: dims.steps / dims.baseSteps,
+        mB: 1,
       });
+      assertEquals(multipliers({ ...dims, batch: 48, baseBatch: 16 }).mB, 3);
       const base = baseDims({ width: dims.width, depth: dims.depth, steps: dims.steps });
-      assertEquals(multipliers(base), { mw: 1, mL: 1, mT: 1 });
+      assertEquals(multipliers(base), { mw: 1, mL: 1, mT: 1, mB: 1 });
       const s = scaled(base, { width: dims.baseWidth });
       assertEquals([s.width, s.baseWidth, s.depth], [dims.baseWidth, dims.width, dims.depth]);
       assertTrue(Object.isFrozen(s));

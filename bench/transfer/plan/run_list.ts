@@ -315,5 +315,8 @@ export function dimsOf(spec: RunSpec): Dims {
     baseWidth: spec.base.width,
     baseDepth: spec.base.depth,
     baseSteps: spec.base.steps,
+    // The batch multiplier is 1 outside a batch sweep (no base batch there).
+    batch: spec.batch,
+    baseBatch: spec.base.batch ?? spec.batch,
   };
 }

@@ -125,10 +125,17 @@ const REFERENCE_DIMS: Dims[] = [1, 2, 4].flatMap((m) => [
   { width: 32, depth: 2, steps: 100 * m, baseWidth: 32, baseDepth: 2, baseSteps: 100 },
 ]);
 
+/** The first reference dims at 2× and 4× the base batch. */
+const BATCH_DIMS: Dims[] = [32, 64].map((batch) => ({
+  ...REFERENCE_DIMS[0],
+  batch,
+  baseBatch: 16,
+}));
+
 /**
  * A fingerprint of what parameterization `name` computes: the first 16 hex digits of the
  * SHA-256 of its {@linkcode describe} rows (every role's lr, init and scale) at base and 2× and
- * 4× width, depth and steps. Two definitions with equal fingerprints give the same multipliers
+ * 4× width, depth and steps (and batch, where the parameterization reads it). Two definitions with equal fingerprints give the same multipliers
  * at those sizes; editing what one computes changes it, renaming or reformatting does not.
  *
  * @example
@@ -143,6 +150,12 @@ const REFERENCE_DIMS: Dims[] = [1, 2, 4].flatMap((m) => [
 export async function parameterizationFingerprint(name: string): Promise<string> {
   const p = await resolveParameterization(name);
   const rows = REFERENCE_DIMS.map((dims) => describe(p, dims));
+  // The batch rows join only where the batch changes something, so that parameterizations that
+  // ignore it (every one written before `batchExponent`) keep the fingerprints their results
+  // folders recorded.
+  const batchRows = BATCH_DIMS.map((dims) => describe(p, dims));
+  const plainRow = JSON.stringify(describe(p, REFERENCE_DIMS[0]));
+  if (batchRows.some((r) => JSON.stringify(r) !== plainRow)) rows.push(...batchRows);
   const bytes = new TextEncoder().encode(JSON.stringify(rows));
   const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
   return [...digest.slice(0, 8)].map((b) => b.toString(16).padStart(2, "0")).join("");

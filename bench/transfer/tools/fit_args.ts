@@ -16,6 +16,7 @@ import { parseArgs } from "../../cli.ts";
 import { parseCommand } from "../plan/args.ts";
 import type { SweepConfig } from "../plan/config.ts";
 import { BUILTIN_PARAMS } from "../plan/param_ref.ts";
+import { AXES, type Axis } from "../plan/types.ts";
 
 /** Parsed `transfer fit` flags. */
 export interface FitArgs {
@@ -23,6 +24,11 @@ export interface FitArgs {
   argv: string[];
   /** A built-in parameterization to start from. */
   baseParam: string;
+  /**
+   * The axis fitted and validated: `width` (role probe + calibration, width exponents) or
+   * `depth`, `steps`, `batch` (one exponent over every role, the base's own slope on that axis).
+   */
+  axis: Axis;
   fitSizes: number[];
   validateSizes: number[];
   /** The other configuration, as sweep flags, e.g. [["--seq", "64"]]. */
@@ -56,6 +62,7 @@ const CONFIG_KEYS: Record<string, keyof SweepConfig> = {
 /** Flags handed to every stage's sweep unchanged. */
 const PASSED = [
   "preset",
+  "width",
   "head-size",
   "seq",
   "steps",
@@ -74,17 +81,20 @@ const PASSED = [
 export const FIT_HELP =
   `deno task transfer fit: find a parameterization on some widths, validate it on others
 
-  --fit-sizes 16,32          widths the probe and the calibration train on (two or more)
-  --validate-sizes 64,128    held-out widths (none fitted; the largest ≥ 2× the largest fitted)
+  --axis width               the axis fitted: width (a role probe and a calibration) or depth,
+                             steps, batch (one exponent over every role: the base's own slope)
+  --fit-sizes 16,32          sizes on the axis the fit trains on (two or more)
+  --validate-sizes 64,128    held-out sizes (none fitted; the largest ≥ 2× the largest fitted)
   --validate-config K=V,...  a held-out configuration: seq, head-size, steps, batch or depth
   --base-param nugpt         the built-in to start from (ngpt, mup, nugpt, nugptPaper)
-  --groups a,b+c,...         role groups scaled jointly (default ${DEFAULT_GROUPS.join(",")})
+  --groups a,b+c,...         role groups scaled jointly (default ${DEFAULT_GROUPS.join(",")});
+                             width axis only
   --range R                  first probe range, octaves (default 1); doubled per edge group
   --max-widen N              doublings allowed (default 2)
   --seeds N                  seeds per point (default 2)
   --replicates N             bootstrap replicates (default 1000)
   --out DIR                  output folder (default out/fit)
-  --preset, --head-size, --seq, --steps, --depth, --batch, --data, --backend, --eval-every,
+  --preset, --width, --head-size, --seq, --steps, --depth, --batch, --data, --backend, --eval-every,
   --optimizer, --warmup, --lrs, --group, --synthetic, --no-jit: as for a sweep, for every stage`;
 
 /**
@@ -105,6 +115,7 @@ export function parseFitArgs(argv: readonly string[]): FitArgs {
   const parsedFlags = parseArgs({
     args: [...argv],
     options: {
+      "axis": { type: "string" },
       "fit-sizes": { type: "string" },
       "validate-sizes": { type: "string" },
       "validate-config": { type: "string" },
@@ -136,6 +147,17 @@ export function parseFitArgs(argv: readonly string[]): FitArgs {
       }
       return n;
     });
+  const axisText = typeof values.axis === "string" ? values.axis : "width";
+  if (!(AXES as readonly string[]).includes(axisText)) {
+    throw new Error(`transfer fit: --axis must be one of ${AXES.join(", ")}, got '${axisText}'`);
+  }
+  const axis = axisText as Axis;
+  if (axis !== "width" && typeof values.groups === "string") {
+    throw new Error(
+      `transfer fit: --groups ${values.groups} with --axis ${axis}: the role probe fits width ` +
+        `exponents; on the ${axis} axis the fit folds one exponent into every role's rate`,
+    );
+  }
   const fitSizes = sizes("fit-sizes");
   const validateSizes = sizes("validate-sizes");
   if (fitSizes.length < 2) {
@@ -144,7 +166,7 @@ export function parseFitArgs(argv: readonly string[]): FitArgs {
   for (const s of validateSizes) {
     if (fitSizes.includes(s)) {
       throw new Error(
-        `transfer fit: width ${s} is both fitted and held out; a size used in the fit cannot ` +
+        `transfer fit: ${axis} ${s} is both fitted and held out; a size used in the fit cannot ` +
           `be validated on`,
       );
     }
@@ -152,7 +174,9 @@ export function parseFitArgs(argv: readonly string[]): FitArgs {
   const maxFit = Math.max(...fitSizes);
   if (Math.max(...validateSizes) < 2 * maxFit) {
     throw new Error(
-      `transfer fit: --validate-sizes needs one width ≥ 2 × the largest fitted (${2 * maxFit}), ` +
+      `transfer fit: --validate-sizes needs one ${axis} ≥ 2 × the largest fitted (${
+        2 * maxFit
+      }), ` +
         `got ${validateSizes}`,
     );
   }
@@ -164,6 +188,7 @@ export function parseFitArgs(argv: readonly string[]): FitArgs {
   };
   const common: string[] = [];
   for (const f of PASSED) if (typeof values[f] === "string") common.push(`--${f}=${values[f]}`);
+  if (axis !== "width") common.push(`--axis=${axis}`);
   if (values.synthetic) common.push("--synthetic");
   if (values["no-jit"]) common.push("--no-jit");
   const parsed = parseCommand([...common, "--sizes", fitSizes.join(",")]);
@@ -176,6 +201,12 @@ export function parseFitArgs(argv: readonly string[]): FitArgs {
       throw new Error(
         `transfer fit: --validate-config takes K=V with K one of ` +
           `${Object.keys(CONFIG_KEYS).join(", ")}, got '${kv}'`,
+      );
+    }
+    if (key === axis) {
+      throw new Error(
+        `transfer fit: --validate-config ${kv} sets the fitted axis (${axis}); the held-out ` +
+          `${axis} sizes are --validate-sizes`,
       );
     }
     if (String(config[field]) === value) {
@@ -197,6 +228,7 @@ export function parseFitArgs(argv: readonly string[]): FitArgs {
   return {
     argv: [...argv],
     baseParam,
+    axis,
     fitSizes,
     validateSizes,
     validateConfig,

@@ -11,17 +11,24 @@
  * 4. **Validation** (held out): the found parameterization and the base at the smallest fitted
  *    width (the anchor) and `--validate-sizes`, and both again in `--validate-config`.
  *
+ * On another axis (`--axis depth|steps|batch`) there is no role probe (its exponents are width
+ * exponents): the base's own slope over the fitted sizes is folded into every role's rate as an
+ * exponent of that axis' multiplier (`depthExponent`, `horizonExponent`, `batchExponent`), and
+ * the validation is the same.
+ *
  * It writes OUT/found.ts (the parameterization, composed from `param`: the base with one
- * `widthExponent` per group and the calibration), OUT/probed.ts, OUT/fit-report.md and a sweep
+ * `widthExponent` per group and the calibration; `fit_module.ts`), OUT/probed.ts, OUT/fit-report.md and a sweep
  * folder per stage (re-running the command resumes them). Before the report it checks, from the
  * runs themselves, that no size or configuration declared held out was trained by the fit, and
  * refuses with the size otherwise (`fit_held_out.ts`).
  *
  * @example
  * ```ts
- * import { relativeImport } from "./fit_command.ts";
+ * import { fitMain } from "./fit_command.ts";
  * import { assertEquals } from "../../../testing/assert.ts";
- * assertEquals(relativeImport("/a/out/fit", "/a/param/mod.ts"), "../../param/mod.ts");
+ * // A held-out width that is also fitted is refused before anything trains (exit code 2).
+ * const argv = ["--fit-sizes", "16,32", "--validate-sizes", "32,64", "--validate-config", "seq=64"];
+ * assertEquals(await fitMain(argv, { print: () => {} }), 2);
  * ```
  *
  * @module
@@ -34,7 +41,7 @@ import { surfaceBootstrap } from "../analyse/surface_bootstrap.ts";
 import { parseCommand } from "../plan/args.ts";
 import type { SweepConfig } from "../plan/config.ts";
 import { sweepSettings } from "../plan/identity.ts";
-import type { Dataset, RunResult } from "../plan/types.ts";
+import type { Axis, Dataset, RunResult, RunSpec } from "../plan/types.ts";
 import { loadBrownCorpus } from "../run/corpus.ts";
 import { loadTextFile, validationWindows } from "../run/data.ts";
 import { runSweep } from "../run/sweep.ts";
@@ -44,6 +51,7 @@ import { checkHeldOut, configKey, provenance } from "./fit_held_out.ts";
 import { probeDesign, probeRef } from "./fit_design.ts";
 import { edgeGroups, jointExponents, jointOptima } from "./fit_probe.ts";
 import { type OptimumRow, renderFitReport, type SlopeRow } from "./fit_report.ts";
+import { writeModule } from "./fit_module.ts";
 
 /** Seams of {@linkcode fitMain} (tests: fake data; the trainer through `withTrainer`). */
 export interface FitOptions {
@@ -74,59 +82,21 @@ async function stage(
   return { results: outcome.results, summary: files.data };
 }
 
-/**
- * The import specifier of file `to` from a module in folder `fromDir` (both absolute).
- *
- * @example
- * ```ts
- * import { relativeImport } from "./fit_command.ts";
- * import { assertEquals } from "../../../testing/assert.ts";
- * assertEquals(relativeImport("/r/param", "/r/param/mod.ts"), "./mod.ts");
- * ```
- */
-export function relativeImport(fromDir: string, to: string): string {
-  const norm = (p: string) => {
-    const out: string[] = [];
-    for (const s of p.split("/")) {
-      if (s === "" || s === ".") continue;
-      if (s === "..") out.pop();
-      else out.push(s);
-    }
-    return out;
-  };
-  const a = norm(fromDir);
-  const b = norm(to);
-  let i = 0;
-  while (i < a.length && i < b.length - 1 && a[i] === b[i]) i++;
-  const up = a.length - i;
-  return (up === 0 ? "./" : "../".repeat(up)) + b.slice(i).join("/");
+/** A run's configuration in words, leaving out its size on `axis` (its row's size column). */
+function configText(spec: RunSpec, axis: Axis): string {
+  const parts: [Axis | "seq" | "head size", number][] = [
+    ["seq", spec.seq],
+    ["head size", spec.headSize],
+    ["steps", spec.steps],
+    ["depth", spec.depth],
+    ["batch", spec.batch],
+  ];
+  return parts.filter(([k]) => k !== axis).map(([k, v]) => `${k} ${v}`).join(", ");
 }
 
-/** Writes a module exporting `name`: `base` with the given per-group width exponents. */
-async function writeModule(
-  file: string,
-  exportName: string,
-  declared: string,
-  base: string,
-  exponents: [string, number][],
-  doc: string,
-): Promise<void> {
-  const absolute = file.startsWith("/") ? file : `${Deno.cwd()}/${file}`;
-  const dir = absolute.slice(0, absolute.lastIndexOf("/"));
-  const paramMod = relativeImport(dir, new URL("../../../param/mod.ts", import.meta.url).pathname);
-  const rules = exponents.map(([group, e]) =>
-    `  widthExponent([${group.split("+").map((r) => JSON.stringify(r)).join(", ")}], ${
-      Number(e.toFixed(4))
-    }),`
-  );
-  await Deno.writeTextFile(
-    file,
-    `/** ${doc} */\nimport { compose, ${base}, widthExponent } from "${paramMod}";\n\n` +
-      `/** ${declared}: written by \`deno task transfer fit\`. */\n` +
-      `export const ${exportName} = compose(\n  "${declared}",\n  ${base},\n${
-        rules.join("\n")
-      }\n);\n`,
-  );
+/** The base size on `axis` that a run's multipliers are measured from. */
+function baseSizeOf(spec: RunSpec, axis: Axis): number {
+  return axis === "batch" ? spec.base.batch ?? spec.batch : spec.base[axis];
 }
 
 const ALL_ROLES = "input+hidden+output+alpha+sqk+su+sv+sz";
@@ -138,17 +108,18 @@ function optimumRows(
   summary: Summary,
   runs: readonly RunResult[],
   fitRuns: readonly RunResult[],
+  axis: Axis,
 ): OptimumRow[] {
   const labels = provenance(fitRuns, runs);
   return summary.optima.map((o) => {
     const run = runs.find((r) =>
-      r.spec.parameterization === o.parameterization && r.spec.width === o.size
+      r.spec.parameterization === o.parameterization && r.spec.size === o.size
     )!;
     const key = configKey(run.spec);
     return {
       parameterization: o.parameterization,
       size: o.size,
-      config: `seq ${run.spec.seq}, head size ${run.spec.headSize}, steps ${run.spec.steps}`,
+      config: configText(run.spec, axis),
       data: labels.get(key) ?? "held-out",
       log2LrStar: o.log2LrStar,
       edge: o.edge,
@@ -163,6 +134,7 @@ function slopeRows(
   runs: readonly RunResult[],
   fitRuns: readonly RunResult[],
   replicates: number,
+  axis: Axis,
 ): SlopeRow[] {
   const labels = provenance(fitRuns, runs);
   const groups = curves(runs);
@@ -171,7 +143,7 @@ function slopeRows(
     const tag = (g: (typeof mine)[number]) => `${labels.get(configKey(g.runs[0].spec))} ${g.size}`;
     const surface = surfaceBootstrap(
       mine.map((g) => ({
-        log2Multiplier: Math.log2(g.size / g.runs[0].spec.base.width),
+        log2Multiplier: Math.log2(g.size / baseSizeOf(g.runs[0].spec, axis)),
         samples: curveSamples(g.runs),
       })),
       { sigma: summary.bootstrap.noise.sigma ?? 0, replicates },
@@ -179,7 +151,7 @@ function slopeRows(
     const spec = mine[0].runs[0].spec;
     return {
       parameterization: s.parameterization,
-      config: `seq ${spec.seq}, head size ${spec.headSize}, steps ${spec.steps}`,
+      config: configText(spec, axis),
       sizes: s.sizes,
       data: mine.map(tag).join(" → "),
       slope: s.slope,
@@ -202,11 +174,12 @@ export async function runFit(
   options: FitOptions = {},
 ): Promise<{ report: string; module: string; exponents: Record<string, number> }> {
   const print = options.print ?? ((l: string) => console.log(l));
-  const { out, baseParam: base, fitSizes, groups, seeds, common } = args;
+  const { out, baseParam: base, fitSizes, groups, seeds, common, axis } = args;
+  const noun = axis === "width" ? "widths" : axis === "batch" ? "batch sizes" : `${axis} sizes`;
   const minFit = Math.min(...fitSizes);
   const shared = [...common, "--seeds", String(seeds), "--base", String(minFit)];
   await Deno.mkdir(out, { recursive: true });
-  print(`fit 1/4: ${base} at widths ${fitSizes.join(", ")}`);
+  print(`fit 1/4: ${base} at ${noun} ${fitSizes.join(", ")}`);
   const baseStage = await stage(
     [...shared, "--sizes", fitSizes.join(","), "--param", base, "--out", `${out}/fit-base`],
     options,
@@ -218,17 +191,18 @@ export async function runFit(
   for (const o of baseStage.summary.optima) {
     if (o.log2LrStar === null || o.edge !== null) {
       throw new Error(
-        `transfer fit: ${base}'s optimum at width ${o.size} is ${
+        `transfer fit: ${base}'s optimum at ${axis} ${o.size} is ${
           o.log2LrStar === null ? "undetermined" : `only a bound (${o.edge} edge)`
         }; widen --lrs`,
       );
     }
     lrAt.set(o.size, Math.round(o.log2LrStar * 100) / 100);
   }
-  const ranges = groups.map(() => args.range);
+  const ranges = axis === "width" ? groups.map(() => args.range) : [];
   const probeRuns: RunResult[] = [];
   let edges: number[] = [];
-  for (let round = 0; round <= args.maxWiden; round++) {
+  const probeGroups = axis === "width" ? groups : [];
+  for (let round = 0; probeGroups.length > 0 && round <= args.maxWiden; round++) {
     const params = probeDesign(groups.length, ranges).map((k) => probeRef(base, groups, k));
     print(`fit 2/4: joint probe, round ${round + 1}, ${params.length} points per width`);
     for (const w of fitSizes) {
@@ -261,36 +235,45 @@ export async function runFit(
     for (const g of edges) ranges[g] *= 2;
     print(`  at the edge: ${edges.map((g) => groups[g]).join(", ")}; range doubled`);
   }
-  const probe = jointExponents(probeRuns, { base, groups, replicates: args.replicates });
+  const probe = probeGroups.length > 0
+    ? jointExponents(probeRuns, { base, groups, replicates: args.replicates })
+    : [];
   const exponents = probe.filter((g) => g.exponent !== null)
-    .map((g): [string, number] => [g.group, g.exponent!]);
-  await writeModule(`${out}/probed.ts`, "probed", "fit-probed", base, exponents, "Probed only.");
-  print(`fit 3/4: calibration of the probed parameterization`);
-  const calib = await stage(
-    [
-      ...shared,
-      "--sizes",
-      fitSizes.join(","),
-      "--param",
-      moduleRef(out, "probed.ts", "probed"),
-      "--out",
-      `${out}/calibrate`,
-    ],
-    options,
-  );
-  fitRuns.push({ folder: `${out}/calibrate`, runs: calib.results });
-  const calSlope = calib.summary.slopes[0] ?? null;
-  const found: [string, number][] = [...exponents, [ALL_ROLES, calSlope?.slope ?? 0]];
+    .map((g): [Axis, string, number] => ["width", g.group, g.exponent!]);
+  let calSlope: Summary["slopes"][number] | null;
+  if (axis === "width") {
+    await writeModule(`${out}/probed.ts`, "probed", "fit-probed", base, exponents, "Probed only.");
+    print(`fit 3/4: calibration of the probed parameterization`);
+    const calib = await stage(
+      [
+        ...shared,
+        "--sizes",
+        fitSizes.join(","),
+        "--param",
+        moduleRef(out, "probed.ts", "probed"),
+        "--out",
+        `${out}/calibrate`,
+      ],
+      options,
+    );
+    fitRuns.push({ folder: `${out}/calibrate`, runs: calib.results });
+    calSlope = calib.summary.slopes[0] ?? null;
+  } else {
+    // No probe on this axis: the base's own drift over the fitted sizes is the calibration.
+    print(`fit 2/4 and 3/4: no role probe on the ${axis} axis; ${base}'s own slope calibrates`);
+    calSlope = baseStage.summary.slopes[0] ?? null;
+  }
+  const found: [Axis, string, number][] = [...exponents, [axis, ALL_ROLES, calSlope?.slope ?? 0]];
   await writeModule(
     `${out}/found.ts`,
     "found",
     "fit-found",
     base,
     found,
-    `Fitted on widths ${fitSizes.join(", ")}; see fit-report.md.`,
+    `Fitted on ${noun} ${fitSizes.join(", ")}; see fit-report.md.`,
   );
   print(
-    `fit 4/4: validation at widths ${args.validateSizes.join(", ")} and ${
+    `fit 4/4: validation at ${noun} ${args.validateSizes.join(", ")} and ${
       args.validateConfig.map((c) => c.join(" ")).join(" ")
     }`,
   );
@@ -313,21 +296,29 @@ export async function runFit(
     options,
   );
   const allFit = fitRuns.flatMap((f) => f.runs);
-  checkHeldOut(fitRuns, val.results, (s) => args.validateSizes.includes(s.width), "width");
-  checkHeldOut(fitRuns, other.results, () => true, "width");
+  checkHeldOut(fitRuns, val.results, (s) => args.validateSizes.includes(s.size), axis);
+  checkHeldOut(fitRuns, other.results, () => true, axis);
   const report = `${out}/fit-report.md`;
   const cfg = args.config;
+  const fitConfig = [
+    `seq ${cfg.seq}`,
+    `head size ${cfg.headSize}`,
+    axis === "steps" ? null : `steps ${cfg.steps}`,
+    axis === "depth" ? null : `depth ${cfg.depth}`,
+    axis === "batch" ? null : `batch ${cfg.batch}`,
+    axis === "width" ? null : `width ${cfg.width}`,
+  ].filter((x) => x !== null).join(", ");
   await Deno.writeTextFile(
     report,
     renderFitReport({
       command: `deno task transfer fit ${args.argv.join(" ")}`,
+      axis,
       base,
       fitSizes,
       validateSizes: args.validateSizes,
-      fitConfig:
-        `seq ${cfg.seq}, head size ${cfg.headSize}, steps ${cfg.steps}, depth ${cfg.depth}`,
+      fitConfig,
       validateConfig: args.validateConfig.map(([k, v]) => `${k.slice(2)} ${v}`).join(", "),
-      baseOptima: optimumRows(baseStage.summary, baseStage.results, allFit),
+      baseOptima: optimumRows(baseStage.summary, baseStage.results, allFit, axis),
       probe,
       ranges,
       edges: edges.map((g) => groups[g]),
@@ -335,18 +326,22 @@ export async function runFit(
         ? null
         : { slope: calSlope.slope, interval: calSlope.interval, sizes: calSlope.sizes },
       validation: [
-        ...optimumRows(val.summary, val.results, allFit),
-        ...optimumRows(other.summary, other.results, allFit),
+        ...optimumRows(val.summary, val.results, allFit, axis),
+        ...optimumRows(other.summary, other.results, allFit, axis),
       ],
       validationSlopes: [
-        ...slopeRows(val.summary, val.results, allFit, args.replicates),
-        ...slopeRows(other.summary, other.results, allFit, args.replicates),
+        ...slopeRows(val.summary, val.results, allFit, args.replicates, axis),
+        ...slopeRows(other.summary, other.results, allFit, args.replicates, axis),
       ],
       module: `${out}/found.ts`,
     }),
   );
   print(`wrote ${report} and ${out}/found.ts`);
-  return { report, module: `${out}/found.ts`, exponents: Object.fromEntries(found) };
+  return {
+    report,
+    module: `${out}/found.ts`,
+    exponents: Object.fromEntries(found.map(([, group, e]) => [group, e])),
+  };
 }
 
 /**

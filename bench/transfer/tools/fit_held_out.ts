@@ -89,7 +89,7 @@ export function checkHeldOut(
   fit: readonly { folder: string; runs: readonly RunResult[] }[],
   validation: readonly RunResult[],
   declared: (spec: RunSpec) => boolean,
-  axis: "width" | "depth" | "steps",
+  axis: "width" | "depth" | "steps" | "batch",
 ): void {
   const used = new Map<string, string>();
   for (const f of fit) for (const r of f.runs) used.set(configKey(r.spec), f.folder);

@@ -20,6 +20,7 @@
 import { formatInterval, type Interval } from "../analyse/intervals.ts";
 import type { Provenance } from "./fit_held_out.ts";
 import type { GroupExponent } from "./fit_probe.ts";
+import type { Axis } from "../plan/types.ts";
 
 /** One lr* row. */
 export interface OptimumRow {
@@ -49,6 +50,8 @@ export interface SlopeRow {
 /** Everything the report shows. */
 export interface FitReport {
   command: string;
+  /** The axis fitted (default `width`); on another there is no role probe. */
+  axis?: Axis;
   base: string;
   fitSizes: number[];
   validateSizes: number[];
@@ -101,6 +104,42 @@ function optimaTable(rows: readonly OptimumRow[]): string[] {
  * ```
  */
 export function renderFitReport(r: FitReport): string {
+  const axis = r.axis ?? "width";
+  const noun = axis === "width" ? "widths" : axis === "batch" ? "batch sizes" : `${axis} sizes`;
+  const probeSection = axis === "width"
+    ? [
+      "## 2. Joint role probe (fitted)",
+      "",
+      "Best log2 factor of each group's learning rate, all groups scaled together (a quadratic " +
+      "with interactions through a central composite design), at each fitted width; its slope " +
+      "over log2 width is the group's exponent on top of the base. A stationary point outside " +
+      "the factors tried is clamped to them (`edge`); where the fitted surface is not convex the " +
+      "best design point stands in (`best point`).",
+      "",
+      `| group | data | ${r.fitSizes.map((w) => `best log2 factor at ${w}`).join(" | ")} | ` +
+      "width exponent [90 %] | range tried |",
+      `| --- | --- | ${r.fitSizes.map(() => "---:").join(" | ")} | ---: | ---: |`,
+      ...r.probe.map((g, i) => {
+        const cells = r.fitSizes.map((w) => {
+          const o = g.optima.find((o) => o.width === w);
+          if (!o) return "—";
+          const how = o.method === "best-point" ? " (best point)" : "";
+          return `${o.edge ? "edge " : ""}${f(o.k)} ${formatInterval(o.interval)}${how}`;
+        });
+        const edge = r.edges.includes(g.group) ? " (at the edge: a bound)" : "";
+        return `| ${g.group} | fitted | ${cells.join(" | ")} | ${f(g.exponent, 3)} ` +
+          `${formatInterval(g.interval, 3)}${edge} | ±${r.ranges[i]} |`;
+      }),
+    ]
+    : [
+      "## 2. Role probe: none on this axis",
+      "",
+      `The role groups' exponents are width exponents; on the ${axis} axis the fit folds one ` +
+      `exponent of the ${axis} multiplier into every role's rate (section 3).`,
+    ];
+  const calibrated = axis === "width"
+    ? "probed parameterization, folded into every rate"
+    : `${r.base}'s own slope, folded into every rate as a ${axis} exponent`;
   const out = [
     "# Parameterization fit, validated out of sample",
     "",
@@ -108,50 +147,29 @@ export function renderFitReport(r: FitReport): string {
     r.command,
     "```",
     "",
-    `- **Fitted on**: widths ${r.fitSizes.join(", ")} (${r.fitConfig}). The base optimum, the ` +
-    "joint role probe and the calibration trained only these.",
-    `- **Validated on**: widths ${r.validateSizes.join(", ")} (${r.fitConfig}) and the other ` +
-    `configuration ${r.validateConfig} — never trained by the fit. The smallest fitted width ` +
+    `- **Fitted on**: ${noun} ${r.fitSizes.join(", ")} (${r.fitConfig}). ` +
+    (axis === "width"
+      ? "The base optimum, the joint role probe and the calibration trained only these."
+      : "The base optimum, whose slope is the calibration, trained only these."),
+    `- **Validated on**: ${noun} ${r.validateSizes.join(", ")} (${r.fitConfig}) and the other ` +
+    `configuration ${r.validateConfig} — never trained by the fit. The smallest fitted size ` +
     "appears in the validation too, as the anchor every slope starts from; its rows say " +
     "`fitted`.",
     `- The result: \`${r.module}\` (${r.base} with the exponents below), composed from \`param\`.`,
     "",
-    `## 1. ${r.base}'s optimum at the fitted widths (fitted)`,
+    `## 1. ${r.base}'s optimum at the fitted ${noun} (fitted)`,
     "",
     ...optimaTable(r.baseOptima),
     "",
-    "## 2. Joint role probe (fitted)",
-    "",
-    "Best log2 factor of each group's learning rate, all groups scaled together (a quadratic with " +
-    "interactions through a central composite design), at each fitted width; its slope over " +
-    "log2 width is the group's exponent on top of the base. A stationary point outside the " +
-    "factors tried is clamped to them (`edge`); where the fitted surface is not convex the best " +
-    "design point stands in (`best point`).",
-    "",
-    `| group | data | ${r.fitSizes.map((w) => `best log2 factor at ${w}`).join(" | ")} | ` +
-    "width exponent [90 %] | range tried |",
-    `| --- | --- | ${r.fitSizes.map(() => "---:").join(" | ")} | ---: | ---: |`,
-    ...r.probe.map((g, i) => {
-      const cells = r.fitSizes.map((w) => {
-        const o = g.optima.find((o) => o.width === w);
-        if (!o) return "—";
-        const how = o.method === "best-point" ? " (best point)" : "";
-        return `${o.edge ? "edge " : ""}${f(o.k)} ${formatInterval(o.interval)}${how}`;
-      });
-      const edge = r.edges.includes(g.group) ? " (at the edge: a bound)" : "";
-      return `| ${g.group} | fitted | ${cells.join(" | ")} | ${f(g.exponent, 3)} ` +
-        `${formatInterval(g.interval, 3)}${edge} | ±${r.ranges[i]} |`;
-    }),
+    ...probeSection,
     "",
     "## 3. Calibration (fitted)",
     "",
     "| what | data | sizes | slope of log2 lr* [90 %] |",
     "| --- | --- | --- | ---: |",
-    r.calibration === null
-      ? "| probed parameterization | fitted | — | — |"
-      : `| probed parameterization, folded into every rate | fitted | ` +
-        `${r.calibration.sizes.join(", ")} | ${f(r.calibration.slope, 3)} ` +
-        `${formatInterval(r.calibration.interval, 3)} |`,
+    r.calibration === null ? `| ${calibrated} | fitted | — | — |` : `| ${calibrated} | fitted | ` +
+      `${r.calibration.sizes.join(", ")} | ${f(r.calibration.slope, 3)} ` +
+      `${formatInterval(r.calibration.interval, 3)} |`,
     "",
     "## 4. Validation (held out)",
     "",
