@@ -104,6 +104,11 @@ export interface PoolStorage {
   alloc(bytes: number): PoolBlock | null;
   /** Give back a block from `alloc` (when the pool drops it or is trimmed). */
   free(block: PoolBlock): void;
+  /**
+   * Registers a pool to be asked for its idle blocks when this storage is full (held weakly);
+   * the pool registers itself on construction.
+   */
+  onPressure?(releaser: { releaseIdle(): void }): void;
 }
 
 /**
@@ -144,6 +149,7 @@ export class ArrayPool {
     this.#maxPooledBytes = cap;
     this.#debugFill = opts.debugFill;
     this.#storage = opts.storage;
+    this.#storage?.onPressure?.(this);
   }
 
   /**
@@ -209,6 +215,21 @@ export class ArrayPool {
     this.#free.clear();
     this.#stats.pooledArrays = 0;
     this.#stats.pooledBytes = 0;
+  }
+
+  /**
+   * Give the pooled blocks that came from the pool's storage back to it (the storage asks when it
+   * is full); pooled ArrayBuffers stay.
+   */
+  releaseIdle(): void {
+    for (const [bytes, list] of this.#free) {
+      const kept = list.filter((block) => !block.stored);
+      for (const block of list) if (block.stored) this.#storage!.free(block);
+      this.#stats.pooledArrays -= list.length - kept.length;
+      this.#stats.pooledBytes -= (list.length - kept.length) * bytes;
+      if (kept.length === 0) this.#free.delete(bytes);
+      else this.#free.set(bytes, kept);
+    }
   }
 
   /** A snapshot of the counters. */

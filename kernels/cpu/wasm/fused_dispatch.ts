@@ -431,7 +431,8 @@ function runThreaded(p: Prepared, words: Int32Array, threads: number): void {
   }
   try {
     runTasks(p, t);
-    if (p.partial) addPartials(p.k.reduce!.op, words[w], partialsAt, count, t);
+    // The output's address is an i32 word: past 2 GiB it reads negative.
+    if (p.partial) addPartials(p.k.reduce!.op, words[w] >>> 0, partialsAt, count, t);
   } finally {
     if (p.partial) h.free(partialsAt);
   }

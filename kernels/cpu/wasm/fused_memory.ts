@@ -34,26 +34,82 @@ export const PARAM_BLOCKS = 16;
 /** Blocks are multiples of this many bytes (and aligned to it). */
 const GRAIN = 64;
 
-/** The memory, its allocator's state, and every buffer object it has had. */
+/**
+ * Something holding idle blocks of the heap that it can give back when the heap is full (the CPU
+ * backend's array pool): {@linkcode FusedHeap.onPressure}.
+ */
+export interface HeapReleaser {
+  /** Give every idle block back to the heap. */
+  releaseIdle(): void;
+}
+
+/** Options of {@linkcode FusedHeap}. */
+export interface FusedHeapOptions {
+  /** Most 64 KiB pages the memory may grow to (default {@linkcode FUSED_MAX_PAGES}, 4 GiB). */
+  maxPages?: number;
+}
+
+/**
+ * The memory, its allocator's state, and every buffer object it has had.
+ *
+ * Blocks are reused by exact size first. A request that no block of its size serves first merges
+ * the free blocks (when any was freed since the last merge: adjacent ones into one, those at the top back into
+ * the untouched space) and takes the smallest that fits, split; and where the memory is at its
+ * largest, the registered releasers give their idle blocks back before it merges again. So a
+ * process that trains models of many shapes one after another reuses one region instead of
+ * stacking every shape's high-water mark until the 4 GiB a 32-bit memory allows runs out.
+ *
+ * @example
+ * ```ts
+ * import { FusedHeap } from "./fused_memory.ts";
+ * import { assertEquals } from "../../../testing/assert.ts";
+ * const heap = new FusedHeap({ maxPages: 64 });
+ * const small = [1, 2, 3, 4].map(() => heap.alloc(100_000));
+ * const top = heap.stats().heapBytes;
+ * small.forEach((at) => heap.free(at));
+ * const big = heap.alloc(350_000); // four freed neighbours, merged
+ * assertEquals([big, heap.stats().heapBytes], [small[0], top]);
+ * ```
+ */
 export class FusedHeap {
   /** The memory every fused kernel module imports. */
   readonly memory: WebAssembly.Memory;
   /** Whether it is shared (views survive growth; Workers can use it). */
   readonly shared: boolean;
+  readonly #maxPages: number;
   readonly #buffers = new WeakSet<ArrayBufferLike>();
   readonly #free = new Map<number, number[]>();
   readonly #sizeAt = new Map<number, number>();
+  readonly #releasers = new Set<WeakRef<HeapReleaser>>();
   #top = PARAM_BYTES * PARAM_BLOCKS;
+  /** Bytes in free blocks, and whether a block was freed since the last merge. */
+  #freeBytes = 0;
+  #freedSinceMerge = false;
 
   /** Prefer {@linkcode fusedHeap}. */
-  constructor() {
+  constructor(opts: FusedHeapOptions = {}) {
+    const maxPages = opts.maxPages ?? FUSED_MAX_PAGES;
+    if (!(Number.isInteger(maxPages) && maxPages >= 16 && maxPages <= FUSED_MAX_PAGES)) {
+      throw new Error(
+        `FusedHeap: maxPages must be an integer in [16, ${FUSED_MAX_PAGES}], got ${maxPages}`,
+      );
+    }
+    this.#maxPages = maxPages;
     this.shared = typeof SharedArrayBuffer === "function";
     this.memory = new WebAssembly.Memory({
       initial: 16,
-      maximum: FUSED_MAX_PAGES,
+      maximum: maxPages,
       shared: this.shared,
     });
     this.#buffers.add(this.memory.buffer);
+  }
+
+  /**
+   * Registers `releaser` (held weakly) to give its idle blocks back when the memory is at its
+   * largest and a request does not fit.
+   */
+  onPressure(releaser: HeapReleaser): void {
+    this.#releasers.add(new WeakRef(releaser));
   }
 
   /** A block of at least `bytes` bytes: its byte address. */
@@ -62,17 +118,38 @@ export class FusedHeap {
     const list = this.#free.get(size);
     const reused = list?.pop();
     if (reused !== undefined) {
+      this.#freeBytes -= size;
       this.#sizeAt.set(reused, size);
       return reused;
     }
+    const have = () => this.memory.buffer.byteLength;
+    // Freed memory before untouched memory: its pages are already mapped.
+    if (this.#freedSinceMerge || this.#freeBytes >= size) {
+      const fit = this.#mergeAndFit(size);
+      if (fit !== undefined) return fit;
+    }
+    if (this.#top + size > this.#maxPages * 65536) {
+      for (const ref of this.#releasers) {
+        const releaser = ref.deref();
+        if (releaser === undefined) this.#releasers.delete(ref);
+        else releaser.releaseIdle();
+      }
+      const fit = this.#mergeAndFit(size);
+      if (fit !== undefined) return fit;
+    }
     const at = this.#top;
     const end = at + size;
-    const have = this.memory.buffer.byteLength;
-    if (end > have) {
-      const pages = Math.ceil(Math.max(end - have, have / 4) / 65536);
-      if (have / 65536 + pages > FUSED_MAX_PAGES) {
-        throw new Error(`fused wasm: needs ${end} bytes of Wasm memory, more than allowed`);
+    if (end > have()) {
+      const limit = this.#maxPages * 65536;
+      if (end > limit) {
+        throw new Error(
+          `fused wasm: needs ${end} bytes of Wasm memory, more than the ${limit} allowed ` +
+            `(${this.stats().liveBytes} bytes in live blocks, a request of ${size})`,
+        );
       }
+      // Grow by a quarter at least (fewer growths), never past the limit.
+      const want = Math.max(end - have(), have() / 4);
+      const pages = Math.min(Math.ceil(want / 65536), this.#maxPages - have() / 65536);
       this.memory.grow(pages);
       this.#buffers.add(this.memory.buffer);
     }
@@ -81,14 +158,61 @@ export class FusedHeap {
     return at;
   }
 
+  /**
+   * Merges adjacent free blocks (and gives those at the top back to the untouched space), then
+   * takes the smallest free block of at least `size` bytes, splitting off the rest.
+   */
+  #mergeAndFit(size: number): number | undefined {
+    if (this.#freedSinceMerge) {
+      this.#freedSinceMerge = false;
+      const blocks: [number, number][] = [];
+      for (const [s, list] of this.#free) for (const at of list) blocks.push([at, s]);
+      blocks.sort((a, b) => a[0] - b[0]);
+      this.#free.clear();
+      const merged: [number, number][] = [];
+      for (const [at, s] of blocks) {
+        const last = merged[merged.length - 1];
+        if (last !== undefined && last[0] + last[1] === at) last[1] += s;
+        else merged.push([at, s]);
+      }
+      const tail = merged[merged.length - 1];
+      if (tail !== undefined && tail[0] + tail[1] === this.#top) {
+        this.#top = tail[0];
+        this.#freeBytes -= tail[1];
+        merged.pop();
+      }
+      for (const [at, s] of merged) this.#pushFree(at, s);
+    }
+    if (this.#freeBytes < size) return undefined;
+    let best: number | undefined;
+    for (const [s, list] of this.#free) {
+      if (s >= size && list.length > 0 && (best === undefined || s < best)) best = s;
+    }
+    if (best === undefined) return undefined;
+    const at = this.#free.get(best)!.pop()!;
+    this.#freeBytes -= best;
+    if (best > size) {
+      this.#pushFree(at + size, best - size);
+      this.#freeBytes += best - size;
+    }
+    this.#sizeAt.set(at, size);
+    return at;
+  }
+
+  #pushFree(at: number, size: number): void {
+    let list = this.#free.get(size);
+    if (list === undefined) this.#free.set(size, list = []);
+    list.push(at);
+  }
+
   /** Give back the block at `at`. */
   free(at: number): void {
     const size = this.#sizeAt.get(at);
     if (size === undefined) throw new Error(`fused wasm: free: no block at ${at}`);
     this.#sizeAt.delete(at);
-    let list = this.#free.get(size);
-    if (list === undefined) this.#free.set(size, list = []);
-    list.push(at);
+    this.#pushFree(at, size);
+    this.#freeBytes += size;
+    this.#freedSinceMerge = true;
   }
 
   /** Whether `a` is a view of this memory. */
@@ -219,9 +343,27 @@ export function fusedHeapStats(): { liveBytes: number; heapBytes: number } {
  * ```
  */
 export function fusedPoolStorage(): PoolStorage | undefined {
-  const h = fusedHeap();
+  return heapPoolStorage(fusedHeap());
+}
+
+/**
+ * `heap` as a pool's storage (see {@linkcode fusedPoolStorage}); a pool built on it gives its idle
+ * blocks back when the heap is full.
+ *
+ * @example
+ * ```ts
+ * import { FusedHeap, heapPoolStorage } from "./fused_memory.ts";
+ * import { ArrayPool } from "../array_pool.ts";
+ * const storage = heapPoolStorage(new FusedHeap({ maxPages: 16 }));
+ * if (storage) new ArrayPool({ storage }).give(new ArrayPool({ storage }).take("f32", 8, { zeroed: true }));
+ * ```
+ */
+export function heapPoolStorage(h: FusedHeap): PoolStorage | undefined {
   if (!h.shared) return undefined;
   return {
+    onPressure(releaser) {
+      h.onPressure(releaser);
+    },
     alloc(bytes) {
       try {
         const offset = h.alloc(bytes);

@@ -96,7 +96,8 @@ export function fusedWorkerSource(): string {
     `const runOf = (id, at, len) => {`,
     `  let run = modules.get(id);`,
     `  if (run === undefined) {`,
-    `    const bytes = new Uint8Array(memory.buffer, at, len).slice();`,
+    // Addresses travel as i32 words: past 2 GiB they read negative.
+    `    const bytes = new Uint8Array(memory.buffer, at >>> 0, len).slice();`,
     `    run = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env }).exports.run;`,
     `    modules.set(id, run);`,
     `  }`,

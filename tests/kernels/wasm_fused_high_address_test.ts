@@ -1,0 +1,81 @@
+/**
+ * Fused kernels on tensors that lie past 2 GiB in the fused heap: addresses travel to the Worker
+ * threads and to the partial sums as i32 words, which read negative there. A long sweep process
+ * (a fit over several stages) once reached that far, and a Worker failed on a negative offset.
+ * The region below is reserved, not touched, so the test costs no memory.
+ */
+import {
+  runFusedWasm,
+  setFusedWasm,
+  startFusedThreads,
+} from "../../kernels/cpu/wasm/fused_dispatch.ts";
+import { fusedAlloc, fusedFree, fusedHeap } from "../../kernels/cpu/wasm/fused_memory.ts";
+import { type FusedKernel, kernelOutputs, ProgramBuilder } from "../../kernels/fused.ts";
+import { assertEquals, assertTrue } from "../../testing/assert.ts";
+
+/** exp(x) · w summed over the outermost axis (partials per thread), and exp(x) itself. */
+function kernel(shape: number[]): FusedKernel {
+  const b = new ProgramBuilder();
+  const e = b.fn("exp", [b.load(0, "f32")], "f32");
+  const strides = shape.map((_, a) => shape.slice(a + 1).reduce((p, d) => p * d, 1));
+  return {
+    shape,
+    inputs: [
+      { dtype: "f32", strides, offset: 0 },
+      { dtype: "f32", strides: shape.map((_, a) => (a === shape.length - 1 ? 1 : 0)), offset: 0 },
+    ],
+    nodes: b.nodes,
+    outputs: [b.fn("mul", [e, b.load(1, "f32")], "f32")],
+    reduce: { op: "sum", node: e, axes: [0] },
+  };
+}
+
+function run(k: FusedKernel, threads: number): Float32Array[] {
+  const before = setFusedWasm({ enabled: true, threads, threadMinElements: 0 });
+  const size = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
+  const x = fusedAlloc("f32", size(k.shape)) as Float32Array;
+  x.forEach((_, i) => (x[i] = Math.sin(i * 0.11)));
+  const w = fusedAlloc("f32", k.shape[k.shape.length - 1]) as Float32Array;
+  w.forEach((_, i) => (w[i] = 1 + (i % 3)));
+  const outs = kernelOutputs(k).map((o) => fusedAlloc("f32", size(o.shape)) as Float32Array);
+  try {
+    assertTrue(runFusedWasm(k, [x, w], outs));
+    return outs.map((o) => o.slice());
+  } finally {
+    [x, w, ...outs].forEach(fusedFree);
+    setFusedWasm(before);
+  }
+}
+
+Deno.test({
+  name: "fused kernels on tensors past 2 GiB: Workers and partial sums read the addresses unsigned",
+  ignore: typeof SharedArrayBuffer !== "function",
+  fn: async () => {
+    const threads = await startFusedThreads();
+    const k = kernel([48, 21]);
+    const low = run(k, 1);
+    // Reserve the heap up to past 2 GiB, then run a kernel never compiled before (its module's
+    // bytes land up there too) on one thread and on several.
+    const spacer = fusedAlloc("f32", 2 ** 29 + 2 ** 20);
+    try {
+      const probe = fusedAlloc("f32", 16);
+      assertTrue(probe.byteOffset >= 2 ** 31, `probe at ${probe.byteOffset}`);
+      fusedFree(probe);
+      const fresh = kernel([48, 22]);
+      const one = run(fresh, 1);
+      const many = run(fresh, Math.max(2, threads));
+      assertEquals(many.slice(0, -1), one.slice(0, -1));
+      const [a, b] = [one[one.length - 1], many[many.length - 1]];
+      for (let i = 0; i < a.length; i++) assertTrue(Math.abs(a[i] - b[i]) <= 1e-4 * Math.abs(a[i]));
+      // And the low kernel, now with its tensors high, still gives what it gave below.
+      const high = run(k, Math.max(2, threads));
+      assertEquals(high.slice(0, -1), low.slice(0, -1));
+    } finally {
+      fusedFree(spacer);
+    }
+    // Freed and merged: the region serves the next large request without growing the memory.
+    const size = fusedHeap().memory.buffer.byteLength;
+    fusedFree(fusedAlloc("f32", 2 ** 29));
+    assertEquals(fusedHeap().memory.buffer.byteLength, size);
+  },
+});
