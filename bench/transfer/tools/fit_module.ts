@@ -81,7 +81,7 @@ export async function writeModule(
   const dir = absolute.slice(0, absolute.lastIndexOf("/"));
   const paramMod = relativeImport(dir, new URL("../../../param/mod.ts", import.meta.url).pathname);
   const rules = exponents.map(([axis, group, e]) => axisRule(axis, group, e));
-  const names = [...new Set(["compose", base, "widthExponent", ...rules.map((r) => r.name)])];
+  const names = [...new Set(["compose", base, ...rules.map((r) => r.name)])];
   await Deno.writeTextFile(
     file,
     `/** ${doc} */\nimport { ${names.join(", ")} } from "${paramMod}";\n\n` +
