@@ -12,7 +12,6 @@ import { ArrayPool } from "../../kernels/cpu/array_pool.ts";
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
-const shared = typeof SharedArrayBuffer === "function";
 
 Deno.test("fused heap: blocks of one shape, freed, serve another shape without growing", () => {
   const heap = new FusedHeap({ maxPages: 256 });
@@ -56,7 +55,6 @@ Deno.test("fused heap: growth stops at the limit instead of failing short of it"
 
 Deno.test({
   name: "fused heap: at its limit, the array pool gives its idle blocks back",
-  ignore: !shared,
   fn: () => {
     const heap = new FusedHeap({ maxPages: 64 }); // 4 MiB
     const storage = heapPoolStorage(heap)!;

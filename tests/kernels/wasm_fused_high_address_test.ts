@@ -49,7 +49,6 @@ function run(k: FusedKernel, threads: number): Float32Array[] {
 
 Deno.test({
   name: "fused kernels on tensors past 2 GiB: Workers and partial sums read the addresses unsigned",
-  ignore: typeof SharedArrayBuffer !== "function",
   fn: async () => {
     const threads = await startFusedThreads();
     const k = kernel([48, 21]);
