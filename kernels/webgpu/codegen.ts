@@ -51,10 +51,25 @@ function literal(v: number, dtype: DType): string {
 
 /**
  * Functions an f16 node computes in f32 and rounds: the f32 helpers (erf, log1p,
- * expm1, pow), and tanh, whose f16 builtin loses small arguments to cancellation
- * on some adapters (lavapipe gives tanh(-6.1e-5) = 0).
+ * expm1, pow), tanh, whose f16 builtin loses small arguments to cancellation
+ * on some adapters (lavapipe gives tanh(-6.1e-5) = 0), and the other
+ * transcendentals, whose f16 builtins WGSL lets err by many steps (exp by
+ * 3 + 2|x| ulps: lavapipe gives exp(6.578125) = 716.5 where the f16 of the
+ * true 719.2 is 719; sin and cos by an absolute 2^-7). Widened, each rounds
+ * once, as the CPU's f16 emulation does.
  */
-const F32_HELPERS: ReadonlySet<string> = new Set(["erf", "log1p", "expm1", "pow", "tanh"]);
+const F32_HELPERS: ReadonlySet<string> = new Set([
+  "erf",
+  "log1p",
+  "expm1",
+  "pow",
+  "tanh",
+  "exp",
+  "log",
+  "sin",
+  "cos",
+  "atan2",
+]);
 
 /**
  * The WGSL expression of one node. f16 nodes compute in f16 (the reduction's

@@ -132,6 +132,15 @@ gpuTest("webgpu f16: unary ops match the CPU emulation within f16 steps", async 
       { numRuns: 8 },
     );
   }
+  // Large arguments, where an f16 builtin may err by many steps (WGSL allows exp 3 + 2|x| ulps;
+  // lavapipe's gave exp(6.578125) = 716.5): computed in f32, each rounds once, as on the CPU.
+  const xs = [6.578125, 7.9921875, -7.9921875, 3.140625, -2.5, 100, 0.015625];
+  for (const [name, f] of [["exp", nu.exp], ["sin", nu.sin], ["cos", nu.cos]] as const) {
+    const [got, want] = await both(g, [{ data: xs, shape: [xs.length] }], f);
+    assertCloseF16(got, want, { ulps: 1, what: `${name} at large arguments` });
+  }
+  const [logGot, logWant] = await both(g, [{ data: [1e-3, 0.5, 1000, 60000], shape: [4] }], nu.log);
+  assertCloseF16(logGot, logWant, { ulps: 1, what: "log" });
 });
 
 gpuTest("webgpu f16: binary ops round like the CPU emulation", async (g) => {
