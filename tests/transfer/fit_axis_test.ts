@@ -28,10 +28,10 @@ const fakeData = (): Promise<Dataset> =>
  * per doubling of the batch from 8, and does not move with the sequence length; seed noise on top.
  */
 const BATCH_SLOPE = 0.3;
-const batchModel: Trainer = async (spec) => {
+const modelWithSlope = (slope: number): Trainer => async (spec) => {
   const p = await resolveParameterization(spec.parameterization);
   const dims = dimsOf(spec);
-  const target = -7 + BATCH_SLOPE * Math.log2(spec.batch / 8);
+  const target = -7 + slope * Math.log2(spec.batch / 8);
   const x = spec.log2Lr + Math.log2(p({ role: "hidden", dims }).lr);
   const jitter = parseInt(fnv1a(`${spec.seed}/${spec.id}`), 16) / 2 ** 32 - 0.5;
   return {
@@ -45,6 +45,7 @@ const batchModel: Trainer = async (spec) => {
     multipliers: { note: "batch model" },
   };
 };
+const batchModel: Trainer = modelWithSlope(BATCH_SLOPE);
 
 Deno.test("transfer fit --axis batch: the found batch exponent is the drift, flat on held-out batches", async () => {
   const out = await Deno.makeTempDir();
@@ -200,4 +201,63 @@ Deno.test("fingerprints: a batch term changes them; parameterizations without on
   ]);
   assertTrue(a !== b && a !== plain && b !== plain, `${a} ${b} ${plain}`);
   assertEquals(zero, plain);
+});
+
+Deno.test("transfer fit --fold: a slope whose interval holds 0 is not folded unless asked", async () => {
+  // The optimum does not move with the batch: the fitted slope is noise around 0.
+  const flat = modelWithSlope(0);
+  const argv = (out: string, extra: string[]) => [
+    "--synthetic",
+    "--axis",
+    "batch",
+    "--width",
+    "32",
+    "--fit-sizes",
+    "8,16",
+    "--validate-sizes",
+    "32",
+    "--validate-config",
+    "seq=64",
+    "--seeds",
+    "2",
+    "--replicates",
+    "100",
+    "--out",
+    out,
+    ...extra,
+  ];
+  const base = { width: 32, depth: 2, steps: 200, baseWidth: 32, baseDepth: 2, baseSteps: 200 };
+  const exponentOf = async (out: string) => {
+    const p = await resolveParameterization(`${out}/found.ts#found`);
+    const at = (batch: number) => p({ role: "sv", dims: { ...base, batch, baseBatch: 8 } }).lr;
+    return Math.log2(at(32) / at(8)) / 2;
+  };
+  const quiet = await Deno.makeTempDir();
+  const lines: string[] = [];
+  const code = await withTrainer(
+    flat,
+    () => fitMain(argv(quiet, []), { loadData: fakeData, print: (l) => lines.push(l) }),
+  );
+  assertEquals(code, 0, lines.join("\n"));
+  const report = await Deno.readTextFile(`${quiet}/fit-report.md`);
+  const row = report.split("\n").find((l) => l.includes("own slope, folded"))!;
+  const [lo, hi] = row.match(/\[(-?[\d.]+), (-?[\d.]+)\]/)!.slice(1).map(Number);
+  assertTrue(lo <= 0 && hi >= 0, row);
+  assertTrue(row.endsWith("| 0.000 (interval holds 0) |"), row);
+  assertEquals(await exponentOf(quiet), 0);
+  // --fold always folds the measured slope, whatever it is.
+  const always = await Deno.makeTempDir();
+  assertEquals(
+    await withTrainer(
+      flat,
+      () => fitMain(argv(always, ["--fold", "always"]), { loadData: fakeData, print: () => {} }),
+    ),
+    0,
+  );
+  const slope = Number(row.split("|")[4].trim().split(" ")[0]);
+  assertClose(await exponentOf(always), slope, { atol: 5e-4 });
+  assertThrows(
+    () => parseFitArgs([...argv("x", []).slice(1), "--fold", "sometimes"]),
+    "--fold must be significant or always",
+  );
 });

@@ -112,3 +112,27 @@ if (import.meta.main) {
   );
   console.log(`compose it: calibrated(${parameterization}, ${s.slope.toFixed(4)})`);
 }
+
+/**
+ * The calibration slope folded into the found parameterization: the measured one, or 0 under
+ * `--fold significant` when its interval holds 0 (a drift the fit cannot tell from noise; folding
+ * it would add that noise to every held-out size).
+ *
+ * @example
+ * ```ts
+ * import { foldedSlope } from "./calibrate.ts";
+ * import { assertEquals } from "../../../testing/assert.ts";
+ * const s = { slope: -0.14, interval: { level: 0.9, lo: -0.46, hi: 0.24 } };
+ * assertEquals([foldedSlope(s, "significant"), foldedSlope(s, "always")], [0, -0.14]);
+ * ```
+ */
+export function foldedSlope(
+  s: { slope: number | null; interval?: { lo: number | null; hi: number | null } | null } | null,
+  fold: "significant" | "always",
+): number {
+  if (s === null || s.slope === null) return 0;
+  if (fold === "always") return s.slope;
+  const lo = s.interval?.lo ?? null, hi = s.interval?.hi ?? null;
+  const excludesZero = lo !== null && hi !== null && (lo > 0 || hi < 0);
+  return excludesZero ? s.slope : 0;
+}

@@ -39,6 +39,11 @@ export interface FitArgs {
   range: number;
   /** How many times a group's range may double while its optimum sits at an edge. */
   maxWiden: number;
+  /**
+   * When the calibration's slope is folded in: `significant` (the default) only when its 90 %
+   * interval excludes 0, `always` whatever its interval.
+   */
+  fold: "significant" | "always";
   seeds: number;
   replicates: number;
   out: string;
@@ -91,6 +96,8 @@ export const FIT_HELP =
                              width axis only
   --range R                  first probe range, octaves (default 1); doubled per edge group
   --max-widen N              doublings allowed (default 2)
+  --fold significant|always  fold the calibration's slope only when its interval excludes 0
+                             (default significant), or always
   --seeds N                  seeds per point (default 2)
   --replicates N             bootstrap replicates (default 1000)
   --out DIR                  output folder (default out/fit)
@@ -123,6 +130,7 @@ export function parseFitArgs(argv: readonly string[]): FitArgs {
       "groups": { type: "string" },
       "range": { type: "string" },
       "max-widen": { type: "string" },
+      "fold": { type: "string" },
       "seeds": { type: "string" },
       "replicates": { type: "string" },
       "out": { type: "string" },
@@ -225,9 +233,14 @@ export function parseFitArgs(argv: readonly string[]): FitArgs {
         `'${baseParam}'`,
     );
   }
+  const fold = typeof values.fold === "string" ? values.fold : "significant";
+  if (fold !== "significant" && fold !== "always") {
+    throw new Error(`transfer fit: --fold must be significant or always, got '${fold}'`);
+  }
   return {
     argv: [...argv],
     baseParam,
+    fold,
     axis,
     fitSizes,
     validateSizes,

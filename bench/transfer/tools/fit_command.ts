@@ -52,6 +52,7 @@ import { probeDesign, probeRef } from "./fit_design.ts";
 import { edgeGroups, jointExponents, jointOptima } from "./fit_probe.ts";
 import { type OptimumRow, renderFitReport, type SlopeRow } from "./fit_report.ts";
 import { writeModule } from "./fit_module.ts";
+import { foldedSlope } from "./calibrate.ts";
 
 /** Seams of {@linkcode fitMain} (tests: fake data; the trainer through `withTrainer`). */
 export interface FitOptions {
@@ -263,7 +264,11 @@ export async function runFit(
     print(`fit 2/4 and 3/4: no role probe on the ${axis} axis; ${base}'s own slope calibrates`);
     calSlope = baseStage.summary.slopes[0] ?? null;
   }
-  const found: [Axis, string, number][] = [...exponents, [axis, ALL_ROLES, calSlope?.slope ?? 0]];
+  const folded = foldedSlope(calSlope, args.fold);
+  if (calSlope?.slope != null && folded === 0 && calSlope.slope !== 0) {
+    print(`  calibration slope ${calSlope.slope.toFixed(3)}: its interval holds 0, not folded`);
+  }
+  const found: [Axis, string, number][] = [...exponents, [axis, ALL_ROLES, folded]];
   await writeModule(
     `${out}/found.ts`,
     "found",
@@ -322,9 +327,12 @@ export async function runFit(
       probe,
       ranges,
       edges: edges.map((g) => groups[g]),
-      calibration: calSlope === null
-        ? null
-        : { slope: calSlope.slope, interval: calSlope.interval, sizes: calSlope.sizes },
+      calibration: calSlope === null ? null : {
+        slope: calSlope.slope,
+        interval: calSlope.interval,
+        sizes: calSlope.sizes,
+        folded,
+      },
       validation: [
         ...optimumRows(val.summary, val.results, allFit, axis),
         ...optimumRows(other.summary, other.results, allFit, axis),

@@ -63,7 +63,13 @@ export interface FitReport {
   ranges: number[];
   /** Groups still at the edge of their range after the last widening. */
   edges: string[];
-  calibration: { slope: number | null; interval: Interval | null; sizes: number[] } | null;
+  calibration: {
+    slope: number | null;
+    interval: Interval | null;
+    sizes: number[];
+    /** The exponent folded in (0 where the slope's interval held 0 under `--fold significant`). */
+    folded?: number;
+  } | null;
   validation: OptimumRow[];
   validationSlopes: SlopeRow[];
   module: string;
@@ -165,11 +171,19 @@ export function renderFitReport(r: FitReport): string {
     "",
     "## 3. Calibration (fitted)",
     "",
-    "| what | data | sizes | slope of log2 lr* [90 %] |",
-    "| --- | --- | --- | ---: |",
-    r.calibration === null ? `| ${calibrated} | fitted | — | — |` : `| ${calibrated} | fitted | ` +
-      `${r.calibration.sizes.join(", ")} | ${f(r.calibration.slope, 3)} ` +
-      `${formatInterval(r.calibration.interval, 3)} |`,
+    "| what | data | sizes | slope of log2 lr* [90 %] | folded |",
+    "| --- | --- | --- | ---: | ---: |",
+    r.calibration === null
+      ? `| ${calibrated} | fitted | — | — | 0 |`
+      : `| ${calibrated} | fitted | ` +
+        `${r.calibration.sizes.join(", ")} | ${f(r.calibration.slope, 3)} ` +
+        `${formatInterval(r.calibration.interval, 3)} | ${
+          f(r.calibration.folded ?? r.calibration.slope, 3)
+        }${
+          r.calibration.folded === 0 && r.calibration.slope !== 0 && r.calibration.slope !== null
+            ? " (interval holds 0)"
+            : ""
+        } |`,
     "",
     "## 4. Validation (held out)",
     "",
