@@ -209,12 +209,7 @@ export class ArrayPool {
 
   /** Drop every pooled array (the garbage collector frees them; storage blocks go back to it). */
   trim(): void {
-    for (const list of this.#free.values()) {
-      for (const block of list) if (block.stored) this.#storage!.free(block);
-    }
-    this.#free.clear();
-    this.#stats.pooledArrays = 0;
-    this.#stats.pooledBytes = 0;
+    this.#drop(() => true);
   }
 
   /**
@@ -222,9 +217,14 @@ export class ArrayPool {
    * is full); pooled ArrayBuffers stay.
    */
   releaseIdle(): void {
+    this.#drop((block) => block.stored);
+  }
+
+  /** Drop the pooled blocks `which` picks; storage blocks among them go back to the storage. */
+  #drop(which: (block: PoolBlock & { stored: boolean }) => boolean): void {
     for (const [bytes, list] of this.#free) {
-      const kept = list.filter((block) => !block.stored);
-      for (const block of list) if (block.stored) this.#storage!.free(block);
+      const kept = list.filter((block) => !which(block));
+      for (const block of list) if (block.stored && which(block)) this.#storage!.free(block);
       this.#stats.pooledArrays -= list.length - kept.length;
       this.#stats.pooledBytes -= (list.length - kept.length) * bytes;
       if (kept.length === 0) this.#free.delete(bytes);

@@ -58,7 +58,7 @@ function literal(v: number, dtype: DType): string {
  * true 719.2 is 719; sin and cos by an absolute 2^-7). Widened, each rounds
  * once, as the CPU's f16 emulation does.
  */
-const F32_HELPERS: ReadonlySet<string> = new Set([
+const COMPUTED_IN_F32: ReadonlySet<string> = new Set([
   "erf",
   "log1p",
   "expm1",
@@ -78,7 +78,7 @@ const F32_HELPERS: ReadonlySet<string> = new Set([
  */
 function nodeExpr(n: ScalarNode, nodes: readonly ScalarNode[]): string {
   if (n.dtype === "f16" && n.fn === "reduced") return "f16(acc)";
-  if (n.dtype === "f16" && F32_HELPERS.has(n.fn) && "args" in n) {
+  if (n.dtype === "f16" && COMPUTED_IN_F32.has(n.fn) && "args" in n) {
     const wide = n.args.map((i) => `f32(v${i})`);
     return `f16(${nodeExprOf({ ...n, dtype: "f32" }, nodes, wide)})`;
   }

@@ -4,14 +4,11 @@
  * (a fit over several stages) once reached that far, and a Worker failed on a negative offset.
  * The region below is reserved, not touched, so the test costs no memory.
  */
-import {
-  runFusedWasm,
-  setFusedWasm,
-  startFusedThreads,
-} from "../../kernels/cpu/wasm/fused_dispatch.ts";
+import { startFusedThreads } from "../../kernels/cpu/wasm/fused_dispatch.ts";
 import { fusedAlloc, fusedFree, fusedHeap } from "../../kernels/cpu/wasm/fused_memory.ts";
-import { type FusedKernel, kernelOutputs, ProgramBuilder } from "../../kernels/fused.ts";
+import { type FusedKernel, ProgramBuilder } from "../../kernels/fused.ts";
 import { assertEquals, assertTrue } from "../../testing/assert.ts";
+import { runOnHeap } from "./fused_heap_run.ts";
 
 /** exp(x) · w summed over the outermost axis (partials per thread), and exp(x) itself. */
 function kernel(shape: number[]): FusedKernel {
@@ -30,22 +27,8 @@ function kernel(shape: number[]): FusedKernel {
   };
 }
 
-function run(k: FusedKernel, threads: number): Float32Array[] {
-  const before = setFusedWasm({ enabled: true, threads, threadMinElements: 0 });
-  const size = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
-  const x = fusedAlloc("f32", size(k.shape)) as Float32Array;
-  x.forEach((_, i) => (x[i] = Math.sin(i * 0.11)));
-  const w = fusedAlloc("f32", k.shape[k.shape.length - 1]) as Float32Array;
-  w.forEach((_, i) => (w[i] = 1 + (i % 3)));
-  const outs = kernelOutputs(k).map((o) => fusedAlloc("f32", size(o.shape)) as Float32Array);
-  try {
-    assertTrue(runFusedWasm(k, [x, w], outs));
-    return outs.map((o) => o.slice());
-  } finally {
-    [x, w, ...outs].forEach(fusedFree);
-    setFusedWasm(before);
-  }
-}
+const run = (k: FusedKernel, threads: number) =>
+  runOnHeap(k, threads, (i) => Math.sin(i * 0.11), (i) => 1 + (i % 3));
 
 Deno.test({
   name: "fused kernels on tensors past 2 GiB: Workers and partial sums read the addresses unsigned",

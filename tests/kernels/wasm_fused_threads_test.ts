@@ -5,15 +5,10 @@
  * partial result added up after the job: a maximum is the same bit for bit, a sum the same
  * within f32 rounding of a different order.
  */
-import {
-  fusedLastJobThreads,
-  runFusedWasm,
-  setFusedWasm,
-  startFusedThreads,
-} from "../../kernels/cpu/wasm/fused_dispatch.ts";
-import { fusedAlloc, fusedFree } from "../../kernels/cpu/wasm/fused_memory.ts";
-import { type FusedKernel, kernelOutputs, ProgramBuilder } from "../../kernels/fused.ts";
+import { fusedLastJobThreads, startFusedThreads } from "../../kernels/cpu/wasm/fused_dispatch.ts";
+import { type FusedKernel, ProgramBuilder } from "../../kernels/fused.ts";
 import { assertEquals, assertTrue } from "../../testing/assert.ts";
+import { runOnHeap } from "./fused_heap_run.ts";
 
 function kernel(shape: number[], reduce?: { op: "sum" | "max"; axes: number[]; row?: boolean }) {
   const b = new ProgramBuilder();
@@ -35,22 +30,8 @@ function kernel(shape: number[], reduce?: { op: "sum" | "max"; axes: number[]; r
   return k;
 }
 
-function run(k: FusedKernel, threads: number): Float32Array[] {
-  const before = setFusedWasm({ enabled: true, threads, threadMinElements: 0 });
-  const size = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
-  const x = fusedAlloc("f32", size(k.shape)) as Float32Array;
-  x.forEach((_, i) => (x[i] = Math.cos(i * 0.37) * 3));
-  const w = fusedAlloc("f32", k.shape[k.shape.length - 1]) as Float32Array;
-  w.forEach((_, i) => (w[i] = i - 2));
-  const outs = kernelOutputs(k).map((o) => fusedAlloc("f32", size(o.shape)) as Float32Array);
-  try {
-    assertTrue(runFusedWasm(k, [x, w], outs));
-    return outs.map((o) => o.slice());
-  } finally {
-    [x, w, ...outs].forEach(fusedFree);
-    setFusedWasm(before);
-  }
-}
+const run = (k: FusedKernel, threads: number) =>
+  runOnHeap(k, threads, (i) => Math.cos(i * 0.37) * 3, (i) => i - 2);
 
 Deno.test("fused kernels over Worker threads equal one thread", async () => {
   const threads = await startFusedThreads();

@@ -47,28 +47,32 @@ const modelWithSlope = (slope: number): Trainer => async (spec) => {
 };
 const batchModel: Trainer = modelWithSlope(BATCH_SLOPE);
 
+/** `transfer fit --axis batch` at width 32 on fake data: fitted on 8, 16, held out `validate`. */
+const batchFitArgv = (out: string, validate: string, extra: string[] = []) => [
+  "--synthetic",
+  "--axis",
+  "batch",
+  "--width",
+  "32",
+  "--fit-sizes",
+  "8,16",
+  "--validate-sizes",
+  validate,
+  "--validate-config",
+  "seq=64",
+  "--seeds",
+  "2",
+  "--replicates",
+  "100",
+  "--out",
+  out,
+  ...extra,
+];
+
 Deno.test("transfer fit --axis batch: the found batch exponent is the drift, flat on held-out batches", async () => {
   const out = await Deno.makeTempDir();
   const lines: string[] = [];
-  const argv = [
-    "--synthetic",
-    "--axis",
-    "batch",
-    "--width",
-    "32",
-    "--fit-sizes",
-    "8,16",
-    "--validate-sizes",
-    "32,64",
-    "--validate-config",
-    "seq=64",
-    "--seeds",
-    "2",
-    "--replicates",
-    "100",
-    "--out",
-    out,
-  ];
+  const argv = batchFitArgv(out, "32,64");
   const code = await withTrainer(
     batchModel,
     () => fitMain(argv, { loadData: fakeData, print: (l) => lines.push(l) }),
@@ -206,26 +210,7 @@ Deno.test("fingerprints: a batch term changes them; parameterizations without on
 Deno.test("transfer fit --fold: a slope whose interval holds 0 is not folded unless asked", async () => {
   // The optimum does not move with the batch: the fitted slope is noise around 0.
   const flat = modelWithSlope(0);
-  const argv = (out: string, extra: string[]) => [
-    "--synthetic",
-    "--axis",
-    "batch",
-    "--width",
-    "32",
-    "--fit-sizes",
-    "8,16",
-    "--validate-sizes",
-    "32",
-    "--validate-config",
-    "seq=64",
-    "--seeds",
-    "2",
-    "--replicates",
-    "100",
-    "--out",
-    out,
-    ...extra,
-  ];
+  const argv = (out: string, extra: string[]) => batchFitArgv(out, "32", extra);
   const base = { width: 32, depth: 2, steps: 200, baseWidth: 32, baseDepth: 2, baseSteps: 200 };
   const exponentOf = async (out: string) => {
     const p = await resolveParameterization(`${out}/found.ts#found`);

@@ -135,8 +135,9 @@ const BATCH_DIMS: Dims[] = [32, 64].map((batch) => ({
 /**
  * A fingerprint of what parameterization `name` computes: the first 16 hex digits of the
  * SHA-256 of its {@linkcode describe} rows (every role's lr, init and scale) at base and 2× and
- * 4× width, depth and steps (and batch, where the parameterization reads it). Two definitions with equal fingerprints give the same multipliers
- * at those sizes; editing what one computes changes it, renaming or reformatting does not.
+ * 4× width, depth and steps (and batch, where the parameterization reads it). Two definitions
+ * with equal fingerprints give the same multipliers at those sizes; editing what one computes
+ * changes it, renaming or reformatting does not.
  *
  * @example
  * ```ts

@@ -50,7 +50,7 @@ import { FIT_HELP, type FitArgs, parseFitArgs } from "./fit_args.ts";
 import { checkHeldOut, configKey, provenance } from "./fit_held_out.ts";
 import { probeDesign, probeRef } from "./fit_design.ts";
 import { edgeGroups, jointExponents, jointOptima } from "./fit_probe.ts";
-import { type OptimumRow, renderFitReport, type SlopeRow } from "./fit_report.ts";
+import { axisNoun, type OptimumRow, renderFitReport, type SlopeRow } from "./fit_report.ts";
 import { writeModule } from "./fit_module.ts";
 import { foldedSlope } from "./calibrate.ts";
 
@@ -83,14 +83,20 @@ async function stage(
   return { results: outcome.results, summary: files.data };
 }
 
-/** A run's configuration in words, leaving out its size on `axis` (its row's size column). */
-function configText(spec: RunSpec, axis: Axis): string {
-  const parts: [Axis | "seq" | "head size", number][] = [
-    ["seq", spec.seq],
-    ["head size", spec.headSize],
-    ["steps", spec.steps],
-    ["depth", spec.depth],
-    ["batch", spec.batch],
+/**
+ * A run's or the sweep's configuration in words, leaving out the size on `axis` (a row's size
+ * column; a batch sweep's configuration has no batch).
+ */
+function configText(
+  c: { seq: number; headSize: number; steps: number; depth: number; batch: number | null },
+  axis: Axis,
+): string {
+  const parts: [Axis | "seq" | "head size", number | null][] = [
+    ["seq", c.seq],
+    ["head size", c.headSize],
+    ["steps", c.steps],
+    ["depth", c.depth],
+    ["batch", c.batch],
   ];
   return parts.filter(([k]) => k !== axis).map(([k, v]) => `${k} ${v}`).join(", ");
 }
@@ -176,7 +182,7 @@ export async function runFit(
 ): Promise<{ report: string; module: string; exponents: Record<string, number> }> {
   const print = options.print ?? ((l: string) => console.log(l));
   const { out, baseParam: base, fitSizes, groups, seeds, common, axis } = args;
-  const noun = axis === "width" ? "widths" : axis === "batch" ? "batch sizes" : `${axis} sizes`;
+  const noun = axisNoun(axis);
   const minFit = Math.min(...fitSizes);
   const shared = [...common, "--seeds", String(seeds), "--base", String(minFit)];
   await Deno.mkdir(out, { recursive: true });
@@ -305,14 +311,7 @@ export async function runFit(
   checkHeldOut(fitRuns, other.results, () => true, axis);
   const report = `${out}/fit-report.md`;
   const cfg = args.config;
-  const fitConfig = [
-    `seq ${cfg.seq}`,
-    `head size ${cfg.headSize}`,
-    axis === "steps" ? null : `steps ${cfg.steps}`,
-    axis === "depth" ? null : `depth ${cfg.depth}`,
-    axis === "batch" ? null : `batch ${cfg.batch}`,
-    axis === "width" ? null : `width ${cfg.width}`,
-  ].filter((x) => x !== null).join(", ");
+  const fitConfig = configText(cfg, axis) + (axis === "width" ? "" : `, width ${cfg.width}`);
   await Deno.writeTextFile(
     report,
     renderFitReport({

@@ -95,6 +95,20 @@ function optimaTable(rows: readonly OptimumRow[]): string[] {
 }
 
 /**
+ * How the report names sizes on `axis`: "widths", "batch sizes", "depth sizes", "steps sizes".
+ *
+ * @example
+ * ```ts
+ * import { axisNoun } from "./fit_report.ts";
+ * import { assertEquals } from "../../../testing/assert.ts";
+ * assertEquals([axisNoun("width"), axisNoun("batch")], ["widths", "batch sizes"]);
+ * ```
+ */
+export function axisNoun(axis: Axis): string {
+  return axis === "width" ? "widths" : axis === "batch" ? "batch sizes" : `${axis} sizes`;
+}
+
+/**
  * The markdown report.
  *
  * @example
@@ -111,7 +125,7 @@ function optimaTable(rows: readonly OptimumRow[]): string[] {
  */
 export function renderFitReport(r: FitReport): string {
   const axis = r.axis ?? "width";
-  const noun = axis === "width" ? "widths" : axis === "batch" ? "batch sizes" : `${axis} sizes`;
+  const noun = axisNoun(axis);
   const probeSection = axis === "width"
     ? [
       "## 2. Joint role probe (fitted)",
