@@ -157,10 +157,8 @@ slurmTest(
   async (cluster) => {
     const dir = await Deno.makeTempDir();
     const data = await tinyText(dir);
-    // Long enough runs that task 1 is cancelled mid-sweep, and tasks 0 and 2 are still running
-    // when it is resubmitted, even when the machine is busy with the rest of the suite (150-step
-    // runs let task 1 finish first once; 500-step runs, after the compiled step got faster, let
-    // tasks 0 and 2 finish before the resubmission).
+    // Long enough runs that task 1 is cancelled mid-sweep even when the machine is busy with the
+    // rest of the suite (150-step runs let task 1 finish first once); tasks 0 and 2 are held below.
     const argv = [...tiny(data, 1500, "-9:-4:1", "ngpt"), "--eval-every", "750"];
     const out = `${dir}/o`;
     const first = await submit(cluster, ["--tasks", "3", "--out", out, ...argv]);
@@ -172,6 +170,16 @@ slurmTest(
       assertTrue(Date.now() < deadline, `task 1 wrote nothing in 60 s: ${await logs(out)}`);
       await new Promise((r) => setTimeout(r, 20));
     }
+    // Tasks 0 and 2 are held (suspended) until task 1 has been resubmitted, so that they are
+    // still running then however fast this machine trains (unheld, they finished first once on
+    // a loaded machine). A task that has already finished cannot be suspended.
+    const held: string[] = [];
+    for (const task of [0, 2]) {
+      const job = `${first.arrayJob}_${task}`;
+      if (await cluster.run("scontrol", ["suspend", job]).then(() => true, () => false)) {
+        held.push(job);
+      }
+    }
     await cluster.run("scancel", [`${first.arrayJob}_1`]);
     const states = await cluster.waitForJobs([`${first.arrayJob}_1`]);
     assertEquals(states.get(`${first.arrayJob}_1`), "CANCELLED", await logs(out));
@@ -180,11 +188,17 @@ slurmTest(
     if (cmd.kind !== "sweep") throw new Error("not a sweep");
     const planned = gridRuns(cmd.config, data); // every run of the sweep (all shards)
     assertTrue(kept.length < planned.length / 3, `task 1 was cancelled mid-sweep (${kept.length})`);
-    // Tasks 0 and 2 are still running: the new merge job waits for them too, and the old one
-    // (whose afterok can no longer be met) is cancelled.
+    // Tasks 0 and 2 are still running (held): the new merge job waits for them too, and the old
+    // one (whose afterok can no longer be met) is cancelled.
     const again = await submit(cluster, ["--tasks", "3", "--array", "1", "--out", out, ...argv]);
     assertTrue(again.output.includes(`cancelled the earlier merge job ${first.mergeJob}`));
-    assertTrue(again.output.includes(`also waits for the earlier array job(s) ${first.arrayJob}`));
+    // Task 1 wrote its first of two runs, so tasks 0 and 2 (two runs each) are not both done.
+    assertTrue(held.length > 0, "neither task 0 nor task 2 could be held");
+    assertTrue(
+      again.output.includes(`also waits for the earlier array job(s) ${first.arrayJob}`),
+      again.output,
+    );
+    for (const job of held) await cluster.run("scontrol", ["resume", job]);
     const after = await cluster.waitForJobs([first.arrayJob, again.arrayJob, again.mergeJob]);
     assertEquals(after.get(`${first.arrayJob}_0`), "COMPLETED", await logs(out));
     assertEquals(after.get(`${first.arrayJob}_2`), "COMPLETED", await logs(out));
