@@ -109,6 +109,94 @@ export function axisNoun(axis: Axis): string {
 }
 
 /**
+ * The target a found parameterization is held to: |slope| ≤ 0.1, its interval inside ±0.2 (a
+ * one-sided interval is not).
+ *
+ * @example
+ * ```ts
+ * import { flatEnough } from "./fit_report.ts";
+ * import { assertEquals } from "../../../testing/assert.ts";
+ * assertEquals(flatEnough(0.04, { level: 0.9, lo: -0.1, hi: 0.23 }), false);
+ * assertEquals(flatEnough(0.04, { level: 0.9, lo: -0.1, hi: 0.19 }), true);
+ * ```
+ */
+export function flatEnough(slope: number | null, interval: Interval | null): boolean {
+  return slope !== null && interval !== null && Math.abs(slope) <= 0.1 &&
+    interval.lo !== null && interval.hi !== null && interval.lo >= -0.2 && interval.hi <= 0.2;
+}
+
+/**
+ * Section 5: what the held-out data say of the found parameterization against the base — each
+ * held-out slope held to the target (|slope| ≤ 0.1 with its interval inside ±0.2), and each
+ * held-out size's best loss (seed-mean curve) beside the base's. The report says "worse" where
+ * the found one's is higher, however small the gap; the per-run noise is in the sweep reports.
+ *
+ * @example
+ * ```ts
+ * import { verdictSection } from "./fit_report.ts";
+ * import { assertTrue } from "../../../testing/assert.ts";
+ * const row = (parameterization: string, minLoss: number) => ({
+ *   parameterization, size: 64, config: "seq 32", data: "held-out" as const, log2LrStar: -5,
+ *   edge: null, interval: null, minLoss,
+ * });
+ * const lines = verdictSection("nugpt", [row("nugpt", 2.0), row("found", 2.1)], []);
+ * assertTrue(lines.join("\n").includes("worse at 1 of 1"));
+ * ```
+ */
+export function verdictSection(
+  base: string,
+  validation: readonly OptimumRow[],
+  slopes: readonly SlopeRow[],
+): string[] {
+  const found = slopes.filter((s) => s.parameterization !== base);
+  const pairs = validation.filter((v) => v.parameterization !== base && v.data === "held-out")
+    .map((v) => ({
+      found: v,
+      base: validation.find((b) =>
+        b.parameterization === base && b.size === v.size && b.config === v.config
+      ),
+    }));
+  const diff = (p: (typeof pairs)[number]) =>
+    p.found.minLoss !== null && p.base?.minLoss != null ? p.found.minLoss - p.base.minLoss : null;
+  const worse = pairs.filter((p) => (diff(p) ?? 0) > 0);
+  const yes = (ok: boolean) => (ok ? "met" : "**missed**");
+  return [
+    "## 5. Verdict on the held-out data",
+    "",
+    "Each held-out slope of the found parameterization against the target |slope| ≤ 0.1 with its " +
+    "90 % interval inside ±0.2, by each estimator:",
+    "",
+    "| configuration | sizes | data | parabola | surface |",
+    "| --- | --- | --- | --- | --- |",
+    ...found.map((s) =>
+      `| ${s.config} | ${s.sizes.join(", ")} | ${s.data} | ${
+        yes(flatEnough(s.slope, s.interval))
+      } | ${s.surface ? yes(flatEnough(s.surface.slope, s.surface.interval)) : "—"} |`
+    ),
+    "",
+    `Best loss (seed-mean curve) at each held-out size, the found parameterization against ${base}:`,
+    "",
+    `| size | configuration | ${base} | found | found − ${base} |`,
+    "| ---: | --- | ---: | ---: | ---: |",
+    ...pairs.map((p) => {
+      const d = diff(p);
+      return `| ${p.found.size} | ${p.found.config} | ${f(p.base?.minLoss ?? null, 3)} | ` +
+        `${f(p.found.minLoss, 3)} | ${d === null ? "—" : `${d > 0 ? "+" : ""}${d.toFixed(3)}`}${
+          d !== null && d > 0 ? " (worse)" : ""
+        } |`;
+    }),
+    "",
+    worse.length === 0
+      ? `The found parameterization's best loss is at or below ${base}'s at every held-out size.`
+      : `The found parameterization's best loss is **worse at ${worse.length} of ${pairs.length}** ` +
+        `held-out sizes (${
+          worse.map((p) => `${p.found.size}, ${p.found.config}: +${diff(p)!.toFixed(3)}`).join("; ")
+        }).`,
+    "",
+  ];
+}
+
+/**
  * The markdown report.
  *
  * @example
@@ -211,6 +299,7 @@ export function renderFitReport(r: FitReport): string {
       `${s.surface ? `${f(s.surface.slope, 3)} ${formatInterval(s.surface.interval, 3)}` : "—"} |`
     ),
     "",
+    ...verdictSection(r.base, r.validation, r.validationSlopes),
   ];
   return out.join("\n");
 }
