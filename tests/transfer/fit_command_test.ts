@@ -114,6 +114,39 @@ Deno.test("transfer fit: end to end on a role model, the found parameterization 
   assertTrue(Math.abs(best("found", 64) - best("found", 16)) <= 0.5);
 });
 
+Deno.test("transfer fit --probe-keep significant: real exponents are kept, the rest dropped and said", async () => {
+  const out = await Deno.makeTempDir();
+  const lines: string[] = [];
+  const code = await withTrainer(
+    roleModel,
+    () =>
+      fitMain([...ARGS, "--probe-keep", "significant", "--out", out], {
+        loadData: fakeData,
+        print: (l) => lines.push(l),
+      }),
+  );
+  assertEquals(code, 0, lines.join("\n"));
+  const report = await Deno.readTextFile(`${out}/fit-report.md`);
+  // The model's hidden and output exponents are real: kept, as under the default.
+  for (const group of ["hidden", "output"]) {
+    const row = report.split("\n").find((l) => l.startsWith(`| ${group} | fitted |`))!;
+    assertTrue(!row.includes("dropped"), row);
+  }
+  // Whatever was dropped is said in the log and the report alike, and left out of the module.
+  const dropped = lines.filter((l) => l.includes(" dropped ("));
+  const found = await Deno.readTextFile(`${out}/found.ts`);
+  for (const line of dropped) {
+    const group = line.trim().split(" ")[1];
+    assertTrue(report.includes(`| ${group} | fitted |`) && report.includes("— dropped"), report);
+    assertTrue(!found.includes(`widthExponent(["${group}"]`), found);
+  }
+  assertTrue(found.includes('widthExponent(["hidden"]'), found);
+  assertThrows(
+    () => parseFitArgs([...ARGS, "--probe-keep", "sometimes"]),
+    "--probe-keep must be always or significant, got 'sometimes'",
+  );
+});
+
 Deno.test("transfer fit: refuses to call a fitted size validated", () => {
   assertThrows(
     () =>

@@ -44,6 +44,12 @@ export interface FitArgs {
    * interval excludes 0, `always` whatever its interval.
    */
   fold: "significant" | "always";
+  /**
+   * Which probed exponents enter the parameterization: `always` (the default) every one, or
+   * `significant` only those whose 90 % interval excludes 0 and that are not bounds (a group still
+   * at the edge of its range after the last widening).
+   */
+  probeKeep: "significant" | "always";
   seeds: number;
   replicates: number;
   out: string;
@@ -98,6 +104,9 @@ export const FIT_HELP =
   --max-widen N              doublings allowed (default 2)
   --fold significant|always  fold the calibration's slope only when its interval excludes 0
                              (default significant), or always
+  --probe-keep always|significant
+                             keep every probed exponent (default), or only those whose interval
+                             excludes 0 and that are not at the edge of their range
   --seeds N                  seeds per point (default 2)
   --replicates N             bootstrap replicates (default 1000)
   --out DIR                  output folder (default out/fit)
@@ -131,6 +140,7 @@ export function parseFitArgs(argv: readonly string[]): FitArgs {
       "range": { type: "string" },
       "max-widen": { type: "string" },
       "fold": { type: "string" },
+      "probe-keep": { type: "string" },
       "seeds": { type: "string" },
       "replicates": { type: "string" },
       "out": { type: "string" },
@@ -237,10 +247,17 @@ export function parseFitArgs(argv: readonly string[]): FitArgs {
   if (fold !== "significant" && fold !== "always") {
     throw new Error(`transfer fit: --fold must be significant or always, got '${fold}'`);
   }
+  const probeKeep = typeof values["probe-keep"] === "string" ? values["probe-keep"] : "always";
+  if (probeKeep !== "significant" && probeKeep !== "always") {
+    throw new Error(
+      `transfer fit: --probe-keep must be always or significant, got '${probeKeep}'`,
+    );
+  }
   return {
     argv: [...argv],
     baseParam,
     fold,
+    probeKeep,
     axis,
     fitSizes,
     validateSizes,

@@ -49,7 +49,7 @@ import { trainerFor } from "../run/trainers.ts";
 import { FIT_HELP, type FitArgs, parseFitArgs } from "./fit_args.ts";
 import { checkHeldOut, configKey, provenance } from "./fit_held_out.ts";
 import { probeDesign, probeRef } from "./fit_design.ts";
-import { edgeGroups, jointExponents, jointOptima } from "./fit_probe.ts";
+import { droppedWhy, edgeGroups, jointExponents, jointOptima, keptExponent } from "./fit_probe.ts";
 import { axisNoun, type OptimumRow, renderFitReport, type SlopeRow } from "./fit_report.ts";
 import { writeModule } from "./fit_module.ts";
 import { foldedSlope } from "./calibrate.ts";
@@ -245,7 +245,13 @@ export async function runFit(
   const probe = probeGroups.length > 0
     ? jointExponents(probeRuns, { base, groups, replicates: args.replicates })
     : [];
-  const exponents = probe.filter((g) => g.exponent !== null)
+  const edgeNames = edges.map((e) => groups[e]);
+  const kept = probe.map((g) => keptExponent(g, edgeNames, args.probeKeep));
+  probe.forEach((g, i) => {
+    if (g.exponent === null || kept[i]) return;
+    print(`  probe: ${g.group} ${g.exponent.toFixed(3)} dropped (${droppedWhy(g, edgeNames)})`);
+  });
+  const exponents = probe.filter((g, i) => g.exponent !== null && kept[i])
     .map((g): [Axis, string, number] => ["width", g.group, g.exponent!]);
   let calSlope: Summary["slopes"][number] | null;
   if (axis === "width") {
@@ -324,8 +330,9 @@ export async function runFit(
       validateConfig: args.validateConfig.map(([k, v]) => `${k.slice(2)} ${v}`).join(", "),
       baseOptima: optimumRows(baseStage.summary, baseStage.results, allFit, axis),
       probe,
+      kept,
       ranges,
-      edges: edges.map((g) => groups[g]),
+      edges: edgeNames,
       calibration: calSlope === null ? null : {
         slope: calSlope.slope,
         interval: calSlope.interval,

@@ -336,3 +336,45 @@ export function jointExponents(
     };
   });
 }
+
+/**
+ * Why `--probe-keep significant` drops a group's exponent: it is a bound (the group still sits
+ * at the edge of its range after the last widening), or its 90 % interval holds 0; `null` when it
+ * is kept.
+ *
+ * @example
+ * ```ts
+ * import { droppedWhy } from "./fit_probe.ts";
+ * import { assertEquals } from "../../../testing/assert.ts";
+ * const g = { group: "input", optima: [], exponent: 1, interval: { level: 0.9, lo: -0.5, hi: 1.5 } };
+ * assertEquals(droppedWhy(g, ["input"]), "at the edge of its range: a bound");
+ * assertEquals(droppedWhy(g, []), "its interval holds 0");
+ * assertEquals(droppedWhy({ ...g, interval: { level: 0.9, lo: 0.2, hi: 1.5 } }, []), null);
+ * ```
+ */
+export function droppedWhy(g: GroupExponent, edges: readonly string[]): string | null {
+  if (edges.includes(g.group)) return "at the edge of its range: a bound";
+  const lo = g.interval?.lo ?? null, hi = g.interval?.hi ?? null;
+  if (lo === null || hi === null || (lo <= 0 && hi >= 0)) return "its interval holds 0";
+  return null;
+}
+
+/**
+ * Whether a probed exponent enters the parameterization: every one under `always`; under
+ * `significant` only one {@linkcode droppedWhy} has no reason to drop.
+ *
+ * @example
+ * ```ts
+ * import { keptExponent } from "./fit_probe.ts";
+ * import { assertEquals } from "../../../testing/assert.ts";
+ * const g = { group: "hidden", optima: [], exponent: 0.5, interval: { level: 0.9, lo: -0.1, hi: 0.9 } };
+ * assertEquals([keptExponent(g, [], "always"), keptExponent(g, [], "significant")], [true, false]);
+ * ```
+ */
+export function keptExponent(
+  g: GroupExponent,
+  edges: readonly string[],
+  keep: "significant" | "always",
+): boolean {
+  return keep === "always" || droppedWhy(g, edges) === null;
+}

@@ -59,6 +59,8 @@ export interface FitReport {
   validateConfig: string;
   baseOptima: OptimumRow[];
   probe: GroupExponent[];
+  /** Per probe group: whether its exponent entered the parameterization (absent: all did). */
+  kept?: boolean[];
   /** Final probe range per group (octaves). */
   ranges: number[];
   /** Groups still at the edge of their range after the last widening. */
@@ -222,7 +224,8 @@ export function renderFitReport(r: FitReport): string {
       "with interactions through a central composite design), at each fitted width; its slope " +
       "over log2 width is the group's exponent on top of the base. A stationary point outside " +
       "the factors tried is clamped to them (`edge`); where the fitted surface is not convex the " +
-      "best design point stands in (`best point`).",
+      "best design point stands in (`best point`). `— dropped`: left out of the parameterization " +
+      "under `--probe-keep significant` (a bound, or its interval holds 0).",
       "",
       `| group | data | ${r.fitSizes.map((w) => `best log2 factor at ${w}`).join(" | ")} | ` +
       "width exponent [90 %] | range tried |",
@@ -234,7 +237,8 @@ export function renderFitReport(r: FitReport): string {
           const how = o.method === "best-point" ? " (best point)" : "";
           return `${o.edge ? "edge " : ""}${f(o.k)} ${formatInterval(o.interval)}${how}`;
         });
-        const edge = r.edges.includes(g.group) ? " (at the edge: a bound)" : "";
+        const edge = (r.edges.includes(g.group) ? " (at the edge: a bound)" : "") +
+          (r.kept && !r.kept[i] && g.exponent !== null ? " — dropped" : "");
         return `| ${g.group} | fitted | ${cells.join(" | ")} | ${f(g.exponent, 3)} ` +
           `${formatInterval(g.interval, 3)}${edge} | ±${r.ranges[i]} |`;
       }),
