@@ -116,6 +116,27 @@ export function excludes(interval: Interval, value: number): boolean {
 }
 
 /**
+ * True when the interval is two-sided and `value` lies outside it: what the fit asks before it
+ * uses an estimate (a one-sided interval rests on a bound, and is not enough).
+ *
+ * @example
+ * ```ts
+ * import { boundedAwayFrom } from "./intervals.ts";
+ * import { assertEquals } from "../../../testing/assert.ts";
+ * assertEquals(boundedAwayFrom({ lo: -0.6, hi: -0.1 }, 0), true);
+ * assertEquals(boundedAwayFrom({ lo: null, hi: -0.1 }, 0), false);
+ * assertEquals(boundedAwayFrom(null, 0), false);
+ * ```
+ */
+export function boundedAwayFrom(
+  interval: Pick<Interval, "lo" | "hi"> | null | undefined,
+  value: number,
+): boolean {
+  return interval != null && interval.lo !== null && interval.hi !== null &&
+    excludes({ level: 0, ...interval }, value);
+}
+
+/**
  * `[lo, hi]`, or `≤ hi` / `≥ lo` when one-sided, `(unbounded)` when both sides are open, `—`
  * for null.
  *

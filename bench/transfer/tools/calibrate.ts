@@ -28,6 +28,7 @@
  * @module
  */
 import { compose, type Parameterization, ROLES, widthExponent } from "../../../param/mod.ts";
+import { boundedAwayFrom } from "../analyse/intervals.ts";
 
 /** A width slope as `summary.json` records it (the fields this file reads). */
 export interface RecordedSlope {
@@ -131,8 +132,5 @@ export function foldedSlope(
   fold: "significant" | "always",
 ): number {
   if (s === null || s.slope === null) return 0;
-  if (fold === "always") return s.slope;
-  const lo = s.interval?.lo ?? null, hi = s.interval?.hi ?? null;
-  const excludesZero = lo !== null && hi !== null && (lo > 0 || hi < 0);
-  return excludesZero ? s.slope : 0;
+  return fold === "always" || boundedAwayFrom(s.interval, 0) ? s.slope : 0;
 }

@@ -32,7 +32,7 @@
  * @module
  */
 import { leastSquaresSlope } from "../analyse/fit.ts";
-import type { Interval } from "../analyse/intervals.ts";
+import { boundedAwayFrom, type Interval } from "../analyse/intervals.ts";
 import { seededRandom } from "../analyse/random.ts";
 import { mean } from "../analyse/samples.ts";
 import { valueInterval } from "../analyse/slopes.ts";
@@ -354,9 +354,7 @@ export function jointExponents(
  */
 export function droppedWhy(g: GroupExponent, edges: readonly string[]): string | null {
   if (edges.includes(g.group)) return "at the edge of its range: a bound";
-  const lo = g.interval?.lo ?? null, hi = g.interval?.hi ?? null;
-  if (lo === null || hi === null || (lo <= 0 && hi >= 0)) return "its interval holds 0";
-  return null;
+  return boundedAwayFrom(g.interval, 0) ? null : "its interval holds 0";
 }
 
 /**

@@ -96,6 +96,15 @@ function optimaTable(rows: readonly OptimumRow[]): string[] {
   ];
 }
 
+/** Section 3's row: the measured slope, and what was folded (0, said so, when it held 0). */
+function calibrationRow(what: string, c: FitReport["calibration"]): string {
+  if (c === null) return `| ${what} | fitted | — | — | 0 |`;
+  const folded = c.folded ?? c.slope;
+  const heldZero = folded === 0 && c.slope !== null && c.slope !== 0 ? " (interval holds 0)" : "";
+  return `| ${what} | fitted | ${c.sizes.join(", ")} | ${f(c.slope, 3)} ` +
+    `${formatInterval(c.interval, 3)} | ${f(folded, 3)}${heldZero} |`;
+}
+
 /**
  * How the report names sizes on `axis`: "widths", "batch sizes", "depth sizes", "steps sizes".
  *
@@ -152,15 +161,15 @@ export function verdictSection(
 ): string[] {
   const found = slopes.filter((s) => s.parameterization !== base);
   const pairs = validation.filter((v) => v.parameterization !== base && v.data === "held-out")
-    .map((v) => ({
-      found: v,
-      base: validation.find((b) =>
+    .map((v) => {
+      const b = validation.find((b) =>
         b.parameterization === base && b.size === v.size && b.config === v.config
-      ),
-    }));
-  const diff = (p: (typeof pairs)[number]) =>
-    p.found.minLoss !== null && p.base?.minLoss != null ? p.found.minLoss - p.base.minLoss : null;
-  const worse = pairs.filter((p) => (diff(p) ?? 0) > 0);
+      );
+      const baseLoss = b?.minLoss ?? null;
+      const gap = v.minLoss !== null && baseLoss !== null ? v.minLoss - baseLoss : null;
+      return { found: v, baseLoss, gap };
+    });
+  const worse = pairs.filter((p) => p.gap !== null && p.gap > 0);
   const yes = (ok: boolean) => (ok ? "met" : "**missed**");
   return [
     "## 5. Verdict on the held-out data",
@@ -180,19 +189,17 @@ export function verdictSection(
     "",
     `| size | configuration | ${base} | found | found − ${base} |`,
     "| ---: | --- | ---: | ---: | ---: |",
-    ...pairs.map((p) => {
-      const d = diff(p);
-      return `| ${p.found.size} | ${p.found.config} | ${f(p.base?.minLoss ?? null, 3)} | ` +
-        `${f(p.found.minLoss, 3)} | ${d === null ? "—" : `${d > 0 ? "+" : ""}${d.toFixed(3)}`}${
-          d !== null && d > 0 ? " (worse)" : ""
-        } |`;
+    ...pairs.map(({ found, baseLoss, gap }) => {
+      const cell = gap === null ? "—" : gap > 0 ? `+${gap.toFixed(3)} (worse)` : gap.toFixed(3);
+      return `| ${found.size} | ${found.config} | ${f(baseLoss, 3)} | ${f(found.minLoss, 3)} | ` +
+        `${cell} |`;
     }),
     "",
     worse.length === 0
       ? `The found parameterization's best loss is at or below ${base}'s at every held-out size.`
       : `The found parameterization's best loss is **worse at ${worse.length} of ${pairs.length}** ` +
         `held-out sizes (${
-          worse.map((p) => `${p.found.size}, ${p.found.config}: +${diff(p)!.toFixed(3)}`).join("; ")
+          worse.map((p) => `${p.found.size}, ${p.found.config}: +${p.gap!.toFixed(3)}`).join("; ")
         }).`,
     "",
   ];
@@ -237,10 +244,10 @@ export function renderFitReport(r: FitReport): string {
           const how = o.method === "best-point" ? " (best point)" : "";
           return `${o.edge ? "edge " : ""}${f(o.k)} ${formatInterval(o.interval)}${how}`;
         });
-        const edge = (r.edges.includes(g.group) ? " (at the edge: a bound)" : "") +
+        const note = (r.edges.includes(g.group) ? " (at the edge: a bound)" : "") +
           (r.kept && !r.kept[i] && g.exponent !== null ? " — dropped" : "");
         return `| ${g.group} | fitted | ${cells.join(" | ")} | ${f(g.exponent, 3)} ` +
-          `${formatInterval(g.interval, 3)}${edge} | ±${r.ranges[i]} |`;
+          `${formatInterval(g.interval, 3)}${note} | ±${r.ranges[i]} |`;
       }),
     ]
     : [
@@ -279,17 +286,7 @@ export function renderFitReport(r: FitReport): string {
     "",
     "| what | data | sizes | slope of log2 lr* [90 %] | folded |",
     "| --- | --- | --- | ---: | ---: |",
-    r.calibration === null
-      ? `| ${calibrated} | fitted | — | — | 0 |`
-      : `| ${calibrated} | fitted | ` +
-        `${r.calibration.sizes.join(", ")} | ${f(r.calibration.slope, 3)} ` +
-        `${formatInterval(r.calibration.interval, 3)} | ${
-          f(r.calibration.folded ?? r.calibration.slope, 3)
-        }${
-          r.calibration.folded === 0 && r.calibration.slope !== 0 && r.calibration.slope !== null
-            ? " (interval holds 0)"
-            : ""
-        } |`,
+    calibrationRow(calibrated, r.calibration),
     "",
     "## 4. Validation (held out)",
     "",
