@@ -18,6 +18,7 @@
  */
 import { probeAdapter } from "../kernels/webgpu/backend.ts";
 import { createCpuBackend } from "../kernels/cpu/backend.ts";
+import { DEFAULT_ONEDNN_CANDIDATES, openOneDnn } from "../kernels/cpu/onednn.ts";
 
 /** Something outside the repository that some tests need. */
 export interface Requirement {
@@ -58,6 +59,18 @@ export function blasLibrary(): Requirement {
       ? `the CPU backend opened none (NUGRAD_BLAS=${Deno.env.get("NUGRAD_BLAS") ?? "(unset)"})`
       : null,
     install: "apt-get install libopenblas0-pthread, or set NUGRAD_BLAS=/path/to/libblas.so",
+  };
+}
+
+/** oneDNN, for the CPU's f32 products (`kernels/cpu/onednn.ts`). */
+export function oneDnnLibrary(): Requirement {
+  const found = DEFAULT_ONEDNN_CANDIDATES.find((path) => openOneDnn(path) !== null);
+  return {
+    what: "oneDNN",
+    missing: found === undefined
+      ? `none of ${DEFAULT_ONEDNN_CANDIDATES.join(", ")} opened (needs --allow-ffi)`
+      : null,
+    install: "apt-get install libdnnl2",
   };
 }
 

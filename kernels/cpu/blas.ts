@@ -13,6 +13,9 @@
  * TypeScript reference (`blas_check.ts`); one that computes wrong results is
  * refused with a line on stderr and the next candidate is tried.
  *
+ * f32 on oneDNN: where oneDNN opens (`onednn.ts`; `NUGRAD_ONEDNN=0` keeps it out), f32 products
+ * go to its `dnnl_sgemm` and f64 products to the library chosen above; checked the same way.
+ *
  * Opening needs `--allow-ffi`. When FFI is not granted or no library passes,
  * {@linkcode openBlas} returns `null` and prints one line to stderr, once per
  * process, naming the matmul that runs instead.
@@ -21,6 +24,7 @@
  */
 import { checkGemm, type GemmFn } from "./blas_check.ts";
 import { type CpuFeatures, openblasCoretype, readCpuFeatures } from "./cpu_features.ts";
+import { DEFAULT_ONEDNN_CANDIDATES, openOneDnn, withOneDnn } from "./onednn.ts";
 
 export type { GemmArgs } from "./blas_check.ts";
 
@@ -326,6 +330,40 @@ function tell(line: string): void {
   console.error(line);
 }
 
+const withF32 = new Map<Blas | null, Blas | null>();
+
+/**
+ * `base` with its f32 products on oneDNN, when oneDNN opens and passes the check: `NUGRAD_ONEDNN`
+ * names the library (`0` for none); unset, the usual names are tried unless the BLAS library was
+ * named explicitly (`explicit`). `null` when oneDNN is not used.
+ */
+function oneDnnOver(base: Blas | null, explicit: boolean): Blas | null {
+  const env = envGet("NUGRAD_ONEDNN");
+  if (env === "0" || env === "off" || (env === undefined && explicit)) return null;
+  if (withF32.has(base)) return withF32.get(base)!;
+  let result: Blas | null = null;
+  for (const path of env !== undefined ? [env] : DEFAULT_ONEDNN_CANDIDATES) {
+    const dnnl = openOneDnn(path);
+    if (!dnnl) continue;
+    const { gemm, description } = withOneDnn(dnnl, base);
+    const wrong = checkGemm(gemm);
+    if (wrong !== null) {
+      tell(`nugrad: refused ${dnnl.name} (${path}) for f32 products: ${wrong}`);
+      break;
+    }
+    result = {
+      library: base ? `${dnnl.library} + ${base.library}` : dnnl.library,
+      name: base ? `${dnnl.name} + ${base.name}` : dnnl.name,
+      kernel: base?.kernel ?? null,
+      description,
+      gemm,
+    };
+    break;
+  }
+  withF32.set(base, result);
+  return result;
+}
+
 /** Options of {@linkcode openBlas}. */
 export interface OpenBlasOptions {
   /** What CPU matmul runs when no BLAS opens, for the notice (default `the TypeScript fallback`). */
@@ -374,6 +412,11 @@ export function openBlas(choice?: boolean | string, opts: OpenBlasOptions = {}):
   }
   for (const r of selection.refused) {
     tell(`nugrad: refused BLAS ${r}; it computes wrong results, so the next candidate is used`);
+  }
+  const explicit = typeof choice === "string" || env !== undefined;
+  if (granted) {
+    const f32 = oneDnnOver(selection.blas, explicit);
+    if (f32) return f32;
   }
   if (selection.blas) return selection.blas;
   const why = !granted

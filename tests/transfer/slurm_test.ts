@@ -120,7 +120,7 @@ slurmTest(
         "--out",
         `${dir}/one`,
       ],
-      env: { OPENBLAS_NUM_THREADS: "1" },
+      env: { OPENBLAS_NUM_THREADS: "1", OMP_NUM_THREADS: "1" },
     }).output();
     assertTrue(one.success, new TextDecoder().decode(one.stderr));
     const states = await cluster.waitForJobs([arrayJob, mergeJob]);

@@ -96,10 +96,11 @@ export async function runJobs(
   const children = Array.from({ length: count }, (_, i) => {
     const child = new Deno.Command(Deno.execPath(), {
       args: ["run", "-A", ...flags, main, ...childArgs(argv, i, count, out)],
-      // One core per shard: OpenBLAS's threads and the Wasm fused kernels' (`trainer.ts`;
-      // NUGRAD_FUSED_THREADS in the sweep's environment overrides it).
+      // One core per shard: OpenBLAS's threads, oneDNN's (OpenMP's) and the Wasm fused kernels'
+      // (`trainer.ts`; NUGRAD_FUSED_THREADS in the sweep's environment overrides it).
       env: {
         OPENBLAS_NUM_THREADS: "1",
+        OMP_NUM_THREADS: "1",
         NUGRAD_FUSED_THREADS: Deno.env.get("NUGRAD_FUSED_THREADS") ?? "1",
       },
       stdout: "piped",

@@ -101,6 +101,7 @@ function header(command: SlurmCommand, name: string, log: string): string[] {
     ...(account ? [`#SBATCH --account=${account}`] : []),
     "set -euo pipefail",
     'export OPENBLAS_NUM_THREADS="${SLURM_CPUS_PER_TASK:-1}"',
+    'export OMP_NUM_THREADS="${SLURM_CPUS_PER_TASK:-1}"',
   ];
 }
 

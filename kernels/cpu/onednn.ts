@@ -1,0 +1,192 @@
+/**
+ * oneDNN's `dnnl_sgemm` through Deno's FFI, as the f32 GEMM beside a CBLAS library.
+ *
+ * oneDNN generates its GEMM kernels for the CPU it runs on (AVX-512, AVX2, AMX) when it loads;
+ * on the step's shapes it ran 1.3–1.7× faster than OpenBLAS's SkylakeX kernel on an Intel Xeon
+ * (Sapphire Rapids, 2 cores: [1024×128]·[128×128] 281–322 against 167 GFLOP/s), which made the
+ * compiled nGPT step at width 128 12–20 % faster (`bench/matmul_reuse.ts`, `bench/nn_step.ts`).
+ * It has no f64 GEMM, so {@linkcode withOneDnn} keeps the CBLAS library (or a plain loop) for f64.
+ *
+ * Choosing: `NUGRAD_ONEDNN=0` keeps oneDNN out, `NUGRAD_ONEDNN=/path/libdnnl.so` opens that
+ * library; unset, the usual names are tried ({@linkcode DEFAULT_ONEDNN_CANDIDATES}). oneDNN's
+ * threads are OpenMP's (`OMP_NUM_THREADS`; every core by default).
+ *
+ * @module
+ */
+import type { GemmArgs, GemmFn } from "./blas_check.ts";
+
+/** Library names tried, in order, when `NUGRAD_ONEDNN` names none. */
+export const DEFAULT_ONEDNN_CANDIDATES: readonly string[] = Deno.build.os === "darwin"
+  ? ["libdnnl.3.dylib", "libdnnl.2.dylib"]
+  : Deno.build.os === "windows"
+  ? ["dnnl.dll"]
+  : ["libdnnl.so.3", "libdnnl.so.2"];
+
+const SYMBOLS = {
+  dnnl_sgemm: {
+    // transa, transb (chars), M, N, K, alpha, A, lda, B, ldb, beta, C, ldc; row-major.
+    parameters: [
+      "i8",
+      "i8",
+      "i64",
+      "i64",
+      "i64",
+      "f32",
+      "buffer",
+      "i64",
+      "buffer",
+      "i64",
+      "f32",
+      "buffer",
+      "i64",
+    ],
+    result: "i32",
+  },
+  dnnl_version: { parameters: [], result: "pointer" },
+} as const;
+
+const OMP_SYMBOLS = {
+  omp_get_max_threads: { parameters: [], result: "i32", optional: true },
+} as const;
+
+/** An opened oneDNN: its f32 GEMM, and what to call it. */
+export interface OneDnn {
+  /** The path or name it was opened from. */
+  readonly library: string;
+  /** E.g. `oneDNN 2.6.3`. */
+  readonly name: string;
+  /** The threads its GEMM runs on (OpenMP's count), `null` when unknown. */
+  readonly threads: number | null;
+  /** One row-major f32 GEMM. */
+  sgemm(args: GemmArgs<Float32Array>): void;
+}
+
+const N = "N".charCodeAt(0), T = "T".charCodeAt(0);
+
+/** OpenMP's thread count, read from the OpenMP runtime oneDNN loaded (`null` when not found). */
+function openmpThreads(): number | null {
+  for (const path of ["libgomp.so.1", "libiomp5.so", "libomp.so"]) {
+    try {
+      const f = Deno.dlopen(path, OMP_SYMBOLS).symbols.omp_get_max_threads;
+      if (f) return f();
+    } catch {
+      // not this runtime
+    }
+  }
+  return null;
+}
+
+const opened = new Map<string, OneDnn | null>();
+
+/**
+ * Open oneDNN from `path` (once per path per process); `null` when it does not open (missing,
+ * no `dnnl_sgemm`, or FFI not granted).
+ *
+ * @example
+ * ```ts
+ * import { openOneDnn } from "./onednn.ts";
+ * import { assertEquals } from "../../testing/assert.ts";
+ * assertEquals(openOneDnn("/nonexistent/libdnnl.so"), null);
+ * ```
+ */
+export function openOneDnn(path: string): OneDnn | null {
+  if (opened.has(path)) return opened.get(path)!;
+  let lib: OneDnn | null = null;
+  try {
+    const s = Deno.dlopen(path, SYMBOLS).symbols;
+    // Deno passes a number to an i64 parameter as it is; its types ask for a bigint, which would
+    // cost seven allocations per product.
+    const dnnlSgemm = s.dnnl_sgemm as unknown as (...args: (number | Float32Array)[]) => number;
+    const v = s.dnnl_version();
+    const view = v ? new Deno.UnsafePointerView(v) : null;
+    const version = view ? `${view.getInt32(0)}.${view.getInt32(4)}.${view.getInt32(8)}` : "";
+    lib = {
+      library: path,
+      name: `oneDNN${version ? " " + version : ""}`,
+      threads: openmpThreads(),
+      sgemm({ a, b, c, m, n, k, transA, transB }) {
+        const lda = Math.max(1, transA ? m : k), ldb = Math.max(1, transB ? k : n);
+        const status = dnnlSgemm(
+          transA ? T : N,
+          transB ? T : N,
+          m,
+          n,
+          k,
+          1,
+          a,
+          lda,
+          b,
+          ldb,
+          0,
+          c,
+          Math.max(1, n),
+        );
+        if (status !== 0) {
+          throw new Error(
+            `matmul: oneDNN's dnnl_sgemm returned status ${status} for ${m}x${n}x${k} ` +
+              `transA=${transA} transB=${transB} (set NUGRAD_ONEDNN=0 to use the BLAS library)`,
+          );
+        }
+      },
+    };
+  } catch {
+    lib = null;
+  }
+  opened.set(path, lib);
+  return lib;
+}
+
+/** The f64 product where no CBLAS library is open: a plain loop (gradient checks are small). */
+function plainDgemm({ a, b, c, m, n, k, transA, transB }: GemmArgs<Float64Array>): void {
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < n; j++) {
+      let s = 0;
+      for (let p = 0; p < k; p++) {
+        s += a[transA ? p * m + i : i * k + p] * b[transB ? j * k + p : p * n + j];
+      }
+      c[i * n + j] = s;
+    }
+  }
+}
+
+/** The library a {@linkcode withOneDnn} GEMM hands f64 products to. */
+export interface F64Gemm {
+  /** E.g. `OpenBLAS 0.3.21 SkylakeX, 2 threads`. */
+  readonly description: string;
+  /** Its GEMM (f64 products only are sent). */
+  gemm: GemmFn;
+}
+
+/**
+ * One GEMM for f32 and f64: f32 products through oneDNN, f64 products through `f64` (the CBLAS
+ * library), or a plain loop when there is none; with its description.
+ *
+ * @example
+ * ```ts
+ * import { withOneDnn } from "./onednn.ts";
+ * import { assertEquals } from "../../testing/assert.ts";
+ * const fake = { library: "fake", name: "fake", threads: 1, sgemm() {} };
+ * const { gemm, description } = withOneDnn(fake, null);
+ * const c = new Float64Array(1);
+ * gemm({ a: new Float64Array([2]), b: new Float64Array([3]), c, m: 1, n: 1, k: 1,
+ *   transA: false, transB: false });
+ * assertEquals([c[0], description], [6, "fake sgemm, 1 thread (f64: TypeScript)"]);
+ * ```
+ */
+export function withOneDnn(
+  dnnl: OneDnn,
+  f64: F64Gemm | null,
+): { gemm: GemmFn; description: string } {
+  const threads = dnnl.threads === null
+    ? ""
+    : `, ${dnnl.threads} thread${dnnl.threads === 1 ? "" : "s"}`;
+  const gemm: GemmFn = (args) => {
+    if (args.c instanceof Float32Array) dnnl.sgemm(args as GemmArgs<Float32Array>);
+    else if (f64) f64.gemm(args);
+    else plainDgemm(args as GemmArgs<Float64Array>);
+  };
+  return {
+    gemm,
+    description: `${dnnl.name} sgemm${threads} (f64: ${f64?.description ?? "TypeScript"})`,
+  };
+}
