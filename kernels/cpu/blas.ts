@@ -25,6 +25,7 @@
 import { checkGemm, type GemmFn } from "./blas_check.ts";
 import { type CpuFeatures, openblasCoretype, readCpuFeatures } from "./cpu_features.ts";
 import { DEFAULT_ONEDNN_CANDIDATES, openOneDnn, withOneDnn } from "./onednn.ts";
+import type { BatchedGemm } from "./onednn_batched.ts";
 
 export type { GemmArgs } from "./blas_check.ts";
 
@@ -97,6 +98,8 @@ export interface Blas {
   readonly description: string;
   /** One row-major GEMM in f32 or f64 (chosen by the array type). */
   gemm: GemmFn;
+  /** A batch of small f32 products in one call, where the library has one (oneDNN). */
+  gemmBatched?: BatchedGemm;
 }
 
 /** A library to try, and the OpenBLAS kernel to ask it for. */
@@ -357,6 +360,7 @@ function oneDnnOver(base: Blas | null, explicit: boolean): Blas | null {
       kernel: base?.kernel ?? null,
       description,
       gemm,
+      ...(dnnl.batched ? { gemmBatched: dnnl.batched } : {}),
     };
     break;
   }

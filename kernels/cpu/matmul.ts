@@ -14,7 +14,7 @@
 import type { DataArray, OutSpec, PrimParams, Shape } from "../backend.ts";
 import { sizeOf } from "../backend.ts";
 import { allocFor } from "./buffer.ts";
-import { type Blas, openBlas } from "./blas.ts";
+import { type Blas, openBlas, SMALL_GEMM_MACS } from "./blas.ts";
 import { type WasmGemm, wasmGemm } from "./wasm/wasm_gemm.ts";
 import { broadcastStrides, forEachRow, type NumArray, planStrided } from "./indexing.ts";
 import type { CpuAlloc, CpuOperand } from "./kernel.ts";
@@ -276,8 +276,36 @@ export function matmulRowsInto(
   }
   if (blas && (o instanceof Float32Array || o instanceof Float64Array)) {
     const fa = a as typeof o, fb = b as typeof o;
-    const matB = k * n;
-    for (const [t, i0, i1] of pieces) {
+    const matA = m * k, matB = k * n;
+    const batched = o instanceof Float32Array && m * n * k < SMALL_GEMM_MACS
+      ? blas.gemmBatched
+      : undefined;
+    for (let p = 0; p < pieces.length; p++) {
+      const [t, i0, i1] = pieces[p];
+      // Whole small matrices laid out back to back in both operands: one batched call.
+      let end = p + 1;
+      const wholeMatrix = (q: number) => pieces[q][1] === 0 && pieces[q][2] === m;
+      while (
+        batched && wholeMatrix(p) && end < pieces.length && wholeMatrix(end) &&
+        aOffs[pieces[end][0]] === aOffs[t] + (end - p) * matA &&
+        bOffs[pieces[end][0]] === bOffs[t] + (end - p) * matB
+      ) end++;
+      if (end - p > 1) {
+        const batch = end - p;
+        batched!({
+          a: fa.subarray(aOffs[t], aOffs[t] + batch * matA) as Float32Array,
+          b: fb.subarray(bOffs[t], bOffs[t] + batch * matB) as Float32Array,
+          c: o.subarray(t * mn, (t + batch) * mn) as Float32Array,
+          batch,
+          m,
+          n,
+          k,
+          transA,
+          transB,
+        });
+        p = end - 1;
+        continue;
+      }
       const rows = i1 - i0, aOff = aOffs[t] + i0 * k;
       blas.gemm({
         a: fa.subarray(aOff, aOff + rows * k),

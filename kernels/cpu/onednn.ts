@@ -14,6 +14,7 @@
  * @module
  */
 import type { GemmArgs, GemmFn } from "./blas_check.ts";
+import { type BatchedGemm, openOneDnnBatched } from "./onednn_batched.ts";
 
 /** Library names tried, in order, when `NUGRAD_ONEDNN` names none. */
 export const DEFAULT_ONEDNN_CANDIDATES: readonly string[] = Deno.build.os === "darwin"
@@ -59,6 +60,8 @@ export interface OneDnn {
   readonly threads: number | null;
   /** One row-major f32 GEMM. */
   sgemm(args: GemmArgs<Float32Array>): void;
+  /** A batch of small f32 products in one call (`onednn_batched.ts`), `null` where unavailable. */
+  readonly batched: BatchedGemm | null;
 }
 
 const N = "N".charCodeAt(0), T = "T".charCodeAt(0);
@@ -104,6 +107,7 @@ export function openOneDnn(path: string): OneDnn | null {
       library: path,
       name: `oneDNN${version ? " " + version : ""}`,
       threads: openmpThreads(),
+      batched: checkedBatched(openOneDnnBatched(path)),
       sgemm({ a, b, c, m, n, k, transA, transB }) {
         const lda = Math.max(1, transA ? m : k), ldb = Math.max(1, transB ? k : n);
         const status = dnnlSgemm(
@@ -136,6 +140,44 @@ export function openOneDnn(path: string): OneDnn | null {
   return lib;
 }
 
+/**
+ * `batched` if it computes every transpose combination of a batch of 3 odd-shaped products as
+ * a plain loop does (to f32 rounding), else `null`: a wrong batched call is never used.
+ */
+function checkedBatched(batched: BatchedGemm | null): BatchedGemm | null {
+  if (batched === null) return null;
+  const [batch, m, n, k] = [3, 5, 7, 9];
+  for (const transA of [false, true]) {
+    for (const transB of [false, true]) {
+      const a = Float32Array.from({ length: batch * m * k }, (_, i) => Math.sin(i * 0.71));
+      const b = Float32Array.from({ length: batch * k * n }, (_, i) => Math.cos(i * 0.37));
+      const c = new Float32Array(batch * m * n).fill(12345);
+      try {
+        batched({ a, b, c, batch, m, n, k, transA, transB });
+      } catch {
+        return null;
+      }
+      const want = new Float64Array(m * n);
+      for (let t = 0; t < batch; t++) {
+        plainDgemm({
+          a: Float64Array.from(a.subarray(t * m * k, (t + 1) * m * k)),
+          b: Float64Array.from(b.subarray(t * k * n, (t + 1) * k * n)),
+          c: want,
+          m,
+          n,
+          k,
+          transA,
+          transB,
+        });
+        for (let i = 0; i < m * n; i++) {
+          if (!(Math.abs(c[t * m * n + i] - want[i]) <= 1e-5 * k)) return null;
+        }
+      }
+    }
+  }
+  return batched;
+}
+
 /** The f64 product where no CBLAS library is open: a plain loop (gradient checks are small). */
 function plainDgemm({ a, b, c, m, n, k, transA, transB }: GemmArgs<Float64Array>): void {
   for (let i = 0; i < m; i++) {
@@ -165,7 +207,7 @@ export interface F64Gemm {
  * ```ts
  * import { withOneDnn } from "./onednn.ts";
  * import { assertEquals } from "../../testing/assert.ts";
- * const fake = { library: "fake", name: "fake", threads: 1, sgemm() {} };
+ * const fake = { library: "fake", name: "fake", threads: 1, sgemm() {}, batched: null };
  * const { gemm, description } = withOneDnn(fake, null);
  * const c = new Float64Array(1);
  * gemm({ a: new Float64Array([2]), b: new Float64Array([3]), c, m: 1, n: 1, k: 1,

@@ -34,6 +34,7 @@ Deno.test("withOneDnn: f32 products go to oneDNN, f64 ones to the BLAS library o
     library: "fake",
     name: "fakeDNN 1.0",
     threads: 2,
+    batched: null,
     sgemm: (g) => {
       calls.push(`dnnl ${g.m}x${g.n}x${g.k}`);
       g.c.fill(7);
@@ -136,5 +137,49 @@ console.log(openBlas()?.description ?? "none");`;
     assertTrue(!named.includes("oneDNN"), named);
     const both = await describe({ NUGRAD_BLAS: "libopenblas.so.0", NUGRAD_ONEDNN: dnnl!.library });
     assertTrue(both.startsWith(dnnl!.name), both);
+  },
+});
+
+requires(oneDnnLibrary(), {
+  name: "oneDNN batched: agrees with one dnnl_sgemm per product, every transpose, any batch",
+  fn() {
+    const batched = dnnl!.batched;
+    assertTrue(batched !== null, "oneDNN 2.x opened without its batched products");
+    const shapes: [number, number, number, number][] = [
+      [64, 64, 64, 32],
+      [64, 64, 32, 64],
+      [3, 17, 1, 33],
+      [2, 1, 9, 5],
+    ];
+    for (const [batch, m, n, k] of shapes) {
+      for (const transA of [false, true]) {
+        for (const transB of [false, true]) {
+          const g = args((len) => new Float32Array(len), batch * m, n, k);
+          const a = g.a.subarray(0, batch * m * k), b = new Float32Array(batch * k * n);
+          for (let i = 0; i < b.length; i++) b[i] = Math.cos(i * 0.29) * 0.7;
+          const c = new Float32Array(batch * m * n).fill(NaN);
+          batched!({ a, b, c, batch, m, n, k, transA, transB });
+          const one = new Float32Array(batch * m * n);
+          for (let t = 0; t < batch; t++) {
+            dnnl!.sgemm({
+              a: a.subarray(t * m * k, (t + 1) * m * k),
+              b: b.subarray(t * k * n, (t + 1) * k * n),
+              c: one.subarray(t * m * n, (t + 1) * m * n),
+              m,
+              n,
+              k,
+              transA,
+              transB,
+            });
+          }
+          let worst = 0;
+          for (let i = 0; i < one.length; i++) worst = Math.max(worst, Math.abs(one[i] - c[i]));
+          assertTrue(
+            worst <= k * 2 ** -20,
+            `${batch}x${m}x${n}x${k} transA=${transA} transB=${transB}: ${worst}`,
+          );
+        }
+      }
+    }
   },
 });
