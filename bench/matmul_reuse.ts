@@ -8,6 +8,9 @@
  *   deno run -A bench/matmul_reuse.ts [--shapes 1024x128x512,...] [--iters 50] [--wasm]
  *
  * A shape `MxKxN` is the product [M×K]·[K×N]. `--wasm` measures the Wasm SIMD GEMM instead of BLAS.
+ * `--batched` times batches of small products instead (shapes `BxMxKxN`, default attention's
+ * 64 products of 64×32×64, 64×64×32 and their transposes): one library call per product against
+ * the library's batched call (oneDNN), medians per product.
  *
  * @module
  */
@@ -22,6 +25,7 @@ const { values } = parseArgs({
     shapes: { type: "string", default: "1024x128x512,1024x512x128,1024x128x128" },
     iters: { type: "string", default: "50" },
     wasm: { type: "boolean", default: false },
+    batched: { type: "boolean", default: false },
   },
 });
 const iters = Number(values.iters);
@@ -44,6 +48,44 @@ const wasm = useWasm ? wasmGemm() : null;
 if (!blas && !wasm) throw new Error("matmul_reuse: no BLAS opened (run with -A, or pass --wasm)");
 const cpu = createCpuBackend(useWasm ? { blas: false, matmul: "wasm" } : { matmul: "blas" });
 console.log(`library: ${blas?.description ?? wasm!.description}; backend: ${cpu.info()}`);
+
+if (values.batched) {
+  if (!blas?.gemmBatched) {
+    throw new Error("matmul_reuse --batched: the library has no batched call");
+  }
+  const given = values.shapes === "1024x128x512,1024x512x128,1024x128x128"
+    ? undefined
+    : values.shapes;
+  for (const shape of (given ?? "64x64x32x64,64x64x64x32").split(",")) {
+    const [batch, m, k, n] = shape.split("x").map(Number);
+    for (const [transA, transB] of [[false, false], [false, true], [true, false]]) {
+      const a = Float32Array.from({ length: batch * m * k }, () => Math.random() * 2 - 1);
+      const b = Float32Array.from({ length: batch * k * n }, () => Math.random() * 2 - 1);
+      const c = new Float32Array(batch * m * n);
+      const each = median(() => {
+        for (let t = 0; t < batch; t++) {
+          blas.gemm({
+            a: a.subarray(t * m * k, (t + 1) * m * k),
+            b: b.subarray(t * k * n, (t + 1) * k * n),
+            c: c.subarray(t * m * n, (t + 1) * m * n),
+            m,
+            n,
+            k,
+            transA,
+            transB,
+          });
+        }
+      });
+      const once = median(() => blas.gemmBatched!({ a, b, c, batch, m, n, k, transA, transB }));
+      const us = (ms: number) => (1000 * ms / batch).toFixed(2).padStart(6);
+      console.log(
+        `${batch} x [${m}x${k}]·[${k}x${n}] transA=${transA} transB=${transB}: ` +
+          `one call each ${us(each)} us, batched ${us(once)} us a product`,
+      );
+    }
+  }
+  Deno.exit(0);
+}
 
 for (const shape of values.shapes.split(",")) {
   const [m, k, n] = shape.split("x").map(Number);
