@@ -9,7 +9,7 @@
  *   deno run -A bench/nn_step.ts [--backends cpu,webgpu] [--widths 32,64,128]
  *                                [--depth 2] [--batch 16] [--seq 64] [--head-size 32]
  *                                [--steps 20] [--warmup 10] [--no-jit] [--compare-eager]
- *                                [--peers torch] [--python python3] [--json FILE]
+ *                                [--peers torch,torch-compile] [--python python3] [--json FILE]
  *
  * Prints ms per step and tokens per second for each backend and width.
  *
@@ -78,8 +78,9 @@ async function nugradStep(width: number, jit: boolean) {
   return { ms, finalLoss };
 }
 
-// The peer runs first, before nugrad opens its BLAS library (whose idle threads would spin).
-if (values.peers.split(",").includes("torch")) {
+// The peers run first, before nugrad opens its BLAS library (whose idle threads would spin):
+// `torch` is PyTorch eager, `torch-compile` the same loss through `torch.compile` (Inductor).
+for (const peer of values.peers.split(",").filter((p) => p === "torch" || p === "torch-compile")) {
   const script = new URL("./peers/torch_ngpt.py", import.meta.url).pathname;
   const out = await new Deno.Command(values.python, {
     args: [
@@ -87,6 +88,7 @@ if (values.peers.split(",").includes("torch")) {
       ...["--widths", values.widths, "--depth", values.depth, "--batch", values.batch],
       ...["--seq", values.seq, "--head-size", values["head-size"], "--steps", values.steps],
       ...["--threads", String(navigator.hardwareConcurrency)],
+      ...(peer === "torch-compile" ? ["--compile"] : []),
     ],
     stdout: "piped",
     stderr: "piped",

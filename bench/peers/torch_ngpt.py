@@ -115,9 +115,11 @@ def bench(width, args):
     cos, sin = rope_tables(args.seq, args.head_size)
     batches = [torch.randint(0, 256, (args.batch, args.seq + 1), generator=gen) for _ in range(4)]
 
+    loss_of = torch.compile(loss_fn) if args.compile else loss_fn
+
     def step(i):
         opt.zero_grad(set_to_none=True)
-        loss = loss_fn(p, batches[i % 4], args.depth, heads, cos, sin)
+        loss = loss_of(p, batches[i % 4], args.depth, heads, cos, sin)
         loss.backward()
         opt.step()
         sched.step()
@@ -133,7 +135,7 @@ def bench(width, args):
     final = loss.item()
     ms = (time.perf_counter() - t0) * 1000 / args.steps
     return {
-        "peer": f"pytorch {torch.__version__}",
+        "peer": f"pytorch {torch.__version__}" + (" torch.compile" if args.compile else ""),
         "width": width,
         "msPerStep": ms,
         "tokensPerSecond": args.batch * args.seq * 1000 / ms,
@@ -151,6 +153,7 @@ def main():
     ap.add_argument("--head-size", type=int, default=32)
     ap.add_argument("--steps", type=int, default=20)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--compile", action="store_true", help="torch.compile the loss (Inductor)")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     for w in [int(x) for x in args.widths.split(",")]:
