@@ -183,3 +183,23 @@ requires(oneDnnLibrary(), {
     }
   },
 });
+
+requires(oneDnnLibrary(), {
+  name: "with oneDNN installed, the BLAS library's own f32 path still passes the matmul tests",
+  async fn() {
+    // The main suite's f32 products go to oneDNN here; run the matmul and tile tests again in a
+    // process where NUGRAD_ONEDNN=0 keeps it out, so that OpenBLAS's f32 path stays tested.
+    const files = ["cpu_matmul_test.ts", "cpu_epilogue_test.ts"].map((f) =>
+      new URL(`./${f}`, import.meta.url).pathname
+    );
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["test", "-A", "--no-check", ...files],
+      env: { NUGRAD_ONEDNN: "0", NO_COLOR: "1" },
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const text = new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
+    assertTrue(out.success, text.slice(-3000));
+    assertTrue(/ok \| \d+ passed \| 0 failed/.test(text), text.slice(-500));
+  },
+});
