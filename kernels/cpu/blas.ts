@@ -430,7 +430,7 @@ export function openBlas(choice?: boolean | string, opts: OpenBlasOptions = {}):
     : `no BLAS library found (tried ${paths.join(", ")})`;
   tell(
     `nugrad: ${why}; CPU matmul uses ${opts.fallback ?? "the TypeScript fallback"}. ` +
-      "Install libopenblas0-pthread or set NUGRAD_BLAS=/path/to/libblas.so",
+      "Install libopenblas0-pthread and libdnnl2, or set NUGRAD_BLAS=/path/to/libblas.so",
   );
   return null;
 }
