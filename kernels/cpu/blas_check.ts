@@ -47,6 +47,46 @@ export interface GemmArgs<T extends Float32Array | Float64Array> {
 /** A GEMM in f32 or f64 (chosen by the array type). */
 export type GemmFn = <T extends Float32Array | Float64Array>(args: GemmArgs<T>) => void;
 
+/** A row-major product's operands for {@linkcode referenceGemm}: any numeric arrays. */
+export interface ReferenceGemmArgs {
+  /** `[m,k]`, or `[k,m]` with `transA`. */
+  a: ArrayLike<number>;
+  /** `[k,n]`, or `[n,k]` with `transB`. */
+  b: ArrayLike<number>;
+  /** The `[m,n]` output, overwritten. */
+  c: { [i: number]: number };
+  m: number;
+  n: number;
+  k: number;
+  transA: boolean;
+  transB: boolean;
+}
+
+/**
+ * `C = op(A) op(B)` as a plain triple loop, summed in f64: the reference the checks compare
+ * against, and the f64 product where no library is open.
+ *
+ * @example
+ * ```ts
+ * import { referenceGemm } from "./blas_check.ts";
+ * import { assertEquals } from "../../testing/assert.ts";
+ * const c = new Float64Array(1);
+ * referenceGemm({ a: [1, 2], b: [3, 4], c, m: 1, n: 1, k: 2, transA: false, transB: false });
+ * assertEquals(c[0], 11);
+ * ```
+ */
+export function referenceGemm({ a, b, c, m, n, k, transA, transB }: ReferenceGemmArgs): void {
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < n; j++) {
+      let s = 0;
+      for (let p = 0; p < k; p++) {
+        s += a[transA ? p * m + i : i * k + p] * b[transB ? j * k + p : p * n + j];
+      }
+      c[i * n + j] = s;
+    }
+  }
+}
+
 /** `[m, n, k]` of the checked products: below, at and past typical micro-kernel tiles. */
 const SHAPES: readonly [number, number, number][] = [[3, 5, 7], [17, 13, 33], [37, 21, 71]];
 

@@ -280,11 +280,11 @@ export function matmulRowsInto(
     const batched = o instanceof Float32Array && m * n * k < SMALL_GEMM_MACS
       ? blas.gemmBatched
       : undefined;
+    const wholeMatrix = (q: number) => pieces[q][1] === 0 && pieces[q][2] === m;
     for (let p = 0; p < pieces.length; p++) {
       const [t, i0, i1] = pieces[p];
       // Whole small matrices laid out back to back in both operands: one batched call.
       let end = p + 1;
-      const wholeMatrix = (q: number) => pieces[q][1] === 0 && pieces[q][2] === m;
       while (
         batched && wholeMatrix(p) && end < pieces.length && wholeMatrix(end) &&
         aOffs[pieces[end][0]] === aOffs[t] + (end - p) * matA &&

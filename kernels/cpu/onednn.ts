@@ -13,7 +13,7 @@
  *
  * @module
  */
-import type { GemmArgs, GemmFn } from "./blas_check.ts";
+import { type GemmArgs, type GemmFn, referenceGemm } from "./blas_check.ts";
 import { type BatchedGemm, openOneDnnBatched } from "./onednn_batched.ts";
 
 /** Library names tried, in order, when `NUGRAD_ONEDNN` names none. */
@@ -159,9 +159,9 @@ function checkedBatched(batched: BatchedGemm | null): BatchedGemm | null {
       }
       const want = new Float64Array(m * n);
       for (let t = 0; t < batch; t++) {
-        plainDgemm({
-          a: Float64Array.from(a.subarray(t * m * k, (t + 1) * m * k)),
-          b: Float64Array.from(b.subarray(t * k * n, (t + 1) * k * n)),
+        referenceGemm({
+          a: a.subarray(t * m * k, (t + 1) * m * k),
+          b: b.subarray(t * k * n, (t + 1) * k * n),
           c: want,
           m,
           n,
@@ -176,19 +176,6 @@ function checkedBatched(batched: BatchedGemm | null): BatchedGemm | null {
     }
   }
   return batched;
-}
-
-/** The f64 product where no CBLAS library is open: a plain loop (gradient checks are small). */
-function plainDgemm({ a, b, c, m, n, k, transA, transB }: GemmArgs<Float64Array>): void {
-  for (let i = 0; i < m; i++) {
-    for (let j = 0; j < n; j++) {
-      let s = 0;
-      for (let p = 0; p < k; p++) {
-        s += a[transA ? p * m + i : i * k + p] * b[transB ? j * k + p : p * n + j];
-      }
-      c[i * n + j] = s;
-    }
-  }
 }
 
 /** The library a {@linkcode withOneDnn} GEMM hands f64 products to. */
@@ -225,7 +212,7 @@ export function withOneDnn(
   const gemm: GemmFn = (args) => {
     if (args.c instanceof Float32Array) dnnl.sgemm(args as GemmArgs<Float32Array>);
     else if (f64) f64.gemm(args);
-    else plainDgemm(args as GemmArgs<Float64Array>);
+    else referenceGemm(args); // f64 without a BLAS library: gradient checks are small
   };
   return {
     gemm,

@@ -11,7 +11,7 @@ import {
   withOneDnn,
 } from "../../kernels/cpu/onednn.ts";
 import { openBlas, openCandidate } from "../../kernels/cpu/blas.ts";
-import { checkGemm, type GemmArgs } from "../../kernels/cpu/blas_check.ts";
+import { checkGemm, type GemmArgs, referenceGemm } from "../../kernels/cpu/blas_check.ts";
 import { assertEquals, assertTrue } from "../../testing/assert.ts";
 
 function args<T extends Float32Array | Float64Array>(
@@ -57,17 +57,7 @@ Deno.test("withOneDnn: f32 products go to oneDNN, f64 ones to the BLAS library o
   // (its f32 half here is a correct loop too).
   const loop = withOneDnn({
     ...fake,
-    sgemm: ({ a, b, c, m, n, k, transA, transB }) => {
-      for (let i = 0; i < m; i++) {
-        for (let j = 0; j < n; j++) {
-          let s = 0;
-          for (let p = 0; p < k; p++) {
-            s += a[transA ? p * m + i : i * k + p] * b[transB ? j * k + p : p * n + j];
-          }
-          c[i * n + j] = s;
-        }
-      }
-    },
+    sgemm: referenceGemm,
   }, null);
   assertEquals(loop.description, "fakeDNN 1.0 sgemm, 2 threads (f64: TypeScript)");
   assertEquals(checkGemm(loop.gemm), null);
