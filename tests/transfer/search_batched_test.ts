@@ -98,3 +98,30 @@ Deno.test("batch-aware search: a seeded size's first round is five points and th
   const grid = lrs.filter((lr) => lr !== -4);
   assertEquals(grid.slice(1).map((lr, i) => lr - grid[i]), [0.5, 0.5, 0.5, 0.5]);
 });
+
+for (const group of ["1", "auto"]) {
+  Deno.test(`adaptive search (--group ${group}): a whole coarse step is tried on each side of the best point`, async () => {
+    // Size 1's optimum at 2^-6 seeds size 2 there; size 2's true optimum, 2^-5.6, makes a half
+    // step (2^-5.5) the best point, one half step below the highest rate first tried (2^-5).
+    const vertex: Record<number, number> = { 1: -6, 2: -5.6 };
+    const cmd = parseCommand([
+      ...["--axis", "depth", "--sizes", "1,2", "--param", "ngpt", "--lrs=-9:-3:1"],
+      ...["--signature-lr", "off", "--group", group],
+    ]);
+    if (cmd.kind !== "sweep") throw new Error("expected a sweep");
+    const tried = new Map<number, Set<number>>();
+    await runPlan(cmd.config, "none", async (specs) => {
+      const out = [];
+      for (const s of specs) {
+        const r = await syntheticTrainer(s, data, () => {});
+        tried.set(s.size, (tried.get(s.size) ?? new Set()).add(s.log2Lr));
+        out.push({ ...r, status: "ok" as const, finalValLoss: (s.log2Lr - vertex[s.size]) ** 2 });
+      }
+      return out;
+    });
+    const second = [...tried.get(2)!].sort((a, b) => a - b);
+    for (const lr of [-6.5, -6, -5.5, -5, -4.5]) {
+      assertTrue(second.includes(lr), `--group ${group}: 2^${lr} not tried at size 2 (${second})`);
+    }
+  });
+}

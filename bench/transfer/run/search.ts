@@ -8,10 +8,11 @@
  * 1. the first size: every lr of the coarse grid `--lrs`;
  *    each later size: the coarse grid point nearest the neighbour's fitted lr*, and one coarse
  *    step either side;
- * 2. bracket: while the best point is the highest (lowest) lr evaluated and the grid allows,
- *    evaluate one coarse step higher (lower);
+ * 2. bracket: while less than one coarse step above (below) the best point was evaluated and the
+ *    grid allows, evaluate one coarse step above (below) it, so the parabola's window holds
+ *    points on both sides even when the best point is a half step next to the edge;
  * 3. refine: evaluate half a coarse step either side of the best point (so the parabola has up
- *    to 5 points within one octave);
+ *    to 5 points within one octave); where that moves the best point, bracket and refine again;
  * 4. the high-learning-rate signature lr, when set.
  * Each round (the coarse grid; a bracketing step; the refinement points with the signature) is
  * evaluated as one batch, so that its runs can train as groups (`--group`, `evaluate.ts`).
@@ -217,22 +218,30 @@ async function searchChain(
         ...(batched ? signature : []),
       ]);
     }
+    // Bracket by a whole coarse step on each side of the best point, then refine half a step
+    // either side of it; again while the refinement moves the best point. A best point on a
+    // half step next to the highest (lowest) rate tried would otherwise leave the parabola's
+    // window one-sided.
     for (;;) {
+      for (;;) {
+        const b = best();
+        const lrs = [...curve.keys()];
+        const up = roundGrid(b.log2Lr + step);
+        const down = roundGrid(b.log2Lr - step);
+        if (Math.max(...lrs) < up - 1e-9 && up <= hi + 1e-9) await bracket(b.log2Lr, up);
+        else if (Math.min(...lrs) > down + 1e-9 && down >= lo - 1e-9) {
+          await bracket(b.log2Lr, down);
+        } else break;
+      }
       const b = best();
-      const lrs = [...curve.keys()];
-      const up = roundGrid(b.log2Lr + step);
-      const down = roundGrid(b.log2Lr - step);
-      if (b.log2Lr === Math.max(...lrs) && up <= hi + 1e-9) await bracket(b.log2Lr, up);
-      else if (b.log2Lr === Math.min(...lrs) && down >= lo - 1e-9) await bracket(b.log2Lr, down);
-      else break;
+      await points([
+        ...(Number.isFinite(b.loss)
+          ? [{ log2Lr: b.log2Lr - step / 2 }, { log2Lr: b.log2Lr + step / 2 }]
+          : []),
+        ...signature,
+      ]);
+      if (best().log2Lr === b.log2Lr) break;
     }
-    const b = best();
-    await points([
-      ...(Number.isFinite(b.loss)
-        ? [{ log2Lr: b.log2Lr - step / 2 }, { log2Lr: b.log2Lr + step / 2 }]
-        : []),
-      ...signature,
-    ]);
     const fit = fitLrStar([...curve].map(([log2Lr, loss]) => ({ log2Lr, loss })));
     neighbourStar = fit.log2LrStar ?? neighbourStar;
   }
