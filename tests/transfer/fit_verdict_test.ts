@@ -77,3 +77,33 @@ Deno.test("fit verdict: the target needs |slope| ≤ 0.1 and a two-sided interva
   assertEquals(flatEnough(0.0, iv(null, 0.1)), false);
   assertEquals(flatEnough(null, iv(-0.1, 0.1)), false);
 });
+
+Deno.test("fit verdict: the loss gap paired by seed says above only where its interval excludes 0", () => {
+  const seeded = (r: OptimumRow, seedBest: Record<number, number>): OptimumRow => ({
+    ...r,
+    seedBest,
+  });
+  const validation = [
+    // Worse by 0.010 on every seed, give or take 0.001: above, beyond the noise.
+    seeded(row("nugpt", 128, "seq 32", "held-out", 2.2), { 0: 2.20, 1: 2.22, 2: 2.18 }),
+    seeded(row("found", 128, "seq 32", "held-out", 2.21), { 0: 2.211, 1: 2.229, 2: 2.19 }),
+    // Worse on average by 0.003, but the seeds disagree: not told apart from 0.
+    seeded(row("nugpt", 256, "seq 32", "held-out", 2.19), { 0: 2.19, 1: 2.20, 2: 2.18 }),
+    seeded(row("found", 256, "seq 32", "held-out", 2.193), { 0: 2.21, 1: 2.19, 2: 2.179 }),
+  ];
+  const text = verdictSection("nugpt", validation, []).join("\n");
+  const line = (size: number) => text.split("\n").find((l) => l.startsWith(`| ${size} |`))!;
+  assertTrue(/\| \+0\.010 \[0\.00\d, 0\.01\d\] \*\*above\*\* \|$/.test(line(128)), line(128));
+  assertTrue(/\| \+0\.003 \[-0\.0\d\d, 0\.0\d\d\] \|$/.test(line(256)), line(256));
+  assertTrue(
+    text.includes("beyond the seed-to-seed noise at 1 of 2** held-out sizes (128, seq 32)"),
+    text,
+  );
+  // The same parameterization on both sides: a zero gap, never above.
+  const same = verdictSection("nugpt", [
+    seeded(row("nugpt", 64, "seq 64", "held-out", 2.0), { 0: 2.0, 1: 2.1 }),
+    seeded(row("found", 64, "seq 64", "held-out", 2.0), { 0: 2.0, 1: 2.1 }),
+  ], []).join("\n");
+  assertTrue(same.includes("| 0.000 [0.000, 0.000] |"), same);
+  assertTrue(same.includes("at none of the 1 held-out sizes"), same);
+});

@@ -53,6 +53,7 @@ import { droppedWhy, edgeGroups, jointExponents, jointOptima, keptExponent } fro
 import { axisNoun, type OptimumRow, renderFitReport, type SlopeRow } from "./fit_report.ts";
 import { writeModule } from "./fit_module.ts";
 import { foldedSlope } from "./calibrate.ts";
+import { bestLossBySeed } from "../analyse/paired.ts";
 
 /** Seams of {@linkcode fitMain} (tests: fake data; the trainer through `withTrainer`). */
 export interface FitOptions {
@@ -132,6 +133,11 @@ function optimumRows(
       edge: o.edge,
       interval: o.interval,
       minLoss: o.minLoss,
+      seedBest: bestLossBySeed(
+        runs.filter((r) =>
+          r.spec.parameterization === o.parameterization && r.spec.size === o.size
+        ),
+      ),
     };
   });
 }

@@ -17,7 +17,8 @@
  *
  * @module
  */
-import { formatInterval, type Interval } from "../analyse/intervals.ts";
+import { excludes, formatInterval, type Interval } from "../analyse/intervals.ts";
+import { type PairedDifference, pairedDifference } from "../analyse/paired.ts";
 import type { Provenance } from "./fit_held_out.ts";
 import type { GroupExponent } from "./fit_probe.ts";
 import type { Axis } from "../plan/types.ts";
@@ -32,6 +33,8 @@ export interface OptimumRow {
   edge: "low" | "high" | null;
   interval: Interval | null;
   minLoss: number | null;
+  /** Each seed's lowest final loss over the rates tried (`bestLossBySeed`), for paired gaps. */
+  seedBest?: Record<number, number>;
 }
 
 /** One slope row. */
@@ -167,9 +170,22 @@ export function verdictSection(
       );
       const baseLoss = b?.minLoss ?? null;
       const gap = v.minLoss !== null && baseLoss !== null ? v.minLoss - baseLoss : null;
-      return { found: v, baseLoss, gap };
+      const paired = v.seedBest && b?.seedBest ? pairedDifference(v.seedBest, b.seedBest) : null;
+      return { found: v, baseLoss, gap, paired };
     });
   const worse = pairs.filter((p) => p.gap !== null && p.gap > 0);
+  const above = pairs.filter((p) =>
+    p.paired?.interval && excludes(p.paired.interval, 0) &&
+    p.paired.mean > 0
+  );
+  const withPairs = pairs.filter((p) => p.paired?.interval);
+  const pairedCell = (d: PairedDifference | null) => {
+    if (d === null) return "—";
+    const sign = d.mean > 0 ? "+" : "";
+    if (d.interval === null) return `${sign}${d.mean.toFixed(3)} (1 seed)`;
+    const verdict = !excludes(d.interval, 0) ? "" : d.mean > 0 ? " **above**" : " below";
+    return `${sign}${d.mean.toFixed(3)} ${formatInterval(d.interval, 3)}${verdict}`;
+  };
   const yes = (ok: boolean) => (ok ? "met" : "**missed**");
   return [
     "## 5. Verdict on the held-out data",
@@ -185,14 +201,17 @@ export function verdictSection(
       } | ${s.surface ? yes(flatEnough(s.surface.slope, s.surface.interval)) : "—"} |`
     ),
     "",
-    `Best loss (seed-mean curve) at each held-out size, the found parameterization against ${base}:`,
+    `Best loss (seed-mean curve) at each held-out size, the found parameterization against ${base}; ` +
+    "beside it the difference paired by seed (each seed's lowest loss over the rates tried, found " +
+    "minus base; mean and 90 % t-interval over the seeds; **above** / below where the interval " +
+    "excludes 0):",
     "",
-    `| size | configuration | ${base} | found | found − ${base} |`,
-    "| ---: | --- | ---: | ---: | ---: |",
-    ...pairs.map(({ found, baseLoss, gap }) => {
+    `| size | configuration | ${base} | found | found − ${base} | paired by seed [90 %] |`,
+    "| ---: | --- | ---: | ---: | ---: | ---: |",
+    ...pairs.map(({ found, baseLoss, gap, paired }) => {
       const cell = gap === null ? "—" : gap > 0 ? `+${gap.toFixed(3)} (worse)` : gap.toFixed(3);
       return `| ${found.size} | ${found.config} | ${f(baseLoss, 3)} | ${f(found.minLoss, 3)} | ` +
-        `${cell} |`;
+        `${cell} | ${pairedCell(paired)} |`;
     }),
     "",
     worse.length === 0
@@ -201,6 +220,16 @@ export function verdictSection(
         `held-out sizes (${
           worse.map((p) => `${p.found.size}, ${p.found.config}: +${p.gap!.toFixed(3)}`).join("; ")
         }).`,
+    ...(withPairs.length === 0 ? [] : [
+      "",
+      above.length === 0
+        ? `Paired by seed, it is above ${base}'s beyond the seed-to-seed noise at none of the ` +
+          `${withPairs.length} held-out sizes.`
+        : `Paired by seed, it is **above ${base}'s beyond the seed-to-seed noise at ${above.length} ` +
+          `of ${withPairs.length}** held-out sizes (${
+            above.map((p) => `${p.found.size}, ${p.found.config}`).join("; ")
+          }).`,
+    ]),
     "",
   ];
 }
