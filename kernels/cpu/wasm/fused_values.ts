@@ -89,7 +89,7 @@ export class KernelValues {
   redCount: number = -1;
   /** Locals: the reduction address saved per axis. */
   redSaved: number[] = [];
-  /** Locals: the row accumulator (two f64x2 for a sum, one f32x4 for a max). */
+  /** Locals: the row accumulator (two f64x2 for a sum; for a max, an f32x4 and its NaN lanes). */
   acc: number[] = [];
   /** Local: the innermost loop's counter. */
   j: number = -1;
@@ -336,10 +336,11 @@ export class KernelValues {
   /** Reset the row accumulator. */
   accInit(): void {
     const f = this.f, sum = this.k.reduce!.op === "sum";
-    for (const a of this.acc) {
-      if (sum) f.f64x2(0);
-      else f.f32x4(-Infinity);
-      f.localSet(a);
+    if (sum) {
+      for (const a of this.acc) f.f64x2(0).localSet(a);
+    } else {
+      f.f32x4(-Infinity).localSet(this.acc[0]);
+      f.f32x4(0).localSet(this.acc[1]); // lanes that saw a NaN
     }
   }
 
@@ -347,12 +348,23 @@ export class KernelValues {
   accAdd(n: number, mode: LoadMode): void {
     const f = this.f, [a0, a1] = this.acc, v = this.value[n];
     if (this.k.reduce!.op === "max") {
+      // `pmax` (one `maxps` on x86) instead of `f32x4.max`, whose NaN and signed-zero rules cost
+      // a sequence of instructions on this loop-carried chain (4-5x slower): NaNs are tracked
+      // beside it in `a1` and win in `accTotal`. Within a lane an earlier −0 is kept over a
+      // later +0 (equal values).
       f.localGet(a0).localGet(v);
       if (mode === "one") {
         f.f32x4(-Infinity).i32x4(-1, 0, 0, 0);
         this.s("v128_bitselect");
       }
-      this.s("f32x4_max").f.localSet(a0);
+      this.s("f32x4_pmax").f.localSet(a0);
+      f.localGet(a1).localGet(v).localGet(v);
+      this.s("f32x4_ne");
+      if (mode === "one") {
+        f.i32x4(-1, 0, 0, 0);
+        this.s("v128_and");
+      }
+      this.s("v128_or").f.localSet(a1);
       return;
     }
     f.localGet(a0).localGet(v).simd(SIMD.f64x2_promote_low_f32x4);
@@ -373,6 +385,9 @@ export class KernelValues {
       for (let lane = 1; lane < 4; lane++) {
         f.localGet(a0).simd(SIMD.f32x4_extract_lane, lane).op(OP.f32_max);
       }
+      // NaN where a lane saw one, else −∞ (which leaves the maximum as it is).
+      f.f32(NaN).f32(-Infinity).localGet(a1).simd(SIMD.v128_any_true).op(OP.select);
+      f.op(OP.f32_max);
       return;
     }
     f.localGet(a0).localGet(a1).simd(SIMD.f64x2_add).localTee(a0);
