@@ -107,3 +107,16 @@ Deno.test("fit verdict: the loss gap paired by seed says above only where its in
   assertTrue(same.includes("| 0.000 [0.000, 0.000] |"), same);
   assertTrue(same.includes("at none of the 1 held-out sizes"), same);
 });
+
+Deno.test("fit verdict: a paired mean that rounds to zero is written 0.000", () => {
+  const seeded = (r: OptimumRow, seedBest: Record<number, number>): OptimumRow => ({
+    ...r,
+    seedBest,
+  });
+  const text = verdictSection("nugpt", [
+    seeded(row("nugpt", 256, "seq 32", "held-out", 2.035), { 0: 2.03, 1: 2.04 }),
+    seeded(row("found", 256, "seq 32", "held-out", 2.034), { 0: 2.0299, 1: 2.0400 }),
+  ], []).join("\n");
+  assertTrue(text.includes("| 0.000 ["), text);
+  assertTrue(!text.includes("-0.000 ["), text);
+});

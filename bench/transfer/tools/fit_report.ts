@@ -181,10 +181,11 @@ export function verdictSection(
   const withPairs = pairs.filter((p) => p.paired?.interval);
   const pairedCell = (d: PairedDifference | null) => {
     if (d === null) return "—";
-    const sign = d.mean > 0 ? "+" : "";
-    if (d.interval === null) return `${sign}${d.mean.toFixed(3)} (1 seed)`;
+    // Three decimals; a mean that rounds to zero is written 0.000, not −0.000.
+    const mean = Math.abs(d.mean) < 5e-4 ? "0.000" : `${d.mean > 0 ? "+" : ""}${d.mean.toFixed(3)}`;
+    if (d.interval === null) return `${mean} (1 seed)`;
     const verdict = !excludes(d.interval, 0) ? "" : d.mean > 0 ? " **above**" : " below";
-    return `${sign}${d.mean.toFixed(3)} ${formatInterval(d.interval, 3)}${verdict}`;
+    return `${mean} ${formatInterval(d.interval, 3)}${verdict}`;
   };
   const yes = (ok: boolean) => (ok ? "met" : "**missed**");
   return [
