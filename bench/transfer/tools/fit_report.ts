@@ -143,7 +143,8 @@ export function flatEnough(slope: number | null, interval: Interval | null): boo
  * Section 5: what the held-out data say of the found parameterization against the base — each
  * held-out slope held to the target (|slope| ≤ 0.1 with its interval inside ±0.2), and each
  * held-out size's best loss (seed-mean curve) beside the base's. The report says "worse" where
- * the found one's is higher, however small the gap; the per-run noise is in the sweep reports.
+ * the found one's is higher, however small the gap, and beside it the gap paired by seed with its
+ * t-interval (`analyse/paired.ts`), "above" only where that interval excludes 0.
  *
  * @example
  * ```ts
