@@ -1,11 +1,11 @@
 import { assertClose, assertEquals, assertThrows, assertTrue } from "../../testing/assert.ts";
-import { fitMain } from "../../bench/transfer/tools/fit_command.ts";
+import { fitMain, type FitOptions } from "../../bench/transfer/tools/fit_command.ts";
 import { checkHeldOut } from "../../bench/transfer/tools/fit_held_out.ts";
 import { parseFitArgs } from "../../bench/transfer/tools/fit_args.ts";
 import { fitJointOptimum, jointExponents } from "../../bench/transfer/tools/fit_probe.ts";
 import { probeDesign, probeRef } from "../../bench/transfer/tools/fit_design.ts";
 import { withTrainer } from "../../bench/transfer/run/trainers.ts";
-import { resolveParameterization } from "../../bench/transfer/run/trainer.ts";
+import { resolveParameterization, trainerIdentity } from "../../bench/transfer/run/trainer.ts";
 import { dimsOf, fnv1a } from "../../bench/transfer/plan/run_list.ts";
 import { readResults } from "../../bench/transfer/run/results.ts";
 import { main } from "../../bench/transfer/main.ts";
@@ -260,4 +260,61 @@ Deno.test("joint probe: exponents and intervals from one seed use the quadratics
   for (const g of [hidden, output]) {
     assertTrue(g.interval!.lo! < g.exponent! && g.exponent! < g.interval!.hi!, JSON.stringify(g));
   }
+});
+
+Deno.test("transfer fit re-run: runs of a found parameterization written anew are set aside, the base's kept", async () => {
+  const out = await Deno.makeTempDir();
+  const quiet: FitOptions = { loadData: fakeData, print: () => {} };
+  // The real trainer's identity: a parameterization's fingerprint is its definition, not its name.
+  const fit = (t: Trainer, options: FitOptions) =>
+    withTrainer(t, () => fitMain([...ARGS, "--out", out], options), trainerIdentity);
+  assertEquals(await fit(roleModel, quiet), 0);
+  const foundBefore = await Deno.readTextFile(`${out}/found.ts`);
+  const before = await readResults(`${out}/validate`);
+  const found = (r: RunResult) => r.spec.parameterization.endsWith("#found");
+  // The base's runs at width 32 are lost and train again on a model whose optimum there moved:
+  // the fit changes, and so does the found parameterization's definition.
+  const base = await Deno.readTextFile(`${out}/fit-base/results.jsonl`);
+  await Deno.writeTextFile(
+    `${out}/fit-base/results.jsonl`,
+    base.split("\n").filter((l) => l !== "" && JSON.parse(l).spec.width !== 32).join("\n") + "\n",
+  );
+  const moved: Trainer = async (spec, data, progress) => {
+    const r = await roleModel(spec, data, progress);
+    return {
+      ...r,
+      finalValLoss: r.finalValLoss! + 0.2 * (spec.width === 32 ? spec.log2Lr + 7 : 0),
+    };
+  };
+  const trained: RunResult["spec"][] = [];
+  const lines: string[] = [];
+  const counting: Trainer = (spec, data, progress) => {
+    trained.push(spec);
+    return moved(spec, data, progress);
+  };
+  const code = await fit(counting, {
+    loadData: fakeData,
+    print: (l: string) => void lines.push(l),
+  });
+  assertEquals(code, 0, lines.join("\n"));
+  assertTrue(foundBefore !== await Deno.readTextFile(`${out}/found.ts`), "the fit did not change");
+  const log = lines.join("\n");
+  assertTrue(
+    /validate: \d+ runs of .*found\.ts#found made with its previous definition/.test(log),
+    log,
+  );
+  assertTrue(
+    /calibrate: \d+ runs of .*probed\.ts#probed made with its previous definition/.test(log),
+    log,
+  );
+  const superseded = [...Deno.readDirSync(`${out}/validate`)].filter((e) =>
+    e.name.startsWith("superseded-")
+  );
+  assertEquals(superseded.length, 1);
+  // Nothing of the base was trained again in the validation, every run of the found one was.
+  const validation = (s: RunResult["spec"]) => s.width === 64 || s.seq === 64;
+  assertEquals(trained.filter((s) => validation(s) && !s.parameterization.endsWith("#found")), []);
+  const after = await readResults(`${out}/validate`);
+  assertEquals(after.filter((r) => !found(r)).length, before.filter((r) => !found(r)).length);
+  assertTrue(after.filter(found).every((r) => trained.some((s) => s.id === r.spec.id)));
 });

@@ -19,6 +19,7 @@
  */
 
 import { isRole, type Role, ROLES } from "../../../param/mod.ts";
+import { fnv1a } from "./run_list.ts";
 
 /** Built-in parameterizations (see the spec, section 7). */
 export const BUILTIN_PARAMS = ["ngpt", "mup", "nugpt", "nugptPaper"] as const;
@@ -101,7 +102,7 @@ export async function loadParameterization(text: string): Promise<unknown> {
   const url = new URL(ref.path, `file://${Deno.cwd()}/`).href;
   let mod: Record<string, unknown>;
   try {
-    mod = await import(url);
+    mod = await import(url + await versionQuery(url));
   } catch (e) {
     throw new Error(`--param ${text}: cannot import ${ref.path}: ${(e as Error).message}`);
   }
@@ -112,6 +113,19 @@ export async function loadParameterization(text: string): Promise<unknown> {
     );
   }
   return mod[ref.exportName];
+}
+
+/**
+ * `?v=<hash of the file's text>` for a module file (empty where it cannot be read): an import is
+ * cached per specifier for the life of the process, so a module rewritten since (as `transfer fit`
+ * rewrites `found.ts` when a re-run changes the fit) would otherwise keep its old definition.
+ */
+async function versionQuery(url: string): Promise<string> {
+  try {
+    return `?v=${fnv1a(await Deno.readTextFile(new URL(url)))}`;
+  } catch {
+    return "";
+  }
 }
 
 /**

@@ -34,18 +34,10 @@
  * @module
  */
 import type { Summary } from "../analyse/summary.ts";
-import { writeOutputs } from "../analyse/outputs.ts";
 import { curveSamples } from "../analyse/samples.ts";
 import { curves } from "../analyse/summary.ts";
 import { surfaceBootstrap } from "../analyse/surface_bootstrap.ts";
-import { parseCommand } from "../plan/args.ts";
-import type { SweepConfig } from "../plan/config.ts";
-import { sweepSettings } from "../plan/identity.ts";
-import type { Axis, Dataset, RunResult, RunSpec } from "../plan/types.ts";
-import { loadBrownCorpus } from "../run/corpus.ts";
-import { loadTextFile, validationWindows } from "../run/data.ts";
-import { runSweep } from "../run/sweep.ts";
-import { trainerFor } from "../run/trainers.ts";
+import type { Axis, RunResult, RunSpec } from "../plan/types.ts";
 import { FIT_HELP, type FitArgs, parseFitArgs } from "./fit_args.ts";
 import { checkHeldOut, configKey, provenance } from "./fit_held_out.ts";
 import { probeDesign, probeRef } from "./fit_design.ts";
@@ -53,36 +45,10 @@ import { droppedWhy, edgeGroups, jointExponents, jointOptima, keptExponent } fro
 import { axisNoun, type OptimumRow, renderFitReport, type SlopeRow } from "./fit_report.ts";
 import { writeModule } from "./fit_module.ts";
 import { foldedSlope } from "./calibrate.ts";
+import { type FitOptions, stage } from "./fit_stage.ts";
+
+export type { FitOptions } from "./fit_stage.ts";
 import { bestLossBySeed } from "../analyse/paired.ts";
-
-/** Seams of {@linkcode fitMain} (tests: fake data; the trainer through `withTrainer`). */
-export interface FitOptions {
-  loadData?: (config: SweepConfig) => Promise<Dataset>;
-  print?: (line: string) => void;
-}
-
-async function defaultData(config: SweepConfig): Promise<Dataset> {
-  const data = config.data !== null
-    ? await loadTextFile(config.data, { seq: config.seq })
-    : await loadBrownCorpus();
-  validationWindows(data.val, { seq: config.seq, count: 1 });
-  return data;
-}
-
-/** One stage: a sweep into its own folder (resumed when there), its results and summary. */
-async function stage(
-  argv: string[],
-  options: FitOptions,
-): Promise<{ results: RunResult[]; summary: Summary }> {
-  const command = parseCommand([...argv, "--resume", "--signature-lr", "off"]);
-  if (command.kind !== "sweep") throw new Error(`transfer fit: not a sweep: ${argv.join(" ")}`);
-  const config = command.config;
-  const data = await (options.loadData ?? defaultData)(config);
-  const settings = await sweepSettings(config, data, trainerFor(config).identity);
-  const outcome = await runSweep(config, { data, settings });
-  const files = await writeOutputs(config.out, outcome.results, config);
-  return { results: outcome.results, summary: files.data };
-}
 
 /**
  * A run's or the sweep's configuration in words, leaving out the size on `axis` (a row's size
@@ -274,6 +240,7 @@ export async function runFit(
         `${out}/calibrate`,
       ],
       options,
+      [moduleRef(out, "probed.ts", "probed")],
     );
     fitRuns.push({ folder: `${out}/calibrate`, runs: calib.results });
     calSlope = calib.summary.slopes[0] ?? null;
@@ -300,11 +267,13 @@ export async function runFit(
       args.validateConfig.map((c) => c.join(" ")).join(" ")
     }`,
   );
-  const params = ["--param", `${base},${moduleRef(out, "found.ts", "found")}`];
+  const foundRef = moduleRef(out, "found.ts", "found");
+  const params = ["--param", `${base},${foundRef}`];
   const sizes = [minFit, ...args.validateSizes].join(",");
   const val = await stage(
     [...shared, ...params, "--sizes", sizes, "--out", `${out}/validate`],
     options,
+    [foundRef],
   );
   const other = await stage(
     [
@@ -317,6 +286,7 @@ export async function runFit(
       `${out}/validate-config`,
     ],
     options,
+    [foundRef],
   );
   const allFit = fitRuns.flatMap((f) => f.runs);
   checkHeldOut(fitRuns, val.results, (s) => args.validateSizes.includes(s.size), axis);
