@@ -81,12 +81,14 @@ export async function retireSuperseded(
     .filter((l) => l.trim() !== "");
   const kept: string[] = [];
   const retired: string[] = [];
-  for (const line of lines) {
+  for (const [i, line] of lines.entries()) {
     let run;
     try {
       run = JSON.parse(line);
     } catch {
-      kept.push(line); // a partial last line: the sweep's own reader deals with it
+      // A cut last line (a run killed while it was written) is dropped, as the sweep's own
+      // reader drops it; anything else is kept for that reader to report.
+      if (i < lines.length - 1) kept.push(line);
       continue;
     }
     if (run?.spec?.parameterization === name) {
