@@ -27,6 +27,12 @@ const row = (
   minLoss,
 });
 
+/** `r` with each seed's best loss, for the paired gap. */
+const seeded = (r: OptimumRow, seedBest: Record<number, number>): OptimumRow => ({
+  ...r,
+  seedBest,
+});
+
 const slope = (parameterization: string, s: number, lo: number | null, hi: number | null) => ({
   parameterization,
   config: "seq 32",
@@ -79,10 +85,6 @@ Deno.test("fit verdict: the target needs |slope| ≤ 0.1 and a two-sided interva
 });
 
 Deno.test("fit verdict: the loss gap paired by seed says above only where its interval excludes 0", () => {
-  const seeded = (r: OptimumRow, seedBest: Record<number, number>): OptimumRow => ({
-    ...r,
-    seedBest,
-  });
   const validation = [
     // Worse by 0.010 on every seed, give or take 0.001: above, beyond the noise.
     seeded(row("nugpt", 128, "seq 32", "held-out", 2.2), { 0: 2.20, 1: 2.22, 2: 2.18 }),
@@ -109,10 +111,6 @@ Deno.test("fit verdict: the loss gap paired by seed says above only where its in
 });
 
 Deno.test("fit verdict: a paired mean that rounds to zero is written 0.000", () => {
-  const seeded = (r: OptimumRow, seedBest: Record<number, number>): OptimumRow => ({
-    ...r,
-    seedBest,
-  });
   const text = verdictSection("nugpt", [
     seeded(row("nugpt", 256, "seq 32", "held-out", 2.035), { 0: 2.03, 1: 2.04 }),
     seeded(row("found", 256, "seq 32", "held-out", 2.034), { 0: 2.0299, 1: 2.0400 }),

@@ -46,9 +46,9 @@ import { axisNoun, type OptimumRow, renderFitReport, type SlopeRow } from "./fit
 import { writeModule } from "./fit_module.ts";
 import { foldedSlope } from "./calibrate.ts";
 import { type FitOptions, stage } from "./fit_stage.ts";
+import { bestLossBySeed } from "../analyse/paired.ts";
 
 export type { FitOptions } from "./fit_stage.ts";
-import { bestLossBySeed } from "../analyse/paired.ts";
 
 /**
  * A run's or the sweep's configuration in words, leaving out the size on `axis` (a row's size
@@ -86,9 +86,10 @@ function optimumRows(
 ): OptimumRow[] {
   const labels = provenance(fitRuns, runs);
   return summary.optima.map((o) => {
-    const run = runs.find((r) =>
+    const curve = runs.filter((r) =>
       r.spec.parameterization === o.parameterization && r.spec.size === o.size
-    )!;
+    );
+    const run = curve[0];
     const key = configKey(run.spec);
     return {
       parameterization: o.parameterization,
@@ -99,11 +100,7 @@ function optimumRows(
       edge: o.edge,
       interval: o.interval,
       minLoss: o.minLoss,
-      seedBest: bestLossBySeed(
-        runs.filter((r) =>
-          r.spec.parameterization === o.parameterization && r.spec.size === o.size
-        ),
-      ),
+      seedBest: bestLossBySeed(curve),
     };
   });
 }
