@@ -78,11 +78,34 @@ export function startWorkers(
   return spawnWorkers(count, workerSource(), (thread) => ({ bytes, memory, thread }), onError);
 }
 
+/** The `Worker` class of `node:worker_threads`. */
+type WorkerClass = new (src: string, opts: Record<string, unknown>) => PoolWorker;
+
+/**
+ * `node:worker_threads`' `Worker`, got synchronously where the runtime can (`process.
+ * getBuiltinModule`, in Deno 2 and Node 22), else null.
+ */
+function workerClassNow(): WorkerClass | null {
+  const proc = (globalThis as {
+    process?: { getBuiltinModule?: (name: string) => { Worker?: WorkerClass } | undefined };
+  }).process;
+  try {
+    return proc?.getBuiltinModule?.("node:worker_threads")?.Worker ?? null;
+  } catch {
+    return null;
+  }
+}
+
 /**
  * Start `count` Workers numbered `1..count` evaluating the CommonJS `source`, each with
  * `dataFor(thread)` as its `workerData`; resolves, once each has posted its first message (it
  * waits for work), to the number started (0 where `node:worker_threads` is missing). `onError`
  * hears a Worker that fails. The GEMM's and the fused kernels' pools both start this way.
+ *
+ * Where the runtime hands over `node:worker_threads` synchronously (Deno 2, Node 22), the
+ * Workers are created before this returns: a Worker picks up jobs as soon as it waits for work,
+ * so a training loop that never yields to the event loop (no `await` between steps) still gets
+ * every thread. Elsewhere they are created once the module's dynamic import resolves.
  *
  * @example
  * ```ts
@@ -91,18 +114,28 @@ export function startWorkers(
  * assertEquals(await spawnWorkers(0, "", () => ({}), () => {}), 0);
  * ```
  */
-export async function spawnWorkers(
+export function spawnWorkers(
   count: number,
   source: string,
   dataFor: (thread: number) => Record<string, unknown>,
   onError: (e: unknown) => void,
 ): Promise<number> {
-  let Worker: new (src: string, opts: Record<string, unknown>) => PoolWorker;
-  try {
-    ({ Worker } = await import("node:worker_threads") as unknown as { Worker: typeof Worker });
-  } catch {
-    return 0;
-  }
+  const now = workerClassNow();
+  if (now) return spawnWith(now, count, source, dataFor, onError);
+  return import("node:worker_threads").then(
+    (mod) => spawnWith(mod.Worker as unknown as WorkerClass, count, source, dataFor, onError),
+    () => 0,
+  );
+}
+
+/** Create the Workers now; resolves to how many posted their first message. */
+async function spawnWith(
+  Worker: WorkerClass,
+  count: number,
+  source: string,
+  dataFor: (thread: number) => Record<string, unknown>,
+  onError: (e: unknown) => void,
+): Promise<number> {
   const ready: Promise<boolean>[] = [];
   for (let thread = 1; thread <= count; thread++) {
     try {

@@ -157,7 +157,8 @@ class Engine implements WasmGemm {
     const next = gen + 2;
     Atomics.store(ctl, CTL.NEXT, ((next >>> 1) & 0x7ff) << 20);
     Atomics.store(ctl, CTL.GEN, next);
-    if (wake && this.#workers > 0) Atomics.notify(ctl, CTL.GEN);
+    // Workers may be running before their ready message arrives (a loop that never yields).
+    if (wake) Atomics.notify(ctl, CTL.GEN);
     runGemmTasks(this.#ex, ctl, 0, CTL);
     awaitTasks(ctl, CTL.DONE, ntasks, "wasm matmul", () => this.#broken);
   }
