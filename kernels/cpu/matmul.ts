@@ -326,8 +326,9 @@ export function matmulRowsInto(
       wasm.matmul({ a: fa, b: fb, aOffs, bOffs, m, n, k, transA, transB, out: o });
       return;
     }
-    // The GEMM copies its operands into its own memory: hand it only the rows and matrices a
-    // call reads, and the tile's whole batch elements in one batched call.
+    // The GEMM copies operands that are not in the fused kernels' memory (the backend's own
+    // buffers are): hand it only the rows and matrices a call reads, and the tile's whole batch
+    // elements in one batched call.
     const call = (group: readonly [number, number, number][]) => {
       const rows = group[0][2] - group[0][1];
       const aStarts = group.map(([t, i0]) => aOffs[t] + i0 * k);

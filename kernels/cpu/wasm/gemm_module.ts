@@ -50,6 +50,9 @@ const I32_LT_S = 0x48;
 const I32_LE_S = 0x4c;
 const I32_GE_S = 0x4e;
 const I32_AND = 0x71;
+const I32_EQ = 0x46;
+const I64_LOAD = 0x29;
+const I64_STORE = 0x37;
 const F32_LOAD = 0x2a;
 const F32_STORE = 0x38;
 const F32_ADD = 0x92;
@@ -196,7 +199,10 @@ function macro(fma: boolean, edgeFn: number, MR: number, NR: number): FunctionBo
  * A packing routine. `pack(src, rs, cs, outer, kc, dst)` for A (`outer` =
  * rows, panels of `width = MR`) and `pack(src, rs, cs, kc, outer, dst)` for B
  * (`outer` = columns, `width = NR`; `forB` swaps the two middle arguments and
- * the roles of the strides).
+ * the roles of the strides). A whole panel whose elements lie side by side
+ * along its width (B untransposed, A transposed) is copied a vector at a time;
+ * another whole panel element by element; only the last, partial panel pads
+ * with zeros element by element.
  */
 function pack(width: number, forB: boolean): FunctionBody {
   const f = new FunctionBody([I32, I32, I32, I32, I32, I32]);
@@ -206,6 +212,17 @@ function pack(width: number, forB: boolean): FunctionBody {
   const outer = forB ? 4 : 3, kc = forB ? 3 : 4;
   const q = f.local(I32), p = f.local(I32), base = f.local(I32), e = f.local(I32);
   const w4 = f.local(I32), k4 = f.local(I32), left = f.local(I32);
+  /** `for (p = 0; p < kc; p++) { body(); dst += 4 width; base += k4 }`. */
+  const overK = (body: () => void) => {
+    f.i32(0).localSet(p);
+    f.block().loop();
+    f.localGet(p).localGet(kc).op(I32_GE_S).brIf(1);
+    body();
+    bump(f, dst, width * 4);
+    f.localGet(base).localGet(k4).op(I32_ADD).localSet(base);
+    bump(f, p, 1);
+    f.br(0).end().end();
+  };
   f.localGet(wStride).i32(4).op(I32_MUL).localSet(w4);
   f.localGet(kStride).i32(4).op(I32_MUL).localSet(k4);
   f.i32(0).localSet(q);
@@ -214,22 +231,48 @@ function pack(width: number, forB: boolean): FunctionBody {
   f.localGet(outer).localGet(q).op(I32_SUB).localSet(left);
   // base = src + q*w4 (start of this panel's first row/column)
   f.localGet(src).localGet(q).localGet(w4).op(I32_MUL).op(I32_ADD).localSet(base);
-  f.i32(0).localSet(p);
-  f.block().loop(); // over k
-  f.localGet(p).localGet(kc).op(I32_GE_S).brIf(1);
-  f.localGet(base).localSet(e);
-  for (let r = 0; r < width; r++) {
-    f.localGet(dst);
-    f.i32(r).localGet(left).op(I32_LT_S).op(0x04, F32);
-    f.localGet(e).op(F32_LOAD, ...memarg(2, 0));
-    f.else().op(0x43, 0, 0, 0, 0).end();
-    f.op(F32_STORE, ...memarg(2, 4 * r));
-    if (r < width - 1) f.localGet(e).localGet(w4).op(I32_ADD).localSet(e);
-  }
-  bump(f, dst, width * 4);
-  f.localGet(base).localGet(k4).op(I32_ADD).localSet(base);
-  bump(f, p, 1);
-  f.br(0).end().end();
+  f.localGet(left).i32(width).op(I32_GE_S).if();
+  f.localGet(w4).i32(4).op(I32_EQ).if();
+  overK(() => {
+    // Contiguous: whole vectors, then a pair and a single for a width not a multiple of 4.
+    let r = 0;
+    for (; r + 4 <= width; r += 4) {
+      f.localGet(dst).localGet(base).simd(V128_LOAD, ...memarg(0, 4 * r));
+      f.simd(V128_STORE, ...memarg(0, 4 * r));
+    }
+    if (r + 2 <= width) {
+      f.localGet(dst).localGet(base).op(I64_LOAD, ...memarg(0, 4 * r));
+      f.op(I64_STORE, ...memarg(0, 4 * r));
+      r += 2;
+    }
+    if (r < width) {
+      f.localGet(dst).localGet(base).op(F32_LOAD, ...memarg(0, 4 * r));
+      f.op(F32_STORE, ...memarg(0, 4 * r));
+    }
+  });
+  f.else();
+  overK(() => {
+    f.localGet(base).localSet(e);
+    for (let r = 0; r < width; r++) {
+      f.localGet(dst).localGet(e).op(F32_LOAD, ...memarg(2, 0));
+      f.op(F32_STORE, ...memarg(2, 4 * r));
+      if (r < width - 1) f.localGet(e).localGet(w4).op(I32_ADD).localSet(e);
+    }
+  });
+  f.end();
+  f.else();
+  overK(() => {
+    f.localGet(base).localSet(e);
+    for (let r = 0; r < width; r++) {
+      f.localGet(dst);
+      f.i32(r).localGet(left).op(I32_LT_S).op(0x04, F32);
+      f.localGet(e).op(F32_LOAD, ...memarg(2, 0));
+      f.else().op(0x43, 0, 0, 0, 0).end();
+      f.op(F32_STORE, ...memarg(2, 4 * r));
+      if (r < width - 1) f.localGet(e).localGet(w4).op(I32_ADD).localSet(e);
+    }
+  });
+  f.end();
   bump(f, q, width);
   f.br(0).end().end();
   return f;

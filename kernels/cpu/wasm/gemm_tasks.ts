@@ -36,7 +36,10 @@ export const CTL = {
   DONE: 2,
   /** Tasks in the job. */
   NTASKS: 3,
-  /** 0: pack B panels; 1: multiply row blocks. */
+  /**
+   * 0: pack B panels; 1: multiply row blocks; 2: whole small matrices, each task packing its own
+   * B into the thread's scratch and multiplying every row block of its matrices.
+   */
   KIND: 4,
   M: 5,
   N: 6,
@@ -67,8 +70,12 @@ export const CTL = {
   NR: 21,
   /** Bit t set: thread t ran a task of this job. */
   USED: 22,
+  /** Kind 2: matrices per task. */
+  MATRICES_PER_TASK: 23,
+  /** Matrices in the job (entries of the table). */
+  MATRICES: 24,
   /** Control words in all. */
-  WORDS: 23,
+  WORDS: 25,
 } as const;
 
 /** The control-word layout, passed to {@linkcode runGemmTasks} (Workers get it as JSON). */
@@ -124,7 +131,8 @@ export function runGemmTasks(
   const rsA = p[L.RSA], csA = p[L.CSA], rsB = p[L.RSB], csB = p[L.CSB];
   const scratch = p[L.SCRATCH] + thread * p[L.SCRATCH_BYTES];
   const edge = scratch, packed = scratch + 4 * p[L.MR] * p[L.NR];
-  const table = new Int32Array(ctl.buffer, p[L.TABLE], 4 * Math.ceil(ntasks / perMatrix));
+  const matrices = p[L.MATRICES];
+  const table = new Int32Array(ctl.buffer, p[L.TABLE], 4 * matrices);
   let ran = 0;
   for (;;) {
     const v = Atomics.load(ctl, L.NEXT);
@@ -132,33 +140,58 @@ export function runGemmTasks(
     const task = v & 0xfffff;
     if (task >= ntasks) return ran;
     if (Atomics.compareExchange(ctl, L.NEXT, v, v + 1) !== v) continue;
-    const mat = Math.floor(task / perMatrix), local = task - mat * perMatrix;
-    const aAt = table[4 * mat], bAt = table[4 * mat + 1];
-    const cAt = table[4 * mat + 2], bpAt = table[4 * mat + 3];
-    if (p[L.KIND] === 0) {
-      // Pack one group of column panels of one k-block of B.
-      const groups = Math.ceil(npad / (p[L.PANELS] * p[L.NR]));
-      const kb = Math.floor(local / groups), g = local - kb * groups;
-      const pc = kb * kcMax, kc = Math.min(kcMax, k - pc);
-      const j0 = g * p[L.PANELS] * p[L.NR], nc = Math.min(p[L.PANELS] * p[L.NR], n - j0);
-      ex.packB(bAt + 4 * (pc * rsB + j0 * csB), rsB, csB, kc, nc, bpAt + 4 * (pc * npad + j0 * kc));
+    if (p[L.KIND] === 2) {
+      // Whole matrices: B's k-blocks packed after the packed-A scratch, then every row block.
+      const per = p[L.MATRICES_PER_TASK], mc0 = p[L.MC];
+      const packedB = packed + 4 * mc0 * kcMax;
+      for (let mat = task * per; mat < Math.min((task + 1) * per, matrices); mat++) {
+        const aAt = table[4 * mat], bAt = table[4 * mat + 1], cAt = table[4 * mat + 2];
+        for (let pc = 0; pc < k; pc += kcMax) {
+          const kc = Math.min(kcMax, k - pc);
+          ex.packB(bAt + 4 * pc * rsB, rsB, csB, kc, n, packedB);
+          for (let i0 = 0; i0 < m; i0 += mc0) {
+            const mc = Math.min(mc0, m - i0);
+            ex.packA(aAt + 4 * (i0 * rsA + pc * csA), rsA, csA, mc, kc, packed);
+            ex.macro(packed, packedB, cAt + 4 * i0 * n, mc, n, kc, n, pc === 0 ? 1 : 0, edge);
+          }
+        }
+      }
     } else {
-      // One block of rows of C, over every k-block.
-      const i0 = local * p[L.MC], mc = Math.min(p[L.MC], m - i0);
-      for (let pc = 0; pc < k; pc += kcMax) {
-        const kc = Math.min(kcMax, k - pc);
-        ex.packA(aAt + 4 * (i0 * rsA + pc * csA), rsA, csA, mc, kc, packed);
-        ex.macro(
-          packed,
-          bpAt + 4 * pc * npad,
-          cAt + 4 * i0 * n,
-          mc,
-          n,
+      const mat = Math.floor(task / perMatrix), local = task - mat * perMatrix;
+      const aAt = table[4 * mat], bAt = table[4 * mat + 1];
+      const cAt = table[4 * mat + 2], bpAt = table[4 * mat + 3];
+      if (p[L.KIND] === 0) {
+        // Pack one group of column panels of one k-block of B.
+        const groups = Math.ceil(npad / (p[L.PANELS] * p[L.NR]));
+        const kb = Math.floor(local / groups), g = local - kb * groups;
+        const pc = kb * kcMax, kc = Math.min(kcMax, k - pc);
+        const j0 = g * p[L.PANELS] * p[L.NR], nc = Math.min(p[L.PANELS] * p[L.NR], n - j0);
+        ex.packB(
+          bAt + 4 * (pc * rsB + j0 * csB),
+          rsB,
+          csB,
           kc,
-          n,
-          pc === 0 ? 1 : 0,
-          edge,
+          nc,
+          bpAt + 4 * (pc * npad + j0 * kc),
         );
+      } else {
+        // One block of rows of C, over every k-block.
+        const i0 = local * p[L.MC], mc = Math.min(p[L.MC], m - i0);
+        for (let pc = 0; pc < k; pc += kcMax) {
+          const kc = Math.min(kcMax, k - pc);
+          ex.packA(aAt + 4 * (i0 * rsA + pc * csA), rsA, csA, mc, kc, packed);
+          ex.macro(
+            packed,
+            bpAt + 4 * pc * npad,
+            cAt + 4 * i0 * n,
+            mc,
+            n,
+            kc,
+            n,
+            pc === 0 ? 1 : 0,
+            edge,
+          );
+        }
       }
     }
     if (ran++ === 0) Atomics.or(ctl, L.USED, 1 << thread);

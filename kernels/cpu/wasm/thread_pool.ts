@@ -32,16 +32,16 @@ export function workerSource(): string {
     `const { workerData, parentPort } = require("node:worker_threads");`,
     `const L = ${JSON.stringify(CTL)};`,
     `const runGemmTasks = ${runGemmTasks.toString()};`,
-    `const { bytes, memory, thread } = workerData;`,
+    `const { bytes, memory, ctlAt, thread } = workerData;`,
     `const ex = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } }).exports;`,
-    `const ctl = new Int32Array(memory.buffer, 0, L.WORDS);`,
+    `const ctl = new Int32Array(memory.buffer, ctlAt, L.WORDS);`,
     `parentPort.postMessage("ready");`,
     `let seen = 0;`,
     `for (;;) {`,
     `  Atomics.wait(ctl, L.GEN, seen);`,
     `  seen = Atomics.load(ctl, L.GEN);`,
     // A fresh view each job: the memory may have grown since (an old view keeps its length).
-    `  if ((seen & 1) === 0) runGemmTasks(ex, new Int32Array(memory.buffer, 0, L.WORDS), thread, L);`,
+    `  if ((seen & 1) === 0) runGemmTasks(ex, new Int32Array(memory.buffer, ctlAt, L.WORDS), thread, L);`,
     `}`,
   ].join("\n");
 }
@@ -61,11 +61,11 @@ interface PoolWorker {
  * import { assertEquals } from "../../../testing/assert.ts";
  * const memory = new WebAssembly.Memory({ initial: 1, maximum: 65536, shared: true });
  * const bytes = gemmModuleBytes({ fma: false, shared: true });
- * assertEquals(await startWorkers(0, bytes, memory, () => {}), 0);
+ * assertEquals(await startWorkers(0, bytes, memory, 0, () => {}), 0);
  * ```
  *
  * Start `count` Workers numbered `1..count` on `memory` with the module
- * `bytes`; resolves, once each is waiting for work, to the number started (0
+ * `bytes`, the control words at byte `ctlAt`; resolves, once each is waiting for work, to the number started (0
  * where `node:worker_threads` is missing or a Worker cannot start). `onError`
  * hears a Worker that fails.
  */
@@ -73,9 +73,11 @@ export function startWorkers(
   count: number,
   bytes: Uint8Array,
   memory: WebAssembly.Memory,
+  ctlAt: number,
   onError: (e: unknown) => void,
 ): Promise<number> {
-  return spawnWorkers(count, workerSource(), (thread) => ({ bytes, memory, thread }), onError);
+  const data = (thread: number) => ({ bytes, memory, ctlAt, thread });
+  return spawnWorkers(count, workerSource(), data, onError);
 }
 
 /** The `Worker` class of `node:worker_threads`. */

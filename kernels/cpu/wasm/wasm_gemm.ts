@@ -1,9 +1,11 @@
 /**
- * Batched f32 matmul in WebAssembly SIMD: operands are copied into one
- * (shared, where the runtime allows) `WebAssembly.Memory`; B is packed into
- * micro-kernel panels by one job and the row blocks of C are multiplied by a
- * second; both jobs are split into tasks that the calling thread and, for
- * large products, Worker threads claim from a shared counter.
+ * Batched f32 matmul in WebAssembly SIMD, on the fused kernels' memory
+ * (`fused_memory.ts`): operands that live there (the CPU backend's buffers) are
+ * read and written in place, others are copied into a workspace block around
+ * the call. B is packed into micro-kernel panels by one job and the row blocks
+ * of C are multiplied by a second (many small matrices: one job of whole
+ * matrices); jobs are split into tasks that the calling thread and, for large
+ * products, Worker threads claim from a shared counter.
  *
  * @example
  * ```ts
@@ -20,7 +22,8 @@
  *
  * @module
  */
-import { gemmModuleBytes, MAX_PAGES, MR, NR, relaxedSimdSupported } from "./gemm_module.ts";
+import { type FusedHeap, fusedHeap } from "./fused_memory.ts";
+import { gemmModuleBytes, MR, NR, relaxedSimdSupported } from "./gemm_module.ts";
 import { CTL, type GemmExports, runGemmTasks } from "./gemm_tasks.ts";
 import { awaitTasks, startWorkers } from "./thread_pool.ts";
 
@@ -34,6 +37,12 @@ const PACK_PANELS = 16;
 const THREAD_MIN_FLOPS = 1 << 22;
 /** Bytes of packed B one job may use (larger batches run in several jobs). */
 const PACKED_BUDGET = 64 << 20;
+/** Batches of matrices this small (multiply-adds each) run as whole-matrix tasks. */
+const WHOLE_MAX_MACS = 1 << 21;
+/** ... and only where one k-block of B, packed, fits this scratch. */
+const WHOLE_B_BYTES = 256 << 10;
+/** Multiply-adds a whole-matrix task gathers matrices up to (fewer tasks, less overhead). */
+const WHOLE_TASK_MACS = 1 << 16;
 /** Most tasks in one job (the task counter's 20 bits). */
 const MAX_TASKS = (1 << 20) - 1;
 
@@ -79,26 +88,35 @@ function roundUp(x: number, to: number): number {
   return Math.ceil(x / to) * to;
 }
 
+/** Whether byte ranges of two views of one memory overlap. */
+function overlaps(x: Float32Array, y: Float32Array): boolean {
+  return x.byteOffset < y.byteOffset + y.byteLength && y.byteOffset < x.byteOffset + x.byteLength;
+}
+
 class Engine implements WasmGemm {
-  readonly #memory: WebAssembly.Memory;
+  readonly #heap: FusedHeap;
   readonly #ex: GemmExports;
   readonly #fma: boolean;
   readonly #bytes: Uint8Array<ArrayBuffer>;
   readonly #maxThreads: number;
+  /** Byte address of the control words (a block of the heap held for the engine's life). */
+  readonly #ctlAt: number;
   #workers = 0;
   #starting: Promise<number> | null = null;
   #broken: unknown = null;
 
   constructor(maxThreads: number) {
     this.#fma = relaxedSimdSupported();
-    const shared = maxThreads > 1 && typeof SharedArrayBuffer === "function";
+    this.#heap = fusedHeap();
+    const shared = this.#heap.shared;
     this.#maxThreads = shared ? maxThreads : 1;
     this.#bytes = gemmModuleBytes({ fma: this.#fma, shared });
-    this.#memory = new WebAssembly.Memory({ initial: 1, maximum: MAX_PAGES, shared });
     const instance = new WebAssembly.Instance(new WebAssembly.Module(this.#bytes), {
-      env: { memory: this.#memory },
+      env: { memory: this.#heap.memory },
     });
     this.#ex = instance.exports as unknown as GemmExports;
+    this.#ctlAt = this.#heap.alloc(4 * CTL.WORDS);
+    new Int32Array(this.#heap.memory.buffer, this.#ctlAt, CTL.WORDS).fill(0);
   }
 
   get threads(): number {
@@ -112,7 +130,7 @@ class Engine implements WasmGemm {
   }
 
   get lastJobThreads(): number {
-    let used = Atomics.load(new Int32Array(this.#memory.buffer, 0, CTL.WORDS), CTL.USED), n = 0;
+    let used = Atomics.load(this.#ctl(), CTL.USED), n = 0;
     for (; used !== 0; used &= used - 1) n++;
     return n;
   }
@@ -121,7 +139,7 @@ class Engine implements WasmGemm {
     if (!this.#starting) {
       this.#starting = this.#maxThreads <= 1
         ? Promise.resolve(1)
-        : startWorkers(this.#maxThreads - 1, this.#bytes, this.#memory, (e) => {
+        : startWorkers(this.#maxThreads - 1, this.#bytes, this.#heap.memory, this.#ctlAt, (e) => {
           this.#broken = e;
         }).then((n) => {
           this.#workers = n;
@@ -131,23 +149,14 @@ class Engine implements WasmGemm {
     return this.#starting;
   }
 
-  #ensureBytes(bytes: number): void {
-    const have = this.#memory.buffer.byteLength;
-    if (bytes <= have) return;
-    const pages = Math.ceil((bytes - have) / 65536);
-    if (have / 65536 + pages > MAX_PAGES) {
-      throw new Error(
-        `wasm matmul: needs ${bytes} bytes of Wasm memory, more than the ${
-          MAX_PAGES * 65536
-        } allowed`,
-      );
-    }
-    this.#memory.grow(pages);
+  /** A fresh view of the control words (the memory's buffer grows). */
+  #ctl(): Int32Array {
+    return new Int32Array(this.#heap.memory.buffer, this.#ctlAt, CTL.WORDS);
   }
 
   /** Publish a job (seqlock), run tasks here, wait for the Workers' tasks. */
   #runJob(params: Record<number, number>, ntasks: number, wake: boolean): void {
-    const ctl = new Int32Array(this.#memory.buffer, 0, CTL.WORDS);
+    const ctl = this.#ctl();
     const gen = Atomics.load(ctl, CTL.GEN);
     Atomics.store(ctl, CTL.GEN, gen + 1);
     for (const [i, v] of Object.entries(params)) ctl[Number(i)] = v;
@@ -180,16 +189,22 @@ class Engine implements WasmGemm {
     const threaded = this.#maxThreads > 1 && flops >= THREAD_MIN_FLOPS && !this.#broken;
     if (threaded) this.startThreads();
     const threads = threaded ? Math.max(1, this.#maxThreads) : 1;
-    // Row blocks: small enough that every thread gets a few, at most MC_MAX rows.
-    const mc = Math.min(MC_MAX, Math.max(MR, roundUp(Math.ceil(m / (3 * threads)), MR)));
-    const rowBlocks = Math.ceil(m / mc);
     const npad = roundUp(n, NR);
+    // Many small matrices (attention's): one task per matrix (or a few), packing its own B,
+    // instead of a packing job and row blocks of a few rows each.
+    const whole = count >= 2 * threads && m * n * k <= WHOLE_MAX_MACS &&
+      4 * Math.min(k, KC) * npad <= WHOLE_B_BYTES;
+    // Row blocks: small enough that every thread gets a few, at most MC_MAX rows.
+    const mc = whole
+      ? Math.min(MC_MAX, roundUp(m, MR))
+      : Math.min(MC_MAX, Math.max(MR, roundUp(Math.ceil(m / (3 * threads)), MR)));
+    const rowBlocks = Math.ceil(m / mc);
     const groups = Math.ceil(npad / (PACK_PANELS * NR));
     const kBlocks = Math.ceil(k / KC);
     const perPack = kBlocks * groups;
-    const packedBytes = 4 * k * npad;
+    const packedBytes = whole ? 0 : 4 * k * npad;
     // Matrices per pair of jobs: within the task counter and the packed-B budget.
-    const chunk = Math.max(
+    const chunk = whole ? count : Math.max(
       1,
       Math.min(
         count,
@@ -197,59 +212,123 @@ class Engine implements WasmGemm {
         Math.floor(PACKED_BUDGET / packedBytes),
       ),
     );
-    // Memory: control words, table, per-thread scratch, A, B, C, packed B.
-    const scratchBytes = roundUp(4 * (MR * NR + MC_MAX * KC), 64);
-    const tableAt = 4 * CTL.WORDS, scratchAt = roundUp(tableAt + 16 * chunk, 64);
+    const perTask = whole
+      ? Math.max(
+        1,
+        Math.min(Math.floor(count / (3 * threads)), Math.ceil(WHOLE_TASK_MACS / (m * n * k))),
+      )
+      : 1;
+    // Operands in the heap are used in place (the output only where it overlaps neither input);
+    // the workspace block holds the table, per-thread scratch, copies of the others, packed B.
+    const scratchBytes = roundUp(4 * (MR * NR + MC_MAX * KC + (whole ? KC * npad : 0)), 64);
+    const h = this.#heap;
+    const aHere = h.resident(a), bHere = h.resident(b);
+    const cHere = h.resident(out) && !(aHere && overlaps(out, a)) && !(bHere && overlaps(out, b));
+    const tableAt = 0, scratchAt = roundUp(16 * chunk, 64);
     const aAt = scratchAt + scratchBytes * this.#maxThreads;
-    const bAt = roundUp(aAt + 4 * a.length, 64);
-    const cAt = roundUp(bAt + 4 * b.length, 64);
-    const packedAt = roundUp(cAt + 4 * out.length, 64);
-    this.#ensureBytes(packedAt + packedBytes * chunk);
-    const buf = this.#memory.buffer;
-    new Float32Array(buf, aAt, a.length).set(a);
-    new Float32Array(buf, bAt, b.length).set(b);
-    const params: Record<number, number> = {
-      [CTL.M]: m,
-      [CTL.N]: n,
-      [CTL.K]: k,
-      [CTL.RSA]: transA ? 1 : k,
-      [CTL.CSA]: transA ? m : 1,
-      [CTL.RSB]: transB ? 1 : n,
-      [CTL.CSB]: transB ? k : 1,
-      [CTL.MC]: mc,
-      [CTL.KC]: KC,
-      [CTL.NPAD]: npad,
-      [CTL.TABLE]: tableAt,
-      [CTL.SCRATCH]: scratchAt,
-      [CTL.SCRATCH_BYTES]: scratchBytes,
-      [CTL.PANELS]: PACK_PANELS,
-      [CTL.MR]: MR,
-      [CTL.NR]: NR,
-    };
-    const table = new Int32Array(buf, tableAt, 4 * chunk);
+    const bAt = roundUp(aAt + (aHere ? 0 : 4 * a.length), 64);
+    const cAt = roundUp(bAt + (bHere ? 0 : 4 * b.length), 64);
+    const packedAt = roundUp(cAt + (cHere ? 0 : 4 * out.length), 64);
+    const ws = h.alloc(packedAt + packedBytes * chunk);
+    try {
+      this.#run(args, out, {
+        whole,
+        threaded,
+        chunk,
+        perPack,
+        rowBlocks,
+        tableAt: ws + tableAt,
+        packedAt: ws + packedAt,
+        packedBytes,
+        a: aHere ? a.byteOffset : ws + aAt,
+        b: bHere ? b.byteOffset : ws + bAt,
+        c: cHere ? out.byteOffset : ws + cAt,
+        copy: { a: !aHere, b: !bHere, c: !cHere },
+        params: {
+          [CTL.M]: m,
+          [CTL.N]: n,
+          [CTL.K]: k,
+          [CTL.RSA]: transA ? 1 : k,
+          [CTL.CSA]: transA ? m : 1,
+          [CTL.RSB]: transB ? 1 : n,
+          [CTL.CSB]: transB ? k : 1,
+          [CTL.MC]: mc,
+          [CTL.KC]: KC,
+          [CTL.NPAD]: npad,
+          [CTL.TABLE]: ws + tableAt,
+          [CTL.SCRATCH]: ws + scratchAt,
+          [CTL.SCRATCH_BYTES]: scratchBytes,
+          [CTL.PANELS]: PACK_PANELS,
+          [CTL.MR]: MR,
+          [CTL.NR]: NR,
+          [CTL.MATRICES_PER_TASK]: perTask,
+        },
+      });
+    } finally {
+      h.free(ws);
+    }
+    return out;
+  }
+
+  /** Copy in what is not in the heap, run the jobs, copy the output out if it is not. */
+  #run(args: WasmMatmulArgs, out: Float32Array, plan: RunPlan): void {
+    const { a, b, aOffs, bOffs, m, n } = args;
+    const count = aOffs.length;
+    const buf = this.#heap.memory.buffer;
+    if (plan.copy.a) new Float32Array(buf, plan.a, a.length).set(a);
+    if (plan.copy.b) new Float32Array(buf, plan.b, b.length).set(b);
+    const { chunk, params, threaded } = plan;
+    const table = new Int32Array(buf, plan.tableAt, 4 * chunk);
     for (let t0 = 0; t0 < count; t0 += chunk) {
       const here = Math.min(chunk, count - t0);
       for (let i = 0; i < here; i++) {
         const t = t0 + i;
-        table[4 * i] = aAt + 4 * aOffs[t];
-        table[4 * i + 1] = bAt + 4 * bOffs[t];
-        table[4 * i + 2] = cAt + 4 * t * m * n;
-        table[4 * i + 3] = packedAt + packedBytes * i;
+        table[4 * i] = plan.a + 4 * aOffs[t];
+        table[4 * i + 1] = plan.b + 4 * bOffs[t];
+        table[4 * i + 2] = plan.c + 4 * t * m * n;
+        table[4 * i + 3] = plan.packedAt + plan.packedBytes * i;
+      }
+      if (plan.whole) {
+        const perTask = params[CTL.MATRICES_PER_TASK];
+        this.#runJob(
+          { ...params, [CTL.KIND]: 2, [CTL.MATRICES]: here },
+          Math.ceil(here / perTask),
+          threaded,
+        );
+        continue;
       }
       this.#runJob(
-        { ...params, [CTL.KIND]: 0, [CTL.TASKS_PER_MATRIX]: perPack },
-        here * perPack,
+        { ...params, [CTL.KIND]: 0, [CTL.TASKS_PER_MATRIX]: plan.perPack, [CTL.MATRICES]: here },
+        here * plan.perPack,
         threaded,
       );
       this.#runJob(
-        { ...params, [CTL.KIND]: 1, [CTL.TASKS_PER_MATRIX]: rowBlocks },
-        here * rowBlocks,
+        { ...params, [CTL.KIND]: 1, [CTL.TASKS_PER_MATRIX]: plan.rowBlocks, [CTL.MATRICES]: here },
+        here * plan.rowBlocks,
         threaded,
       );
     }
-    out.set(new Float32Array(this.#memory.buffer, cAt, out.length));
-    return out;
+    if (plan.copy.c) out.set(new Float32Array(this.#heap.memory.buffer, plan.c, out.length));
   }
+}
+
+/** How one call runs: see `Engine.matmul`. */
+interface RunPlan {
+  whole: boolean;
+  threaded: boolean;
+  chunk: number;
+  perPack: number;
+  rowBlocks: number;
+  tableAt: number;
+  packedAt: number;
+  packedBytes: number;
+  /** Byte addresses of A, B and C in the memory. */
+  a: number;
+  b: number;
+  c: number;
+  /** Which of them are copies. */
+  copy: { a: boolean; b: boolean; c: boolean };
+  params: Record<number, number>;
 }
 
 let engine: Engine | null | undefined;
