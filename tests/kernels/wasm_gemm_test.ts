@@ -5,6 +5,8 @@
  * an output that overlaps an input, all against a float64 reference.
  */
 import { fusedAlloc, fusedFree, isFusedResident } from "../../kernels/cpu/wasm/fused_memory.ts";
+import { gemmModuleBytes, MR, NR } from "../../kernels/cpu/wasm/gemm_module.ts";
+import { CTL, type GemmExports, runGemmTasks } from "../../kernels/cpu/wasm/gemm_tasks.ts";
 import { wasmGemm, type WasmMatmulArgs } from "../../kernels/cpu/wasm/wasm_gemm.ts";
 import { assertEquals } from "../../testing/assert.ts";
 import { assertAllClose } from "./cpu_naive.ts";
@@ -136,4 +138,49 @@ Deno.test("wasm gemm: an output overlapping an input gets the product of the inp
     assertAllClose([...gemm.matmul({ ...args, out })], want, TOL);
     giveBack();
   }
+});
+
+Deno.test("wasm gemm tasks: a job's table in memory grown after the control view was made", () => {
+  // A Worker makes its view of the control words when it wakes; the memory can grow before it
+  // reads the job, whose workspace (and table) may lie in the new part. The task loop must read
+  // the table from the memory's buffer as it is then, not from the control view's.
+  const memory = new WebAssembly.Memory({ initial: 1, maximum: 16, shared: true });
+  const bytes = gemmModuleBytes({ fma: false, shared: true });
+  const ex = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } })
+    .exports as unknown as GemmExports;
+  const ctl = new Int32Array(memory.buffer, 0, CTL.WORDS);
+  memory.grow(1);
+  const base = 65536; // everything below lies in the new page
+  const [aAt, bAt, cAt, tableAt, scratchAt] = [base, base + 64, base + 128, base + 192, base + 256];
+  const f = new Float32Array(memory.buffer);
+  f.set([1, 2, 3, 4, 5, 6], aAt / 4); // A = [1 2 3; 4 5 6]
+  f.set([1, 0, 0, 1, 1, 1], bAt / 4); // B = [1 0; 0 1; 1 1]
+  new Int32Array(memory.buffer).set([aAt, bAt, cAt, 0], tableAt / 4);
+  const job: Record<number, number> = {
+    [CTL.M]: 2,
+    [CTL.N]: 2,
+    [CTL.K]: 3,
+    [CTL.RSA]: 3,
+    [CTL.CSA]: 1,
+    [CTL.RSB]: 2,
+    [CTL.CSB]: 1,
+    [CTL.MC]: MR,
+    [CTL.KC]: 256,
+    [CTL.NPAD]: NR,
+    [CTL.TABLE]: tableAt,
+    [CTL.SCRATCH]: scratchAt,
+    [CTL.SCRATCH_BYTES]: 4 * (MR * NR + MR * 256 + 256 * NR),
+    [CTL.PANELS]: 16,
+    [CTL.MR]: MR,
+    [CTL.NR]: NR,
+    [CTL.MATRICES_PER_TASK]: 1,
+    [CTL.MATRICES]: 1,
+    [CTL.KIND]: 2,
+    [CTL.NTASKS]: 1,
+    [CTL.GEN]: 2,
+    [CTL.NEXT]: 1 << 20, // generation 2's tag, task 0
+  };
+  for (const [i, v] of Object.entries(job)) ctl[Number(i)] = v;
+  assertEquals(runGemmTasks(ex, ctl, 0, CTL, () => memory.buffer), 1);
+  assertEquals([...new Float32Array(memory.buffer, cAt, 4)], [4, 5, 10, 11]);
 });

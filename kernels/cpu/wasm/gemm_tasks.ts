@@ -104,7 +104,9 @@ export interface GemmExports {
 /**
  * Claim and run tasks of the published job until none is left (or the job is
  * not the one whose parameters this thread read). `thread` picks the scratch
- * area; `L` is {@linkcode CTL}. Returns the number of tasks this thread ran.
+ * area; `L` is {@linkcode CTL}; `buffer` gives the memory's buffer as it is now
+ * (a job's table may lie in memory added after `ctl` was made). Returns the
+ * number of tasks this thread ran.
  *
  * @example
  * ```ts
@@ -120,6 +122,7 @@ export function runGemmTasks(
   ctl: Int32Array,
   thread: number,
   L: ControlLayout,
+  buffer: () => ArrayBufferLike = () => ctl.buffer,
 ): number {
   const gen = Atomics.load(ctl, L.GEN);
   if ((gen & 1) !== 0) return 0;
@@ -132,7 +135,9 @@ export function runGemmTasks(
   const scratch = p[L.SCRATCH] + thread * p[L.SCRATCH_BYTES];
   const edge = scratch, packed = scratch + 4 * p[L.MR] * p[L.NR];
   const matrices = p[L.MATRICES];
-  const table = new Int32Array(ctl.buffer, p[L.TABLE], 4 * matrices);
+  // From the memory's buffer now, not `ctl`'s: the table sits in a block of the memory that may
+  // have been added (the memory grown) after `ctl` was made.
+  const table = new Int32Array(buffer(), p[L.TABLE], 4 * matrices);
   let ran = 0;
   for (;;) {
     const v = Atomics.load(ctl, L.NEXT);
