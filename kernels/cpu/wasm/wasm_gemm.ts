@@ -173,7 +173,7 @@ class Engine implements WasmGemm {
   }
 
   matmul(args: WasmMatmulArgs): Float32Array {
-    const { a, b, aOffs, bOffs, m, n, k, transA, transB } = args;
+    const { a, b, aOffs, m, n, k, transA, transB } = args;
     const count = aOffs.length;
     const out = args.out ?? new Float32Array(count * m * n);
     if (out.length !== count * m * n) {
