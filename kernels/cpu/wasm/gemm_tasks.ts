@@ -136,8 +136,9 @@ export function runGemmTasks(
   const edge = scratch, packed = scratch + 4 * p[L.MR] * p[L.NR];
   const matrices = p[L.MATRICES];
   // From the memory's buffer now, not `ctl`'s: the table sits in a block of the memory that may
-  // have been added (the memory grown) after `ctl` was made.
-  const table = new Int32Array(buffer(), p[L.TABLE], 4 * matrices);
+  // have been added (the memory grown) after `ctl` was made. Addresses travel as i32 words (past
+  // 2 GiB they read negative; the module's calls take them as the same 32 bits).
+  const table = new Int32Array(buffer(), p[L.TABLE] >>> 0, 4 * matrices);
   let ran = 0;
   for (;;) {
     const v = Atomics.load(ctl, L.NEXT);
