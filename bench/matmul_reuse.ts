@@ -15,6 +15,7 @@
  * @module
  */
 import { parseArgs } from "./cli.ts";
+import { medianCallMs } from "./peers/timing.ts";
 import { createCpuBackend } from "../kernels/cpu/backend.ts";
 import { openBlas } from "../kernels/cpu/blas.ts";
 import { wasmGemm } from "../kernels/cpu/wasm/wasm_gemm.ts";
@@ -31,17 +32,7 @@ const { values } = parseArgs({
 const iters = Number(values.iters);
 const useWasm = values.wasm;
 
-function median(fn: () => void): number {
-  for (let i = 0; i < 5; i++) fn();
-  const times: number[] = [];
-  for (let i = 0; i < iters; i++) {
-    const t = performance.now();
-    fn();
-    times.push(performance.now() - t);
-  }
-  times.sort((a, b) => a - b);
-  return times[times.length >> 1];
-}
+const median = (fn: () => void) => medianCallMs(fn, 5, iters);
 
 const blas = useWasm ? null : openBlas(true, { fallback: "nothing: this bench needs BLAS" });
 const wasm = useWasm ? wasmGemm() : null;

@@ -14,6 +14,7 @@
 import * as nu from "../mod.ts";
 import { ngptStep } from "./ngpt_step.ts";
 import { openBlas } from "../kernels/cpu/blas.ts";
+import { medianCallMs } from "./peers/timing.ts";
 
 const width = Number(Deno.args[0] ?? 128);
 const blas = openBlas(true, { fallback: "nothing: this bench needs BLAS" });
@@ -80,14 +81,7 @@ function direct(p: Product): number {
       blas!.gemm({ a, b, c, m, n, k, transA: p.transA, transB: p.transB });
     }
   };
-  for (let i = 0; i < 5; i++) once();
-  const times: number[] = [];
-  for (let i = 0; i < 30; i++) {
-    const t = performance.now();
-    once();
-    times.push(performance.now() - t);
-  }
-  return times.sort((x, y) => x - y)[15];
+  return medianCallMs(once, 5, 30);
 }
 
 const flopsOf = (p: Product) => {

@@ -10,6 +10,7 @@
  * @module
  */
 import { parseArgs } from "./cli.ts";
+import { medianCallMs } from "./peers/timing.ts";
 import { fusedAlloc, fusedFree } from "../kernels/cpu/wasm/fused_memory.ts";
 import { wasmGemm } from "../kernels/cpu/wasm/wasm_gemm.ts";
 
@@ -36,18 +37,6 @@ const SHAPES: [number, number, number, number, boolean, boolean][] = [
   [1, 512, 1024, 128, true, false],
 ];
 
-function median(fn: () => void): number {
-  for (let i = 0; i < 20; i++) fn();
-  const times: number[] = [];
-  for (let i = 0; i < 60; i++) {
-    const t = performance.now();
-    fn();
-    times.push(performance.now() - t);
-  }
-  times.sort((a, b) => a - b);
-  return times[times.length >> 1];
-}
-
 for (const placement of values.placement.split(",")) {
   if (placement !== "fused" && placement !== "plain") {
     throw new Error(`wasm_gemm: --placement takes fused and/or plain, got ${placement}`);
@@ -66,7 +55,11 @@ for (const placement of values.placement.split(",")) {
     const a = array(batch * m * k), b = array(batch * k * n), out = array(batch * m * n);
     const aOffs = Array.from({ length: batch }, (_, t) => t * m * k);
     const bOffs = Array.from({ length: batch }, (_, t) => t * k * n);
-    const ms = median(() => gemm.matmul({ a, b, aOffs, bOffs, m, n, k, transA, transB, out }));
+    const ms = medianCallMs(
+      () => gemm.matmul({ a, b, aOffs, bOffs, m, n, k, transA, transB, out }),
+      20,
+      60,
+    );
     const name = `${batch > 1 ? `${batch} x ` : ""}[${m}x${k}]·[${k}x${n}]` +
       `${transA ? " transA" : ""}${transB ? " transB" : ""}`;
     console.log(

@@ -70,6 +70,29 @@ export function median(xs: readonly number[]): number {
 }
 
 /**
+ * Median milliseconds of one synchronous call of `fn`: `warmup` calls first, then `samples` timed
+ * one by one (for work that is done when the call returns, as the CPU's kernels are).
+ *
+ * @example
+ * ```ts
+ * import { medianCallMs } from "./timing.ts";
+ * import { assertTrue } from "../../testing/assert.ts";
+ * let x = 0;
+ * assertTrue(medianCallMs(() => { for (let i = 0; i < 1000; i++) x += i; }, 2, 5) >= 0);
+ * ```
+ */
+export function medianCallMs(fn: () => void, warmup: number, samples: number): number {
+  for (let i = 0; i < warmup; i++) fn();
+  const times: number[] = [];
+  for (let i = 0; i < samples; i++) {
+    const t = performance.now();
+    fn();
+    times.push(performance.now() - t);
+  }
+  return median(times);
+}
+
+/**
  * Seconds taken by one sample: `p.run(reps)`, i.e. `reps` ops and one sync.
  *
  * @example
