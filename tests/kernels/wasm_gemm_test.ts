@@ -181,6 +181,6 @@ Deno.test("wasm gemm tasks: a job's table in memory grown after the control view
     [CTL.NEXT]: 1 << 20, // generation 2's tag, task 0
   };
   for (const [i, v] of Object.entries(job)) ctl[Number(i)] = v;
-  assertEquals(runGemmTasks(ex, ctl, 0, CTL, () => memory.buffer), 1);
+  assertEquals(runGemmTasks(ex, ctl, 0, CTL, memory), 1);
   assertEquals([...new Float32Array(memory.buffer, cAt, 4)], [4, 5, 10, 11]);
 });

@@ -16,6 +16,7 @@
  * @module
  */
 import type { Interval } from "./intervals.ts";
+import { mean } from "./samples.ts";
 
 /** Two-sided 90 % Student-t quantiles (the 0.95 point) by degrees of freedom, 1 … 30. */
 const T95 = [
@@ -100,11 +101,11 @@ export function pairedDifference(
   const diffs = Object.keys(a).map(Number).filter((s) => s in b).map((s) => a[s] - b[s]);
   const n = diffs.length;
   if (n === 0) return null;
-  const mean = diffs.reduce((x, y) => x + y, 0) / n;
-  if (n === 1) return { seeds: 1, mean, interval: null };
-  const variance = diffs.reduce((x, d) => x + (d - mean) ** 2, 0) / (n - 1);
+  const m = mean(diffs);
+  if (n === 1) return { seeds: 1, mean: m, interval: null };
+  const variance = diffs.reduce((x, d) => x + (d - m) ** 2, 0) / (n - 1);
   const half = t95(n - 1) * Math.sqrt(variance / n);
-  return { seeds: n, mean, interval: { level: 0.9, lo: mean - half, hi: mean + half } };
+  return { seeds: n, mean: m, interval: { level: 0.9, lo: m - half, hi: m + half } };
 }
 
 /**

@@ -19,7 +19,7 @@
  * import { assertEquals } from "../../../testing/assert.ts";
  * const ctl = new Int32Array(CTL.WORDS);
  * ctl[CTL.GEN] = 1; // a job being written: nothing runs
- * runGemmTasks({} as never, ctl, 0, CTL);
+ * runGemmTasks({} as never, ctl, 0, CTL, { buffer: ctl.buffer });
  * assertEquals(ctl[CTL.DONE], 0);
  * ```
  *
@@ -104,9 +104,10 @@ export interface GemmExports {
 /**
  * Claim and run tasks of the published job until none is left (or the job is
  * not the one whose parameters this thread read). `thread` picks the scratch
- * area; `L` is {@linkcode CTL}; `buffer` gives the memory's buffer as it is now
- * (a job's table may lie in memory added after `ctl` was made). Returns the
- * number of tasks this thread ran.
+ * area; `L` is {@linkcode CTL}; `memory` is the memory the module runs on (a
+ * job's table is read through its buffer as it is now, since the table may lie
+ * in memory added after `ctl` was made). Returns the number of tasks this
+ * thread ran.
  *
  * @example
  * ```ts
@@ -114,7 +115,7 @@ export interface GemmExports {
  * import { assertEquals } from "../../../testing/assert.ts";
  * const ctl = new Int32Array(CTL.WORDS);
  * ctl[CTL.GEN] = 2; // published, but NEXT carries another generation's tag: nothing to claim
- * assertEquals(runGemmTasks({} as never, ctl, 0, CTL), 0);
+ * assertEquals(runGemmTasks({} as never, ctl, 0, CTL, { buffer: ctl.buffer }), 0);
  * ```
  */
 export function runGemmTasks(
@@ -122,7 +123,7 @@ export function runGemmTasks(
   ctl: Int32Array,
   thread: number,
   L: ControlLayout,
-  buffer: () => ArrayBufferLike = () => ctl.buffer,
+  memory: { readonly buffer: ArrayBufferLike },
 ): number {
   const gen = Atomics.load(ctl, L.GEN);
   if ((gen & 1) !== 0) return 0;
@@ -135,10 +136,15 @@ export function runGemmTasks(
   const scratch = p[L.SCRATCH] + thread * p[L.SCRATCH_BYTES];
   const edge = scratch, packed = scratch + 4 * p[L.MR] * p[L.NR];
   const matrices = p[L.MATRICES];
-  // From the memory's buffer now, not `ctl`'s: the table sits in a block of the memory that may
-  // have been added (the memory grown) after `ctl` was made. Addresses travel as i32 words (past
-  // 2 GiB they read negative; the module's calls take them as the same 32 bits).
-  const table = new Int32Array(buffer(), p[L.TABLE] >>> 0, 4 * matrices);
+  // Addresses travel as i32 words (past 2 GiB they read negative; the module's calls take them
+  // as the same 32 bits).
+  const table = new Int32Array(memory.buffer, p[L.TABLE] >>> 0, 4 * matrices);
+  /** Rows `i0 .. i0 + mc` of C (+)= their A rows at k-block `pc` times the packed B block `bp`. */
+  const multiply = (aAt: number, bp: number, cAt: number, i0: number, mc: number, pc: number) => {
+    const kc = Math.min(kcMax, k - pc);
+    ex.packA(aAt + 4 * (i0 * rsA + pc * csA), rsA, csA, mc, kc, packed);
+    ex.macro(packed, bp, cAt + 4 * i0 * n, mc, n, kc, n, pc === 0 ? 1 : 0, edge);
+  };
   let ran = 0;
   for (;;) {
     const v = Atomics.load(ctl, L.NEXT);
@@ -153,12 +159,9 @@ export function runGemmTasks(
       for (let mat = task * per; mat < Math.min((task + 1) * per, matrices); mat++) {
         const aAt = table[4 * mat], bAt = table[4 * mat + 1], cAt = table[4 * mat + 2];
         for (let pc = 0; pc < k; pc += kcMax) {
-          const kc = Math.min(kcMax, k - pc);
-          ex.packB(bAt + 4 * pc * rsB, rsB, csB, kc, n, packedB);
+          ex.packB(bAt + 4 * pc * rsB, rsB, csB, Math.min(kcMax, k - pc), n, packedB);
           for (let i0 = 0; i0 < m; i0 += mc0) {
-            const mc = Math.min(mc0, m - i0);
-            ex.packA(aAt + 4 * (i0 * rsA + pc * csA), rsA, csA, mc, kc, packed);
-            ex.macro(packed, packedB, cAt + 4 * i0 * n, mc, n, kc, n, pc === 0 ? 1 : 0, edge);
+            multiply(aAt, packedB, cAt, i0, Math.min(mc0, m - i0), pc);
           }
         }
       }
@@ -183,21 +186,7 @@ export function runGemmTasks(
       } else {
         // One block of rows of C, over every k-block.
         const i0 = local * p[L.MC], mc = Math.min(p[L.MC], m - i0);
-        for (let pc = 0; pc < k; pc += kcMax) {
-          const kc = Math.min(kcMax, k - pc);
-          ex.packA(aAt + 4 * (i0 * rsA + pc * csA), rsA, csA, mc, kc, packed);
-          ex.macro(
-            packed,
-            bpAt + 4 * pc * npad,
-            cAt + 4 * i0 * n,
-            mc,
-            n,
-            kc,
-            n,
-            pc === 0 ? 1 : 0,
-            edge,
-          );
-        }
+        for (let pc = 0; pc < k; pc += kcMax) multiply(aAt, bpAt + 4 * pc * npad, cAt, i0, mc, pc);
       }
     }
     if (ran++ === 0) Atomics.or(ctl, L.USED, 1 << thread);

@@ -41,7 +41,7 @@ export function workerSource(): string {
     `  Atomics.wait(ctl, L.GEN, seen);`,
     `  seen = Atomics.load(ctl, L.GEN);`,
     // A fresh view each job: the memory may have grown since (an old view keeps its length).
-    `  if ((seen & 1) === 0) runGemmTasks(ex, new Int32Array(memory.buffer, ctlAt, L.WORDS), thread, L, () => memory.buffer);`,
+    `  if ((seen & 1) === 0) runGemmTasks(ex, new Int32Array(memory.buffer, ctlAt, L.WORDS), thread, L, memory);`,
     `}`,
   ].join("\n");
 }

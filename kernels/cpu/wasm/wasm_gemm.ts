@@ -168,7 +168,7 @@ class Engine implements WasmGemm {
     Atomics.store(ctl, CTL.GEN, next);
     // Workers may be running before their ready message arrives (a loop that never yields).
     if (wake) Atomics.notify(ctl, CTL.GEN);
-    runGemmTasks(this.#ex, ctl, 0, CTL, () => this.#heap.memory.buffer);
+    runGemmTasks(this.#ex, ctl, 0, CTL, this.#heap.memory);
     awaitTasks(ctl, CTL.DONE, ntasks, "wasm matmul", () => this.#broken);
   }
 
