@@ -47,14 +47,21 @@ interface ModuleExports {
  * or overwritten (`first` = 1).
  */
 function viaModule(
-  opts: { fma: boolean; mr: number; nr: number },
+  opts: { fma: boolean; mr: number; nr: number; shuffle: boolean },
   c: { m: number; n: number; k: number; transA: boolean; transB: boolean; first: boolean },
   a: Float32Array,
   b: Float32Array,
   prior: number,
 ): Float32Array {
   const memory = new WebAssembly.Memory({ initial: 16, maximum: 65536 });
-  const bytes = gemmModuleBytes({ fma: opts.fma, shared: false, mr: opts.mr, nr: opts.nr });
+  const bytes = gemmModuleBytes({
+    fma: opts.fma,
+    shared: false,
+    mr: opts.mr,
+    nr: opts.nr,
+    // A's values broadcast by lane shuffles (rows a multiple of 4) or by a load per row.
+    shuffleA: opts.shuffle && opts.mr % 4 === 0,
+  });
   const ex = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } })
     .exports as unknown as ModuleExports;
   const { m, n, k } = c;
@@ -70,7 +77,7 @@ function viaModule(
   return f.slice(C / 4, C / 4 + m * n);
 }
 
-Deno.test("wasm module: every tile shape and multiply-add form against a naive product", () => {
+Deno.test("wasm module: every tile shape, broadcast and multiply-add form against a naive product", () => {
   const forms = relaxedSimdSupported() ? [false, true] : [false];
   const arb = fc.record({
     m: fc.integer({ min: 1, max: 20 }),
@@ -81,6 +88,7 @@ Deno.test("wasm module: every tile shape and multiply-add form against a naive p
     first: fc.boolean(),
     mr: fc.integer({ min: 1, max: 8 }),
     nr: fc.constantFrom(4, 8, 12, 16),
+    shuffle: fc.boolean(),
     fma: fc.constantFrom(...forms),
     seed: fc.nat(1000),
   });
