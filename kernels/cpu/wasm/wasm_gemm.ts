@@ -194,10 +194,12 @@ class Engine implements WasmGemm {
     // instead of a packing job and row blocks of a few rows each.
     const whole = count >= 2 * threads && m * n * k <= WHOLE_MAX_MACS &&
       4 * Math.min(k, KC) * npad <= WHOLE_B_BYTES;
-    // Row blocks: small enough that every thread gets a few, at most MC_MAX rows.
+    // Row blocks: at most MC_MAX rows, at least three per thread, and as many as a multiple of
+    // the threads so that none waits on another's last block.
+    const blocksWanted = roundUp(Math.max(3 * threads, Math.ceil(m / MC_MAX)), threads);
     const mc = whole
       ? Math.min(MC_MAX, roundUp(m, MR))
-      : Math.min(MC_MAX, Math.max(MR, roundUp(Math.ceil(m / (3 * threads)), MR)));
+      : Math.min(MC_MAX, Math.max(MR, roundUp(Math.ceil(m / blocksWanted), MR)));
     const rowBlocks = Math.ceil(m / mc);
     const groups = Math.ceil(npad / (PACK_PANELS * NR));
     const kBlocks = Math.ceil(k / KC);
