@@ -26,6 +26,7 @@ import { checkGemm, type GemmFn } from "./blas_check.ts";
 import { type CpuFeatures, openblasCoretype, readCpuFeatures } from "./cpu_features.ts";
 import { DEFAULT_ONEDNN_CANDIDATES, openOneDnn, withOneDnn } from "./onednn.ts";
 import type { BatchedGemm } from "./onednn_batched.ts";
+import { bitExactBatched } from "./batched_bits.ts";
 
 export type { GemmArgs } from "./blas_check.ts";
 
@@ -360,7 +361,8 @@ function oneDnnOver(base: Blas | null, explicit: boolean): Blas | null {
       kernel: base?.kernel ?? null,
       description,
       gemm,
-      ...(dnnl.batched ? { gemmBatched: dnnl.batched } : {}),
+      // Batches only where they give the bits of one product at a time (`batched_bits.ts`).
+      ...(dnnl.batched ? { gemmBatched: bitExactBatched(dnnl.batched, gemm) } : {}),
     };
     break;
   }

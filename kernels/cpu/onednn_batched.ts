@@ -5,7 +5,8 @@
  * Attention runs one small product per batch element and head (768 products of 64×64×32 and
  * alike in a width-128 step); one `dnnl_sgemm` each costs 3–4 µs on an Intel Xeon (Sapphire
  * Rapids, 2 cores), the batch in one primitive 1.0–1.5 µs a product, spread over OpenMP's
- * threads, with the same bits (`bench/matmul_reuse.ts --batched`).
+ * threads, with the same bits there (`bench/matmul_reuse.ts --batched`); not on every machine, so
+ * the CPU backend takes a shape's batch only where it gives those bits (`batched_bits.ts`).
  *
  * The primitive API is oneDNN 2.x's (`dnnl_matmul_desc_init`); with a oneDNN that lacks it
  * (3.x), {@linkcode openOneDnnBatched} answers `null` and products go one `dnnl_sgemm` each.
