@@ -5,7 +5,11 @@
  * partial result added up after the job: a maximum is the same bit for bit, a sum the same
  * within f32 rounding of a different order.
  */
-import { fusedLastJobThreads, startFusedThreads } from "../../kernels/cpu/wasm/fused_dispatch.ts";
+import {
+  fusedLastJobThreads,
+  fusedWasmSettings,
+  startFusedThreads,
+} from "../../kernels/cpu/wasm/fused_dispatch.ts";
 import { type FusedKernel, ProgramBuilder } from "../../kernels/fused.ts";
 import { assertEquals, assertTrue } from "../../testing/assert.ts";
 import { runOnHeap } from "./fused_heap_run.ts";
@@ -76,9 +80,36 @@ Deno.test("fused kernels over Worker threads equal one thread", async () => {
     const big = kernel([1 << 21]);
     let most = 0;
     for (let i = 0; i < 8 && most < 2; i++) {
-      assertEquals(run(big, threads), run(big, 1));
+      const split = run(big, threads);
       most = Math.max(most, fusedLastJobThreads());
+      assertEquals(split, run(big, 1));
     }
     assertEquals(most >= 2, true, "no Worker ran a task of a 2M-element kernel");
   }
+});
+
+Deno.test("by default a sum over the outermost axis below 1M elements keeps one thread's order; a map of that size is split", async () => {
+  const threads = await startFusedThreads();
+  if (threads < 2) return;
+  const defaults = fusedWasmSettings();
+  const thresholds = {
+    threadMinElements: defaults.threadMinElements,
+    partialMinElements: defaults.partialMinElements,
+  };
+  assertTrue(thresholds.threadMinElements <= 1 << 18 && thresholds.partialMinElements > 1 << 18);
+  const runDefault = (k: FusedKernel, n: number) =>
+    runOnHeap(k, n, (i) => Math.cos(i * 0.37) * 3, (i) => i - 2, thresholds);
+  // 256K elements summed over axis 0: exactly the one-thread sums, by one thread.
+  const sum = kernel([1 << 12, 64], { op: "sum", axes: [0] });
+  const split = runDefault(sum, threads);
+  assertEquals(fusedLastJobThreads(), 1, "a sum over axis 0 of 256K elements was split");
+  assertEquals(split, runDefault(sum, 1));
+  // A map of the same size: a Worker takes some of its tasks (tried a few times on a busy machine).
+  const map = kernel([1 << 12, 64]);
+  let most = 0;
+  for (let i = 0; i < 8 && most < 2; i++) {
+    runDefault(map, threads);
+    most = Math.max(most, fusedLastJobThreads());
+  }
+  assertTrue(most >= 2, "no Worker ran a task of a 256K-element map");
 });

@@ -56,6 +56,13 @@ export interface FusedWasmSettings {
   threads: number;
   /** Kernels of fewer elements run on the calling thread alone. */
   threadMinElements: number;
+  /**
+   * The same for a kernel that sums over its outermost axis: split, each thread sums its slab
+   * into a partial and the partials are added after, an order of additions that differs from
+   * one thread's. Kept high so that a kernel's sums do not change with its size at the sizes a
+   * vmapped group and its members run alone are compared at (their kernels differ in size).
+   */
+  partialMinElements: number;
 }
 
 function envFlag(name: string): string | undefined {
@@ -106,10 +113,11 @@ export function fusedWasmSettings(): FusedWasmSettings {
       enabled: envFlag("NUGRAD_CPU_KERNELS") !== "js" && simdSupported(),
       relaxed: envFlag("NUGRAD_WASM_RELAXED") !== "0" && relaxedValid,
       threads: fusedHeap().shared ? defaultThreads() : 1,
-      // 128K elements: on a 2-core AMD EPYC (AVX2) the step's 128K-1M-element kernels (SwiGLU's
-      // backward, 512K at width 128) run 1.1-1.2x faster over both cores; on a 2-core Intel
-      // Xeon (AVX-512) it measured neither faster nor slower than 1M.
+      // 128K elements: on a 2-core AMD EPYC (AVX2) the step's 128K-1M-element kernels (the
+      // cross-entropy's rows, attention's) run faster over both cores; on a 2-core Intel Xeon
+      // (AVX-512) it measured neither faster nor slower than 1M.
       threadMinElements: 1 << 17,
+      partialMinElements: 1 << 20,
     };
   }
   return settings;
@@ -340,11 +348,13 @@ export function runFusedWasm(
       paramView = new Int32Array(h.memory.buffer, 0, 1024);
     }
     if (words.length > paramView.length) return false;
-    if (s.threads > 1 && p.splittable && p.size >= s.threadMinElements) {
+    const minElements = p.partial ? s.partialMinElements : s.threadMinElements;
+    if (s.threads > 1 && p.splittable && p.size >= minElements) {
       runThreaded(p, words, s.threads);
     } else {
       paramView.set(words);
       p.run(0);
+      lastUsed = 1;
     }
     outputs.forEach((a, j) => {
       if (h.resident(a)) return;
@@ -389,7 +399,7 @@ export function startFusedThreads(): Promise<number> {
 }
 
 /**
- * How many threads ran tasks of the last job split over threads (0 before any).
+ * How many threads ran the last kernel run in Wasm (1 where it was not split; 0 before any).
  *
  * @example
  * ```ts
