@@ -32,7 +32,7 @@
 import type { DataArray } from "../../backend.ts";
 import { collapseKernel, type FusedKernel, isRowKernel, kernelKey } from "../../fused.ts";
 import { relaxedSimdSupported } from "./gemm_module.ts";
-import { fusedHeap, PARAM_BLOCKS, PARAM_BYTES } from "./fused_memory.ts";
+import { fusedAlloc, fusedFree, fusedHeap, PARAM_BLOCKS, PARAM_BYTES } from "./fused_memory.ts";
 import { fusedModuleBytes, rowKernelSpills } from "./fused_module.ts";
 import {
   atLeastRank1,
@@ -235,11 +235,18 @@ function prepare(kernel: FusedKernel, relaxed: boolean, spill: boolean): Prepare
   const p = prepareLanes(split.kernel, relaxed, spill);
   if (p === null) return null;
   const n = split.uniform.shape.reduce((a, b) => a * b, 1);
+  // In the kernels' memory, so that every call reads them in place at the same addresses (no
+  // staging copy, parameter words reused); given back when the prepared kernel is collected.
   const values = split.uniform.outputs.map((o) =>
-    split.uniform.nodes[o].dtype === "bool" ? new Uint8Array(n) : new Float32Array(n)
+    fusedAlloc(split.uniform.nodes[o].dtype === "bool" ? "bool" : "f32", n)
   );
-  return { ...p, lifted: { split, values } };
+  const lifted = { ...p, lifted: { split, values } };
+  liftedValues.register(lifted, values);
+  return lifted;
 }
+
+/** Frees a collected prepared kernel's lifted values. */
+const liftedValues = new FinalizationRegistry<DataArray[]>((values) => values.forEach(fusedFree));
 
 function prepareLanes(kernel: FusedKernel, relaxed: boolean, spill: boolean): Prepared | null {
   const k = atLeastRank1(collapseKernel(kernel));
