@@ -191,3 +191,27 @@ for (const relaxed of [true, false]) {
     }
   });
 }
+
+for (const relaxed of [true, false]) {
+  Deno.test(`wasm exp: a lane's bits do not depend on its vector's path (relaxed SIMD ${relaxed ? "on" : "off"})`, () => {
+    // A vector whose lanes all lie in [-87, 88] takes the short path; one lane outside sends the
+    // whole vector through the path that handles subnormal, zero and infinite results.
+    const before = setFusedWasm({ enabled: true, relaxed });
+    try {
+      const inRange = uniform(N, -87, 88, 7);
+      inRange.set([-87, 88, -86.99, 87.99, 0, -0, 1e-30, -1e-30, -86.5, -86.6, -86.7, -86.8]);
+      const mixed = inRange.slice();
+      for (let i = 3; i < mixed.length; i += 4) mixed[i] = i % 8 === 3 ? -100 : Infinity;
+      const short = apply("exp", inRange), long = apply("exp", mixed);
+      for (let i = 0; i < N; i++) {
+        if (i % 4 === 3) continue;
+        assertTrue(
+          Object.is(short[i], long[i]),
+          `exp(${inRange[i]}): ${short[i]} on the short path, ${long[i]} on the long one`,
+        );
+      }
+    } finally {
+      setFusedWasm(before);
+    }
+  });
+}

@@ -147,8 +147,43 @@ class Emitter {
  */
 const EXP_ZERO_BELOW = -103.98;
 
-/** `e^x` in f32x4. */
+/** Below this or above {@linkcode EXP_FAST_ABOVE}, a lane takes {@linkcode expF32Edges}. */
+const EXP_FAST_BELOW = -87;
+const EXP_FAST_ABOVE = 88;
+
+/**
+ * `e^x` in f32x4. A vector whose lanes all lie in [-87, 88] (or are NaN) — nearly every vector
+ * of a softmax or a sigmoid — takes {@linkcode expF32Normal}; one with a lane outside takes the
+ * path that also handles subnormal, zero and infinite results. The two give the same bits
+ * in that range (2^n is exact there, and p·2^n rounds once either way).
+ */
 function expF32(e: Emitter, [x]: readonly number[]): void {
+  e.get(x).c32(EXP_FAST_BELOW).s("f32x4_lt");
+  e.get(x).c32(EXP_FAST_ABOVE).s("f32x4_gt");
+  e.s("v128_or").s("v128_any_true");
+  e.f.op(0x04, V128); // if (result v128)
+  expF32Edges(e, [x]);
+  e.f.else();
+  expF32Normal(e, [x]);
+  e.f.end();
+}
+
+/** `e^x` for lanes in [-87, 88] or NaN: one power-of-two factor, no clamping. */
+function expF32Normal(e: Emitter, [x]: readonly number[]): void {
+  const n = e.local(), r = e.local(), ni = e.local();
+  if (e.fma) e.get(x).c32(LOG2E).c32(ROUNDER).s("f32x4_relaxed_madd");
+  else e.get(x).c32(LOG2E).s("f32x4_mul").c32(ROUNDER).s("f32x4_add");
+  e.tee(n).i32(ROUNDER_BITS).s("i32x4_sub").set(ni);
+  e.get(n).c32(ROUNDER).s("f32x4_sub").set(n);
+  e.get(x).get(n).c32(LN2_HI).s("f32x4_mul").s("f32x4_sub");
+  e.get(n).c32(LN2_LO).s("f32x4_mul").s("f32x4_sub").set(r);
+  e.horner32(r, expTaylor(7));
+  e.get(ni).i32(127).s("i32x4_add").f.i32(23);
+  e.s("i32x4_shl").s("f32x4_mul");
+}
+
+/** `e^x` in f32x4 for every lane: clamped, subnormal results rounded once, zeros and infinities. */
+function expF32Edges(e: Emitter, [x]: readonly number[]): void {
   const xc = e.local(), n = e.local(), r = e.local(), ni = e.local(), n1 = e.local();
   const zero = e.local();
   // Lanes whose result rounds to +0 (x below ln 2^-150; a masked attention score is one) are
