@@ -29,13 +29,19 @@ function kernel(shape: number[]): FusedKernel {
 
 const run = (k: FusedKernel, threads: number) =>
   runOnHeap(k, threads, (i) => Math.sin(i * 0.11), (i) => 1 + (i % 3));
+/** One thread, no slabs: nothing of the run (partials, module bytes) is left in the heap. */
+const runWhole = (k: FusedKernel) =>
+  runOnHeap(k, 1, (i) => Math.sin(i * 0.11), (i) => 1 + (i % 3), {
+    threadMinElements: Infinity,
+    partialMinElements: Infinity,
+  });
 
 Deno.test({
   name: "fused kernels on tensors past 2 GiB: Workers and partial sums read the addresses unsigned",
   fn: async () => {
     const threads = await startFusedThreads();
     const k = kernel([48, 21]);
-    const low = run(k, 1);
+    const low = runWhole(k);
     // Reserve the heap up to past 2 GiB, then run a kernel never compiled before (its module's
     // bytes land up there too) on one thread and on several.
     const spacer = fusedAlloc("f32", 2 ** 29 + 2 ** 20);
@@ -44,7 +50,7 @@ Deno.test({
       assertTrue(probe.byteOffset >= 2 ** 31, `probe at ${probe.byteOffset}`);
       fusedFree(probe);
       const fresh = kernel([48, 22]);
-      const one = run(fresh, 1);
+      const one = runWhole(fresh);
       const many = run(fresh, Math.max(2, threads));
       assertEquals(many.slice(0, -1), one.slice(0, -1));
       const [a, b] = [one[one.length - 1], many[many.length - 1]];

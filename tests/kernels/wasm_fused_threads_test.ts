@@ -2,8 +2,8 @@
  * Fused kernels split over the Worker threads by rows give the same values, bit for bit, as on
  * one thread: elementwise (slabs of whole vectors), row reductions and their second pass,
  * reductions over inner axes. A kernel reducing its outermost axis splits it too, each slab into a
- * partial result added up after the job: a maximum is the same bit for bit, a sum the same
- * within f32 rounding of a different order.
+ * partial result added up after the job, in the same slabs on any number of threads: a maximum is
+ * the same bit for bit as one sum in order, a sum the same within f32 rounding of that order.
  */
 import {
   fusedLastJobThreads,
@@ -54,7 +54,8 @@ Deno.test("fused kernels over Worker threads equal one thread", async () => {
     used.push(fusedLastJobThreads());
     assertEquals(many, one, `shape ${k.shape}, reduce ${JSON.stringify(k.reduce)}`);
   }
-  // Sums over the outermost axis: partials per slab, within rounding of the one-thread order.
+  // Sums over the outermost axis: partials per slab, the slabs the same on any number of threads
+  // (so the same bits on one, two or three), within rounding of one sum in order.
   for (
     const k of [
       kernel([64, 33], { op: "sum", axes: [0] }),
@@ -63,10 +64,19 @@ Deno.test("fused kernels over Worker threads equal one thread", async () => {
     ]
   ) {
     const one = run(k, 1);
-    const many = run(k, Math.max(2, threads));
+    assertEquals(
+      run(k, Math.max(2, threads)),
+      one,
+      `${k.shape} on ${Math.max(2, threads)} threads`,
+    );
+    assertEquals(run(k, 3), one, `${k.shape} on three threads`);
+    const inOrder = runOnHeap(k, 1, (i) => Math.cos(i * 0.37) * 3, (i) => i - 2, {
+      threadMinElements: Infinity,
+      partialMinElements: Infinity,
+    });
     const rows = k.shape[0];
-    assertEquals(many.slice(0, -1), one.slice(0, -1), `outputs of ${k.shape}`);
-    const [a, b] = [one[one.length - 1], many[many.length - 1]];
+    assertEquals(one.slice(0, -1), inOrder.slice(0, -1), `outputs of ${k.shape}`);
+    const [a, b] = [inOrder[inOrder.length - 1], one[one.length - 1]];
     for (let i = 0; i < a.length; i++) {
       // Each term is below e (|sin| ≤ 1) times |w| ≤ 5 of the shape's length: a sum of `rows`
       // such terms differs between orders by at most about rows · ulp(the largest partial).

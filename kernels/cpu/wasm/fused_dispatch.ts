@@ -57,10 +57,12 @@ export interface FusedWasmSettings {
   /** Kernels of fewer elements run on the calling thread alone. */
   threadMinElements: number;
   /**
-   * The same for a kernel that sums over its outermost axis: split, each thread sums its slab
-   * into a partial and the partials are added after, an order of additions that differs from
-   * one thread's. Kept high so that a kernel's sums do not change with its size at the sizes a
-   * vmapped group and its members run alone are compared at (their kernels differ in size).
+   * From this size a kernel that sums over its outermost axis runs as eight
+   * slabs of that axis, each summed into a partial, the partials then added in order — on any
+   * number of threads, one included, so that its bits do not depend on the machine's cores.
+   * Below it one thread sums in order. Kept high so that a kernel's sums do not change with its
+   * size at the sizes a vmapped group and its members run alone are compared at (their kernels
+   * differ in size).
    */
   partialMinElements: number;
 }
@@ -355,8 +357,10 @@ export function runFusedWasm(
       paramView = new Int32Array(h.memory.buffer, 0, 1024);
     }
     if (words.length > paramView.length) return false;
-    const minElements = p.partial ? s.partialMinElements : s.threadMinElements;
-    if (s.threads > 1 && p.splittable && p.size >= minElements) {
+    const split = p.partial
+      ? p.splittable && p.size >= s.partialMinElements
+      : s.threads > 1 && p.splittable && p.size >= s.threadMinElements;
+    if (split) {
       runThreaded(p, words, s.threads);
     } else {
       paramView.set(words);
@@ -380,6 +384,8 @@ export function runFusedWasm(
 const CTL_AT = PARAM_BYTES;
 const TASK_PARAMS_AT = 2 * PARAM_BYTES;
 const MAX_TASKS = PARAM_BLOCKS - 2;
+/** Slabs of a split sum over the outermost axis, whatever the threads (see the settings). */
+const PARTIAL_SLABS = 8;
 
 let starting: Promise<number> | undefined;
 let broken: unknown = null;
@@ -433,7 +439,9 @@ function runThreaded(p: Prepared, words: Int32Array, threads: number): void {
   const rows = p.k.shape[0];
   // Rank 1: slabs of a multiple of 4 elements (whole vectors); else whole rows.
   const unit = p.k.shape.length === 1 ? 4 : 1;
-  const ntasks = Math.max(1, Math.min(MAX_TASKS, 4 * threads, Math.floor(rows / unit)));
+  // A sum over axis 0 always in the same slabs (its bits then do not depend on the threads).
+  const slabs = p.partial ? PARTIAL_SLABS : 4 * threads;
+  const ntasks = Math.max(1, Math.min(MAX_TASKS, slabs, Math.floor(rows / unit)));
   const per = Math.ceil(rows / ntasks / unit) * unit;
   const view = new Int32Array(h.memory.buffer, TASK_PARAMS_AT, (PARAM_BYTES / 4) * MAX_TASKS);
   const w = reductionWord(p.k);
