@@ -98,7 +98,7 @@ Deno.test("fused kernels over Worker threads equal one thread", async () => {
   }
 });
 
-Deno.test("by default a sum over the outermost axis below 1M elements keeps one thread's order; a map of that size is split", async () => {
+Deno.test("by default 256K-element kernels use the Workers: a map, and a sum in slabs with one thread's bits", async () => {
   const threads = await startFusedThreads();
   if (threads < 2) return;
   const defaults = fusedWasmSettings();
@@ -106,20 +106,49 @@ Deno.test("by default a sum over the outermost axis below 1M elements keeps one 
     threadMinElements: defaults.threadMinElements,
     partialMinElements: defaults.partialMinElements,
   };
-  assertTrue(thresholds.threadMinElements <= 1 << 18 && thresholds.partialMinElements > 1 << 18);
+  assertTrue(thresholds.threadMinElements <= 1 << 18 && thresholds.partialMinElements <= 1 << 18);
   const runDefault = (k: FusedKernel, n: number) =>
     runOnHeap(k, n, (i) => Math.cos(i * 0.37) * 3, (i) => i - 2, thresholds);
-  // 256K elements summed over axis 0: exactly the one-thread sums, by one thread.
-  const sum = kernel([1 << 12, 64], { op: "sum", axes: [0] });
-  const split = runDefault(sum, threads);
-  assertEquals(fusedLastJobThreads(), 1, "a sum over axis 0 of 256K elements was split");
-  assertEquals(split, runDefault(sum, 1));
-  // A map of the same size: a Worker takes some of its tasks (tried a few times on a busy machine).
-  const map = kernel([1 << 12, 64]);
-  let most = 0;
-  for (let i = 0; i < 8 && most < 2; i++) {
-    runDefault(map, threads);
-    most = Math.max(most, fusedLastJobThreads());
+  // Each tried a few times on a busy machine: a Worker takes some of the tasks.
+  for (const k of [kernel([1 << 12, 64]), kernel([1 << 12, 64], { op: "sum", axes: [0] })]) {
+    const one = runDefault(k, 1);
+    let most = 0;
+    for (let i = 0; i < 8 && most < 2; i++) {
+      const split = runDefault(k, threads);
+      most = Math.max(most, fusedLastJobThreads());
+      assertEquals(split, one, `${JSON.stringify(k.reduce ?? "map")}: not one thread's bits`);
+    }
+    assertTrue(most >= 2, `no Worker ran a task of a 256K-element ${k.reduce ? "sum" : "map"}`);
   }
-  assertTrue(most >= 2, "no Worker ran a task of a 256K-element map");
+});
+
+Deno.test("a sum in slabs: a vmapped group's member gives the bits of the same kernel alone", async () => {
+  const threads = await startFusedThreads();
+  const xAt = (i: number) => Math.cos(i * 0.37) * 3, wAt = (i: number) => i - 2;
+  const slabs = { threadMinElements: 0, partialMinElements: 0 };
+  // [alone shape, its reduction, members]: the group's kernel has the members as a new axis 0.
+  const cases: [number[], { op: "sum" | "max"; axes: number[] }, number][] = [
+    [[64, 33], { op: "sum", axes: [0] }, 3],
+    [[10, 12, 7], { op: "sum", axes: [1] }, 2],
+    [[1001], { op: "sum", axes: [0] }, 3],
+    [[40, 9], { op: "max", axes: [0] }, 2],
+    [[30, 7, 5], { op: "sum", axes: [0, 2] }, 2],
+  ];
+  for (const [shape, reduce, members] of cases) {
+    const group = kernel([members, ...shape], {
+      op: reduce.op,
+      axes: reduce.axes.map((a) => a + 1),
+    });
+    const per = shape.reduce((a, b) => a * b, 1);
+    for (const n of [1, Math.max(2, threads)]) {
+      const [outG, sumG] = runOnHeap(group, n, xAt, wAt, slabs);
+      const sumPer = sumG.length / members;
+      for (let g = 0; g < members; g++) {
+        const [out, sum] = runOnHeap(kernel(shape, reduce), n, (i) => xAt(g * per + i), wAt, slabs);
+        const what = `${shape} ${reduce.op} ${reduce.axes}, member ${g}, ${n} thread(s)`;
+        assertEquals(outG.slice(g * per, (g + 1) * per), out, `outputs of ${what}`);
+        assertEquals(sumG.slice(g * sumPer, (g + 1) * sumPer), sum, `reduction of ${what}`);
+      }
+    }
+  }
 });

@@ -34,13 +34,7 @@ import { collapseKernel, type FusedKernel, isRowKernel, kernelKey } from "../../
 import { relaxedSimdSupported } from "./gemm_module.ts";
 import { fusedAlloc, fusedFree, fusedHeap, PARAM_BLOCKS, PARAM_BYTES } from "./fused_memory.ts";
 import { fusedModuleBytes, rowKernelSpills } from "./fused_module.ts";
-import {
-  atLeastRank1,
-  paramWords,
-  partialWords,
-  reductionWord,
-  sliceWords,
-} from "./fused_params.ts";
+import { atLeastRank1, paramWords, reductionWord, sliceAxisWords } from "./fused_params.ts";
 import { runFusedJob, startFusedWorkers } from "./fused_threads.ts";
 import { defaultThreads } from "./wasm_gemm.ts";
 import { wasmUnsupported } from "./fused_support.ts";
@@ -57,12 +51,11 @@ export interface FusedWasmSettings {
   /** Kernels of fewer elements run on the calling thread alone. */
   threadMinElements: number;
   /**
-   * From this size a kernel that sums over its outermost axis runs as eight
-   * slabs of that axis, each summed into a partial, the partials then added in order — on any
-   * number of threads, one included, so that its bits do not depend on the machine's cores.
-   * Below it one thread sums in order. Kept high so that a kernel's sums do not change with its
-   * size at the sizes a vmapped group and its members run alone are compared at (their kernels
-   * differ in size).
+   * From this many elements per index of the axes before its first reduced axis, a reducing
+   * kernel (not a row kernel) runs in eight slabs of that axis, each reduced into a partial,
+   * the partials then added in order — on any number of threads, one included, and whatever
+   * the axes before it, so that its bits depend neither on the machine's cores nor on whether
+   * it runs as a member of a vmapped group or alone. Below it the axis is reduced in order.
    */
   partialMinElements: number;
 }
@@ -116,10 +109,10 @@ export function fusedWasmSettings(): FusedWasmSettings {
       relaxed: envFlag("NUGRAD_WASM_RELAXED") !== "0" && relaxedValid,
       threads: fusedHeap().shared ? defaultThreads() : 1,
       // 128K elements: on a 2-core AMD EPYC (AVX2) the step's 128K-1M-element kernels (the
-      // cross-entropy's rows, attention's) run faster over both cores; on a 2-core Intel Xeon
-      // (AVX-512) it measured neither faster nor slower than 1M.
+      // cross-entropy's rows, SwiGLU's backward sums) run faster over both cores; on a 2-core
+      // Intel Xeon (AVX-512) 128K measured neither faster nor slower than 1M (before slabs).
       threadMinElements: 1 << 17,
-      partialMinElements: 1 << 20,
+      partialMinElements: 1 << 17,
     };
   }
   return settings;
@@ -195,12 +188,17 @@ interface Prepared {
   run: (params: number) => void;
   k: FusedKernel;
   relaxed: boolean;
-  /** Rows of axis 0 may run on different threads. */
+  /** Rows of axis 0 may run on different threads (axis 0 is not reduced). */
   splittable: boolean;
-  /** Axis 0 is reduced: each slab reduces into a partial, added up after the job. */
-  partial: boolean;
+  /**
+   * The first reduced axis, where the kernel may run in slabs of it (not a row kernel, whose
+   * second pass needs the whole total): each slab reduces into a partial, added up after.
+   */
+  slabAxis: number | null;
   /** Elements of the iteration shape. */
   size: number;
+  /** Elements from the slab axis in: what one index of the axes before it reduces. */
+  sliceSize: number;
   /** The buffer addresses of the last call, and its parameter words. */
   addrs?: number[];
   words?: Int32Array;
@@ -266,12 +264,23 @@ function prepareLanes(kernel: FusedKernel, relaxed: boolean, spill: boolean): Pr
     module = { run, bytes, id: ++moduleCount };
     modules.set(key, module);
   }
-  // Rows of axis 0 may run on different threads; when axis 0 is reduced (not in a row kernel,
-  // whose second pass needs the whole total) each slab reduces into a partial of its own.
-  const partial = k.reduce?.axes.includes(0) ?? false;
-  const splittable = k.shape[0] > 1 && !(partial && isRowKernel(k));
+  const axes = k.reduce?.axes ?? [];
+  const first = axes.length > 0 ? Math.min(...axes) : -1;
+  const slabAxis = first >= 0 && k.shape[first] > 1 && !isRowKernel(k) ? first : null;
+  const splittable = k.shape[0] > 1 && !axes.includes(0);
   const size = k.shape.reduce((a, b) => a * b, 1);
-  return { module, run: module.run, k, relaxed, splittable, partial, size, spills };
+  const sliceSize = k.shape.slice(Math.max(first, 0)).reduce((a, b) => a * b, 1);
+  return {
+    module,
+    run: module.run,
+    k,
+    relaxed,
+    splittable,
+    slabAxis,
+    size,
+    sliceSize,
+    spills,
+  };
 }
 
 let paramView: Int32Array | undefined;
@@ -357,10 +366,9 @@ export function runFusedWasm(
       paramView = new Int32Array(h.memory.buffer, 0, 1024);
     }
     if (words.length > paramView.length) return false;
-    const split = p.partial
-      ? p.splittable && p.size >= s.partialMinElements
-      : s.threads > 1 && p.splittable && p.size >= s.threadMinElements;
-    if (split) {
+    if (p.slabAxis !== null && p.sliceSize >= s.partialMinElements) {
+      runSlabs(p, words);
+    } else if (s.threads > 1 && p.splittable && p.size >= s.threadMinElements) {
       runThreaded(p, words, s.threads);
     } else {
       paramView.set(words);
@@ -427,42 +435,78 @@ export function fusedLastJobThreads(): number {
   return n;
 }
 
-/** Run a kernel's rows as tasks over the calling thread and the Workers. */
+/** The kernel's module bytes in the heap, where the Workers instantiate it from. */
+function moduleInHeap(p: Prepared): void {
+  const m = p.module;
+  if (m.bytesAt !== undefined) return;
+  const h = fusedHeap();
+  m.bytesAt = h.alloc(m.bytes.length);
+  new Uint8Array(h.memory.buffer, m.bytesAt, m.bytes.length).set(m.bytes);
+}
+
+/** Run a kernel's rows (axis 0, not reduced) as tasks over the calling thread and the Workers. */
 function runThreaded(p: Prepared, words: Int32Array, threads: number): void {
   void startFusedThreads();
-  const h = fusedHeap();
-  const m = p.module;
-  if (m.bytesAt === undefined) {
-    m.bytesAt = h.alloc(m.bytes.length);
-    new Uint8Array(h.memory.buffer, m.bytesAt, m.bytes.length).set(m.bytes);
-  }
+  moduleInHeap(p);
   const rows = p.k.shape[0];
   // Rank 1: slabs of a multiple of 4 elements (whole vectors); else whole rows.
   const unit = p.k.shape.length === 1 ? 4 : 1;
-  // A sum over axis 0 always in the same slabs (its bits then do not depend on the threads).
-  const slabs = p.partial ? PARTIAL_SLABS : 4 * threads;
-  const ntasks = Math.max(1, Math.min(MAX_TASKS, slabs, Math.floor(rows / unit)));
+  const ntasks = Math.max(1, Math.min(MAX_TASKS, 4 * threads, Math.floor(rows / unit)));
   const per = Math.ceil(rows / ntasks / unit) * unit;
-  const view = new Int32Array(h.memory.buffer, TASK_PARAMS_AT, (PARAM_BYTES / 4) * MAX_TASKS);
-  const w = reductionWord(p.k);
-  const count = p.partial ? words[w + 1 + p.k.shape.length] : 0;
-  const partialsAt = p.partial ? h.alloc(4 * count * Math.ceil(rows / per)) : 0;
+  const view = new Int32Array(
+    fusedHeap().memory.buffer,
+    TASK_PARAMS_AT,
+    (PARAM_BYTES / 4) * MAX_TASKS,
+  );
   let t = 0;
   for (let a0 = 0; a0 < rows; a0 += per, t++) {
-    const a1 = Math.min(rows, a0 + per);
-    view.set(
-      p.partial
-        ? partialWords(p.k, words, a0, a1, partialsAt + 4 * count * t)
-        : sliceWords(p.k, words, a0, a1),
-      (t * PARAM_BYTES) / 4,
+    view.set(sliceAxisWords(p.k, words, 0, a0, Math.min(rows, a0 + per)), (t * PARAM_BYTES) / 4);
+  }
+  runTasks(p, t);
+}
+
+/**
+ * Run a kernel in slabs of its first reduced axis: for each index of the axes before it, the
+ * axis in {@linkcode PARTIAL_SLABS} slabs (fixed by its length alone), each reducing into a
+ * partial, the partials then added in order. The slabs are tasks for the calling thread and
+ * the Workers; the bits depend on neither the threads nor the axes before (a vmapped group's
+ * member sums as the same run alone does).
+ */
+function runSlabs(p: Prepared, words: Int32Array): void {
+  void startFusedThreads();
+  moduleInHeap(p);
+  const k = p.k, rank = k.shape.length, a = p.slabAxis!;
+  const w = reductionWord(k);
+  // One set of words per index of the axes before `a`, those axes sliced to it.
+  let slices = [words];
+  for (let axis = 0; axis < a; axis++) {
+    slices = slices.flatMap((x) =>
+      Array.from({ length: k.shape[axis] }, (_, i) => sliceAxisWords(k, x, axis, i, i + 1))
     );
   }
+  const n = k.shape[a];
+  // Along the innermost axis, slabs of whole vectors.
+  const unit = a === rank - 1 ? 4 : 1;
+  const per = Math.ceil(n / Math.max(1, Math.min(PARTIAL_SLABS, Math.floor(n / unit))) / unit) *
+    unit;
+  const slabs = Math.ceil(n / per);
+  const count = slices[0][w + 1 + rank];
+  const h = fusedHeap();
+  const partialsAt = h.alloc(4 * count * slabs);
   try {
-    runTasks(p, t);
-    // The output's address is an i32 word: past 2 GiB it reads negative.
-    if (p.partial) addPartials(p.k.reduce!.op, words[w] >>> 0, partialsAt, count, t);
+    for (const x of slices) {
+      const view = new Int32Array(h.memory.buffer, TASK_PARAMS_AT, (PARAM_BYTES / 4) * MAX_TASKS);
+      for (let t = 0; t < slabs; t++) {
+        const slab = sliceAxisWords(k, x, a, t * per, Math.min(n, (t + 1) * per));
+        slab[w] = partialsAt + 4 * count * t;
+        view.set(slab, (t * PARAM_BYTES) / 4);
+      }
+      runTasks(p, slabs);
+      // The output's address is an i32 word: past 2 GiB it reads negative.
+      addPartials(k.reduce!.op, x[w] >>> 0, partialsAt, count, slabs);
+    }
   } finally {
-    if (p.partial) h.free(partialsAt);
+    h.free(partialsAt);
   }
 }
 

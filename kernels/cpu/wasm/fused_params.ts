@@ -102,12 +102,16 @@ export function paramWords(
 }
 
 /**
- * The parameter words of rows `a0..a1` of axis 0 (not a reduced axis) of a kernel whose
- * full words are `words` ({@linkcode paramWords}): the same kernel over a slab of its rows.
+ * The parameter words of indices `i0..i1` of axis `axis` of a kernel whose words are `words`
+ * ({@linkcode paramWords}, or words this gave for an earlier axis): the same kernel over that
+ * slab. Every axis before `axis` must already be sliced to one index (or `axis` be 0), so that
+ * the slab's elementwise outputs are one contiguous run. Along a kept axis the reduction's
+ * address and element count follow the slab; along a reduced one they stay (the slab reduces
+ * into the whole output: a partial result when the address is replaced).
  *
  * @example
  * ```ts
- * import { paramWords, sliceWords } from "./fused_params.ts";
+ * import { paramWords, sliceAxisWords } from "./fused_params.ts";
  * import { assertEquals } from "../../../testing/assert.ts";
  * const k = {
  *   shape: [4, 3],
@@ -116,27 +120,34 @@ export function paramWords(
  *   outputs: [0],
  * };
  * // Rows 1..3: three rows, each address moved on by one row of 3 floats.
- * assertEquals([...sliceWords(k, paramWords(k, [0], [64]), 1, 4)], [3, 3, 12, 12, 4, 76]);
+ * assertEquals([...sliceAxisWords(k, paramWords(k, [0], [64]), 0, 1, 4)], [3, 3, 12, 12, 4, 76]);
  * ```
  */
-export function sliceWords(k: FusedKernel, words: Int32Array, a0: number, a1: number): Int32Array {
+export function sliceAxisWords(
+  k: FusedKernel,
+  words: Int32Array,
+  axis: number,
+  i0: number,
+  i1: number,
+): Int32Array {
   const rank = k.shape.length;
   const out = words.slice();
-  out[0] = a1 - a0;
+  const extent = words[axis];
+  out[axis] = i1 - i0;
+  let inner = 1;
+  for (let a = axis + 1; a < rank; a++) inner *= words[a];
   let w = rank;
   for (let i = 0; i < k.inputs.length; i++) {
-    out[w] += a0 * words[w + 1];
+    out[w] += i0 * words[w + 1 + axis];
     w += 1 + rank;
   }
-  let inner = 1;
-  for (let a = 1; a < rank; a++) inner *= k.shape[a];
   k.outputs.forEach((o) => {
-    out[w] += a0 * inner * BYTES[k.nodes[o].dtype];
+    out[w] += i0 * inner * BYTES[k.nodes[o].dtype];
     w++;
   });
-  if (k.reduce) {
-    out[w] += a0 * words[w + 1];
-    out[w + 1 + rank] = (words[w + 1 + rank] / k.shape[0]) * (a1 - a0);
+  if (k.reduce && !k.reduce.axes.includes(axis)) {
+    out[w] += i0 * words[w + 1 + axis];
+    out[w + 1 + rank] = (words[w + 1 + rank] / extent) * (i1 - i0);
   }
   return out;
 }
@@ -159,39 +170,4 @@ export function sliceWords(k: FusedKernel, words: Int32Array, a0: number, a1: nu
  */
 export function reductionWord(k: FusedKernel): number {
   return k.shape.length * (1 + k.inputs.length) + k.inputs.length + k.outputs.length;
-}
-
-/**
- * The parameter words of rows `a0..a1` of a kernel that reduces over axis 0: the slab's inputs
- * and outputs as {@linkcode sliceWords} gives them, and its own copy of the whole reduction
- * (its partial result) at byte address `partialAt`. Adding the slabs' partials gives the
- * kernel's reduction.
- *
- * @example
- * ```ts
- * import { paramWords, partialWords } from "./fused_params.ts";
- * import { assertEquals } from "../../../testing/assert.ts";
- * const k = {
- *   shape: [4, 3],
- *   inputs: [{ dtype: "f32" as const, strides: [3, 1], offset: 0 }],
- *   nodes: [{ fn: "load" as const, input: 0, dtype: "f32" as const }],
- *   outputs: [],
- *   reduce: { op: "sum" as const, node: 0, axes: [0] },
- * };
- * // Rows 2..4 into a partial of 3 sums at byte 512.
- * assertEquals([...partialWords(k, paramWords(k, [0], [64]), 2, 4, 512)], [2, 3, 24, 12, 4, 512, 0, 4, 3]);
- * ```
- */
-export function partialWords(
-  k: FusedKernel,
-  words: Int32Array,
-  a0: number,
-  a1: number,
-  partialAt: number,
-): Int32Array {
-  const out = sliceWords(k, words, a0, a1);
-  const w = reductionWord(k);
-  out[w] = partialAt;
-  out[w + 1 + k.shape.length] = words[w + 1 + k.shape.length];
-  return out;
 }
