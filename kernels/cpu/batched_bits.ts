@@ -11,17 +11,12 @@
  *
  * @example
  * ```ts
- * import { bitExactBatched } from "./batched_bits.ts";
  * import { referenceGemm } from "./blas_check.ts";
  * import { assertEquals } from "../../testing/assert.ts";
+ * import { bitExactBatched, oneProductAtATime } from "./batched_bits.ts";
  * // A batched call that adds 1 to every output: never the per-matrix bits.
- * const offByOne = (x: { a: Float32Array; b: Float32Array; c: Float32Array; batch: number;
- *   m: number; n: number; k: number; transA: boolean; transB: boolean }) => {
- *   for (let t = 0; t < x.batch; t++) {
- *     const [mk, kn, mn] = [x.m * x.k, x.k * x.n, x.m * x.n];
- *     referenceGemm({ ...x, a: x.a.subarray(t * mk), b: x.b.subarray(t * kn),
- *       c: x.c.subarray(t * mn, (t + 1) * mn) });
- *   }
+ * const offByOne: Parameters<typeof bitExactBatched>[0] = (x) => {
+ *   oneProductAtATime(referenceGemm)(x);
  *   x.c.forEach((v, i) => (x.c[i] = v + 1));
  * };
  * const batched = bitExactBatched(offByOne, referenceGemm);
@@ -48,21 +43,7 @@ const CHECKED = 2;
  */
 export function bitExactBatched(batched: BatchedGemm, gemm: GemmFn): BatchedGemm {
   const sameBits = new Map<string, boolean>();
-  const perMatrix = (x: BatchedArgs) => {
-    const [mk, kn, mn] = [x.m * x.k, x.k * x.n, x.m * x.n];
-    for (let t = 0; t < x.batch; t++) {
-      gemm({
-        a: x.a.subarray(t * mk, (t + 1) * mk),
-        b: x.b.subarray(t * kn, (t + 1) * kn),
-        c: x.c.subarray(t * mn, (t + 1) * mn),
-        m: x.m,
-        n: x.n,
-        k: x.k,
-        transA: x.transA,
-        transB: x.transB,
-      });
-    }
-  };
+  const perMatrix = oneProductAtATime(gemm);
   return (x) => {
     if (x.batch <= 1) return perMatrix(x);
     const key = `${x.batch} ${x.m} ${x.n} ${x.k} ${x.transA} ${x.transB}`;
@@ -77,12 +58,40 @@ export function bitExactBatched(batched: BatchedGemm, gemm: GemmFn): BatchedGemm
   };
 }
 
+/**
+ * A batched call made of one `gemm` call per product: the bits a batch must match.
+ *
+ * @example
+ * ```ts
+ * import { oneProductAtATime } from "./batched_bits.ts";
+ * import { referenceGemm } from "./blas_check.ts";
+ * import { assertEquals } from "../../testing/assert.ts";
+ * const c = new Float32Array(2);
+ * oneProductAtATime(referenceGemm)({ a: new Float32Array([2, 3]), b: new Float32Array([5, 7]), c,
+ *   batch: 2, m: 1, n: 1, k: 1, transA: false, transB: false });
+ * assertEquals([...c], [10, 21]);
+ * ```
+ */
+export function oneProductAtATime(gemm: GemmFn): BatchedGemm {
+  return (x) => {
+    const [mk, kn, mn] = [x.m * x.k, x.k * x.n, x.m * x.n];
+    for (let t = 0; t < x.batch; t++) {
+      gemm({
+        a: x.a.subarray(t * mk, (t + 1) * mk),
+        b: x.b.subarray(t * kn, (t + 1) * kn),
+        c: x.c.subarray(t * mn, (t + 1) * mn),
+        m: x.m,
+        n: x.n,
+        k: x.k,
+        transA: x.transA,
+        transB: x.transB,
+      });
+    }
+  };
+}
+
 /** Whether `batched` gives `perMatrix`'s bits on seeded operands of `x`'s shape. */
-function agrees(
-  batched: BatchedGemm,
-  perMatrix: (x: BatchedArgs) => void,
-  x: BatchedArgs,
-): boolean {
+function agrees(batched: BatchedGemm, perMatrix: BatchedGemm, x: BatchedArgs): boolean {
   const [mk, kn, mn] = [x.m * x.k, x.k * x.n, x.m * x.n];
   // The whole batch runs (its size can choose the kernel); the first CHECKED products are compared.
   const a = seeded(x.batch * mk, 1), b = seeded(x.batch * kn, 2);

@@ -6,7 +6,7 @@
  * oneDNN's own batches of k ≥ 64 differ from its `sgemm` in the last bits).
  */
 import { oneDnnLibrary, requires } from "../requires.ts";
-import { bitExactBatched } from "../../kernels/cpu/batched_bits.ts";
+import { bitExactBatched, oneProductAtATime } from "../../kernels/cpu/batched_bits.ts";
 import { type GemmFn, referenceGemm } from "../../kernels/cpu/blas_check.ts";
 import type { BatchedArgs } from "../../kernels/cpu/onednn_batched.ts";
 import { openBlas } from "../../kernels/cpu/blas.ts";
@@ -23,15 +23,7 @@ function batchArgs(batch: number, m: number, n: number, k: number, tA = false, t
 /** One product at a time through `gemm`, into a fresh output. */
 function oneAtATime(gemm: GemmFn, x: BatchedArgs): Float32Array {
   const out = new Float32Array(x.batch * x.m * x.n);
-  const [mk, kn, mn] = [x.m * x.k, x.k * x.n, x.m * x.n];
-  for (let t = 0; t < x.batch; t++) {
-    gemm({
-      ...x,
-      a: x.a.subarray(t * mk, (t + 1) * mk),
-      b: x.b.subarray(t * kn, (t + 1) * kn),
-      c: out.subarray(t * mn, (t + 1) * mn),
-    });
-  }
+  oneProductAtATime(gemm)({ ...x, c: out });
   return out;
 }
 
@@ -39,15 +31,7 @@ function oneAtATime(gemm: GemmFn, x: BatchedArgs): Float32Array {
 function fakeBatched(nudge: (v: number) => number, calls: { n: number }) {
   return (x: BatchedArgs) => {
     calls.n++;
-    const [mk, kn, mn] = [x.m * x.k, x.k * x.n, x.m * x.n];
-    for (let t = 0; t < x.batch; t++) {
-      referenceGemm({
-        ...x,
-        a: x.a.subarray(t * mk, (t + 1) * mk),
-        b: x.b.subarray(t * kn, (t + 1) * kn),
-        c: x.c.subarray(t * mn, (t + 1) * mn),
-      });
-    }
+    oneProductAtATime(referenceGemm)(x);
     x.c.forEach((v, i) => (x.c[i] = nudge(v)));
   };
 }

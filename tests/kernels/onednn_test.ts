@@ -11,7 +11,13 @@ import {
   withOneDnn,
 } from "../../kernels/cpu/onednn.ts";
 import { openBlas, openCandidate } from "../../kernels/cpu/blas.ts";
-import { checkGemm, type GemmArgs, referenceGemm } from "../../kernels/cpu/blas_check.ts";
+import {
+  checkGemm,
+  type GemmArgs,
+  type GemmFn,
+  referenceGemm,
+} from "../../kernels/cpu/blas_check.ts";
+import { oneProductAtATime } from "../../kernels/cpu/batched_bits.ts";
 import { assertEquals, assertTrue } from "../../testing/assert.ts";
 
 function args<T extends Float32Array | Float64Array>(
@@ -150,18 +156,8 @@ requires(oneDnnLibrary(), {
           const c = new Float32Array(batch * m * n).fill(NaN);
           batched!({ a, b, c, batch, m, n, k, transA, transB });
           const one = new Float32Array(batch * m * n);
-          for (let t = 0; t < batch; t++) {
-            dnnl!.sgemm({
-              a: a.subarray(t * m * k, (t + 1) * m * k),
-              b: b.subarray(t * k * n, (t + 1) * k * n),
-              c: one.subarray(t * m * n, (t + 1) * m * n),
-              m,
-              n,
-              k,
-              transA,
-              transB,
-            });
-          }
+          const sgemm = dnnl!.sgemm as GemmFn;
+          oneProductAtATime(sgemm)({ a, b, c: one, batch, m, n, k, transA, transB });
           let worst = 0;
           for (let i = 0; i < one.length; i++) worst = Math.max(worst, Math.abs(one[i] - c[i]));
           assertTrue(

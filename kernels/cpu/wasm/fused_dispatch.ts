@@ -444,20 +444,28 @@ function moduleInHeap(p: Prepared): void {
   new Uint8Array(h.memory.buffer, m.bytesAt, m.bytes.length).set(m.bytes);
 }
 
+/**
+ * The length of each of at most `most` slabs of an axis of `n` (the last one shorter): whole
+ * vectors of 4 along the innermost axis (`vectors`), else any length.
+ */
+function slabLength(n: number, vectors: boolean, most: number): number {
+  const unit = vectors ? 4 : 1;
+  return Math.ceil(n / Math.max(1, Math.min(most, Math.floor(n / unit))) / unit) * unit;
+}
+
+/** A view of the tasks' parameter blocks (a fresh one: the memory may have grown). */
+function taskParams(): Int32Array {
+  return new Int32Array(fusedHeap().memory.buffer, TASK_PARAMS_AT, (PARAM_BYTES / 4) * MAX_TASKS);
+}
+
 /** Run a kernel's rows (axis 0, not reduced) as tasks over the calling thread and the Workers. */
 function runThreaded(p: Prepared, words: Int32Array, threads: number): void {
   void startFusedThreads();
   moduleInHeap(p);
   const rows = p.k.shape[0];
-  // Rank 1: slabs of a multiple of 4 elements (whole vectors); else whole rows.
-  const unit = p.k.shape.length === 1 ? 4 : 1;
-  const ntasks = Math.max(1, Math.min(MAX_TASKS, 4 * threads, Math.floor(rows / unit)));
-  const per = Math.ceil(rows / ntasks / unit) * unit;
-  const view = new Int32Array(
-    fusedHeap().memory.buffer,
-    TASK_PARAMS_AT,
-    (PARAM_BYTES / 4) * MAX_TASKS,
-  );
+  // Rank 1: slabs of whole vectors; else whole rows.
+  const per = slabLength(rows, p.k.shape.length === 1, Math.min(MAX_TASKS, 4 * threads));
+  const view = taskParams();
   let t = 0;
   for (let a0 = 0; a0 < rows; a0 += per, t++) {
     view.set(sliceAxisWords(p.k, words, 0, a0, Math.min(rows, a0 + per)), (t * PARAM_BYTES) / 4);
@@ -486,16 +494,14 @@ function runSlabs(p: Prepared, words: Int32Array): void {
   }
   const n = k.shape[a];
   // Along the innermost axis, slabs of whole vectors.
-  const unit = a === rank - 1 ? 4 : 1;
-  const per = Math.ceil(n / Math.max(1, Math.min(PARTIAL_SLABS, Math.floor(n / unit))) / unit) *
-    unit;
+  const per = slabLength(n, a === rank - 1, PARTIAL_SLABS);
   const slabs = Math.ceil(n / per);
   const count = slices[0][w + 1 + rank];
   const h = fusedHeap();
   const partialsAt = h.alloc(4 * count * slabs);
   try {
     for (const x of slices) {
-      const view = new Int32Array(h.memory.buffer, TASK_PARAMS_AT, (PARAM_BYTES / 4) * MAX_TASKS);
+      const view = taskParams();
       for (let t = 0; t < slabs; t++) {
         const slab = sliceAxisWords(k, x, a, t * per, Math.min(n, (t + 1) * per));
         slab[w] = partialsAt + 4 * count * t;

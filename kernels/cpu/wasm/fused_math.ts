@@ -168,24 +168,39 @@ function expF32(e: Emitter, [x]: readonly number[]): void {
   e.f.end();
 }
 
-/** `e^x` for lanes in [-87, 88] or NaN: one power-of-two factor, no clamping. */
-function expF32Normal(e: Emitter, [x]: readonly number[]): void {
+/**
+ * Cody–Waite reduction of local `x` (lanes below 2^22 in magnitude): `ni`, the integer
+ * n = round(x log2 e), and `r` = x − n ln 2 with ln 2 in two parts, both new locals.
+ */
+function expReduce(e: Emitter, x: number): { ni: number; r: number } {
   const n = e.local(), r = e.local(), ni = e.local();
+  // Adding 1.5·2^23 rounds to an integer, kept in the low mantissa bits.
   if (e.fma) e.get(x).c32(LOG2E).c32(ROUNDER).s("f32x4_relaxed_madd");
   else e.get(x).c32(LOG2E).s("f32x4_mul").c32(ROUNDER).s("f32x4_add");
   e.tee(n).i32(ROUNDER_BITS).s("i32x4_sub").set(ni);
   e.get(n).c32(ROUNDER).s("f32x4_sub").set(n);
   e.get(x).get(n).c32(LN2_HI).s("f32x4_mul").s("f32x4_sub");
   e.get(n).c32(LN2_LO).s("f32x4_mul").s("f32x4_sub").set(r);
-  e.horner32(r, expTaylor(7));
-  e.get(ni).i32(127).s("i32x4_add").f.i32(23);
+  return { ni, r };
+}
+
+/** The value on the stack times 2^k, k an i32x4 (each lane in [-126, 127]) that `push` leaves. */
+function timesPow2(e: Emitter, push: () => void): void {
+  push();
+  e.i32(127).s("i32x4_add").f.i32(23);
   e.s("i32x4_shl").s("f32x4_mul");
+}
+
+/** `e^x` for lanes in [-87, 88] or NaN: one power-of-two factor, no clamping. */
+function expF32Normal(e: Emitter, [x]: readonly number[]): void {
+  const { ni, r } = expReduce(e, x);
+  e.horner32(r, expTaylor(7));
+  timesPow2(e, () => e.get(ni));
 }
 
 /** `e^x` in f32x4 for every lane: clamped, subnormal results rounded once, zeros and infinities. */
 function expF32Edges(e: Emitter, [x]: readonly number[]): void {
-  const xc = e.local(), n = e.local(), r = e.local(), ni = e.local(), n1 = e.local();
-  const zero = e.local();
+  const xc = e.local(), n1 = e.local(), zero = e.local();
   // Lanes whose result rounds to +0 (x below ln 2^-150; a masked attention score is one) are
   // computed from x = 0 and cleared at the end: clamped to -104 they would go through subnormal
   // factors, which cost x86 cores a microcode assist per operation (measured: a causal softmax
@@ -194,21 +209,13 @@ function expF32Edges(e: Emitter, [x]: readonly number[]): void {
   // Clamp (pmax/pmin keep a NaN x: it is their first operand).
   e.get(x).c32(-104).s("f32x4_pmax").c32(89).s("f32x4_pmin");
   e.get(zero).s("v128_andnot").set(xc);
-  // n = round(x log2 e): adding 1.5·2^23 rounds to an integer, kept in the low mantissa bits.
-  if (e.fma) e.get(xc).c32(LOG2E).c32(ROUNDER).s("f32x4_relaxed_madd");
-  else e.get(xc).c32(LOG2E).s("f32x4_mul").c32(ROUNDER).s("f32x4_add");
-  e.tee(n).i32(ROUNDER_BITS).s("i32x4_sub").set(ni);
-  e.get(n).c32(ROUNDER).s("f32x4_sub").set(n);
-  e.get(xc).get(n).c32(LN2_HI).s("f32x4_mul").s("f32x4_sub");
-  e.get(n).c32(LN2_LO).s("f32x4_mul").s("f32x4_sub").set(r);
+  const { ni, r } = expReduce(e, xc);
   e.get(ni).f.i32(1);
   e.s("i32x4_shr_s").set(n1);
   e.horner32(r, expTaylor(7));
   // 2^n in two factors, so that a subnormal result is rounded once.
-  e.get(n1).i32(127).s("i32x4_add").f.i32(23);
-  e.s("i32x4_shl").s("f32x4_mul");
-  e.get(ni).get(n1).s("i32x4_sub").i32(127).s("i32x4_add").f.i32(23);
-  e.s("i32x4_shl").s("f32x4_mul");
+  timesPow2(e, () => e.get(n1));
+  timesPow2(e, () => e.get(ni).get(n1).s("i32x4_sub"));
   e.get(zero).s("v128_andnot");
 }
 
