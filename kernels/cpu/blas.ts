@@ -22,6 +22,7 @@
  *
  * @module
  */
+import { envGranted } from "./library_env.ts";
 import { checkGemm, type GemmFn } from "./blas_check.ts";
 import { type CpuFeatures, openblasCoretype, readCpuFeatures } from "./cpu_features.ts";
 import { DEFAULT_ONEDNN_CANDIDATES, openOneDnn, withOneDnn } from "./onednn.ts";
@@ -157,14 +158,6 @@ export function blasCandidates(inputs: CandidateInputs): BlasCandidate[] {
     const own = paths.length > 1 && i === paths.length - 1 && path === "libblas.so.3";
     return coretype === undefined || own ? { path } : { path, coretype };
   });
-}
-
-function envGranted(variable: string): boolean {
-  try {
-    return Deno.permissions.querySync({ name: "env", variable }).state === "granted";
-  } catch {
-    return false;
-  }
 }
 
 function envGet(variable: string): string | undefined {
