@@ -43,6 +43,8 @@ export interface CoreOnlyParams {
   reduceMax: { axes: readonly number[] };
   /** Log-softmax along the last axis. */
   logSoftmax: Record<string, never>;
+  /** Softmax along the last axis. */
+  softmax: Record<string, never>;
   /** L2 normalization of the rows (`-1`) or columns (`0`) of a matrix (`eps` under the root). */
   normalizeAxis: { axis: 0 | -1; eps: number };
   /** Elementwise function of one input. */

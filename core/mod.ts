@@ -58,16 +58,8 @@ export {
   unbroadcast,
   where,
 } from "./ops/elementwise.ts";
-export {
-  logSoftmax,
-  logsumexp,
-  max,
-  mean,
-  min,
-  type ReduceOptions,
-  softmax,
-  sum,
-} from "./ops/reduce.ts";
+export { logsumexp, max, mean, min, type ReduceOptions, sum } from "./ops/reduce.ts";
+export { logSoftmax, softmax } from "./ops/softmax.ts";
 export { matmul, type MatmulOptions } from "./ops/matmul.ts";
 export {
   broadcastTo,

@@ -9,7 +9,8 @@
  */
 import type { CorePrim, Rule, RuleTable } from "./bind.ts";
 import { binaryRule, castRule, compareRule, unaryRule, whereRule } from "./ops/elementwise.ts";
-import { logSoftmaxRule, reduceMaxRule, reduceSumRule } from "./ops/reduce.ts";
+import { reduceMaxRule, reduceSumRule } from "./ops/reduce.ts";
+import { logSoftmaxRule, softmaxRule } from "./ops/softmax.ts";
 import { matmulRule } from "./ops/matmul.ts";
 import { aliasRule, broadcastRule, flipRule, reshapeRule, transposeRule } from "./ops/shape.ts";
 import { concatRule, padRule, sliceRule } from "./ops/slice.ts";
@@ -26,6 +27,7 @@ const table: RuleTable = {
   reduceSum: reduceSumRule,
   reduceMax: reduceMaxRule,
   logSoftmax: logSoftmaxRule,
+  softmax: softmaxRule,
   matmul: matmulRule,
   reshape: reshapeRule,
   alias: aliasRule,

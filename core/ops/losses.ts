@@ -11,7 +11,8 @@ import { materialize } from "../vmap_rules.ts";
 import { fmtShape, type Tensor, tidy } from "../tensor.ts";
 import { isFloat, mul, sub } from "./elementwise.ts";
 import { oneHot } from "./indexing.ts";
-import { mean, softmax, sum } from "./reduce.ts";
+import { mean, sum } from "./reduce.ts";
+import { softmax } from "./softmax.ts";
 import { expandDims } from "./shape.ts";
 
 /** The `crossEntropy` primitive's rule: per-row loss; its VJP is the fused gradient. */

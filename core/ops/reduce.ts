@@ -1,16 +1,15 @@
 /**
- * Reductions (`sum`, `max` primitives; `mean`, `min`, `logsumexp`, `softmax`
- * composed) and the `logSoftmax` primitive, each rule with its lowering to
- * fused kernels.
+ * Reductions (`sum`, `max` primitives; `mean`, `min`, `logsumexp` composed), each rule with
+ * its lowering to fused kernels. The row softmaxes are in `softmax.ts`.
  *
  * @module
  */
 import { bind, defineRule, type Rule } from "../bind.ts";
 import { contiguousInput, type Lowering } from "../lowering.ts";
-import { type DType, type Shape, sizeOf, stridesOf } from "../../kernels/backend.ts";
-import { type KernelReduce, ProgramBuilder } from "../../kernels/fused.ts";
-import { type BatchArg, moveAxis, physicalAxis } from "../vmap_rules.ts";
-import { normalizeAxes, normalizeAxis } from "../shape.ts";
+import { type DType, type Shape, sizeOf } from "../../kernels/backend.ts";
+import type { KernelReduce } from "../../kernels/fused.ts";
+import { type BatchArg, physicalAxis } from "../vmap_rules.ts";
+import { normalizeAxes } from "../shape.ts";
 import { fmtShape, type Tensor } from "../tensor.ts";
 import { add, cast, div, eq, exp, isFloat, log, mul, neg, sub } from "./elementwise.ts";
 import { broadcastTo, reshape, stopGradient } from "./shape.ts";
@@ -203,120 +202,4 @@ export function logsumexp(x: Tensor, opts: ReduceOptions = {}): Tensor {
 /** The max over axes (kept), as a constant for stabilisation (no gradient flows through it). */
 function stopMax(x: Tensor, axis: ReduceOptions["axis"]): Tensor {
   return stopGradient(max(x, { axis, keepdims: true }));
-}
-
-/**
- * `logSoftmax` (last axis) as two fused row kernels: the row maximum `m`, then
- * `x − m − log Σ exp(x − m)` with the sum as the second kernel's row reduction. f16 is computed
- * in f32 (the maxima and sums too) and rounded once, as it is stored.
- *
- * @example
- * ```ts
- * import { logSoftmaxLowering } from "./reduce.ts";
- * import { assertEquals } from "../../testing/assert.ts";
- * const low = logSoftmaxLowering({ shape: [4, 8], dtype: "f32" });
- * assertEquals(low.steps.map((s) => s.kernel.reduce?.op), ["max", "sum"]);
- * assertEquals(low.temps, [
- *   { dtype: "f32", size: 4 },
- *   { dtype: "f32", size: 4 },
- *   { dtype: "f32", size: 32 },
- * ]);
- * ```
- */
-export function logSoftmaxLowering(x: { shape: Shape; dtype: DType }): Lowering {
-  const shape = [...x.shape];
-  const last = shape.length - 1;
-  const t = x.dtype, c = t === "f16" ? "f32" : t;
-  const rows = sizeOf(shape.slice(0, last));
-  const loadX = (b: ProgramBuilder) => {
-    const v = b.load(0, t);
-    return t === c ? v : b.fn("cast", [v], c);
-  };
-  const max = new ProgramBuilder();
-  const xm = loadX(max);
-  const b = new ProgramBuilder();
-  const d = b.fn("sub", [loadX(b), b.load(1, c)], c);
-  const e = b.fn("exp", [d], c);
-  let y = b.fn("sub", [d, b.fn("log", [b.reduced(c)], c)], c);
-  if (t !== c) y = b.fn("cast", [y], t);
-  const xin = contiguousInput(shape, t);
-  const rowMax = { dtype: c, strides: [...stridesOf(shape.slice(0, last)), 0], offset: 0 };
-  // Buffers: 0 = x, 1 = row maxima, 2 = row sums, 3 = the result.
-  return {
-    temps: [{ dtype: c, size: rows }, { dtype: c, size: rows }, { dtype: t, size: sizeOf(shape) }],
-    steps: [
-      {
-        kernel: {
-          shape,
-          inputs: [xin],
-          nodes: max.nodes,
-          outputs: [],
-          reduce: { op: "max", node: xm, axes: [last] },
-        },
-        inputs: [0],
-        outputs: [1],
-      },
-      {
-        kernel: {
-          shape,
-          inputs: [xin, rowMax],
-          nodes: b.nodes,
-          outputs: [y],
-          reduce: { op: "sum", node: e, axes: [last] },
-        },
-        inputs: [0, 1],
-        outputs: [3, 2],
-      },
-    ],
-    result: 3,
-  };
-}
-
-/** The `logSoftmax` primitive's rule (last axis). */
-export const logSoftmaxRule: Rule<"logSoftmax"> = defineRule("logSoftmax", {
-  outSpec: ([x]) => ({ shape: x.shape, dtype: x.dtype }),
-  lower: ([x]) => logSoftmaxLowering(x),
-  vjp: (g, { output: y }) => [sub(g, mul(exp(y), sum(g, { axis: -1, keepdims: true })))],
-  // Along the last axis: a batch axis there moves to the front.
-  batch: ([x]) => {
-    const last = x.value.rank - 1;
-    const value = x.axis === last ? moveAxis(x.value, last, 0) : x.value;
-    return { value: bind("logSoftmax", [value], {}), axis: x.axis === last ? 0 : x.axis };
-  },
-});
-
-/**
- * `x - logsumexp(x)` along an axis (default the last), one fused primitive on
- * the last axis.
- *
- * @example
- * ```ts
- * import { logSoftmax, tensor } from "../../mod.ts";
- * logSoftmax(tensor([[1, 2, 3]]));
- * ```
- */
-export function logSoftmax(x: Tensor, opts: { axis?: number } = {}): Tensor {
-  x.assertLive("logSoftmax");
-  if (!isFloat(x.dtype)) throw new Error(`logSoftmax: needs a float tensor, got ${x.dtype}`);
-  if (x.rank === 0) throw new Error("logSoftmax: needs at least one axis, got a scalar");
-  const axis = normalizeAxis("logSoftmax", opts.axis ?? -1, x.rank);
-  // An empty axis means an empty result (NumPy's shape), which the primitive gives on any axis.
-  if (axis !== x.rank - 1 && x.shape[axis] > 0) {
-    return sub(x, logsumexp(x, { axis, keepdims: true }));
-  }
-  return bind("logSoftmax", [x], {});
-}
-
-/**
- * Softmax along an axis (default the last): rows sum to one.
- *
- * @example
- * ```ts
- * import { softmax, tensor } from "../../mod.ts";
- * import { assertAllClose } from "../../testing/all_close.ts";
- * await assertAllClose(softmax(tensor([[1, 1]])), [[0.5, 0.5]]);
- * ```
- */
-export function softmax(x: Tensor, opts: { axis?: number } = {}): Tensor {
-  return exp(logSoftmax(x, opts));
 }

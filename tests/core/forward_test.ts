@@ -103,6 +103,7 @@ const table: Record<CorePrim, Case> = {
   reduceSum: { inputs: withAxis(), f: ([x], [a]) => nu.sum(x, { axis: a, keepdims: a === 0 }) },
   reduceMax: { inputs: withAxis({ distinct: 0.05 }), f: ([x], [a]) => nu.max(x, { axis: a }) },
   logSoftmax: { inputs: withAxis(), f: ([x], [a]) => nu.logSoftmax(x, { axis: a }) },
+  softmax: { inputs: withAxis(), f: ([x], [a]) => nu.softmax(x, { axis: a }) },
   crossEntropy: {
     inputs: logitsAndTargets(true),
     f: ([x, t]) => nu.crossEntropy(x, t, { reduction: "none" }),

@@ -42,7 +42,7 @@ function spying(inner: Backend, failAt = -1) {
   return { backend, runs };
 }
 
-type Lowered = "reduceSum" | "reduceMax" | "logSoftmax" | "normalizeAxis";
+type Lowered = "reduceSum" | "reduceMax" | "logSoftmax" | "softmax" | "normalizeAxis";
 
 /** A lowered primitive with an f32 operand, its parameters and output spec. */
 const loweredCase = fc.oneof(
@@ -57,7 +57,11 @@ const loweredCase = fc.oneof(
     prim === "reduceSum" || axes.every((a) => x.shape[a] > 0)
   ),
   shapeArb({ minRank: 1, maxRank: 3 }).chain((shape) =>
-    fc.tuple(fc.constant<Lowered>("logSoftmax"), tensorArb(shape, "f32"), fc.constant({}))
+    fc.tuple(
+      fc.constantFrom<Lowered>("logSoftmax", "softmax"),
+      tensorArb(shape, "f32"),
+      fc.constant({}),
+    )
   ),
   shapeArb({ minRank: 2, maxRank: 2 }).chain((shape) =>
     fc.tuple(
@@ -124,7 +128,7 @@ Deno.test("a jit trace records a lowered primitive's kernels, reading a view thr
 Deno.test("a lowered primitive whose kernel throws releases the buffers it allocated", () => {
   const x = cpu.upload(new Float32Array([1, 2, 3, 4, 5, 6]), "f32");
   const op = { buffer: x, shape: [2, 3], dtype: "f32" as const };
-  const calls: [CorePrim, unknown][] = [["logSoftmax", {}], ["normalizeAxis", {
+  const calls: [CorePrim, unknown][] = [["logSoftmax", {}], ["softmax", {}], ["normalizeAxis", {
     axis: 0,
     eps: 0,
   }], ["reduceSum", { axes: [1] }]];
@@ -143,13 +147,14 @@ Deno.test("a lowered primitive whose kernel throws releases the buffers it alloc
   cpu.release(x);
 });
 
-Deno.test("f16 logSoftmax and normalizeAxis compute in f32 and round once (CPU)", () => {
+Deno.test("f16 logSoftmax, softmax and normalizeAxis compute in f32 and round once (CPU)", () => {
   const values = [0.1, -2.5, 3.3, 0.7, 1e-3, -0.25];
   const h = values.map(Math.f16round);
   const x = cpu.upload(Float32Array.from(h), "f16");
   const op = { buffer: x, shape: [2, 3], dtype: "f16" as const };
   const spec = { shape: [2, 3], dtype: "f16" as const };
   const lsm = cpu.readSync(runPrimitive(cpu, "logSoftmax", [op], {}, spec), "f16", 6);
+  const sm = cpu.readSync(runPrimitive(cpu, "softmax", [op], {}, spec), "f16", 6);
   const norm = cpu.readSync(
     runPrimitive(cpu, "normalizeAxis", [op], { axis: -1, eps: 0 }, spec),
     "f16",
@@ -158,10 +163,11 @@ Deno.test("f16 logSoftmax and normalizeAxis compute in f32 and round once (CPU)"
   for (let r = 0; r < 2; r++) {
     const row = h.slice(3 * r, 3 * r + 3);
     const m = Math.max(...row);
-    const lse = m + Math.log(row.reduce((s, v) => s + Math.exp(v - m), 0));
+    const s = row.reduce((s, v) => s + Math.exp(v - m), 0), lse = m + Math.log(s);
     const n = Math.sqrt(row.reduce((s, v) => s + v * v, 0));
     row.forEach((v, j) => {
       assertEquals(lsm[3 * r + j], Math.f16round(v - lse), `logSoftmax [${r}, ${j}]`);
+      assertEquals(sm[3 * r + j], Math.f16round(Math.exp(v - m) / s), `softmax [${r}, ${j}]`);
       assertEquals(norm[3 * r + j], Math.f16round(v / n), `normalizeAxis [${r}, ${j}]`);
     });
   }

@@ -150,6 +150,13 @@ const table: Record<CorePrim, Row> = {
       f: ([x], [a]) => nu.logSoftmax(x, { axis: a }),
     }],
   },
+  softmax: {
+    cases: [{
+      name: "softmax(axis)",
+      inputs: withAxis(),
+      f: ([x], [a]) => nu.softmax(x, { axis: a }),
+    }],
+  },
   crossEntropy: {
     cases: [{
       name: "crossEntropy(logits, targets, {reduction: none})",
