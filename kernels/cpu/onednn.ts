@@ -52,9 +52,9 @@ const SYMBOLS = {
  * the user set `GOMP_SPINCOUNT` or `OMP_WAIT_POLICY`. libgomp's default lets each idle thread
  * spin for 300,000 rounds (milliseconds) after every product, while in a training step the fused
  * kernels' Worker wants that core a few microseconds later. With a thousand rounds (tens of
- * microseconds) the compiled nGPT step at width 32 took 16.4 against 17.1 ms (means of six
- * alternating runs) and 6.1 against 8.3 s of CPU time for 220 steps, on a 2-core AMD EPYC; no
- * spin at all (`OMP_WAIT_POLICY=passive`) made it 10-20 % slower.
+ * microseconds) the compiled nGPT step at width 32 was faster in 9 of 11 alternating pairs (about
+ * 3 %) and took 6.1 against 8.3 s of CPU time for 220 steps, on a 2-core AMD EPYC; no spin at all
+ * (`OMP_WAIT_POLICY=passive`) made it 10-20 % slower (`bench/RESULTS.md`, "OpenMP's idle spin").
  */
 const QUIET_OPENMP = { GOMP_SPINCOUNT: "1000" } as const;
 
