@@ -94,8 +94,28 @@ export function gemmFallback(v: GemmView, c: Float64Array, cOff: number): void {
   }
 }
 
+/** Offsets of a product without batch axes. */
+const SINGLE: { readonly aOffs: readonly number[]; readonly bOffs: readonly number[] } = {
+  aOffs: [0],
+  bOffs: [0],
+};
+/** Offsets by shapes (a step asks for the same few on every call). */
+const offsetsByShapes = new Map<string, typeof SINGLE>();
+
 /** Matrix offsets (in elements) of each output batch element in `a` and `b`. */
-function batchOffsets(aShape: Shape, bShape: Shape, outShape: Shape) {
+function batchOffsets(aShape: Shape, bShape: Shape, outShape: Shape): typeof SINGLE {
+  if (outShape.length === 2) return SINGLE;
+  const key = `${aShape.join()}|${bShape.join()}|${outShape.join()}`;
+  let offsets = offsetsByShapes.get(key);
+  if (offsets === undefined) {
+    if (offsetsByShapes.size >= 256) offsetsByShapes.clear();
+    offsets = computeBatchOffsets(aShape, bShape, outShape);
+    offsetsByShapes.set(key, offsets);
+  }
+  return offsets;
+}
+
+function computeBatchOffsets(aShape: Shape, bShape: Shape, outShape: Shape): typeof SINGLE {
   const batch = outShape.slice(0, -2);
   const matA = aShape[aShape.length - 2] * aShape[aShape.length - 1];
   const matB = bShape[bShape.length - 2] * bShape[bShape.length - 1];

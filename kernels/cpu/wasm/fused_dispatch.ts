@@ -34,7 +34,14 @@ import { collapseKernel, type FusedKernel, isRowKernel, kernelKey } from "../../
 import { relaxedSimdSupported } from "./gemm_module.ts";
 import { fusedAlloc, fusedFree, fusedHeap, PARAM_BLOCKS, PARAM_BYTES } from "./fused_memory.ts";
 import { fusedModuleBytes, rowKernelSpills } from "./fused_module.ts";
-import { atLeastRank1, paramWords, reductionWord, sliceAxisWords } from "./fused_params.ts";
+import {
+  atLeastRank1,
+  type ParamLayout,
+  paramLayout,
+  reductionWord,
+  sliceAxisWords,
+  writeAddresses,
+} from "./fused_params.ts";
 import { runFusedJob, startFusedWorkers } from "./fused_threads.ts";
 import { defaultThreads } from "./wasm_gemm.ts";
 import { wasmUnsupported } from "./fused_support.ts";
@@ -199,9 +206,8 @@ interface Prepared {
   size: number;
   /** Elements from the slab axis in: what one index of the axes before it reduces. */
   sliceSize: number;
-  /** The buffer addresses of the last call, and its parameter words. */
-  addrs?: number[];
-  words?: Int32Array;
+  /** Its parameter words, the operands' addresses written in on each call. */
+  layout: ParamLayout;
   /** The module keeps row values in an output (`rowKernelSpills`): not for in-place calls. */
   spills: boolean;
   /** Set when the kernel's f64 part runs on the host first (`fused_uniform.ts`). */
@@ -280,6 +286,7 @@ function prepareLanes(kernel: FusedKernel, relaxed: boolean, spill: boolean): Pr
     size,
     sliceSize,
     spills,
+    layout: paramLayout(k),
   };
 }
 
@@ -356,12 +363,7 @@ export function runFusedWasm(
   try {
     const inAt = inputs.map((a) => addressOf(a, true));
     const outAt = outputs.map((a) => addressOf(a, false));
-    const addrs = [...inAt, ...outAt];
-    if (p.addrs === undefined || addrs.some((a, i) => a !== p!.addrs![i])) {
-      p.words = paramWords(p.k, inAt, outAt);
-      p.addrs = addrs;
-    }
-    const words = p.words!;
+    const words = writeAddresses(p.layout, inAt, outAt);
     if (paramView === undefined || paramView.byteLength === 0) {
       paramView = new Int32Array(h.memory.buffer, 0, 1024);
     }
@@ -468,7 +470,15 @@ function runThreaded(p: Prepared, words: Int32Array, threads: number): void {
   const view = taskParams();
   let t = 0;
   for (let a0 = 0; a0 < rows; a0 += per, t++) {
-    view.set(sliceAxisWords(p.k, words, 0, a0, Math.min(rows, a0 + per)), (t * PARAM_BYTES) / 4);
+    const at = (t * PARAM_BYTES) / 4;
+    sliceAxisWords(
+      p.k,
+      words,
+      0,
+      a0,
+      Math.min(rows, a0 + per),
+      view.subarray(at, at + words.length),
+    );
   }
   runTasks(p, t);
 }
@@ -503,9 +513,10 @@ function runSlabs(p: Prepared, words: Int32Array): void {
     for (const x of slices) {
       const view = taskParams();
       for (let t = 0; t < slabs; t++) {
-        const slab = sliceAxisWords(k, x, a, t * per, Math.min(n, (t + 1) * per));
+        const at = (t * PARAM_BYTES) / 4;
+        const slab = view.subarray(at, at + x.length);
+        sliceAxisWords(k, x, a, t * per, Math.min(n, (t + 1) * per), slab);
         slab[w] = partialsAt + 4 * count * t;
-        view.set(slab, (t * PARAM_BYTES) / 4);
       }
       runTasks(p, slabs);
       // The output's address is an i32 word: past 2 GiB it reads negative.

@@ -102,8 +102,66 @@ export function paramWords(
 }
 
 /**
+ * A kernel's parameter words with its operands' addresses left to fill: the words at zero
+ * addresses, where each input's address goes (with the bytes its offset adds) and where the
+ * outputs' (then the reduction's) go. {@linkcode writeAddresses} fills them in place, so that a
+ * kernel run again and again builds no new array.
+ *
+ * @example
+ * ```ts
+ * import { paramLayout, paramWords, writeAddresses } from "./fused_params.ts";
+ * import { assertEquals } from "../../../testing/assert.ts";
+ * const k = {
+ *   shape: [2, 3],
+ *   inputs: [{ dtype: "f32" as const, strides: [3, 1], offset: 1 }],
+ *   nodes: [{ fn: "load" as const, input: 0, dtype: "f32" as const }],
+ *   outputs: [],
+ *   reduce: { op: "sum" as const, node: 0, axes: [1] },
+ * };
+ * const layout = paramLayout(k);
+ * assertEquals([...writeAddresses(layout, [100], [200])], [...paramWords(k, [100], [200])]);
+ * ```
+ */
+export interface ParamLayout {
+  /** The words, rewritten in place by each {@linkcode writeAddresses}. */
+  readonly words: Int32Array;
+  /** Word index of each input's address, and the bytes its offset adds. */
+  readonly inputWord: readonly number[];
+  readonly inputBias: readonly number[];
+  /** Word index of each output's address, then the reduction's. */
+  readonly outputWord: readonly number[];
+}
+
+/** The {@linkcode ParamLayout} of a kernel (collapsed, at least rank 1). */
+export function paramLayout(k: FusedKernel): ParamLayout {
+  const rank = k.shape.length, nIn = k.inputs.length;
+  const nOut = k.outputs.length + (k.reduce ? 1 : 0);
+  const words = paramWords(k, k.inputs.map(() => 0), new Array<number>(nOut).fill(0));
+  const base = rank + nIn * (1 + rank);
+  return {
+    words,
+    inputWord: k.inputs.map((_, i) => rank + i * (1 + rank)),
+    inputBias: k.inputs.map((x) => x.offset * BYTES[x.dtype]),
+    outputWord: Array.from({ length: nOut }, (_, j) => base + j),
+  };
+}
+
+/** `layout`'s words with these operand addresses (the same array, rewritten). */
+export function writeAddresses(
+  layout: ParamLayout,
+  inputAt: readonly number[],
+  outputAt: readonly number[],
+): Int32Array {
+  const { words, inputWord, inputBias, outputWord } = layout;
+  for (let i = 0; i < inputWord.length; i++) words[inputWord[i]] = inputAt[i] + inputBias[i];
+  for (let j = 0; j < outputWord.length; j++) words[outputWord[j]] = outputAt[j];
+  return words;
+}
+
+/**
  * The parameter words of indices `i0..i1` of axis `axis` of a kernel whose words are `words`
- * ({@linkcode paramWords}, or words this gave for an earlier axis): the same kernel over that
+ * ({@linkcode paramWords}, or words this gave for an earlier axis), written into `out` (default
+ * a new array of the same length) and returned: the same kernel over that
  * slab. Every axis before `axis` must already be sliced to one index (or `axis` be 0), so that
  * the slab's elementwise outputs are one contiguous run. Along a kept axis the reduction's
  * address and element count follow the slab; along a reduced one they stay (the slab reduces
@@ -129,9 +187,10 @@ export function sliceAxisWords(
   axis: number,
   i0: number,
   i1: number,
+  out: Int32Array = new Int32Array(words.length),
 ): Int32Array {
   const rank = k.shape.length;
-  const out = words.slice();
+  out.set(words);
   const extent = words[axis];
   out[axis] = i1 - i0;
   let inner = 1;
