@@ -56,11 +56,22 @@ export function gatherKernel(
       const id = ids[t];
       const from = (q * axisSize + id) * inner;
       const to = (q * nIdx + t) * inner;
-      if (inner >= 32 && sameType) o.set(src.subarray(from, from + inner) as typeof o, to);
+      // A row copy by `set` costs a view per row: slower than the loop for rows under 64.
+      if (inner >= 64 && sameType) o.set(src.subarray(from, from + inner) as typeof o, to);
       else for (let r = 0; r < inner; r++) o[to + r] = src[from + r];
     }
   }
   return o;
+}
+
+/** Largest f64 scratch kept between calls (8 MiB); a larger one is allocated each call. */
+const MAX_KEPT_SCRATCH = 1 << 20;
+let scratch = new Float64Array(0);
+/** A zeroed f64 array of at least `length` (reused between calls; kernels run one at a time). */
+function f64Scratch(length: number): Float64Array {
+  if (length > MAX_KEPT_SCRATCH) return new Float64Array(length);
+  if (scratch.length < length) scratch = new Float64Array(length);
+  return scratch.fill(0, 0, length);
 }
 
 /**
@@ -91,8 +102,9 @@ export function scatterAddKernel(
   if (bad !== null) throw indexError(bad);
   const nIdx = ids.length;
   const src = g.data;
-  const o = alloc(out.dtype, sizeOf(out.shape));
-  const acc = out.dtype === "f32" ? new Float64Array(o.length) : o;
+  // f32 sums in an f64 scratch, then every element of the output is written.
+  const o = alloc(out.dtype, sizeOf(out.shape), out.dtype === "f32");
+  const acc = out.dtype === "f32" ? f64Scratch(o.length) : o;
   for (let q = 0; q < outer; q++) {
     for (let t = 0; t < nIdx; t++) {
       const id = ids[t];
