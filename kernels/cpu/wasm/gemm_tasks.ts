@@ -38,7 +38,9 @@ export const CTL = {
   NTASKS: 3,
   /**
    * 0: pack B panels; 1: multiply row blocks; 2: whole small matrices, each task packing its own
-   * B into the thread's scratch and multiplying every row block of its matrices.
+   * B into the thread's scratch and multiplying every row block of its matrices; 3: kind 0's
+   * tasks (`PACK_TASKS` of them) then kind 1's in one job, each multiply task waiting until every
+   * pack task is done (one job to wake the Workers for instead of two).
    */
   KIND: 4,
   M: 5,
@@ -74,8 +76,11 @@ export const CTL = {
   MATRICES_PER_TASK: 23,
   /** Matrices in the job (entries of the table). */
   MATRICES: 24,
+  /** Kind 3: its pack tasks (first), and the multiply tasks per matrix after them. */
+  PACK_TASKS: 25,
+  ROW_BLOCKS: 26,
   /** Control words in all. */
-  WORDS: 25,
+  WORDS: 27,
 } as const;
 
 /** The control-word layout, passed to {@linkcode runGemmTasks} (Workers get it as JSON). */
@@ -152,7 +157,23 @@ export function runGemmTasks(
     const task = v & 0xfffff;
     if (task >= ntasks) return ran;
     if (Atomics.compareExchange(ctl, L.NEXT, v, v + 1) !== v) continue;
-    if (p[L.KIND] === 2) {
+    let kind = p[L.KIND], local = task, perTask = perMatrix;
+    if (kind === 3) {
+      const packTasks = p[L.PACK_TASKS];
+      if (task < packTasks) {
+        kind = 0;
+      } else {
+        kind = 1;
+        local = task - packTasks;
+        perTask = p[L.ROW_BLOCKS];
+        // Every pack task is claimed before this one; wait until they are done (no multiply task
+        // finishes before that, so the done count tells).
+        for (let d = Atomics.load(ctl, L.DONE); d < packTasks; d = Atomics.load(ctl, L.DONE)) {
+          Atomics.wait(ctl, L.DONE, d, 1);
+        }
+      }
+    }
+    if (kind === 2) {
       // Whole matrices: B's k-blocks packed after the packed-A scratch, then every row block.
       const per = p[L.MATRICES_PER_TASK], mc0 = p[L.MC];
       const packedB = packed + 4 * mc0 * kcMax;
@@ -166,10 +187,11 @@ export function runGemmTasks(
         }
       }
     } else {
-      const mat = Math.floor(task / perMatrix), local = task - mat * perMatrix;
+      const mat = Math.floor(local / perTask);
+      local -= mat * perTask;
       const aAt = table[4 * mat], bAt = table[4 * mat + 1];
       const cAt = table[4 * mat + 2], bpAt = table[4 * mat + 3];
-      if (p[L.KIND] === 0) {
+      if (kind === 0) {
         // Pack one group of column panels of one k-block of B.
         const groups = Math.ceil(npad / (p[L.PANELS] * p[L.NR]));
         const kb = Math.floor(local / groups), g = local - kb * groups;
@@ -190,6 +212,9 @@ export function runGemmTasks(
       }
     }
     if (ran++ === 0) Atomics.or(ctl, L.USED, 1 << thread);
-    if (Atomics.add(ctl, L.DONE, 1) + 1 === ntasks) Atomics.notify(ctl, L.DONE);
+    const done = Atomics.add(ctl, L.DONE, 1) + 1;
+    if (done === ntasks || (p[L.KIND] === 3 && done === p[L.PACK_TASKS])) {
+      Atomics.notify(ctl, L.DONE);
+    }
   }
 }

@@ -299,14 +299,17 @@ class Engine implements WasmGemm {
         );
         continue;
       }
+      // B's panels packed, then the row blocks multiplied: one job.
       this.#runJob(
-        { ...params, [CTL.KIND]: 0, [CTL.TASKS_PER_MATRIX]: plan.perPack, [CTL.MATRICES]: here },
-        here * plan.perPack,
-        threaded,
-      );
-      this.#runJob(
-        { ...params, [CTL.KIND]: 1, [CTL.TASKS_PER_MATRIX]: plan.rowBlocks, [CTL.MATRICES]: here },
-        here * plan.rowBlocks,
+        {
+          ...params,
+          [CTL.KIND]: 3,
+          [CTL.TASKS_PER_MATRIX]: plan.perPack,
+          [CTL.PACK_TASKS]: here * plan.perPack,
+          [CTL.ROW_BLOCKS]: plan.rowBlocks,
+          [CTL.MATRICES]: here,
+        },
+        here * (plan.perPack + plan.rowBlocks),
         threaded,
       );
     }
