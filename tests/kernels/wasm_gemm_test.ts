@@ -90,8 +90,8 @@ Deno.test("wasm gemm: many small matrices, in the fused memory or not, every tra
 });
 
 Deno.test("wasm gemm: large products in place in the fused memory, every transpose", () => {
-  // 130 x 70 over k = 300 (a k-block and a partial one), 2 matrices: the packing job and row
-  // blocks, threaded where Workers run; then one output written where an input lies.
+  // 130 x 70 over k = 300 (a k-block and a partial one), 2 matrices: the packing and row-block
+  // tasks of one job, threaded where Workers run; then one output written where an input lies.
   const [m, n, k, count] = [130, 70, 300, 2];
   for (const transA of [false, true]) {
     for (const transB of [false, true]) {
