@@ -63,7 +63,10 @@ export interface CpuBackendOptions {
    * default: an eighth of the memory where `--allow-sys` lets us read it, else 512 MiB.
    */
   maxPooledBytes?: number;
-  /** Elements of product per tile when a matmul runs with an epilogue (default 131072). */
+  /**
+   * Elements of product per tile when a matmul runs with an epilogue (default 131072 with a BLAS
+   * library; with the Wasm GEMM, which packs B on every call, the whole product).
+   */
   epilogueTileElements?: number;
   /**
    * For tests: fill every buffer handed out without zeros (kernel outputs a kernel promises
@@ -137,7 +140,10 @@ export class CpuBackend implements Backend {
       debugFill: opts.debugFill,
       storage,
     });
-    this.#tileElements = opts.epilogueTileElements ?? TILE_ELEMENTS;
+    // The Wasm GEMM packs B on every call, so a product cut in tiles would pack it per tile: its
+    // epilogues run once after the whole product.
+    this.#tileElements = opts.epilogueTileElements ??
+      (matmul.path === "wasm" ? Infinity : TILE_ELEMENTS);
   }
 
   #own(buffer: BackendBuffer, op: string): CpuBuffer {
