@@ -167,10 +167,16 @@ export function runGemmTasks(
         local = task - packTasks;
         perTask = p[L.ROW_BLOCKS];
         // Every pack task is claimed before this one; wait until they are done (no multiply task
-        // finishes before that, so the done count tells).
-        for (let d = Atomics.load(ctl, L.DONE); d < packTasks; d = Atomics.load(ctl, L.DONE)) {
+        // finishes before that, so the done count tells). A pack task that makes no progress for
+        // a minute (its thread died) leaves this one undone: the caller's wait then reports it.
+        let stalled = 0;
+        for (let d = Atomics.load(ctl, L.DONE); d < packTasks && stalled < 60000;) {
           Atomics.wait(ctl, L.DONE, d, 1);
+          const now = Atomics.load(ctl, L.DONE);
+          stalled = now === d ? stalled + 1 : 0;
+          d = now;
         }
+        if (Atomics.load(ctl, L.DONE) < packTasks) return ran;
       }
     }
     if (kind === 2) {
