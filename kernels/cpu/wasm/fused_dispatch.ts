@@ -394,7 +394,7 @@ export function runFusedWasm(
 const CTL_AT = PARAM_BYTES;
 const TASK_PARAMS_AT = 2 * PARAM_BYTES;
 const MAX_TASKS = PARAM_BLOCKS - 2;
-/** Slabs of a split sum over the outermost axis, whatever the threads (see the settings). */
+/** Slabs of a kernel's first reduced axis, whatever the threads (see the settings). */
 const PARTIAL_SLABS = 8;
 
 let starting: Promise<number> | undefined;

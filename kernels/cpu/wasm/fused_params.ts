@@ -79,26 +79,7 @@ export function paramWords(
   inputAt: readonly number[],
   outputAt: readonly number[],
 ): Int32Array {
-  const rank = k.shape.length;
-  const words: number[] = [...k.shape];
-  k.inputs.forEach((x, i) => {
-    const b = BYTES[x.dtype];
-    words.push(inputAt[i] + x.offset * b, ...x.strides.map((s) => s * b));
-  });
-  k.outputs.forEach((_, j) => words.push(outputAt[j]));
-  if (k.reduce) {
-    const reduced = new Set(k.reduce.axes);
-    const rs = new Array<number>(rank).fill(0);
-    let acc = 1;
-    for (let a = rank - 1; a >= 0; a--) {
-      if (!reduced.has(a)) {
-        rs[a] = 4 * acc;
-        acc *= k.shape[a];
-      }
-    }
-    words.push(outputAt[k.outputs.length], ...rs, acc);
-  }
-  return new Int32Array(words);
+  return writeAddresses(paramLayout(k), inputAt, outputAt);
 }
 
 /**
@@ -134,16 +115,30 @@ export interface ParamLayout {
 
 /** The {@linkcode ParamLayout} of a kernel (collapsed, at least rank 1). */
 export function paramLayout(k: FusedKernel): ParamLayout {
-  const rank = k.shape.length, nIn = k.inputs.length;
-  const nOut = k.outputs.length + (k.reduce ? 1 : 0);
-  const words = paramWords(k, k.inputs.map(() => 0), new Array<number>(nOut).fill(0));
-  const base = rank + nIn * (1 + rank);
-  return {
-    words,
-    inputWord: k.inputs.map((_, i) => rank + i * (1 + rank)),
-    inputBias: k.inputs.map((x) => x.offset * BYTES[x.dtype]),
-    outputWord: Array.from({ length: nOut }, (_, j) => base + j),
-  };
+  const rank = k.shape.length;
+  const words: number[] = [...k.shape];
+  const inputWord: number[] = [], inputBias: number[] = [], outputWord: number[] = [];
+  for (const x of k.inputs) {
+    const b = BYTES[x.dtype];
+    inputWord.push(words.length);
+    inputBias.push(x.offset * b);
+    words.push(0, ...x.strides.map((s) => s * b));
+  }
+  for (const _ of k.outputs) outputWord.push(words.push(0) - 1);
+  if (k.reduce) {
+    const reduced = new Set(k.reduce.axes);
+    const rs = new Array<number>(rank).fill(0);
+    let acc = 1;
+    for (let a = rank - 1; a >= 0; a--) {
+      if (!reduced.has(a)) {
+        rs[a] = 4 * acc;
+        acc *= k.shape[a];
+      }
+    }
+    outputWord.push(words.length);
+    words.push(0, ...rs, acc);
+  }
+  return { words: new Int32Array(words), inputWord, inputBias, outputWord };
 }
 
 /** `layout`'s words with these operand addresses (the same array, rewritten). */

@@ -37,10 +37,10 @@ export const CTL = {
   /** Tasks in the job. */
   NTASKS: 3,
   /**
-   * 0: pack B panels; 1: multiply row blocks; 2: whole small matrices, each task packing its own
-   * B into the thread's scratch and multiplying every row block of its matrices; 3: kind 0's
-   * tasks (`PACK_TASKS` of them) then kind 1's in one job, each multiply task waiting until every
-   * pack task is done (one job to wake the Workers for instead of two).
+   * 2: whole small matrices, each task packing its own B into the thread's scratch and
+   * multiplying every row block of its matrices; 3: `PACK_TASKS` tasks packing groups of B's
+   * column panels (`TASKS_PER_MATRIX` a matrix), then `ROW_BLOCKS` a matrix multiplying blocks
+   * of rows, each waiting until every pack task is done (one job to wake the Workers for).
    */
   KIND: 4,
   M: 5,
@@ -63,7 +63,7 @@ export const CTL = {
   /** Byte address of thread 0's scratch; thread t's is `SCRATCH + t * SCRATCH_BYTES`. */
   SCRATCH: 16,
   SCRATCH_BYTES: 17,
-  /** Tasks per matrix of the batch. */
+  /** Kind 3: pack tasks per matrix of the batch. */
   TASKS_PER_MATRIX: 18,
   /** Pack tasks: column panels per task. */
   PANELS: 19,
@@ -135,7 +135,11 @@ export function runGemmTasks(
   const p = ctl.slice(0, L.WORDS);
   if (Atomics.load(ctl, L.GEN) !== gen) return 0;
   const tag = (gen >>> 1) & 0x7ff;
-  const ntasks = p[L.NTASKS], perMatrix = p[L.TASKS_PER_MATRIX];
+  const ntasks = p[L.NTASKS], whole = p[L.KIND] === 2;
+  const packTasks = whole ? 0 : p[L.PACK_TASKS];
+  const packsPerMatrix = p[L.TASKS_PER_MATRIX], blocksPerMatrix = p[L.ROW_BLOCKS];
+  /** Polls (1 ms each) without progress before a multiply task stops waiting on the packs. */
+  const STALLED_POLLS = 60000;
   const m = p[L.M], n = p[L.N], k = p[L.K], kcMax = p[L.KC], npad = p[L.NPAD];
   const rsA = p[L.RSA], csA = p[L.CSA], rsB = p[L.RSB], csB = p[L.CSB];
   const scratch = p[L.SCRATCH] + thread * p[L.SCRATCH_BYTES];
@@ -157,29 +161,21 @@ export function runGemmTasks(
     const task = v & 0xfffff;
     if (task >= ntasks) return ran;
     if (Atomics.compareExchange(ctl, L.NEXT, v, v + 1) !== v) continue;
-    let kind = p[L.KIND], local = task, perTask = perMatrix;
-    if (kind === 3) {
-      const packTasks = p[L.PACK_TASKS];
-      if (task < packTasks) {
-        kind = 0;
-      } else {
-        kind = 1;
-        local = task - packTasks;
-        perTask = p[L.ROW_BLOCKS];
-        // Every pack task is claimed before this one; wait until they are done (no multiply task
-        // finishes before that, so the done count tells). A pack task that makes no progress for
-        // a minute (its thread died) leaves this one undone: the caller's wait then reports it.
-        let stalled = 0;
-        for (let d = Atomics.load(ctl, L.DONE); d < packTasks && stalled < 60000;) {
-          Atomics.wait(ctl, L.DONE, d, 1);
-          const now = Atomics.load(ctl, L.DONE);
-          stalled = now === d ? stalled + 1 : 0;
-          d = now;
-        }
-        if (Atomics.load(ctl, L.DONE) < packTasks) return ran;
+    const pack = !whole && task < packTasks;
+    if (!whole && !pack) {
+      // Every pack task is claimed before this one; wait until they are done (no multiply task
+      // finishes before that, so the done count tells). A pack task that makes no progress for
+      // a minute (its thread died) leaves this one undone: the caller's wait then reports it.
+      let stalled = 0;
+      for (let d = Atomics.load(ctl, L.DONE); d < packTasks && stalled < STALLED_POLLS;) {
+        Atomics.wait(ctl, L.DONE, d, 1);
+        const now = Atomics.load(ctl, L.DONE);
+        stalled = now === d ? stalled + 1 : 0;
+        d = now;
       }
+      if (Atomics.load(ctl, L.DONE) < packTasks) return ran;
     }
-    if (kind === 2) {
+    if (whole) {
       // Whole matrices: B's k-blocks packed after the packed-A scratch, then every row block.
       const per = p[L.MATRICES_PER_TASK], mc0 = p[L.MC];
       const packedB = packed + 4 * mc0 * kcMax;
@@ -193,11 +189,12 @@ export function runGemmTasks(
         }
       }
     } else {
-      const mat = Math.floor(local / perTask);
-      local -= mat * perTask;
+      const perMatrix = pack ? packsPerMatrix : blocksPerMatrix;
+      const index = pack ? task : task - packTasks;
+      const mat = Math.floor(index / perMatrix), local = index - mat * perMatrix;
       const aAt = table[4 * mat], bAt = table[4 * mat + 1];
       const cAt = table[4 * mat + 2], bpAt = table[4 * mat + 3];
-      if (kind === 0) {
+      if (pack) {
         // Pack one group of column panels of one k-block of B.
         const groups = Math.ceil(npad / (p[L.PANELS] * p[L.NR]));
         const kb = Math.floor(local / groups), g = local - kb * groups;
@@ -219,8 +216,6 @@ export function runGemmTasks(
     }
     if (ran++ === 0) Atomics.or(ctl, L.USED, 1 << thread);
     const done = Atomics.add(ctl, L.DONE, 1) + 1;
-    if (done === ntasks || (p[L.KIND] === 3 && done === p[L.PACK_TASKS])) {
-      Atomics.notify(ctl, L.DONE);
-    }
+    if (done === ntasks || done === packTasks) Atomics.notify(ctl, L.DONE);
   }
 }
