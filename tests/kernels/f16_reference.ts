@@ -41,6 +41,21 @@ export function roundToF16(x: number): number {
   return x < 0 ? -y : y === 0 ? 0 : y;
 }
 
+/**
+ * How far two f32 sums of the same `terms` in different orders may lie apart: each is within
+ * `n · 2^-24 · Σ|term|` of the exact sum (n nonzero terms, since adding 0 rounds nothing; 2^-24
+ * is f32's unit roundoff), so twice that. Where the terms cancel, this is what separates two
+ * correct accumulations, not the result's size.
+ */
+export function f32SumSpread(terms: readonly number[]): number {
+  let magnitude = 0, n = 0;
+  for (const t of terms) {
+    magnitude += Math.abs(t);
+    if (t !== 0) n++;
+  }
+  return 2 * n * 2 ** -24 * magnitude;
+}
+
 /** The spacing of f16 values around `x` (at least the subnormal spacing). */
 export function ulpF16(x: number): number {
   const a = Math.abs(x);
@@ -50,20 +65,22 @@ export function ulpF16(x: number): number {
 
 /**
  * Throws naming the element unless `actual[i]` is within `ulps` f16 steps of
- * `expected[i]` plus `atol` (equal infinities and NaN with NaN match).
+ * `expected[i]` plus `atol` (one for all, or one per element; equal infinities
+ * and NaN with NaN match).
  */
 export function assertCloseF16(
   actual: ArrayLike<number>,
   expected: ArrayLike<number>,
-  opts: { ulps?: number; atol?: number; what?: string } = {},
+  opts: { ulps?: number; atol?: number | ArrayLike<number>; what?: string } = {},
 ): void {
   const what = opts.what ? `${opts.what}: ` : "";
   if (actual.length !== expected.length) {
     throw new Error(`${what}length ${actual.length} !== expected ${expected.length}`);
   }
-  const ulps = opts.ulps ?? 1, atol = opts.atol ?? 0;
+  const ulps = opts.ulps ?? 1, atolOf = opts.atol ?? 0;
   for (let i = 0; i < actual.length; i++) {
     const a = actual[i], e = expected[i];
+    const atol = typeof atolOf === "number" ? atolOf : atolOf[i];
     if (a === e || (Number.isNaN(a) && Number.isNaN(e))) continue;
     if (!(Math.abs(a - e) <= ulps * ulpF16(e) + atol)) {
       throw new Error(`${what}element ${i}: got ${a}, expected ${e} (${ulps} f16 ulps + ${atol})`);
