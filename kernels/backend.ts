@@ -192,6 +192,12 @@ export interface Backend {
   ): void;
   /** The most buffers (inputs and outputs together) one fused kernel may bind. */
   readonly maxKernelBuffers: number;
+  /**
+   * A compiled program stores, rather than recomputes in the backward kernels that read it, a
+   * value made with a transcendental function (exp, log, tanh, …) over fewer elements than this
+   * (`core/jit/remat.ts`); 0 or absent: such values are recomputed as any cheap value is.
+   */
+  readonly storeTranscendentalsBelow?: number;
   /** Run primitive `prim` on `inputs`, producing a new buffer of spec `out`. */
   run<P extends Prim>(
     prim: P,

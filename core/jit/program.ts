@@ -84,7 +84,12 @@ export class Program {
       rec.target.maxKernelBuffers,
     );
     // Recomputing values in distant readers may leave their producers unread.
-    const remat = rematerialize(inlined, new Set(outputs), rec.target.maxKernelBuffers);
+    const remat = rematerialize(
+      inlined,
+      new Set(outputs),
+      rec.target.maxKernelBuffers,
+      rec.target.storeTranscendentalsBelow ?? 0,
+    );
     const live = liveSteps(remat.steps, outputs);
     const scheduled = schedule(live, rec.values, new Set(outputs), rec.target.maxKernelBuffers);
     const fuseMatmuls = rec.target.runMatmulEpilogue !== undefined &&

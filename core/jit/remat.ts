@@ -11,7 +11,9 @@
  * say: it cannot share the producer's kernel), reads it element for element over the same
  * shape, every such distant reader can take it (buffer limits), and the readers do not read
  * more whole arrays in all than they and the producer save; producers are visited last first,
- * so a chain folds into its readers link by link.
+ * so a chain folds into its readers link by link. A producer that calls a transcendental
+ * function (a polynomial a lane) is stored instead when it has fewer elements than the backend's
+ * `storeTranscendentalsBelow`: there reading a cached array back costs less than the function.
  *
  * @module
  */
@@ -25,6 +27,19 @@ type Fused = Extract<TraceStep, { kind: "fused" }>;
 const MAX_NODES = 8;
 /** Producers of fewer elements are left to `inlineSmallProducers` or stored. */
 const MIN_ELEMENTS = 4096;
+/** Scalar functions rendered as a polynomial with a range reduction, tens of instructions a lane. */
+const TRANSCENDENTAL: ReadonlySet<string> = new Set([
+  "exp",
+  "expm1",
+  "log",
+  "log1p",
+  "sin",
+  "cos",
+  "tanh",
+  "erf",
+  "pow",
+  "atan2",
+]);
 
 /** The values a kernel reads as arrays of its own size (no axis broadcast). */
 function wholeInputs(s: Fused): Set<number> {
@@ -34,6 +49,21 @@ function wholeInputs(s: Fused): Set<number> {
     if (view.strides.every((st, a) => st !== 0 || shape[a] === 1)) whole.add(s.inputs[i]);
   });
   return whole;
+}
+
+/**
+ * Whether `k` applies a transcendental function to values that vary across its elements (one
+ * of a broadcast scalar, as Adam's `β^t`, is computed once a kernel, not once a lane).
+ */
+function callsTranscendental(k: Fused["kernel"]): boolean {
+  const varies: boolean[] = [];
+  return k.nodes.some((n, i) => {
+    if (n.fn === "load") {
+      const view = k.inputs[n.input];
+      varies[i] = view.strides.some((st, a) => st !== 0 && k.shape[a] > 1);
+    } else varies[i] = "args" in n && n.args.some((a) => varies[a]);
+    return varies[i] && TRANSCENDENTAL.has(n.fn);
+  });
 }
 
 function readsWhole(reader: Fused, v: number, producer: Fused): boolean {
@@ -50,7 +80,8 @@ function readsWhole(reader: Fused, v: number, producer: Fused): boolean {
 
 /**
  * Recompute cheap elementwise values in their distant readers; returns the new step list and
- * how many readers recompute a value.
+ * how many readers recompute a value. Producers with a transcendental function and fewer than
+ * `storeTranscendentalsBelow` elements are kept.
  *
  * @example
  * ```ts
@@ -81,6 +112,7 @@ export function rematerialize(
   steps: readonly TraceStep[],
   outputs: ReadonlySet<number>,
   maxBuffers = Infinity,
+  storeTranscendentalsBelow = 0,
 ): { steps: TraceStep[]; recomputed: number } {
   const list: TraceStep[] = [...steps];
   let recomputed = 0;
@@ -95,6 +127,7 @@ export function rematerialize(
     if (sizeOf(k.shape) < MIN_ELEMENTS) continue;
     if (k.nodes.filter((n) => n.fn !== "load" && n.fn !== "const").length > MAX_NODES) continue;
     if (k.nodes.some((n) => n.fn === "reduced")) continue;
+    if (sizeOf(k.shape) < storeTranscendentalsBelow && callsTranscendental(k)) continue;
     const v = p.outputs[0];
     if (outputs.has(v)) continue;
     const distant: number[] = [];

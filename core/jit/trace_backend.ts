@@ -125,6 +125,10 @@ export class Recorder implements TraceBackend {
   get maxKernelBuffers(): number {
     return this.target.maxKernelBuffers;
   }
+  /** The target's size below which transcendental values are stored (`core/jit/remat.ts`). */
+  get storeTranscendentalsBelow(): number | undefined {
+    return this.target.storeTranscendentalsBelow;
+  }
 
   #add(v: Omit<TraceValue, "id">): number {
     const id = this.values.length;

@@ -191,6 +191,16 @@ export class CpuBackend implements Backend {
   /** Fused kernels take any number of buffers on the CPU. */
   readonly maxKernelBuffers = 64;
 
+  /**
+   * Under 2^18 elements (1 MiB of f32, what a core's cache keeps) a value made with exp, log,
+   * tanh, … is written once and read back rather than computed again in each backward kernel:
+   * a polynomial per lane costs more than reading a cached array. On a 2-core AMD EPYC (AVX2)
+   * the width-32 nGPT step (its SwiGLU's sigmoid over 131,072 elements) was faster in 6 of 6
+   * alternating pairs (14.27 against 14.77 ms on average); with no limit, widths 64 and 128
+   * gained nothing (`bench/RESULTS.md`, "Stored sigmoids").
+   */
+  readonly storeTranscendentalsBelow = 1 << 18;
+
   /** A buffer of `size` elements from the pool, contents unspecified (the caller writes them). */
   alloc(dtype: DType, size: number): CpuBuffer {
     return this.#track(this.#pool.take(dtype, size, { zeroed: false }), dtype);

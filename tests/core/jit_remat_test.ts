@@ -6,7 +6,9 @@
  */
 import * as nu from "../../mod.ts";
 import { assertAllClose } from "../../testing/all_close.ts";
-import { assertTrue } from "../../testing/assert.ts";
+import { assertEquals, assertTrue } from "../../testing/assert.ts";
+import { rematerialize } from "../../core/jit/remat.ts";
+import type { TraceStep } from "../../core/jit/trace_backend.ts";
 
 function swiglu(x: nu.Tensor, wu: nu.Tensor, wv: nu.Tensor, wo: nu.Tensor, s: nu.Tensor) {
   const u = nu.mul(nu.matmul(x, wu), s);
@@ -46,4 +48,53 @@ Deno.test("jit: a SwiGLU gradient recomputes forward values in its backward kern
     stats.recomputed > 0,
     `no backward kernel recomputes a value: ${JSON.stringify(stats)}`,
   );
+});
+
+Deno.test("jit: a value made with exp is stored below the backend's size and recomputed from it", () => {
+  const f32 = "f32" as const;
+  const whole = { dtype: f32, strides: [1], offset: 0 };
+  const load = (input: number) => ({ fn: "load" as const, input, dtype: f32 });
+  const steps = (n: number, fn: "exp" | "neg", view = whole): TraceStep[] => [
+    {
+      kind: "fused",
+      inputs: [0],
+      outputs: [1],
+      kernel: {
+        shape: [n],
+        inputs: [view],
+        nodes: [load(0), { fn, args: [0], dtype: f32 }],
+        outputs: [1],
+      },
+    },
+    {
+      kind: "prim",
+      prim: "matmul",
+      inputs: [],
+      params: { transA: false, transB: false },
+      out: 2,
+      spec: { shape: [n], dtype: f32 },
+    },
+    {
+      kind: "fused",
+      inputs: [1, 2],
+      outputs: [3],
+      kernel: {
+        shape: [n],
+        inputs: [whole, whole],
+        nodes: [load(0), load(1), { fn: "mul", args: [0, 1], dtype: f32 }],
+        outputs: [2],
+      },
+    },
+  ];
+  const n = 8192;
+  const outputs = new Set([3]);
+  // exp over n elements: stored where the limit is above n, recomputed from n on.
+  assertEquals(rematerialize(steps(n, "exp"), outputs, Infinity, n + 1).recomputed, 0);
+  assertEquals(rematerialize(steps(n, "exp"), outputs, Infinity, n).recomputed, 1);
+  assertEquals(rematerialize(steps(n, "exp"), outputs).recomputed, 1);
+  // A cheap value is recomputed whatever the limit, and so is the exp of a broadcast scalar
+  // (one exp a kernel).
+  assertEquals(rematerialize(steps(n, "neg"), outputs, Infinity, n + 1).recomputed, 1);
+  const scalar = { dtype: f32, strides: [0], offset: 0 };
+  assertEquals(rematerialize(steps(n, "exp", scalar), outputs, Infinity, n + 1).recomputed, 1);
 });
