@@ -11,9 +11,10 @@
  * say: it cannot share the producer's kernel), reads it element for element over the same
  * shape, every such distant reader can take it (buffer limits), and the readers do not read
  * more whole arrays in all than they and the producer save; producers are visited last first,
- * so a chain folds into its readers link by link. A producer that calls a transcendental
- * function (a polynomial a lane) is stored instead when it has fewer elements than the backend's
- * `storeTranscendentalsBelow`: there reading a cached array back costs less than the function.
+ * so a chain folds into its readers link by link. A producer that applies a transcendental
+ * function (a polynomial a lane) to values varying across its elements is stored instead when it
+ * has fewer elements than the backend's `storeTranscendentalsBelow`: there reading a cached array
+ * back costs less than the function.
  *
  * @module
  */
@@ -80,8 +81,8 @@ function readsWhole(reader: Fused, v: number, producer: Fused): boolean {
 
 /**
  * Recompute cheap elementwise values in their distant readers; returns the new step list and
- * how many readers recompute a value. Producers with a transcendental function and fewer than
- * `storeTranscendentalsBelow` elements are kept.
+ * how many readers recompute a value. Producers applying a transcendental function to varying
+ * values, with fewer than `storeTranscendentalsBelow` elements, are kept.
  *
  * @example
  * ```ts
