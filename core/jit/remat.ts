@@ -19,6 +19,7 @@
  * @module
  */
 import { sizeOf, stridesOf } from "../../kernels/backend.ts";
+import { nodeLevels } from "../../kernels/fused_program.ts";
 import { inlineInto, paramWords } from "./inline.ts";
 import type { TraceStep } from "./trace_backend.ts";
 
@@ -57,14 +58,8 @@ function wholeInputs(s: Fused): Set<number> {
  * of a broadcast scalar, as Adam's `β^t`, is computed once a kernel, not once a lane).
  */
 function callsTranscendental(k: Fused["kernel"]): boolean {
-  const varies: boolean[] = [];
-  return k.nodes.some((n, i) => {
-    if (n.fn === "load") {
-      const view = k.inputs[n.input];
-      varies[i] = view.strides.some((st, a) => st !== 0 && k.shape[a] > 1);
-    } else varies[i] = "args" in n && n.args.some((a) => varies[a]);
-    return varies[i] && TRANSCENDENTAL.has(n.fn);
-  });
+  const levels = nodeLevels(k);
+  return k.nodes.some((n, i) => levels[i] > 0 && TRANSCENDENTAL.has(n.fn));
 }
 
 function readsWhole(reader: Fused, v: number, producer: Fused): boolean {
